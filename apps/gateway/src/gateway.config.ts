@@ -1,0 +1,15 @@
+import type { Config } from '@passerelle/config';
+
+export type GatewayConfig = Config<
+  | 'DATABASE_URL'
+  | 'KAFKA_BROKERS'
+  | 'PASSERELLE_REGISTRY'
+  | 'PASSERELLE_SECRETS_DIR'
+  | 'GATEWAY_PORT'
+  | 'GATEWAY_HOST'
+  | 'CONSENT_AUDIT_URL'
+  | 'LOG_LEVEL'
+  | 'NODE_ENV'
+>;
+
+export const GATEWAY_CONFIG = Symbol('GATEWAY_CONFIG');

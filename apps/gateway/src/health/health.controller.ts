@@ -1,0 +1,14 @@
+import { Controller, Get, Res } from '@nestjs/common';
+import type { FastifyReply } from 'fastify';
+import { HealthService } from './health.service';
+
+@Controller('health')
+export class HealthController {
+  constructor(private readonly health: HealthService) {}
+
+  @Get()
+  async get(@Res() reply: FastifyReply) {
+    const report = await this.health.report();
+    return reply.status(report.status === 'up' ? 200 : 503).send(report);
+  }
+}

@@ -1,0 +1,27 @@
+import 'reflect-metadata';
+import { loadConfig } from '@passerelle/config';
+import { createLogger } from '@passerelle/logger';
+import { bootstrapGateway } from './bootstrap';
+
+async function main() {
+  const config = loadConfig('gateway', [
+    'DATABASE_URL',
+    'KAFKA_BROKERS',
+    'PASSERELLE_REGISTRY',
+    'PASSERELLE_SECRETS_DIR',
+    'GATEWAY_PORT',
+    'GATEWAY_HOST',
+    'CONSENT_AUDIT_URL',
+    'LOG_LEVEL',
+    'NODE_ENV',
+  ]);
+  const logger = createLogger('gateway', config.LOG_LEVEL);
+  try {
+    await bootstrapGateway(config, logger);
+  } catch (e) {
+    logger.fatal({ err: e }, 'gateway failed to start');
+    process.exit(1);
+  }
+}
+
+void main();

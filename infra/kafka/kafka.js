@@ -1,0 +1,520 @@
+#!/usr/bin/env node
+'use strict';
+/**
+ * Local single-node Apache Kafka (KRaft, combined broker+controller) for `npm start` and
+ * `npm test` when KAFKA_BROKERS is unset. No Docker: the broker runs straight from the Maven
+ * Central jars listed by infra/kafka/pom.xml, on the local Java 17+.
+ *
+ * Library:
+ *   const kafka = require('./infra/kafka/kafka.js');
+ *   await kafka.fetch();                                   // jars into the cache (once)
+ *   const { brokers, stop } = await kafka.start({ port }); // '127.0.0.1:<port>'
+ *   await stop();                                          // SIGTERM, wait, rm data dir
+ *
+ * CLI:
+ *   node infra/kafka/kafka.js fetch
+ *   node infra/kafka/kafka.js start [--port N] [--controller-port N] [--data-dir DIR]
+ *
+ * Environment:
+ *   PASSERELLE_KAFKA_CACHE      directory holding libs/ (default
+ *                               ${XDG_CACHE_HOME:-~/.cache}/passerelle/kafka-<version>)
+ *   PASSERELLE_KAFKA_LOG_LEVEL  broker log level in <dataDir>/logs/server.log (default WARN)
+ *   JAVA_HOME                   java is taken from $JAVA_HOME/bin when set, else from PATH
+ *
+ * Orphan protection (the broker must never outlive the Node process that started it):
+ * java is not spawned directly. start() spawns a tiny watchdog, which is this same file run
+ * as `node kafka.js __watchdog ...`, connected to the parent by an IPC channel; the watchdog
+ * spawns java. When the parent dies in any way (including SIGKILL or a crash, where no
+ * 'exit' handler could run) the kernel closes the channel, the watchdog gets 'disconnect',
+ * sends java SIGTERM (SIGKILL after 15 s) and removes the data dir. In addition the parent
+ * registers process.on('exit') to SIGKILL java at once on a normal/process.exit() exit, so
+ * nothing lingers even for the few seconds a graceful shutdown would take. The only
+ * uncovered case is someone SIGKILLing the watchdog itself.
+ */
+
+const { spawn } = require('node:child_process');
+const crypto = require('node:crypto');
+const fs = require('node:fs');
+const net = require('node:net');
+const os = require('node:os');
+const path = require('node:path');
+
+const HERE = __dirname;
+const POM = path.join(HERE, 'pom.xml');
+const LOG4J2_CONFIG = path.join(HERE, 'log4j2.properties');
+const MARKER = '.passerelle-complete';
+const READY_TIMEOUT_MS = 60_000;
+const STOP_KILL_AFTER_MS = 15_000;
+const HOST = '127.0.0.1';
+
+function kafkaVersion() {
+  const m = /<kafka\.version>\s*([^<\s]+)\s*<\/kafka\.version>/.exec(fs.readFileSync(POM, 'utf8'));
+  if (!m) throw new Error(`kafka.js: no <kafka.version> in ${POM}`);
+  return m[1];
+}
+
+function pomHash() {
+  return crypto.createHash('sha256').update(fs.readFileSync(POM)).digest('hex');
+}
+
+function cacheDir() {
+  if (process.env.PASSERELLE_KAFKA_CACHE) return path.resolve(process.env.PASSERELLE_KAFKA_CACHE);
+  const base = process.env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache');
+  return path.join(base, 'passerelle', `kafka-${kafkaVersion()}`);
+}
+
+function libsDir() {
+  return path.join(cacheDir(), 'libs');
+}
+
+function javaBin() {
+  const exe = process.platform === 'win32' ? 'java.exe' : 'java';
+  return process.env.JAVA_HOME ? path.join(process.env.JAVA_HOME, 'bin', exe) : exe;
+}
+
+function classpath() {
+  return path.join(libsDir(), '*');
+}
+
+function isFetched() {
+  try {
+    return fs.readFileSync(path.join(libsDir(), MARKER), 'utf8').trim() === pomHash();
+  } catch {
+    return false;
+  }
+}
+
+function rmrf(dir) {
+  fs.rmSync(dir, { recursive: true, force: true, maxRetries: 3 });
+}
+
+/**
+ * Copies Kafka's runtime jars from Maven Central into the cache (libs/), unless a marker
+ * written after a previous successful fetch of the same pom.xml is present.
+ * Downloads into a temp dir and renames, so concurrent fetches cannot see a half-filled libs/.
+ */
+async function fetch({ quiet = false } = {}) {
+  const libs = libsDir();
+  if (isFetched()) return { libs, cached: true };
+
+  const started = Date.now();
+  const tmp = `${libs}.tmp-${process.pid}-${Date.now()}`;
+  fs.mkdirSync(path.dirname(libs), { recursive: true });
+  if (!quiet) {
+    process.stderr.write(`[kafka] fetching Apache Kafka ${kafkaVersion()} jars from Maven into ${libs} ...`);
+  }
+  const mvn = process.platform === 'win32' ? 'mvn.cmd' : 'mvn';
+  const args = ['-q', '-B', '-f', POM, 'dependency:copy-dependencies', '-DincludeScope=runtime', `-DoutputDirectory=${tmp}`];
+  const { code, output } = await run(mvn, args);
+  if (code !== 0) {
+    rmrf(tmp);
+    if (!quiet) process.stderr.write(' failed\n');
+    throw new Error(`kafka.js: \`${mvn} ${args.join(' ')}\` exited with ${code}:\n${tail(output, 40)}`);
+  }
+  fs.writeFileSync(path.join(tmp, MARKER), `${pomHash()}\n`);
+  if (isFetched()) {
+    rmrf(tmp); // someone else finished first
+  } else {
+    rmrf(libs);
+    try {
+      fs.renameSync(tmp, libs);
+    } catch (err) {
+      rmrf(tmp);
+      if (!isFetched()) throw err;
+    }
+  }
+  if (!quiet) process.stderr.write(` done in ${seconds(Date.now() - started)}s\n`);
+  return { libs, cached: false };
+}
+
+/** Runs a command to completion, collecting stdout+stderr. */
+function run(cmd, args, opts = {}) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'], ...opts });
+    const chunks = [];
+    child.stdout.on('data', (d) => chunks.push(d));
+    child.stderr.on('data', (d) => chunks.push(d));
+    child.on('error', (err) => reject(new Error(`kafka.js: cannot run ${cmd}: ${err.message}`)));
+    child.on('close', (code, signal) =>
+      resolve({ code: code === null ? `signal ${signal}` : code, output: Buffer.concat(chunks).toString('utf8') }),
+    );
+  });
+}
+
+function tail(text, n) {
+  return text.split('\n').filter((l) => l.trim() !== '').slice(-n).join('\n');
+}
+
+function tailFile(file, n) {
+  try {
+    return tail(fs.readFileSync(file, 'utf8'), n);
+  } catch {
+    return '';
+  }
+}
+
+function seconds(ms) {
+  return (ms / 1000).toFixed(1);
+}
+
+function sleep(ms) {
+  return new Promise((r) => setTimeout(r, ms));
+}
+
+/** True when something accepts TCP connections on 127.0.0.1:port. */
+function portOpen(port, timeoutMs = 500) {
+  return new Promise((resolve) => {
+    const sock = net.connect({ host: HOST, port });
+    const done = (v) => {
+      sock.destroy();
+      resolve(v);
+    };
+    sock.setTimeout(timeoutMs, () => done(false));
+    sock.once('connect', () => done(true));
+    sock.once('error', () => done(false));
+  });
+}
+
+/** True when a Kafka broker on `brokers` answers DescribeCluster + Metadata. */
+async function answersAsKafka(brokers, timeoutMs = 3000) {
+  const { Kafka, logLevel } = require('kafkajs');
+  const admin = new Kafka({
+    clientId: 'passerelle-kafka-probe',
+    brokers: [brokers],
+    logLevel: logLevel.NOTHING,
+    connectionTimeout: Math.min(timeoutMs, 1000),
+    requestTimeout: timeoutMs,
+    retry: { retries: 0 },
+  }).admin();
+  try {
+    await admin.connect();
+    await admin.describeCluster();
+    await admin.listTopics();
+    return true;
+  } catch {
+    return false;
+  } finally {
+    await admin.disconnect().catch(() => {});
+  }
+}
+
+function kafkaUuid() {
+  // Same rules as org.apache.kafka.common.Uuid.randomUuid(): 16 random bytes, base64url without
+  // padding, not the reserved ZERO/ONE ids and not starting with '-' (CLI parsers choke on it).
+  for (;;) {
+    const s = crypto.randomBytes(16).toString('base64url');
+    if (!s.startsWith('-') && s !== 'AAAAAAAAAAAAAAAAAAAAAA' && s !== 'AAAAAAAAAAAAAAAAAAAAAQ') return s;
+  }
+}
+
+function serverProperties({ port, controllerPort, dataDir }) {
+  const segment = 16 * 1024 * 1024;
+  return [
+    '# Generated by infra/kafka/kafka.js: throwaway single-node KRaft broker+controller.',
+    'process.roles=broker,controller',
+    'node.id=1',
+    `listeners=PLAINTEXT://${HOST}:${port},CONTROLLER://${HOST}:${controllerPort}`,
+    `advertised.listeners=PLAINTEXT://${HOST}:${port},CONTROLLER://${HOST}:${controllerPort}`,
+    'listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT',
+    'inter.broker.listener.name=PLAINTEXT',
+    'controller.listener.names=CONTROLLER',
+    `controller.quorum.bootstrap.servers=${HOST}:${controllerPort}`,
+    `log.dirs=${path.join(dataDir, 'data')}`,
+    '',
+    '# Single replica everywhere. offsets.topic.replication.factor=1 is what lets consumer',
+    '# groups (kafkajs included) find a coordinator on a one-node cluster.',
+    'offsets.topic.replication.factor=1',
+    'offsets.topic.num.partitions=1',
+    `offsets.topic.segment.bytes=${segment}`,
+    'transaction.state.log.replication.factor=1',
+    'transaction.state.log.min.isr=1',
+    'transaction.state.log.num.partitions=1',
+    `transaction.state.log.segment.bytes=${segment}`,
+    'share.coordinator.state.topic.replication.factor=1',
+    'share.coordinator.state.topic.min.isr=1',
+    'default.replication.factor=1',
+    'min.insync.replicas=1',
+    '',
+    '# Fast group joins and convenient dev behaviour.',
+    'group.initial.rebalance.delay.ms=0',
+    'auto.create.topics.enable=true',
+    'delete.topic.enable=true',
+    'num.partitions=3',
+    '',
+    '# Small on-disk footprint.',
+    `log.segment.bytes=${segment}`,
+    'log.index.size.max.bytes=1048576',
+    'log.retention.hours=2',
+    'log.retention.check.interval.ms=60000',
+    'num.network.threads=2',
+    'num.io.threads=4',
+    'num.recovery.threads.per.data.dir=1',
+    '',
+  ].join('\n');
+}
+
+function javaArgs(dataDir, heap = true) {
+  return [
+    ...(heap ? ['-Xms256m', '-Xmx768m'] : ['-Xmx256m']),
+    '-XX:+ExitOnOutOfMemoryError',
+    '-Djava.awt.headless=true',
+    `-Dlog4j2.configurationFile=${LOG4J2_CONFIG}`,
+    `-Dkafka.logs.dir=${path.join(dataDir, 'logs')}`,
+    '-cp',
+    classpath(),
+  ];
+}
+
+/**
+ * Starts (or reuses) a broker on 127.0.0.1:port. Resolves once kafkajs gets answers from it.
+ * @returns {Promise<{ brokers: string, stop: () => Promise<void>, reused: boolean, dataDir?: string }>}
+ */
+async function start({ port = 9092, controllerPort, dataDir, quiet = false } = {}) {
+  port = Number(port);
+  controllerPort = Number(controllerPort ?? port + 1);
+  const brokers = `${HOST}:${port}`;
+
+  if (await portOpen(port)) {
+    if (await answersAsKafka(brokers)) {
+      return { brokers, reused: true, stop: async () => {} };
+    }
+    throw new Error(`kafka.js: ${brokers} is in use by something that does not answer as Kafka`);
+  }
+  if (await portOpen(controllerPort)) {
+    throw new Error(`kafka.js: controller port ${HOST}:${controllerPort} is already in use (pass controllerPort)`);
+  }
+
+  await fetch({ quiet });
+
+  dataDir = path.resolve(dataDir ?? path.join(os.tmpdir(), `passerelle-kafka-${port}`));
+  rmrf(dataDir);
+  fs.mkdirSync(path.join(dataDir, 'logs'), { recursive: true });
+  const propsFile = path.join(dataDir, 'server.properties');
+  fs.writeFileSync(propsFile, serverProperties({ port, controllerPort, dataDir }));
+  const serverLog = path.join(dataDir, 'logs', 'server.log');
+  const stdoutLog = path.join(dataDir, 'logs', 'stdout.log');
+
+  const fmt = await run(javaBin(), [
+    ...javaArgs(dataDir, false),
+    'kafka.tools.StorageTool',
+    'format',
+    '--standalone',
+    '-t',
+    kafkaUuid(),
+    '-c',
+    propsFile,
+  ]);
+  if (fmt.code !== 0) {
+    throw new Error(
+      `kafka.js: kafka.tools.StorageTool format exited with ${fmt.code}:\n${tail(fmt.output, 30)}\n${tailFile(serverLog, 30)}`,
+    );
+  }
+
+  const out = fs.openSync(stdoutLog, 'a');
+  const watchdog = spawn(
+    process.execPath,
+    [__filename, '__watchdog', dataDir, javaBin(), ...javaArgs(dataDir), 'kafka.Kafka', propsFile],
+    { stdio: ['ignore', out, out, 'ipc'] },
+  );
+  fs.closeSync(out);
+
+  let javaPid;
+  let exited = null; // { code, signal } once the watchdog (hence java) is gone
+  const exitPromise = new Promise((resolve) => {
+    watchdog.on('exit', (code, signal) => {
+      exited = { code, signal };
+      resolve(exited);
+    });
+    watchdog.on('error', (err) => {
+      exited = { code: null, signal: null, error: err };
+      resolve(exited);
+    });
+  });
+  watchdog.on('message', (m) => {
+    if (m && typeof m.javaPid === 'number') javaPid = m.javaPid;
+  });
+  // Neither the child nor its IPC channel may keep a test runner's event loop alive.
+  watchdog.unref();
+  watchdog.channel?.unref?.();
+
+  const killOnExit = () => {
+    for (const pid of [javaPid, watchdog.pid]) {
+      try {
+        if (pid) process.kill(pid, 'SIGKILL');
+      } catch {
+        /* already gone */
+      }
+    }
+  };
+  process.on('exit', killOnExit);
+
+  let stopping = null;
+  const stop = () => {
+    stopping ??= (async () => {
+      if (!exited) {
+        try {
+          watchdog.kill('SIGTERM'); // the watchdog forwards it to java
+        } catch {
+          /* gone */
+        }
+        const timer = setTimeout(killOnExit, STOP_KILL_AFTER_MS);
+        await exitPromise;
+        clearTimeout(timer);
+      }
+      process.removeListener('exit', killOnExit);
+      if (javaPid) await waitForPidGone(javaPid, 5000);
+      rmrf(dataDir);
+    })();
+    return stopping;
+  };
+
+  const deadline = Date.now() + READY_TIMEOUT_MS;
+  for (;;) {
+    if (exited) {
+      const how = exited.error ? exited.error.message : `code ${exited.code}${exited.signal ? `, signal ${exited.signal}` : ''}`;
+      throw new Error(
+        `kafka.js: the Kafka broker exited during start-up (${how}). Logs in ${dataDir}/logs:\n` +
+          `${tailFile(serverLog, 40)}\n${tailFile(stdoutLog, 20)}`.trim(),
+      );
+    }
+    if (Date.now() > deadline) {
+      await stop().catch(() => {});
+      throw new Error(
+        `kafka.js: the Kafka broker on ${brokers} did not answer within ${READY_TIMEOUT_MS / 1000}s:\n` +
+          `${tailFile(serverLog, 40)}\n${tailFile(stdoutLog, 20)}`.trim(),
+      );
+    }
+    if ((await portOpen(port, 250)) && (await answersAsKafka(brokers, 2000))) break;
+    await sleep(250);
+  }
+  return { brokers, stop, reused: false, dataDir };
+}
+
+async function waitForPidGone(pid, ms) {
+  const until = Date.now() + ms;
+  while (Date.now() < until) {
+    try {
+      process.kill(pid, 0);
+    } catch {
+      return;
+    }
+    await sleep(100);
+  }
+  try {
+    process.kill(pid, 'SIGKILL');
+  } catch {
+    /* gone */
+  }
+}
+
+/**
+ * `node kafka.js __watchdog <dataDir> <java> <args...>`: runs java, forwards SIGTERM/SIGINT/SIGHUP
+ * to it, exits with its status, and stops it (then removes dataDir) if the parent disappears.
+ */
+function watchdogMain([dataDir, java, ...args]) {
+  const child = spawn(java, args, { stdio: ['ignore', 'inherit', 'inherit'] });
+  let killTimer = null;
+  let orphaned = false;
+  const terminate = () => {
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    try {
+      child.kill('SIGTERM');
+    } catch {
+      /* gone */
+    }
+    killTimer ??= setTimeout(() => {
+      try {
+        child.kill('SIGKILL');
+      } catch {
+        /* gone */
+      }
+    }, STOP_KILL_AFTER_MS - 1000);
+  };
+  for (const sig of ['SIGTERM', 'SIGINT', 'SIGHUP']) process.on(sig, terminate);
+  process.on('disconnect', () => {
+    orphaned = true;
+    terminate();
+  });
+  child.on('error', (err) => {
+    console.error(`watchdog: cannot start ${java}: ${err.message}`);
+    process.exit(127);
+  });
+  child.on('spawn', () => {
+    try {
+      process.send?.({ javaPid: child.pid });
+    } catch {
+      /* parent already gone */
+    }
+  });
+  child.on('exit', (code, signal) => {
+    if (killTimer) clearTimeout(killTimer);
+    if (orphaned) rmrf(dataDir);
+    process.exit(code ?? (signal === 'SIGTERM' || signal === 'SIGINT' ? 0 : 1));
+  });
+}
+
+function parseArgs(argv) {
+  const opts = {};
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    const [flag, inline] = a.includes('=') ? a.split(/=(.*)/s) : [a, undefined];
+    const value = () => inline ?? argv[++i];
+    if (flag === '--port' || flag === '-p') opts.port = Number(value());
+    else if (flag === '--controller-port') opts.controllerPort = Number(value());
+    else if (flag === '--data-dir') opts.dataDir = value();
+    else throw new Error(`unknown option ${a}`);
+  }
+  for (const k of ['port', 'controllerPort']) {
+    if (k in opts && !(Number.isInteger(opts[k]) && opts[k] > 0 && opts[k] < 65536)) throw new Error(`invalid --${k}`);
+  }
+  return opts;
+}
+
+async function cli(argv) {
+  const [cmd, ...rest] = argv;
+  if (cmd === 'fetch') {
+    const { libs, cached } = await fetch();
+    if (cached) console.error(`[kafka] Apache Kafka ${kafkaVersion()} jars already in ${libs}`);
+    return;
+  }
+  if (cmd === 'start') {
+    const t0 = Date.now();
+    const opts = parseArgs(rest);
+    const broker = await start(opts);
+    console.log(
+      broker.reused
+        ? `kafka already running on ${broker.brokers}, reusing it`
+        : `kafka ready on ${broker.brokers} in ${seconds(Date.now() - t0)}s (data: ${broker.dataDir})`,
+    );
+    if (broker.reused) return;
+    const keepAlive = setInterval(() => {}, 1 << 30);
+    let stopping = false;
+    const shutdown = async (sig) => {
+      if (stopping) return;
+      stopping = true;
+      console.error(`[kafka] ${sig}: stopping broker ...`);
+      await broker.stop();
+      clearInterval(keepAlive);
+      console.error('[kafka] stopped');
+      process.exit(0);
+    };
+    for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.on(sig, () => void shutdown(sig));
+    return;
+  }
+  console.error('usage: node infra/kafka/kafka.js fetch | start [--port N] [--controller-port N] [--data-dir DIR]');
+  process.exitCode = 2;
+}
+
+module.exports = { fetch, start, kafkaVersion, cacheDir, libsDir, serverProperties };
+
+if (require.main === module) {
+  const argv = process.argv.slice(2);
+  if (argv[0] === '__watchdog') {
+    watchdogMain(argv.slice(1));
+  } else {
+    cli(argv).catch((err) => {
+      console.error(err && err.message ? err.message : err);
+      process.exit(1);
+    });
+  }
+}

@@ -1,0 +1,90 @@
+import { z } from 'zod';
+
+/**
+ * Every environment variable Passerelle reads, documented once. Each app picks the
+ * subset it needs with `loadConfig([...])`; a missing or malformed one stops the
+ * process with one line that names it (CONTRACT.md §1).
+ */
+const postgresUrl = z
+  .string()
+  .refine((v) => {
+    try {
+      const u = new URL(v);
+      return (u.protocol === 'postgres:' || u.protocol === 'postgresql:') && u.hostname !== '' && u.pathname.length > 1;
+    } catch {
+      return false;
+    }
+  }, 'must be a postgres://user@host:port/database URL');
+
+const hostPort = z.string().regex(/^[A-Za-z0-9.\-\[\]:]+:\d{1,5}$/, 'must be host:port');
+
+const port = z.coerce
+  .number({ error: 'must be a port number' })
+  .int('must be a whole number')
+  .min(1, 'must be between 1 and 65535')
+  .max(65535, 'must be between 1 and 65535');
+
+export const variables = {
+  DATABASE_URL: { schema: postgresUrl, doc: 'PostgreSQL connection URL (a role that may run migrations).' },
+  KAFKA_BROKERS: {
+    schema: z
+      .string()
+      .transform((v) => v.split(',').map((s) => s.trim()).filter(Boolean))
+      .pipe(z.array(hostPort).min(1, 'must list at least one host:port')),
+    doc: 'Comma-separated Kafka bootstrap brokers, host:port.',
+  },
+  PASSERELLE_REGISTRY: { schema: z.string().min(1, 'must be a path to the registry JSON file'), doc: 'Path of the registry JSON file.' },
+  PASSERELLE_SECRETS_DIR: { schema: z.string().min(1, 'must be a directory path'), doc: 'Directory holding the gateway signing key and pseudonymisation keys (0600 files, created on first start).' },
+  GATEWAY_PORT: { schema: port.default(3000), doc: 'Gateway HTTP port.' },
+  GATEWAY_HOST: { schema: z.string().min(1).default('127.0.0.1'), doc: 'Gateway bind address.' },
+  CONSENT_AUDIT_URL: { schema: hostPort.default('127.0.0.1:50051'), doc: 'consent-audit gRPC address, host:port.' },
+  CONSENT_AUDIT_METRICS_PORT: { schema: port.default(9464), doc: 'consent-audit health and Prometheus metrics HTTP port.' },
+  CONSUMER_METRICS_PORT: { schema: port.default(9465), doc: 'job-match-consumer health probe and Prometheus metrics HTTP port.' },
+  LOG_LEVEL: {
+    schema: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    doc: 'pino log level.',
+  },
+  NODE_ENV: { schema: z.enum(['development', 'production', 'test']).default('production'), doc: 'development enables GraphQL introspection.' },
+} as const;
+
+export type VariableName = keyof typeof variables;
+export type Config<K extends VariableName> = { [P in K]: z.output<(typeof variables)[P]['schema']> };
+
+export class ConfigError extends Error {
+  constructor(readonly variable: string, readonly problem: string) {
+    super(`${variable} ${problem}`);
+  }
+}
+
+/** Pure: validates the given environment; throws ConfigError naming the first bad variable. */
+export function parseConfig<K extends VariableName>(names: readonly K[], env: Record<string, string | undefined>): Config<K> {
+  const out: Record<string, unknown> = {};
+  for (const name of names) {
+    const raw = env[name];
+    const value = raw === '' ? undefined : raw;
+    const result = (variables[name].schema as z.ZodType).safeParse(value);
+    if (!result.success) {
+      const issue = result.error.issues[0];
+      const problem = value === undefined && issue.code === 'invalid_type' ? 'is missing' : `is malformed: ${issue.message}`;
+      throw new ConfigError(name, problem);
+    }
+    out[name] = result.data;
+  }
+  return out as Config<K>;
+}
+
+/**
+ * Loads configuration for an app at start; on error prints one line to stderr and exits 78
+ * (EX_CONFIG), before anything else is started.
+ */
+export function loadConfig<K extends VariableName>(app: string, names: readonly K[], env = process.env): Config<K> {
+  try {
+    return parseConfig(names, env);
+  } catch (e) {
+    if (e instanceof ConfigError) {
+      process.stderr.write(`${app}: configuration error: ${e.message}\n`);
+      process.exit(78);
+    }
+    throw e;
+  }
+}

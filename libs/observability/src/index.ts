@@ -1,0 +1,4 @@
+export * from './metrics';
+export * from './health';
+export * from './probe-server';
+export * from './shutdown';

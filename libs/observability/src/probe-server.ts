@@ -1,0 +1,38 @@
+import http from 'node:http';
+import type { Registry } from 'prom-client';
+import { checkHealth, type HealthCheck } from './health';
+
+/**
+ * For apps without an HTTP API of their own (consent-audit, job-match-consumer):
+ * `GET /health` (200 when every check passes, 503 otherwise) and `GET /metrics`.
+ */
+export async function startProbeServer(opts: {
+  host?: string;
+  port: number;
+  registry: Registry;
+  checks: Record<string, HealthCheck>;
+}): Promise<http.Server> {
+  const server = http.createServer(async (req, res) => {
+    try {
+      if (req.url === '/health') {
+        const report = await checkHealth(opts.checks);
+        res.writeHead(report.status === 'up' ? 200 : 503, { 'content-type': 'application/json' });
+        res.end(JSON.stringify(report));
+      } else if (req.url === '/metrics') {
+        res.writeHead(200, { 'content-type': opts.registry.contentType });
+        res.end(await opts.registry.metrics());
+      } else {
+        res.writeHead(404, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ error: { code: 'not_found', message: 'only /health and /metrics are served here' } }));
+      }
+    } catch {
+      res.writeHead(500, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ error: { code: 'internal', message: 'probe failed' } }));
+    }
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(opts.port, opts.host ?? '127.0.0.1', () => resolve());
+  });
+  return server;
+}

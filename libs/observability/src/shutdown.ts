@@ -1,0 +1,31 @@
+import type { Logger } from 'pino';
+
+/**
+ * Graceful stop on SIGTERM/SIGINT: runs the closers in order once, then exits.
+ * A second signal, or closers taking longer than `graceMs`, forces the exit.
+ */
+export function onShutdown(logger: Logger, closers: Array<() => Promise<unknown>>, graceMs = 10_000): void {
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) process.exit(1);
+    stopping = true;
+    logger.info({ signal }, 'shutting down');
+    const timer = setTimeout(() => {
+      logger.error({ graceMs }, 'shutdown took too long, exiting');
+      process.exit(1);
+    }, graceMs);
+    timer.unref();
+    for (const close of closers) {
+      try {
+        await close();
+      } catch (e) {
+        logger.warn({ err: e }, 'error while shutting down');
+      }
+    }
+    logger.info('stopped');
+    logger.flush?.();
+    process.exit(0);
+  };
+  process.once('SIGTERM', () => void stop('SIGTERM'));
+  process.once('SIGINT', () => void stop('SIGINT'));
+}
