@@ -1,0 +1,42 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { compactVerify, importJWK } from 'jose';
+import { createGatewayKey, loadGatewayKeys, RETIRED_KEY_PUBLISH_MS, signAsGateway } from './gateway-key';
+
+describe('gateway signing keys', () => {
+  let dir: string;
+  beforeEach(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gw-keys-'));
+  });
+  afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  it('creates one key on first load, with 0600 files, and reuses it afterwards', async () => {
+    const first = await loadGatewayKeys(dir);
+    const again = await loadGatewayKeys(dir);
+    expect(again.active.kid).toBe(first.active.kid);
+    const files = fs.readdirSync(path.join(dir, 'gateway-signing'));
+    expect(files).toHaveLength(1);
+    expect(fs.statSync(path.join(dir, 'gateway-signing', files[0])).mode & 0o777).toBe(0o600);
+    expect(first.jwks.keys[0]).not.toHaveProperty('d');
+  });
+
+  it('signs with the active key and verifies with the published JWK', async () => {
+    const keys = await loadGatewayKeys(dir);
+    const jws = await signAsGateway(keys, 'tree-head+jwt', { tree_size: 1 });
+    const { protectedHeader } = await compactVerify(jws, await importJWK(keys.jwks.keys[0], 'EdDSA'));
+    expect(protectedHeader).toMatchObject({ alg: 'EdDSA', typ: 'tree-head+jwt', kid: keys.active.kid });
+  });
+
+  it('keeps a rotated key published until its grace period ends', async () => {
+    const old = await loadGatewayKeys(dir);
+    const rotatedAt = Date.now();
+    await createGatewayKey(dir, new Date(rotatedAt + 1000));
+    const soon = await loadGatewayKeys(dir, rotatedAt + 2000);
+    expect(soon.active.kid).not.toBe(old.active.kid);
+    expect(soon.jwks.keys.map((k) => k.kid)).toEqual([soon.active.kid, old.active.kid]);
+    const later = await loadGatewayKeys(dir, rotatedAt + 2000 + RETIRED_KEY_PUBLISH_MS);
+    expect(later.jwks.keys.map((k) => k.kid)).toEqual([soon.active.kid]);
+    expect(later.publicKeys.has(old.active.kid)).toBe(true);
+  });
+});

@@ -1,0 +1,3 @@
+export * from './encoding';
+export * from './secret-files';
+export * from './gateway-key';
