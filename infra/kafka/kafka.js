@@ -153,6 +153,20 @@ function tailFile(file, n) {
   }
 }
 
+/** The broker log's entries and "Caused by:" lines (not the stack frames), last n of them. */
+function logSummary(dataDir, n = 25) {
+  const logs = path.join(dataDir, 'logs');
+  let text = '';
+  try {
+    text = fs.readFileSync(path.join(logs, 'server.log'), 'utf8');
+  } catch {
+    /* none yet */
+  }
+  const lines = text.split('\n').filter((l) => /^\[\d{4}-|^Caused by:|^\S+(Exception|Error)\b/.test(l));
+  const out = tailFile(path.join(logs, 'stdout.log'), 15);
+  return [lines.slice(-n).join('\n'), out && `--- stdout/stderr:\n${out}`].filter(Boolean).join('\n');
+}
+
 function seconds(ms) {
   return (ms / 1000).toFixed(1);
 }
@@ -267,7 +281,8 @@ function javaArgs(dataDir, heap = true) {
 
 /**
  * Starts (or reuses) a broker on 127.0.0.1:port. Resolves once kafkajs gets answers from it.
- * @returns {Promise<{ brokers: string, stop: () => Promise<void>, reused: boolean, dataDir?: string }>}
+ * @returns {Promise<{ brokers: string, stop: () => Promise<void>, reused: boolean, dataDir?: string,
+ *   exited?: Promise<void> }>}
  */
 async function start({ port = 9092, controllerPort, dataDir, quiet = false } = {}) {
   port = Number(port);
@@ -291,7 +306,6 @@ async function start({ port = 9092, controllerPort, dataDir, quiet = false } = {
   fs.mkdirSync(path.join(dataDir, 'logs'), { recursive: true });
   const propsFile = path.join(dataDir, 'server.properties');
   fs.writeFileSync(propsFile, serverProperties({ port, controllerPort, dataDir }));
-  const serverLog = path.join(dataDir, 'logs', 'server.log');
   const stdoutLog = path.join(dataDir, 'logs', 'stdout.log');
 
   const fmt = await run(javaBin(), [
@@ -305,8 +319,9 @@ async function start({ port = 9092, controllerPort, dataDir, quiet = false } = {
     propsFile,
   ]);
   if (fmt.code !== 0) {
+    rmrf(dataDir);
     throw new Error(
-      `kafka.js: kafka.tools.StorageTool format exited with ${fmt.code}:\n${tail(fmt.output, 30)}\n${tailFile(serverLog, 30)}`,
+      `kafka.js: kafka.tools.StorageTool format exited with ${fmt.code}:\n${tail(fmt.output, 30)}`,
     );
   }
 
@@ -337,16 +352,22 @@ async function start({ port = 9092, controllerPort, dataDir, quiet = false } = {
   watchdog.unref();
   watchdog.channel?.unref?.();
 
-  const killOnExit = () => {
-    for (const pid of [javaPid, watchdog.pid]) {
-      try {
-        if (pid) process.kill(pid, 'SIGKILL');
-      } catch {
-        /* already gone */
-      }
+  const kill = (pid, sig) => {
+    try {
+      if (pid) process.kill(pid, sig);
+    } catch {
+      /* already gone */
     }
   };
+  // On this process's exit: SIGKILL java at once. The watchdog is left alone: it sees the IPC
+  // channel close, reaps java (SIGTERM-ing it itself if its pid had not reached us yet) and
+  // removes the data dir.
+  const killOnExit = () => kill(javaPid, 'SIGKILL');
   process.on('exit', killOnExit);
+  const killAll = () => {
+    kill(javaPid, 'SIGKILL');
+    kill(watchdog.pid, 'SIGKILL');
+  };
 
   let stopping = null;
   const stop = () => {
@@ -357,7 +378,7 @@ async function start({ port = 9092, controllerPort, dataDir, quiet = false } = {
         } catch {
           /* gone */
         }
-        const timer = setTimeout(killOnExit, STOP_KILL_AFTER_MS);
+        const timer = setTimeout(killAll, STOP_KILL_AFTER_MS);
         await exitPromise;
         clearTimeout(timer);
       }
@@ -373,21 +394,19 @@ async function start({ port = 9092, controllerPort, dataDir, quiet = false } = {
     if (exited) {
       const how = exited.error ? exited.error.message : `code ${exited.code}${exited.signal ? `, signal ${exited.signal}` : ''}`;
       throw new Error(
-        `kafka.js: the Kafka broker exited during start-up (${how}). Logs in ${dataDir}/logs:\n` +
-          `${tailFile(serverLog, 40)}\n${tailFile(stdoutLog, 20)}`.trim(),
+        `kafka.js: the Kafka broker exited during start-up (${how}). Logs in ${dataDir}/logs:\n${logSummary(dataDir)}`,
       );
     }
     if (Date.now() > deadline) {
+      const summary = logSummary(dataDir); // before stop() removes the data dir
       await stop().catch(() => {});
-      throw new Error(
-        `kafka.js: the Kafka broker on ${brokers} did not answer within ${READY_TIMEOUT_MS / 1000}s:\n` +
-          `${tailFile(serverLog, 40)}\n${tailFile(stdoutLog, 20)}`.trim(),
-      );
+      throw new Error(`kafka.js: the Kafka broker on ${brokers} did not answer within ${READY_TIMEOUT_MS / 1000}s:\n${summary}`);
     }
     if ((await portOpen(port, 250)) && (await answersAsKafka(brokers, 2000))) break;
     await sleep(250);
   }
-  return { brokers, stop, reused: false, dataDir };
+  // `exited` resolves if the broker goes away (after stop(), or on its own).
+  return { brokers, stop, reused: false, dataDir, exited: exitPromise.then(() => undefined) };
 }
 
 async function waitForPidGone(pid, ms) {
@@ -499,6 +518,11 @@ async function cli(argv) {
       process.exit(0);
     };
     for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.on(sig, () => void shutdown(sig));
+    void broker.exited.then(() => {
+      if (stopping) return;
+      console.error(`[kafka] the broker exited unexpectedly; see ${broker.dataDir}/logs`);
+      process.exit(1);
+    });
     return;
   }
   console.error('usage: node infra/kafka/kafka.js fetch | start [--port N] [--controller-port N] [--data-dir DIR]');

@@ -5,9 +5,11 @@
  * (needs offsets.topic.replication.factor=1 so the group coordinator can be created).
  */
 import { randomBytes } from 'node:crypto';
-import { Admin, Consumer, Kafka, logLevel, Producer } from 'kafkajs';
+import { Admin, Consumer, Kafka, logLevel, Partitioners, Producer } from 'kafkajs';
 
 const MESSAGES = 100;
+// Explicit: jest ignores `testTimeout` inside `projects` entries, so the 5 s default would apply.
+const TIMEOUT_MS = 90_000;
 
 function brokersFromEnv(): string[] {
   const raw = process.env.KAFKA_BROKERS;
@@ -33,6 +35,7 @@ describe('Kafka broker (kafkajs)', () => {
   let admin: Admin | undefined;
   let producer: Producer | undefined;
   let consumer: Consumer | undefined;
+  let topicExists = false;
 
   beforeAll(() => {
     kafka = new Kafka({
@@ -45,11 +48,11 @@ describe('Kafka broker (kafkajs)', () => {
   afterAll(async () => {
     await consumer?.disconnect().catch(() => undefined);
     await producer?.disconnect().catch(() => undefined);
-    if (admin) {
+    if (admin && topicExists) {
       await admin.deleteTopics({ topics: [topic] }).catch(() => undefined);
-      await admin.disconnect().catch(() => undefined);
     }
-  });
+    await admin?.disconnect().catch(() => undefined);
+  }, 30_000);
 
   it('creates a topic, produces 100 messages and consumes them all with a consumer group', async () => {
     admin = kafka.admin();
@@ -58,10 +61,11 @@ describe('Kafka broker (kafkajs)', () => {
       topics: [{ topic, numPartitions: 3, replicationFactor: 1 }],
       waitForLeaders: true,
     });
+    topicExists = true;
     expect(created).toBe(true);
     expect(await admin.listTopics()).toContain(topic);
 
-    producer = kafka.producer({ allowAutoTopicCreation: false });
+    producer = kafka.producer({ allowAutoTopicCreation: false, createPartitioner: Partitioners.DefaultPartitioner });
     await producer.connect();
     await producer.send({
       topic,
@@ -69,7 +73,12 @@ describe('Kafka broker (kafkajs)', () => {
       messages: Array.from({ length: MESSAGES }, (_, i) => ({ key: `k${i % 7}`, value: `m-${i}` })),
     });
 
-    consumer = kafka.consumer({ groupId, sessionTimeout: 10_000, heartbeatInterval: 1_000 });
+    consumer = kafka.consumer({
+      groupId,
+      sessionTimeout: 10_000,
+      heartbeatInterval: 1_000,
+      maxWaitTimeInMs: 500, // short fetch long-poll so disconnect() does not wait 5 s
+    });
     await consumer.connect();
     await consumer.subscribe({ topics: [topic], fromBeginning: true });
 
@@ -112,6 +121,7 @@ describe('Kafka broker (kafkajs)', () => {
     await consumer.disconnect();
     consumer = undefined;
     await admin.deleteTopics({ topics: [topic], timeout: 10_000 });
+    topicExists = false;
     expect(await admin.listTopics()).not.toContain(topic);
-  });
+  }, TIMEOUT_MS);
 });

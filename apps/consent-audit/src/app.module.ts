@@ -1,0 +1,28 @@
+import { DynamicModule, Module } from '@nestjs/common';
+import { LOGGER, type Logger } from '@passerelle/logger';
+import { PersistenceModule } from '@passerelle/persistence';
+import { createKafka } from '@passerelle/messaging';
+import { Registry } from 'prom-client';
+import { createMetricsRegistry } from '@passerelle/observability';
+import { CONSENT_AUDIT_CONFIG, type ConsentAuditConfig } from './consent-audit.config';
+import { HealthService } from './health/health.service';
+import { KAFKA } from './kafka.token';
+
+@Module({})
+export class AppModule {
+  static forRoot(config: ConsentAuditConfig, logger: Logger): DynamicModule {
+    return {
+      module: AppModule,
+      global: true,
+      imports: [PersistenceModule.forRoot({ url: config.DATABASE_URL, applicationName: 'passerelle-consent-audit', poolSize: 20 })],
+      providers: [
+        { provide: CONSENT_AUDIT_CONFIG, useValue: config },
+        { provide: LOGGER, useValue: logger },
+        { provide: KAFKA, useValue: createKafka(config.KAFKA_BROKERS, 'passerelle-consent-audit', logger) },
+        { provide: Registry, useFactory: () => createMetricsRegistry('consent-audit') },
+        HealthService,
+      ],
+      exports: [CONSENT_AUDIT_CONFIG, LOGGER, KAFKA, Registry],
+    };
+  }
+}

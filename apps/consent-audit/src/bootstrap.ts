@@ -1,0 +1,32 @@
+import { NestFactory } from '@nestjs/core';
+import type { MicroserviceOptions } from '@nestjs/microservices';
+import { HealthImplementation } from 'grpc-health-check';
+import { consentAuditGrpcOptions } from '@passerelle/contracts';
+import { NestPinoLogger, type Logger } from '@passerelle/logger';
+import { onShutdown, startProbeServer } from '@passerelle/observability';
+import { AppModule } from './app.module';
+import type { ConsentAuditConfig } from './consent-audit.config';
+import { HealthService } from './health/health.service';
+
+/** gRPC server (with the standard grpc.health.v1 service) plus an HTTP probe for /health and /metrics. */
+export async function bootstrapConsentAudit(config: ConsentAuditConfig, logger: Logger) {
+  const grpcHealth = new HealthImplementation({ '': 'NOT_SERVING' });
+  const grpc = consentAuditGrpcOptions(config.CONSENT_AUDIT_URL);
+  const app = await NestFactory.createMicroservice<MicroserviceOptions>(AppModule.forRoot(config, logger), {
+    ...grpc,
+    options: { ...grpc.options, onLoadPackageDefinition: (_pkg: unknown, server: Parameters<HealthImplementation['addToServer']>[0]) => grpcHealth.addToServer(server) },
+    logger: new NestPinoLogger(logger),
+  });
+  app.enableShutdownHooks([]);
+  await app.listen();
+  grpcHealth.setStatus('', 'SERVING');
+  const health = app.get(HealthService);
+  const probe = await startProbeServer({ port: config.CONSENT_AUDIT_METRICS_PORT, registry: health.registry, checks: health.checks() });
+  logger.info({ grpc: config.CONSENT_AUDIT_URL, probe: `http://127.0.0.1:${config.CONSENT_AUDIT_METRICS_PORT}` }, 'consent-audit listening');
+  onShutdown(logger, [
+    async () => grpcHealth.setStatus('', 'NOT_SERVING'),
+    () => new Promise((r) => probe.close(() => r(undefined))),
+    () => app.close(),
+  ]);
+  return app;
+}

@@ -1,0 +1,7 @@
+import type { Config } from '@passerelle/config';
+
+export type ConsentAuditConfig = Config<
+  'DATABASE_URL' | 'KAFKA_BROKERS' | 'PASSERELLE_REGISTRY' | 'PASSERELLE_SECRETS_DIR' | 'CONSENT_AUDIT_URL' | 'CONSENT_AUDIT_METRICS_PORT' | 'LOG_LEVEL'
+>;
+
+export const CONSENT_AUDIT_CONFIG = Symbol('CONSENT_AUDIT_CONFIG');

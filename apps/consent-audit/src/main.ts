@@ -1,0 +1,25 @@
+import 'reflect-metadata';
+import { loadConfig } from '@passerelle/config';
+import { createLogger } from '@passerelle/logger';
+import { bootstrapConsentAudit } from './bootstrap';
+
+async function main() {
+  const config = loadConfig('consent-audit', [
+    'DATABASE_URL',
+    'KAFKA_BROKERS',
+    'PASSERELLE_REGISTRY',
+    'PASSERELLE_SECRETS_DIR',
+    'CONSENT_AUDIT_URL',
+    'CONSENT_AUDIT_METRICS_PORT',
+    'LOG_LEVEL',
+  ]);
+  const logger = createLogger('consent-audit', config.LOG_LEVEL);
+  try {
+    await bootstrapConsentAudit(config, logger);
+  } catch (e) {
+    logger.fatal({ err: e }, 'consent-audit failed to start');
+    process.exit(1);
+  }
+}
+
+void main();

@@ -1,0 +1,28 @@
+import { DynamicModule, Module } from '@nestjs/common';
+import { Registry } from 'prom-client';
+import { LOGGER, type Logger } from '@passerelle/logger';
+import { PersistenceModule } from '@passerelle/persistence';
+import { createKafka } from '@passerelle/messaging';
+import { createMetricsRegistry } from '@passerelle/observability';
+import { CONSUMER_CONFIG, type ConsumerConfig } from './consumer.config';
+import { HealthService } from './health.service';
+import { KAFKA } from './kafka.token';
+
+@Module({})
+export class AppModule {
+  static forRoot(config: ConsumerConfig, logger: Logger): DynamicModule {
+    return {
+      module: AppModule,
+      global: true,
+      imports: [PersistenceModule.forRoot({ url: config.DATABASE_URL, applicationName: 'passerelle-job-match-consumer', poolSize: 10 })],
+      providers: [
+        { provide: CONSUMER_CONFIG, useValue: config },
+        { provide: LOGGER, useValue: logger },
+        { provide: KAFKA, useValue: createKafka(config.KAFKA_BROKERS, 'passerelle-job-match-consumer', logger) },
+        { provide: Registry, useFactory: () => createMetricsRegistry('job-match-consumer') },
+        HealthService,
+      ],
+      exports: [CONSUMER_CONFIG, LOGGER, KAFKA, Registry],
+    };
+  }
+}

@@ -1,0 +1,3 @@
+export * from './names';
+export * from './database';
+export * from './processes';

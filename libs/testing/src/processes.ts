@@ -1,0 +1,123 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+
+export const REPO_ROOT = path.resolve(__dirname, '../../..');
+
+export function kafkaBrokers(): string {
+  const brokers = process.env.KAFKA_BROKERS;
+  if (!brokers) throw new Error('KAFKA_BROKERS is not set: run the suite with `npm test`, which starts Kafka when none is given');
+  return brokers;
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.unref();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+export interface RunningApp {
+  proc: ChildProcess;
+  /** every stdout/stderr line so far (structured JSON logs, mostly) */
+  lines: string[];
+  exited: Promise<number | null>;
+  stop(): Promise<void>;
+  kill9(): Promise<void>;
+}
+
+export type AppName = 'gateway' | 'consent-audit' | 'job-match-consumer' | 'cli';
+
+/** The built entry of an app (`npm test` builds first). */
+export function appMain(app: AppName): string {
+  const main = path.join(REPO_ROOT, 'dist', 'apps', app, 'main.js');
+  if (!fs.existsSync(main)) throw new Error(`${main} is missing: run \`npm run build\` (npm test does it for you)`);
+  return main;
+}
+
+/**
+ * Spawns a built app with the given environment and waits until `ready` resolves
+ * (e.g. an HTTP health URL answering, or a log line appearing).
+ */
+export async function startApp(
+  app: AppName,
+  env: Record<string, string>,
+  ready: { httpUrl?: string; logLine?: RegExp; timeoutMs?: number } = {},
+  args: string[] = [],
+): Promise<RunningApp> {
+  const proc = spawn(process.execPath, [appMain(app), ...args], {
+    env: { PATH: process.env.PATH ?? '', NODE_ENV: 'test', LOG_LEVEL: 'info', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const lines: string[] = [];
+  const collect = (chunk: Buffer) => {
+    for (const line of chunk.toString('utf8').split('\n')) if (line) lines.push(line);
+  };
+  proc.stdout!.on('data', collect);
+  proc.stderr!.on('data', collect);
+  const exited = new Promise<number | null>((resolve) => proc.on('exit', (code) => resolve(code)));
+  const running: RunningApp = {
+    proc,
+    lines,
+    exited,
+    stop: async () => {
+      if (proc.exitCode === null && proc.signalCode === null) proc.kill('SIGTERM');
+      await Promise.race([exited, new Promise((r) => setTimeout(r, 10_000))]);
+      if (proc.exitCode === null && proc.signalCode === null) proc.kill('SIGKILL');
+    },
+    kill9: async () => {
+      proc.kill('SIGKILL');
+      await exited;
+    },
+  };
+  const deadline = Date.now() + (ready.timeoutMs ?? 30_000);
+  let exitCode: number | null | undefined;
+  void exited.then((c) => (exitCode = c));
+  for (;;) {
+    if (exitCode !== undefined) throw new Error(`${app} exited (${exitCode}) before it was ready:\n${lines.slice(-20).join('\n')}`);
+    if (ready.logLine && lines.some((l) => ready.logLine!.test(l))) break;
+    if (ready.httpUrl) {
+      try {
+        const res = await fetch(ready.httpUrl);
+        if (res.status < 500) break;
+      } catch {
+        /* not yet */
+      }
+    }
+    if (!ready.httpUrl && !ready.logLine) break;
+    if (Date.now() > deadline) {
+      await running.stop();
+      throw new Error(`${app} was not ready in time:\n${lines.slice(-20).join('\n')}`);
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return running;
+}
+
+/** Runs a built app to completion (the CLI, or an app expected to refuse to start). */
+export async function runApp(app: AppName, args: string[], env: Record<string, string> = {}, timeoutMs = 60_000): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const proc = spawn(process.execPath, [appMain(app), ...args], {
+      env: { PATH: process.env.PATH ?? '', NODE_ENV: 'test', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    proc.stdout.on('data', (c) => (stdout += c));
+    proc.stderr.on('data', (c) => (stderr += c));
+    const timer = setTimeout(() => {
+      proc.kill('SIGKILL');
+      reject(new Error(`${app} ${args.join(' ')} did not finish in ${timeoutMs} ms\n${stdout}\n${stderr}`));
+    }, timeoutMs);
+    proc.on('exit', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    });
+  });
+}

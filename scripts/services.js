@@ -1,0 +1,40 @@
+'use strict';
+/**
+ * Brings up what the environment does not name: an embedded PostgreSQL when DATABASE_URL is
+ * unset, a local single-node Kafka when KAFKA_BROKERS is unset. Variables that are set are obeyed.
+ */
+const path = require('node:path');
+const { startEmbeddedPostgres } = require('../infra/postgres/embedded');
+
+async function ensureServices({ pgPort, kafkaPort, log = (m) => console.log(m) } = {}) {
+  const env = {};
+  const stops = [];
+  const started = [];
+  try {
+    if (!process.env.DATABASE_URL) {
+      const pg = await startEmbeddedPostgres({ port: pgPort, log });
+      env.DATABASE_URL = pg.url;
+      stops.push(pg.stop);
+      started.push(`postgres on 127.0.0.1:${pgPort} (embedded)`);
+    }
+    if (!process.env.KAFKA_BROKERS) {
+      const kafka = require(path.join(__dirname, '..', 'infra', 'kafka', 'kafka.js'));
+      const broker = await kafka.start({ port: kafkaPort });
+      env.KAFKA_BROKERS = broker.brokers;
+      stops.push(broker.stop);
+      started.push(`kafka on ${broker.brokers} (local KRaft)`);
+    }
+  } catch (e) {
+    for (const stop of stops.reverse()) await stop().catch(() => undefined);
+    throw e;
+  }
+  return {
+    env,
+    started,
+    stop: async () => {
+      for (const stop of stops.reverse()) await stop().catch((e) => log(`stop failed: ${e.message}`));
+    },
+  };
+}
+
+module.exports = { ensureServices };
