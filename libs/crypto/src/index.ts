@@ -1,3 +1,4 @@
 export * from './encoding';
 export * from './secret-files';
 export * from './gateway-key';
+export * from './pseudonyms';
