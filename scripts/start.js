@@ -1,0 +1,135 @@
+'use strict';
+/**
+ * `npm start`: the whole system on one machine with nothing to configure (CONTRACT.md §1).
+ * Starts embedded PostgreSQL / local Kafka where DATABASE_URL / KAFKA_BROKERS are unset, the demo
+ * registry (agency keys generated into PASSERELLE_SECRETS_DIR on first start) where
+ * PASSERELLE_REGISTRY is unset, builds and starts the three apps, loads demo data once, and
+ * stops everything it started on Ctrl-C.
+ */
+const { spawn, execFileSync } = require('node:child_process');
+const fs = require('node:fs');
+const path = require('node:path');
+const { ensureServices } = require('./services');
+
+const root = path.join(__dirname, '..');
+const children = [];
+let services;
+let stopping = false;
+
+function say(msg) {
+  process.stdout.write(`[passerelle] ${msg}\n`);
+}
+
+function runCli(args, env) {
+  return execFileSync(process.execPath, [path.join(root, 'dist/apps/cli/main.js'), ...args], { cwd: root, env, stdio: ['ignore', 'pipe', 'inherit'] }).toString();
+}
+
+function startApp(name, env, readyPattern) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [path.join(root, 'dist/apps', name, 'main.js')], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    children.push({ name, child });
+    let ready = false;
+    const onLine = (line) => {
+      process.stdout.write(`${line}\n`);
+      if (!ready && readyPattern.test(line)) {
+        ready = true;
+        resolve(child);
+      }
+    };
+    let buf = { out: '', err: '' };
+    const pipe = (key) => (chunk) => {
+      buf[key] += chunk.toString('utf8');
+      const lines = buf[key].split('\n');
+      buf[key] = lines.pop();
+      lines.forEach(onLine);
+    };
+    child.stdout.on('data', pipe('out'));
+    child.stderr.on('data', pipe('err'));
+    child.on('exit', (code, signal) => {
+      if (!ready) reject(new Error(`${name} exited (${code ?? signal}) before it was ready`));
+      else if (!stopping) {
+        say(`${name} stopped unexpectedly (${code ?? signal}); stopping everything`);
+        void shutdown(1);
+      }
+    });
+  });
+}
+
+async function shutdown(code = 0) {
+  if (stopping) return;
+  stopping = true;
+  say('stopping…');
+  for (const { child } of children.reverse()) {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+  }
+  await Promise.all(
+    children.map(({ child }) =>
+      child.exitCode !== null || child.signalCode !== null
+        ? undefined
+        : new Promise((r) => {
+            const t = setTimeout(() => {
+              child.kill('SIGKILL');
+              r();
+            }, 12_000);
+            child.on('exit', () => {
+              clearTimeout(t);
+              r();
+            });
+          }),
+    ),
+  );
+  if (services) await services.stop();
+  say('stopped');
+  process.exit(code);
+}
+
+async function main() {
+  const t0 = Date.now();
+  process.once('SIGINT', () => void shutdown(0));
+  process.once('SIGTERM', () => void shutdown(0));
+  services = await ensureServices({ pgPort: 54329, kafkaPort: 9092, log: say });
+  for (const s of services.started) say(`started ${s}`);
+  execFileSync(process.execPath, [path.join(__dirname, 'build.js')], { stdio: 'inherit', cwd: root });
+
+  const env = { ...process.env, ...services.env };
+  env.PASSERELLE_SECRETS_DIR = env.PASSERELLE_SECRETS_DIR || path.join(root, '.secrets');
+  fs.mkdirSync(env.PASSERELLE_SECRETS_DIR, { recursive: true, mode: 0o700 });
+  if (!env.PASSERELLE_REGISTRY) {
+    const out = path.join(env.PASSERELLE_SECRETS_DIR, 'demo-registry.json');
+    runCli(['demo', 'init', '--registry-template', path.join(root, 'infra/registry/demo.json'), '--secrets', env.PASSERELLE_SECRETS_DIR, '--out', out], env);
+    env.PASSERELLE_REGISTRY = out;
+    say(`demo registry: ${out} (agency keys in ${path.join(env.PASSERELLE_SECRETS_DIR, 'agencies')})`);
+  }
+  env.GATEWAY_PORT = env.GATEWAY_PORT || '3000';
+  env.CONSENT_AUDIT_URL = env.CONSENT_AUDIT_URL || '127.0.0.1:50051';
+  env.NODE_ENV = env.NODE_ENV || 'development';
+
+  await startApp('consent-audit', env, /consent-audit listening/);
+  await startApp('gateway', env, /gateway listening/);
+  await startApp('job-match-consumer', env, /job-match-consumer running/);
+
+  const marker = path.join(env.PASSERELLE_SECRETS_DIR, `demo-data-loaded.${Buffer.from(env.DATABASE_URL).toString('base64url').slice(-24)}`);
+  if (!fs.existsSync(marker) && fs.existsSync(path.join(root, 'apps/cli/src/commands/demo-seed.command.ts'))) {
+    try {
+      runCli(['demo', 'seed', '--gateway', `http://127.0.0.1:${env.GATEWAY_PORT}`, '--secrets', env.PASSERELLE_SECRETS_DIR], env);
+      fs.writeFileSync(marker, new Date().toISOString());
+      say('demo data loaded');
+    } catch (e) {
+      say(`demo data could not be loaded: ${e.message}`);
+    }
+  }
+
+  say(`ready in ${((Date.now() - t0) / 1000).toFixed(1)}s`);
+  say(`gateway        http://127.0.0.1:${env.GATEWAY_PORT}  (POST /graphql, /audit/*, /.well-known/jwks.json, /health, /metrics)`);
+  say(`consent-audit  grpc ${env.CONSENT_AUDIT_URL}  (probe http://127.0.0.1:${env.CONSENT_AUDIT_METRICS_PORT || 9464}/health)`);
+  say(`consumer       group passerelle.job-match-consumer  (probe http://127.0.0.1:${env.CONSUMER_METRICS_PORT || 9465}/health)`);
+  say(`postgres       ${env.DATABASE_URL.replace(/:[^:@/]*@/, ':***@')}`);
+  say(`kafka          ${env.KAFKA_BROKERS}`);
+  say(`try: node bin/passerelle.js request --gateway http://127.0.0.1:${env.GATEWAY_PORT} --agency ca.esdc --key ${path.join(env.PASSERELLE_SECRETS_DIR, 'agencies/ca.esdc.private.jwk.json')} --purpose JOB_MATCHING --query '{ gatewayInfo { contractVersion } }'`);
+  say('Ctrl-C stops everything');
+}
+
+main().catch(async (e) => {
+  say(`failed to start: ${e.message}`);
+  await shutdown(1);
+});
