@@ -6,6 +6,9 @@ const transform = { '^.+\\.(t|j)s$': ['@swc/jest', { ...swcrc, swcrc: false }] }
 const moduleNameMapper = { '^@passerelle/([a-z-]+)$': '<rootDir>/libs/$1/src' };
 
 module.exports = {
+  // e2e suites start real processes; jest reads the timeout only at the top level, not per project.
+  testTimeout: 120000,
+  slowTestThreshold: 30,
   projects: [
     {
       displayName: 'unit',
@@ -22,8 +25,6 @@ module.exports = {
       testMatch: ['<rootDir>/test/**/*.e2e-spec.ts'],
       transform,
       moduleNameMapper,
-      testTimeout: 120000,
-      slowTestThreshold: 30,
     },
   ],
 };

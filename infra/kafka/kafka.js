@@ -105,11 +105,16 @@ async function fetch({ quiet = false } = {}) {
   }
   const mvn = process.platform === 'win32' ? 'mvn.cmd' : 'mvn';
   const args = ['-q', '-B', '-f', POM, 'dependency:copy-dependencies', '-DincludeScope=runtime', `-DoutputDirectory=${tmp}`];
-  const { code, output } = await run(mvn, args);
-  if (code !== 0) {
+  let result;
+  try {
+    result = await run(mvn, args, { shell: process.platform === 'win32' });
+  } catch (err) {
+    result = { code: 'spawn error', output: `${err.message}\n(the local Kafka needs Maven 3.6+ and Java 17+ on PATH, or set KAFKA_BROKERS)` };
+  }
+  if (result.code !== 0) {
     rmrf(tmp);
     if (!quiet) process.stderr.write(' failed\n');
-    throw new Error(`kafka.js: \`${mvn} ${args.join(' ')}\` exited with ${code}:\n${tail(output, 40)}`);
+    throw new Error(`kafka.js: \`${mvn} ${args.join(' ')}\` exited with ${result.code}:\n${tail(result.output, 40)}`);
   }
   fs.writeFileSync(path.join(tmp, MARKER), `${pomHash()}\n`);
   if (isFetched()) {
@@ -139,6 +144,14 @@ function run(cmd, args, opts = {}) {
       resolve({ code: code === null ? `signal ${signal}` : code, output: Buffer.concat(chunks).toString('utf8') }),
     );
   });
+}
+
+async function runJava(args) {
+  try {
+    return await run(javaBin(), args);
+  } catch (err) {
+    throw new Error(`${err.message} (the local Kafka needs Java 17+ on PATH or in JAVA_HOME, or set KAFKA_BROKERS)`);
+  }
 }
 
 function tail(text, n) {
@@ -189,8 +202,14 @@ function portOpen(port, timeoutMs = 500) {
   });
 }
 
-/** True when a Kafka broker on `brokers` answers DescribeCluster + Metadata. */
-async function answersAsKafka(brokers, timeoutMs = 3000) {
+/**
+ * True when a Kafka broker on `brokers` answers DescribeCluster + Metadata and, with
+ * `groups`, its group coordinator answers DescribeGroups. The first FindCoordinator creates
+ * __consumer_offsets; until that partition is loaded a consumer's first JoinGroup fails with
+ * "coordinator is loading" and kafkajs logs a consumer crash and restarts it. Waiting for it in
+ * start() means apps and tests never see that on a fresh broker.
+ */
+async function answersAsKafka(brokers, timeoutMs = 3000, { groups = false } = {}) {
   const { Kafka, logLevel } = require('kafkajs');
   const admin = new Kafka({
     clientId: 'passerelle-kafka-probe',
@@ -204,6 +223,7 @@ async function answersAsKafka(brokers, timeoutMs = 3000) {
     await admin.connect();
     await admin.describeCluster();
     await admin.listTopics();
+    if (groups) await admin.describeGroups(['passerelle-kafka-readiness-probe']);
     return true;
   } catch {
     return false;
@@ -281,6 +301,7 @@ function javaArgs(dataDir, heap = true) {
 
 /**
  * Starts (or reuses) a broker on 127.0.0.1:port. Resolves once kafkajs gets answers from it.
+ * @param {{ port?: number, controllerPort?: number, dataDir?: string, quiet?: boolean }} [options]
  * @returns {Promise<{ brokers: string, stop: () => Promise<void>, reused: boolean, dataDir?: string,
  *   exited?: Promise<void> }>}
  */
@@ -308,7 +329,7 @@ async function start({ port = 9092, controllerPort, dataDir, quiet = false } = {
   fs.writeFileSync(propsFile, serverProperties({ port, controllerPort, dataDir }));
   const stdoutLog = path.join(dataDir, 'logs', 'stdout.log');
 
-  const fmt = await run(javaBin(), [
+  const fmt = await runJava([
     ...javaArgs(dataDir, false),
     'kafka.tools.StorageTool',
     'format',
@@ -317,7 +338,10 @@ async function start({ port = 9092, controllerPort, dataDir, quiet = false } = {
     kafkaUuid(),
     '-c',
     propsFile,
-  ]);
+  ]).catch((err) => {
+    rmrf(dataDir);
+    throw err;
+  });
   if (fmt.code !== 0) {
     rmrf(dataDir);
     throw new Error(
@@ -333,8 +357,10 @@ async function start({ port = 9092, controllerPort, dataDir, quiet = false } = {
   );
   fs.closeSync(out);
 
+  /** @type {number | undefined} */
   let javaPid;
-  let exited = null; // { code, signal } once the watchdog (hence java) is gone
+  /** @type {{ code: number | null, signal: string | null, error?: Error } | null} */
+  let exited = null; // set once the watchdog (hence java) is gone
   const exitPromise = new Promise((resolve) => {
     watchdog.on('exit', (code, signal) => {
       exited = { code, signal };
@@ -345,7 +371,7 @@ async function start({ port = 9092, controllerPort, dataDir, quiet = false } = {
       resolve(exited);
     });
   });
-  watchdog.on('message', (m) => {
+  watchdog.on('message', (/** @type {any} */ m) => {
     if (m && typeof m.javaPid === 'number') javaPid = m.javaPid;
   });
   // Neither the child nor its IPC channel may keep a test runner's event loop alive.
@@ -392,6 +418,7 @@ async function start({ port = 9092, controllerPort, dataDir, quiet = false } = {
   const deadline = Date.now() + READY_TIMEOUT_MS;
   for (;;) {
     if (exited) {
+      process.removeListener('exit', killOnExit);
       const how = exited.error ? exited.error.message : `code ${exited.code}${exited.signal ? `, signal ${exited.signal}` : ''}`;
       throw new Error(
         `kafka.js: the Kafka broker exited during start-up (${how}). Logs in ${dataDir}/logs:\n${logSummary(dataDir)}`,
@@ -402,7 +429,7 @@ async function start({ port = 9092, controllerPort, dataDir, quiet = false } = {
       await stop().catch(() => {});
       throw new Error(`kafka.js: the Kafka broker on ${brokers} did not answer within ${READY_TIMEOUT_MS / 1000}s:\n${summary}`);
     }
-    if ((await portOpen(port, 250)) && (await answersAsKafka(brokers, 2000))) break;
+    if ((await portOpen(port, 250)) && (await answersAsKafka(brokers, 2000, { groups: true }))) break;
     await sleep(250);
   }
   // `exited` resolves if the broker goes away (after stop(), or on its own).
@@ -429,6 +456,7 @@ async function waitForPidGone(pid, ms) {
 /**
  * `node kafka.js __watchdog <dataDir> <java> <args...>`: runs java, forwards SIGTERM/SIGINT/SIGHUP
  * to it, exits with its status, and stops it (then removes dataDir) if the parent disappears.
+ * @param {string[]} argv
  */
 function watchdogMain([dataDir, java, ...args]) {
   const child = spawn(java, args, { stdio: ['ignore', 'inherit', 'inherit'] });
