@@ -3,6 +3,9 @@ const fs = require('node:fs');
 const swcrc = JSON.parse(fs.readFileSync(`${__dirname}/.swcrc`, 'utf8'));
 delete swcrc.$schema;
 const transform = { '^.+\\.(t|j)s$': ['@swc/jest', { ...swcrc, swcrc: false }] };
+// NestJS 12 ships ES modules only; jest's CommonJS runtime needs them (and their ESM-only
+// dependencies) transformed like our own sources.
+const transformIgnorePatterns = ['/node_modules/(?!(@nestjs|uid|load-esm|file-type|token-types|strtok3|@tokenizer|peek-readable|@borewit|iterare)/)'];
 const moduleNameMapper = { '^@passerelle/([a-z-]+)$': '<rootDir>/libs/$1/src' };
 
 module.exports = {
@@ -16,6 +19,7 @@ module.exports = {
       testEnvironment: 'node',
       testMatch: ['<rootDir>/apps/**/*.spec.ts', '<rootDir>/libs/**/*.spec.ts'],
       transform,
+      transformIgnorePatterns,
       moduleNameMapper,
     },
     {
@@ -24,6 +28,7 @@ module.exports = {
       testEnvironment: 'node',
       testMatch: ['<rootDir>/test/**/*.e2e-spec.ts'],
       transform,
+      transformIgnorePatterns,
       moduleNameMapper,
     },
   ],

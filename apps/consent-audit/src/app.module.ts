@@ -7,6 +7,9 @@ import { createMetricsRegistry } from '@passerelle/observability';
 import { CONSENT_AUDIT_CONFIG, type ConsentAuditConfig } from './consent-audit.config';
 import { HealthService } from './health/health.service';
 import { KAFKA } from './kafka.token';
+import { ConsentsModule } from './consents/consents.module';
+import { DecisionsModule } from './decisions/decisions.module';
+import { LedgerModule } from './ledger/ledger.module';
 
 @Module({})
 export class AppModule {
@@ -14,7 +17,7 @@ export class AppModule {
     return {
       module: AppModule,
       global: true,
-      imports: [PersistenceModule.forRoot({ url: config.DATABASE_URL, applicationName: 'passerelle-consent-audit', poolSize: 20 })],
+      imports: [PersistenceModule.forRoot({ url: config.DATABASE_URL, applicationName: 'passerelle-consent-audit', poolSize: 20 }), ConsentsModule, DecisionsModule, LedgerModule],
       providers: [
         { provide: CONSENT_AUDIT_CONFIG, useValue: config },
         { provide: LOGGER, useValue: logger },

@@ -9,6 +9,15 @@ import { HealthModule } from './health/health.module';
 import { MetricsModule } from './metrics/metrics.module';
 import { KAFKA } from './kafka.token';
 import { GatewayInfoResolver } from './gateway-info.resolver';
+import { ExchangeModule } from './exchange/exchange.module';
+import { ConsentsModule } from './consents/consents.module';
+import { ClaimantsModule } from './claimants/claimants.module';
+import { ProgramsModule } from './programs/programs.module';
+import { StatisticsModule } from './statistics/statistics.module';
+import { graphqlHardening } from './graphql/graphql-hardening';
+import { ConsoleModule } from './console/console.module';
+import { AuditModule } from './audit/audit.module';
+import { MatchesModule } from './matches/matches.module';
 
 @Module({})
 export class AppModule {
@@ -25,9 +34,19 @@ export class AppModule {
           graphiql: false,
           jit: 1,
           path: '/graphql',
+          ...graphqlHardening(config.NODE_ENV, logger),
+          context: (request: unknown, reply: unknown) => ({ req: request, reply }),
         }),
+        ExchangeModule,
         HealthModule,
         MetricsModule,
+        ConsentsModule,
+        ClaimantsModule,
+        ProgramsModule,
+        StatisticsModule,
+        ConsoleModule,
+        AuditModule,
+        MatchesModule,
       ],
       providers: [
         { provide: GATEWAY_CONFIG, useValue: config },

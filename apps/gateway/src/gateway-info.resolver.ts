@@ -1,4 +1,5 @@
 import { Field, ObjectType, Query, Resolver } from '@nestjs/graphql';
+import { Public } from './auth/requires.decorator';
 
 @ObjectType({ description: 'What this gateway is; answers without claimant data.' })
 export class GatewayInfo {
@@ -8,6 +9,7 @@ export class GatewayInfo {
 
 @Resolver(() => GatewayInfo)
 export class GatewayInfoResolver {
+  @Public()
   @Query(() => GatewayInfo, { description: 'The contract version this gateway implements.' })
   gatewayInfo(): GatewayInfo {
     return { contractVersion: 'v1' };

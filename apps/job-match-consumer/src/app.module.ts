@@ -7,6 +7,7 @@ import { createMetricsRegistry } from '@passerelle/observability';
 import { CONSUMER_CONFIG, type ConsumerConfig } from './consumer.config';
 import { HealthService } from './health.service';
 import { KAFKA } from './kafka.token';
+import { MatchesModule } from './matches/matches.module';
 
 @Module({})
 export class AppModule {
@@ -14,7 +15,7 @@ export class AppModule {
     return {
       module: AppModule,
       global: true,
-      imports: [PersistenceModule.forRoot({ url: config.DATABASE_URL, applicationName: 'passerelle-job-match-consumer', poolSize: 10 })],
+      imports: [PersistenceModule.forRoot({ url: config.DATABASE_URL, applicationName: 'passerelle-job-match-consumer', poolSize: 10 }), MatchesModule],
       providers: [
         { provide: CONSUMER_CONFIG, useValue: config },
         { provide: LOGGER, useValue: logger },

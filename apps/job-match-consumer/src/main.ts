@@ -2,6 +2,7 @@ import 'reflect-metadata';
 import { loadConfig } from '@passerelle/config';
 import { createLogger } from '@passerelle/logger';
 import { bootstrapConsumer } from './bootstrap';
+import { parseMatchSettings, type MatchSettings } from './consumer.config';
 
 async function main() {
   const config = loadConfig('job-match-consumer', [
@@ -13,9 +14,16 @@ async function main() {
     'CONSUMER_METRICS_PORT',
     'LOG_LEVEL',
   ]);
+  let settings: MatchSettings;
+  try {
+    settings = parseMatchSettings(process.env);
+  } catch (e) {
+    process.stderr.write(`job-match-consumer: configuration error: ${(e as Error).message}\n`);
+    process.exit(78);
+  }
   const logger = createLogger('job-match-consumer', config.LOG_LEVEL);
   try {
-    await bootstrapConsumer(config, logger);
+    await bootstrapConsumer({ ...config, ...settings }, logger);
   } catch (e) {
     logger.fatal({ err: e }, 'job-match-consumer failed to start');
     process.exit(1);

@@ -1,2 +1,3 @@
 export * from './proto-files';
 export * as consentAudit from './generated/passerelle/consentaudit/v1/consent_audit';
+export * as jobbank from './generated/passerelle/jobbank/v1/job_match';

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 
@@ -12,7 +13,7 @@ export async function ensureSecretsDir(dir: string): Promise<void> {
  */
 export async function writeSecretFile(file: string, content: string): Promise<'created' | 'exists'> {
   await fs.mkdir(path.dirname(file), { recursive: true, mode: 0o700 });
-  const tmp = `${file}.${process.pid}.${Date.now()}.tmp`;
+  const tmp = `${file}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`;
   await fs.writeFile(tmp, content, { mode: 0o600, flag: 'wx' });
   try {
     await fs.link(tmp, file);

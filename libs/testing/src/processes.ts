@@ -68,7 +68,9 @@ export async function startApp(
     exited,
     stop: async () => {
       if (proc.exitCode === null && proc.signalCode === null) proc.kill('SIGTERM');
-      await Promise.race([exited, new Promise((r) => setTimeout(r, 10_000))]);
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([exited, new Promise((r) => (timer = setTimeout(r, 10_000)))]);
+      clearTimeout(timer);
       if (proc.exitCode === null && proc.signalCode === null) proc.kill('SIGKILL');
     },
     kill9: async () => {

@@ -1,13 +1,9 @@
 import type { FastifyRequest } from 'fastify';
 
-export type Purpose =
-  | 'JOB_MATCHING'
-  | 'RELOCATION'
-  | 'PROGRAM_ELIGIBILITY'
-  | 'STATISTICS'
-  | 'PROVISION'
-  | 'CONSENT_MANAGEMENT'
-  | 'AUDIT_REVIEW';
+import type { Purpose } from '@passerelle/registry';
+
+/** The registry's purposes (one list, in @passerelle/registry). */
+export type { Purpose };
 
 /** Who is calling, as established by a verified X-Agency-Signature. */
 export interface VerifiedCaller {

@@ -13,6 +13,14 @@ export const protobufPackage = "passerelle.consentaudit.v1";
 
 export const protobufFileName = "passerelle/consentaudit/v1/consent_audit.proto";
 
+export interface AppendBatchRequest {
+  entries: AuditEntryInput[];
+}
+
+export interface AppendBatchResponse {
+  results: AppendResponse[];
+}
+
 export interface AuditEntryInput {
   /** calling agency id ("" when the signature could not be attributed) */
   agency: string;
@@ -210,6 +218,98 @@ export interface DecideResponse {
 }
 
 export const PASSERELLE_CONSENTAUDIT_V1_PACKAGE_NAME = "passerelle.consentaudit.v1";
+
+function createBaseAppendBatchRequest(): AppendBatchRequest {
+  return { entries: [] };
+}
+
+export const AppendBatchRequest: MessageFns<AppendBatchRequest> = {
+  encode(message: AppendBatchRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.entries) {
+      AuditEntryInput.encode(v!, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): AppendBatchRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseAppendBatchRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.entries.push(AuditEntryInput.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+};
+
+function createBaseAppendBatchResponse(): AppendBatchResponse {
+  return { results: [] };
+}
+
+export const AppendBatchResponse: MessageFns<AppendBatchResponse> = {
+  encode(message: AppendBatchResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.results) {
+      AppendResponse.encode(v!, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): AppendBatchResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseAppendBatchResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.results.push(AppendResponse.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+};
 
 function createBaseAuditEntryInput(): AuditEntryInput {
   return {
@@ -2158,6 +2258,14 @@ export interface LedgerClient {
   /** Which agency received which fields about a subject, when and why (from the ledger). */
 
   disclosures(request: DisclosuresRequest): Observable<DisclosuresResponse>;
+
+  /**
+   * Appends several entries (at most 1000) in one call, e.g. a gateway instance coalescing its
+   * concurrent exchanges: each entry as by Append (its own seq, answered once durable), results in
+   * request order. One invalid entry refuses the whole call (INVALID_ARGUMENT naming its index).
+   */
+
+  appendBatch(request: AppendBatchRequest): Observable<AppendBatchResponse>;
 }
 
 export interface LedgerController {
@@ -2194,6 +2302,16 @@ export interface LedgerController {
   disclosures(
     request: DisclosuresRequest,
   ): Promise<DisclosuresResponse> | Observable<DisclosuresResponse> | DisclosuresResponse;
+
+  /**
+   * Appends several entries (at most 1000) in one call, e.g. a gateway instance coalescing its
+   * concurrent exchanges: each entry as by Append (its own seq, answered once durable), results in
+   * request order. One invalid entry refuses the whole call (INVALID_ARGUMENT naming its index).
+   */
+
+  appendBatch(
+    request: AppendBatchRequest,
+  ): Promise<AppendBatchResponse> | Observable<AppendBatchResponse> | AppendBatchResponse;
 }
 
 export function LedgerControllerMethods() {
@@ -2206,6 +2324,7 @@ export function LedgerControllerMethods() {
       "getConsistencyProof",
       "searchEntries",
       "disclosures",
+      "appendBatch",
     ];
     for (const method of grpcMethods) {
       const descriptor: any = Reflect.getOwnPropertyDescriptor(constructor.prototype, method);

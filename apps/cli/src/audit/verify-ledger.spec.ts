@@ -1,0 +1,119 @@
+import { exportJWK, generateKeyPair, SignJWT, type JSONWebKeySet, type KeyLike } from 'jose';
+import { canonicalize } from 'json-canonicalize';
+import { consistencyProof, leafHash, rootHash } from '@passerelle/merkle';
+import { checkTreeHead, verifyLedger, type LedgerSource, type SthJson } from './verify-ledger';
+
+interface Key {
+  privateKey: KeyLike;
+  jwks: JSONWebKeySet;
+}
+
+async function gatewayKey(kid = 'gw-1'): Promise<Key> {
+  const { privateKey, publicKey } = await generateKeyPair('EdDSA', { crv: 'Ed25519' });
+  return { privateKey, jwks: { keys: [{ ...(await exportJWK(publicKey)), kid, alg: 'EdDSA' }] } };
+}
+
+const entry = (seq: number) => ({ seq, time: '2026-01-01T00:00:00.000Z', agency: 'ca.esdc', kid: 'k', jti: `j${seq}`, purpose: 'JOB_MATCHING', operation: 'graphql:claimant', decision: 'PERMIT', reason: 'ok', subjects: [], fields: ['province'], request_sha256: '', response_sha256: '', request_id: `r${seq}` });
+
+/** A gateway in memory: its entries, the ones it serves (possibly altered), signed heads. */
+async function fakeGateway(n: number, key: Key) {
+  const log = Array.from({ length: n }, (_, i) => entry(i));
+  const leaves = () => log.map((e) => leafHash(canonicalize(e)));
+  let served = log.map((e) => structuredClone(e) as Record<string, unknown>);
+  let size = n;
+  const calls = { entries: 0, consistency: 0 };
+  const sign = async (treeSize: number, typ = 'tree-head+jwt', key2 = key): Promise<SthJson> => {
+    const root = rootHash(leaves().slice(0, treeSize)).toString('base64url');
+    const timestamp = 1_760_000_000_000 + treeSize;
+    const jws = await new SignJWT({ tree_size: treeSize, root_hash: root, timestamp }).setProtectedHeader({ alg: 'EdDSA', kid: 'gw-1', typ }).sign(key2.privateKey);
+    return { tree_size: treeSize, root_hash: root, timestamp, jws };
+  };
+  const source: LedgerSource = {
+    jwks: async () => key.jwks,
+    sth: () => sign(size),
+    entries: async (start, end) => {
+      calls.entries++;
+      return served.slice(start, end + 1);
+    },
+    consistency: async (first, second) => {
+      calls.consistency++;
+      return consistencyProof(first, leaves().slice(0, second)).map((h) => h.toString('base64url'));
+    },
+  };
+  return {
+    log,
+    source,
+    calls,
+    sign,
+    grow: (m: number) => {
+      for (let i = 0; i < m; i++) log.push(entry(log.length));
+      served = log.map((e) => structuredClone(e) as Record<string, unknown>);
+      size = log.length;
+    },
+    tamper: (seq: number, change: Record<string, unknown>) => Object.assign(served[seq], change),
+  };
+}
+
+describe('audit verify (core)', () => {
+  it('verifies a clean ledger, then resumes from the saved state fetching only new entries', async () => {
+    const key = await gatewayKey();
+    const gw = await fakeGateway(2500, key);
+    const progress: number[] = [];
+    const first = await verifyLedger(gw.source, { gateway: 'http://gw', onProgress: (d) => progress.push(d) });
+    expect(first).toMatchObject({ ok: true, treeSize: 2500, newEntries: 2500 });
+    expect(progress).toEqual([1000, 2000, 2500]);
+    if (!first.ok) throw new Error('unreachable');
+
+    gw.grow(700);
+    gw.calls.entries = 0;
+    const second = await verifyLedger(gw.source, { gateway: 'http://gw', state: first.state });
+    expect(second).toMatchObject({ ok: true, treeSize: 3200, newEntries: 700 });
+    expect(gw.calls.entries).toBe(1);
+  });
+
+  it('names the first tampered seq', async () => {
+    const key = await gatewayKey();
+    const gw = await fakeGateway(3000, key);
+    gw.tamper(2222, { fields: [] });
+    gw.tamper(2900, { agency: 'qc.mifi' });
+    const out = await verifyLedger(gw.source, { gateway: 'http://gw' });
+    expect(out).toEqual({ ok: false, check: 'entry', seq: 2222, message: 'tampered entry at seq 2222: its leaf hash does not match the signed tree' });
+    expect(gw.calls.consistency).toBeLessThanOrEqual(13);
+  });
+
+  it('names an entry served with the wrong seq', async () => {
+    const gw = await fakeGateway(50, await gatewayKey());
+    gw.tamper(7, { seq: 8 });
+    expect(await verifyLedger(gw.source, { gateway: 'http://gw' })).toMatchObject({ ok: false, seq: 7, message: 'tampered entry at seq 7: its seq field is not 7' });
+  });
+
+  it('refuses a rewritten history that is not consistent with the saved head', async () => {
+    const key = await gatewayKey();
+    const gw = await fakeGateway(100, key);
+    const first = await verifyLedger(gw.source, { gateway: 'http://gw' });
+    if (!first.ok) throw new Error('unreachable');
+    gw.log[10].reason = 'rewritten';
+    gw.grow(5);
+    const out = await verifyLedger(gw.source, { gateway: 'http://gw', state: first.state });
+    expect(out).toMatchObject({ ok: false, check: 'consistency', message: expect.stringContaining('does not extend the verified head of size 100') });
+  });
+
+  it('refuses a tree head signed by another key, of another type, or with other claims', async () => {
+    const key = await gatewayKey();
+    const other = await gatewayKey();
+    const gw = await fakeGateway(10, key);
+    expect(await checkTreeHead(await gw.sign(10), key.jwks)).toBeUndefined();
+    expect(await checkTreeHead(await gw.sign(10, 'tree-head+jwt', other), key.jwks)).toContain("does not verify with the gateway's published keys");
+    expect(await checkTreeHead(await gw.sign(10, 'gateway-response+jwt'), key.jwks)).toContain('not tree-head+jwt');
+    const head = await gw.sign(10);
+    expect(await checkTreeHead({ ...head, tree_size: 9 }, key.jwks)).toContain('differ from the values served');
+    const out = await verifyLedger({ ...gw.source, sth: () => gw.sign(10, 'tree-head+jwt', other) }, { gateway: 'http://gw' });
+    expect(out).toMatchObject({ ok: false, check: 'signature' });
+  });
+
+  it('refuses a short page', async () => {
+    const gw = await fakeGateway(1500, await gatewayKey());
+    const out = await verifyLedger({ ...gw.source, entries: async (s, e) => (await gw.source.entries(s, e)).slice(1) }, { gateway: 'http://gw' });
+    expect(out).toEqual({ ok: false, check: 'count', message: 'the gateway returned 999 entries for seq 0 to 999' });
+  });
+});

@@ -1,0 +1,134 @@
+import fs from 'node:fs/promises';
+import { compactVerify, createLocalJWKSet, type JSONWebKeySet } from 'jose';
+import { canonicalize } from 'json-canonicalize';
+import { LedgerVerifier, type VerifierState } from '@passerelle/merkle';
+
+/** The signed tree head as GET /audit/sth returns it. */
+export interface SthJson {
+  tree_size: number;
+  root_hash: string;
+  timestamp: number;
+  jws: string;
+}
+
+/** Where a verifier reads the ledger from (the gateway's /audit REST; a fake in tests). */
+export interface LedgerSource {
+  jwks(): Promise<JSONWebKeySet>;
+  sth(): Promise<SthJson>;
+  /** entries start..end inclusive, parsed (at most PAGE of them) */
+  entries(start: number, end: number): Promise<Array<Record<string, unknown>>>;
+  /** base64url hashes of PROOF(first, D[second]) */
+  consistency(first: number, second: number): Promise<string[]>;
+}
+
+/** What `--state` keeps: the verified prefix (size, root and compact range) and where it came from. */
+export interface SavedState extends VerifierState {
+  gateway: string;
+  verifiedAt: string;
+  sthTimestamp: number;
+}
+
+export type VerifyOutcome =
+  | { ok: true; treeSize: number; rootHash: string; newEntries: number; state: SavedState }
+  | { ok: false; check: 'signature' | 'entry' | 'consistency' | 'count'; seq?: number; message: string };
+
+export const PAGE = 1000;
+export const TREE_HEAD_TYP = 'tree-head+jwt';
+
+/**
+ * Checks a signed tree head: its JWS verifies with a key of the JWKS, it is a tree head
+ * (typ tree-head+jwt), and its claims are the values served beside it.
+ */
+export async function checkTreeHead(sth: SthJson, jwks: JSONWebKeySet): Promise<string | undefined> {
+  let payload: Uint8Array;
+  let typ: unknown;
+  try {
+    const verified = await compactVerify(sth.jws, createLocalJWKSet(jwks));
+    payload = verified.payload;
+    typ = verified.protectedHeader.typ;
+  } catch (e) {
+    return `the signed tree head does not verify with the gateway's published keys (${(e as Error).message})`;
+  }
+  if (typ !== TREE_HEAD_TYP) return `the signed tree head has typ ${JSON.stringify(typ)}, not ${TREE_HEAD_TYP}`;
+  let claims: { tree_size?: unknown; root_hash?: unknown; timestamp?: unknown };
+  try {
+    claims = JSON.parse(Buffer.from(payload).toString('utf8'));
+  } catch {
+    return 'the signed tree head payload is not JSON';
+  }
+  if (claims.tree_size !== sth.tree_size || claims.root_hash !== sth.root_hash || claims.timestamp !== sth.timestamp) {
+    return 'the signed tree head claims (tree_size, root_hash, timestamp) differ from the values served with it';
+  }
+  if (!Number.isSafeInteger(sth.tree_size) || sth.tree_size < 0 || !/^[A-Za-z0-9_-]{43}$/.test(sth.root_hash)) {
+    return 'the signed tree head has a malformed tree_size or root_hash';
+  }
+  return undefined;
+}
+
+/**
+ * The whole check, streaming: tree head signature, consistency with the saved head, every
+ * entry recomputed into leaves and root, the first bad seq named. Fetches only entries the
+ * saved state does not cover.
+ */
+export async function verifyLedger(
+  source: LedgerSource,
+  opts: { gateway: string; state?: SavedState; onStart?: (total: number) => void; onProgress?: (done: number) => void },
+): Promise<VerifyOutcome> {
+  const [jwks, sth] = await Promise.all([source.jwks(), source.sth()]);
+  const bad = await checkTreeHead(sth, jwks);
+  if (bad) return { ok: false, check: 'signature', message: bad };
+
+  const verifier = new LedgerVerifier(opts.state);
+  const from = verifier.startSize;
+  const total = Math.max(0, sth.tree_size - from);
+  opts.onStart?.(total);
+  for (let start = from; start < sth.tree_size; start += PAGE) {
+    const end = Math.min(sth.tree_size, start + PAGE) - 1;
+    const page = await source.entries(start, end);
+    if (page.length !== end - start + 1) {
+      return { ok: false, check: 'count', message: `the gateway returned ${page.length} entries for seq ${start} to ${end}` };
+    }
+    page.forEach((entry, i) => verifier.push(start + i, canonicalize(entry)));
+    opts.onProgress?.(end + 1 - from);
+  }
+  const result = await verifier.finish({ treeSize: sth.tree_size, rootHash: Buffer.from(sth.root_hash, 'base64url') }, async (first, second) =>
+    (await source.consistency(first, second)).map((h) => Buffer.from(h, 'base64url')),
+  );
+  if (!result.ok) return result.check === 'entry' ? { ok: false, check: 'entry', seq: result.seq, message: result.message } : { ok: false, check: result.check, message: result.message };
+  return {
+    ok: true,
+    treeSize: sth.tree_size,
+    rootHash: sth.root_hash,
+    newEntries: result.verifiedEntries,
+    state: { ...result.state, gateway: opts.gateway, verifiedAt: new Date().toISOString(), sthTimestamp: sth.timestamp },
+  };
+}
+
+/** Reads a state file; a missing file is a first run. */
+export async function readState(file: string, gateway: string): Promise<SavedState | undefined> {
+  let text: string;
+  try {
+    text = await fs.readFile(file, 'utf8');
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw e;
+  }
+  let s: SavedState;
+  try {
+    s = JSON.parse(text) as SavedState;
+  } catch {
+    throw new Error(`--state ${file} is not valid JSON`);
+  }
+  if (!Number.isSafeInteger(s?.treeSize) || s.treeSize < 0 || typeof s.rootHash !== 'string' || !Array.isArray(s.peaks) || !s.peaks.every((p) => typeof p === 'string')) {
+    throw new Error(`--state ${file} is not a verifier state (treeSize, rootHash, peaks)`);
+  }
+  if (s.gateway && s.gateway !== gateway) throw new Error(`--state ${file} was written for gateway ${s.gateway}, not ${gateway}`);
+  return s;
+}
+
+/** Writes the state atomically (a crash never leaves half a file). */
+export async function writeState(file: string, state: SavedState): Promise<void> {
+  const tmp = `${file}.${process.pid}.tmp`;
+  await fs.writeFile(tmp, `${JSON.stringify(state, null, 2)}\n`);
+  await fs.rename(tmp, file);
+}

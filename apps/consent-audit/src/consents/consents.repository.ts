@@ -1,0 +1,93 @@
+import { Injectable } from '@nestjs/common';
+import { DataSource, type EntityManager } from 'typeorm';
+import type { ConsentTerms } from '@passerelle/policy';
+import type { ConsentGrant } from './consent-input';
+
+export interface ConsentRow {
+  id: string;
+  subject: string;
+  purpose: string;
+  recipient: string;
+  collectedBy: string;
+  validFrom: Date;
+  expiresAt: Date;
+  evidenceSha256: string;
+  grantedAt: Date;
+  revokedAt: Date | null;
+  revokedBy: string | null;
+}
+
+/** A consent event as published (never an identifier of the person). */
+export interface ConsentEventMessage {
+  event: 'granted' | 'revoked';
+  consent_id: string;
+  purpose: string;
+  recipient: string;
+  collected_by: string;
+  at: string;
+}
+
+const COLUMNS = `id, subject, purpose, recipient, collected_by AS "collectedBy", valid_from AS "validFrom",
+  expires_at AS "expiresAt", evidence_sha256 AS "evidenceSha256", granted_at AS "grantedAt",
+  revoked_at AS "revokedAt", revoked_by AS "revokedBy"`;
+
+/** The consents tables, as SQL. Every change writes its history row and its outbox row in the same transaction. */
+@Injectable()
+export class ConsentsRepository {
+  constructor(private readonly dataSource: DataSource) {}
+
+  async insert(id: string, grant: ConsentGrant, grantedAt: Date, topic: string): Promise<ConsentRow> {
+    return this.dataSource.transaction(async (m) => {
+      const [row] = (await m.query(
+        `INSERT INTO consents (id, subject, purpose, recipient, collected_by, valid_from, expires_at, evidence_sha256, granted_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING ${COLUMNS}`,
+        [id, grant.subject, grant.purpose, grant.recipient, grant.collectedBy, grant.validFrom, grant.expiresAt, grant.evidenceSha256, grantedAt],
+      )) as ConsentRow[];
+      await this.recordEvent(m, row, 'granted', grant.collectedBy, grantedAt, topic);
+      return row;
+    });
+  }
+
+  /**
+   * Revokes under a row lock. `decide` sees the current row and says whether to go on: it
+   * throws to refuse, returns false to leave the row as it is (already revoked: idempotent).
+   */
+  async revoke(id: string, revokedBy: string, at: Date, topic: string, decide: (row: ConsentRow | undefined) => boolean): Promise<ConsentRow> {
+    return this.dataSource.transaction(async (m) => {
+      const [current] = (await m.query(`SELECT ${COLUMNS} FROM consents WHERE id = $1 FOR UPDATE`, [id])) as ConsentRow[];
+      if (!decide(current) || !current) return current;
+      // (TypeORM answers [rows, count] for UPDATE … RETURNING on postgres: read the row back plainly.)
+      await m.query(`UPDATE consents SET revoked_at = $2, revoked_by = $3 WHERE id = $1`, [id, at, revokedBy]);
+      const [row] = (await m.query(`SELECT ${COLUMNS} FROM consents WHERE id = $1`, [id])) as ConsentRow[];
+      await this.recordEvent(m, row, 'revoked', revokedBy, at, topic);
+      return row;
+    });
+  }
+
+  async findBySubject(subject: string): Promise<ConsentRow[]> {
+    return (await this.dataSource.query(`SELECT ${COLUMNS} FROM consents WHERE subject = $1 ORDER BY granted_at, id`, [subject])) as ConsentRow[];
+  }
+
+  /** The consents of these subjects for one purpose and recipient, in ONE query (Decide). */
+  async termsFor(subjects: string[], purpose: string, recipient: string): Promise<ConsentTerms[]> {
+    if (subjects.length === 0) return [];
+    return (await this.dataSource.query(
+      `SELECT subject, purpose, recipient, valid_from AS "validFrom", expires_at AS "expiresAt", revoked_at AS "revokedAt"
+         FROM consents WHERE subject = ANY($1::text[]) AND purpose = $2 AND recipient = $3`,
+      [subjects, purpose, recipient],
+    )) as ConsentTerms[];
+  }
+
+  private async recordEvent(m: EntityManager, row: ConsentRow, event: 'granted' | 'revoked', agency: string, at: Date, topic: string) {
+    await m.query(`INSERT INTO consent_events (consent_id, event, agency, at) VALUES ($1, $2, $3, $4)`, [row.id, event, agency, at]);
+    const message: ConsentEventMessage = {
+      event,
+      consent_id: row.id,
+      purpose: row.purpose,
+      recipient: row.recipient,
+      collected_by: row.collectedBy,
+      at: at.toISOString(),
+    };
+    await m.query(`INSERT INTO consent_outbox (topic, message_key, payload) VALUES ($1, $2, $3)`, [topic, row.id, JSON.stringify(message)]);
+  }
+}

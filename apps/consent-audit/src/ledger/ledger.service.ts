@@ -1,0 +1,279 @@
+import { Inject, Injectable, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { isInternalId, signAsGateway, type GatewayKeys } from '@passerelle/crypto';
+import type { consentAudit } from '@passerelle/contracts';
+import { LOGGER, type Logger } from '@passerelle/logger';
+import { storedConsistencyProof, storedInclusionProof, storedRootHash, type Hash } from '@passerelle/merkle';
+import { CONSENT_AUDIT_CONFIG, type ConsentAuditConfig } from '../consent-audit.config';
+import { validateEntryInput, type LedgerEntryJson } from './ledger-entry';
+import { InvalidArgument, OutOfRange } from './ledger-errors';
+import { LedgerWriter } from './ledger-writer';
+import { LedgerRepository, type StoredEntry, type StoredTreeHead } from './ledger.repository';
+import { WriterLock } from './writer-lock';
+
+/** The gateway signing keys, for tree heads. */
+export const LEDGER_KEYS = Symbol('LEDGER_KEYS');
+export const TREE_HEAD_TYP = 'tree-head+jwt';
+export const MAX_ENTRIES_PER_READ = 1000;
+export const MAX_SEARCH_PAGE = 500;
+export const MAX_APPEND_BATCH = 1000;
+const DEFAULT_SEARCH_PAGE = 100;
+const HEAD_INTERVAL_MS = 1000;
+const LOCK_RETRY_MS = 2000;
+
+/**
+ * The audit ledger: appends (group-committed by the one writer instance), signed tree heads,
+ * entries, proofs from stored nodes, and operator search. Reads work on every instance.
+ */
+@Injectable()
+export class LedgerService implements OnModuleInit, OnApplicationShutdown {
+  private readonly writer: LedgerWriter;
+  private readonly lock: WriterLock;
+  private lockTimer: NodeJS.Timeout | undefined;
+  private headTimer: NodeJS.Timeout | undefined;
+  private lastHeadSize = -1;
+  private signingHead: Promise<unknown> | undefined;
+  private readonly metrics;
+
+  constructor(
+    private readonly repo: LedgerRepository,
+    @Inject(LEDGER_KEYS) private readonly keys: GatewayKeys,
+    @Inject(CONSENT_AUDIT_CONFIG) config: ConsentAuditConfig,
+    @Inject(LOGGER) private readonly logger: Logger,
+    registry: Registry,
+  ) {
+    this.metrics = {
+      appends: new Counter({ name: 'passerelle_ledger_appends_total', help: 'Ledger entries committed', registers: [registry] }),
+      batch: new Histogram({ name: 'passerelle_ledger_batch_size', help: 'Entries per group commit', buckets: [1, 4, 16, 64, 256, 1024, 4096], registers: [registry] }),
+      size: new Gauge({ name: 'passerelle_ledger_tree_size', help: 'Committed ledger entries', registers: [registry] }),
+    };
+    this.writer = new LedgerWriter(repo, logger, {
+      onCommit: (tree, n) => {
+        this.metrics.appends.inc(n);
+        this.metrics.batch.observe(n);
+        this.metrics.size.set(tree.size);
+      },
+    });
+    this.lock = new WriterLock(config.DATABASE_URL, logger);
+  }
+
+  async onModuleInit() {
+    if (!(await this.becomeWriter())) {
+      this.logger.warn(
+        { retryMs: LOCK_RETRY_MS },
+        'another consent-audit instance is the ledger writer (it holds the writer lock): this instance serves ledger reads and refuses appends until that lock is free',
+      );
+      this.retryLock();
+    }
+    this.headTimer = setInterval(() => void this.signPendingHead(), HEAD_INTERVAL_MS);
+    this.headTimer.unref();
+  }
+
+  async onApplicationShutdown() {
+    clearInterval(this.headTimer);
+    clearTimeout(this.lockTimer);
+    await this.writer.stop();
+    await this.signPendingHead().catch(() => undefined);
+    await this.lock.release();
+  }
+
+  get isWriter(): boolean {
+    return this.lock.held && this.writer.ready;
+  }
+
+  // ------------------------------------------------------------------ writes
+
+  async append(req: consentAudit.AppendRequest): Promise<consentAudit.AppendResponse> {
+    const input = validateEntryInput(req.entry);
+    const a = await this.writer.append(input);
+    return { seq: a.seq, time: a.time, leafHash: a.leafHash.toString('base64url') };
+  }
+
+  /** Several entries at once; each joins the group commit like a single Append. */
+  async appendBatch(req: consentAudit.AppendBatchRequest): Promise<consentAudit.AppendBatchResponse> {
+    const entries = req.entries ?? [];
+    if (entries.length === 0) throw new InvalidArgument('entries is empty: give 1 to 1000 entries');
+    if (entries.length > MAX_APPEND_BATCH) throw new InvalidArgument(`entries has ${entries.length} items; at most ${MAX_APPEND_BATCH} per call`);
+    const inputs = entries.map((e, i) => {
+      try {
+        return validateEntryInput(e);
+      } catch (err) {
+        if (err instanceof InvalidArgument) throw new InvalidArgument(`entries[${i}]: ${err.message}`);
+        throw err;
+      }
+    });
+    const appended = await Promise.all(inputs.map((input) => this.writer.append(input)));
+    return { results: appended.map((a) => ({ seq: a.seq, time: a.time, leafHash: a.leafHash.toString('base64url') })) };
+  }
+
+  // ------------------------------------------------------------------ tree heads
+
+  async signedTreeHead(req: consentAudit.GetSignedTreeHeadRequest): Promise<consentAudit.SignedTreeHead> {
+    const wanted = wholeNumber(req.treeSize, 'tree_size');
+    const size = await this.committedSize();
+    if (wanted > size) throw new OutOfRange(`tree_size ${wanted} is beyond the ledger's ${size} committed entries`);
+    const target = wanted === 0 ? size : wanted;
+    const stored = await this.repo.headAt(target);
+    return toSignedTreeHead(stored ?? (await this.signHead(target)));
+  }
+
+  private async becomeWriter(): Promise<boolean> {
+    if (this.lock.held) return true;
+    if (!(await this.lock.tryAcquire(() => this.lostLock()))) return false;
+    try {
+      await this.writer.start();
+      this.lastHeadSize = (await this.repo.latestHead())?.treeSize ?? -1;
+    } catch (e) {
+      await this.lock.release();
+      throw e;
+    }
+    this.metrics.size.set(this.writer.committed()!.size);
+    this.logger.info({ treeSize: this.writer.committed()!.size }, 'this consent-audit instance is the ledger writer');
+    return true;
+  }
+
+  private lostLock() {
+    void this.writer.stop();
+    this.retryLock();
+  }
+
+  private retryLock() {
+    clearTimeout(this.lockTimer);
+    this.lockTimer = setTimeout(() => {
+      this.becomeWriter()
+        .then((ok) => (ok ? undefined : this.retryLock()))
+        .catch((err) => {
+          this.logger.error({ err }, 'could not take the ledger writer role; retrying');
+          this.retryLock();
+        });
+    }, LOCK_RETRY_MS);
+    this.lockTimer.unref();
+  }
+
+  /** Signs a head for the committed tree when entries arrived since the last one. */
+  private signPendingHead(): Promise<unknown> {
+    if (this.signingHead) return this.signingHead;
+    const tree = this.writer.committed();
+    if (!this.isWriter || !tree || tree.size <= this.lastHeadSize) return Promise.resolve();
+    this.signingHead = this.signHead(tree.size, tree.root)
+      .then((h) => (this.lastHeadSize = Math.max(this.lastHeadSize, h.treeSize)))
+      .catch((err) => this.logger.error({ err, treeSize: tree.size }, 'could not sign a tree head'))
+      .finally(() => (this.signingHead = undefined));
+    return this.signingHead;
+  }
+
+  private async signHead(size: number, knownRoot?: Hash): Promise<StoredTreeHead> {
+    const rootHash = knownRoot ?? (await storedRootHash(size, (keys) => this.repo.getNodes(keys)));
+    const timestampMs = Date.now();
+    const jws = await signAsGateway(this.keys, TREE_HEAD_TYP, { tree_size: size, root_hash: rootHash.toString('base64url'), timestamp: timestampMs });
+    return this.repo.insertHead({ treeSize: size, rootHash, timestampMs, jws });
+  }
+
+  // ------------------------------------------------------------------ entries and proofs
+
+  async committedSize(): Promise<number> {
+    return this.isWriter ? this.writer.committed()!.size : this.repo.committedSize();
+  }
+
+  async entries(req: consentAudit.GetEntriesRequest): Promise<consentAudit.GetEntriesResponse> {
+    const start = wholeNumber(req.start, 'start');
+    const end = wholeNumber(req.end, 'end');
+    if (end < start) throw new InvalidArgument(`end (${end}) must not be before start (${start})`);
+    if (end - start + 1 > MAX_ENTRIES_PER_READ) throw new InvalidArgument(`at most ${MAX_ENTRIES_PER_READ} entries per request: start ${start} to end ${end} asks for ${end - start + 1}`);
+    const size = await this.committedSize();
+    if (end >= size) throw new OutOfRange(`end ${end} is beyond the last entry (the ledger has ${size} entries)`);
+    return { entries: toLedgerEntries(await this.repo.getEntries(start, end)) };
+  }
+
+  async inclusionProof(req: consentAudit.InclusionProofRequest): Promise<consentAudit.InclusionProofResponse> {
+    const seq = wholeNumber(req.seq, 'seq');
+    const treeSize = wholeNumber(req.treeSize, 'tree_size');
+    if (seq >= treeSize) throw new OutOfRange(`seq ${seq} is not in a tree of ${treeSize} entries (it needs tree_size ≥ ${seq + 1})`);
+    await this.ensureCommitted(treeSize, 'tree_size');
+    const path = await storedInclusionProof(seq, treeSize, (keys) => this.repo.getNodes(keys));
+    return { leafIndex: seq, auditPath: path.map((h) => h.toString('base64url')) };
+  }
+
+  async consistencyProof(req: consentAudit.ConsistencyProofRequest): Promise<consentAudit.ConsistencyProofResponse> {
+    const first = wholeNumber(req.first, 'first');
+    const second = wholeNumber(req.second, 'second');
+    if (first < 1) throw new InvalidArgument('first must be at least 1 (the empty tree needs no consistency proof)');
+    if (first > second) throw new InvalidArgument(`first (${first}) must not be greater than second (${second})`);
+    await this.ensureCommitted(second, 'second');
+    const proof = await storedConsistencyProof(first, second, (keys) => this.repo.getNodes(keys));
+    return { consistency: proof.map((h) => h.toString('base64url')) };
+  }
+
+  private async ensureCommitted(size: number, name: string) {
+    const committed = await this.committedSize();
+    if (size > committed) throw new OutOfRange(`${name} ${size} is beyond the ledger's ${committed} committed entries`);
+  }
+
+  // ------------------------------------------------------------------ operator search
+
+  async search(req: consentAudit.SearchEntriesRequest): Promise<consentAudit.SearchEntriesResponse> {
+    const limit = pageSize(req.first);
+    if (req.decision && req.decision !== 'PERMIT' && req.decision !== 'DENY') throw new InvalidArgument('decision must be PERMIT or DENY');
+    if (req.subject && !isInternalId(req.subject)) throw new InvalidArgument('subject must be a gateway-internal id (i_ followed by 22 base64url characters)');
+    const since = isoTime(req.since, 'since');
+    const until = isoTime(req.until, 'until');
+    if (since && until && until <= since) throw new InvalidArgument('until must be after since');
+    const beforeSeq = wholeNumber(req.beforeSeq, 'before_seq');
+    const rows = await this.repo.search({
+      agency: req.agency || undefined,
+      purpose: req.purpose || undefined,
+      decision: req.decision || undefined,
+      subject: req.subject || undefined,
+      operation: req.operation || undefined,
+      since,
+      until,
+      beforeSeq: beforeSeq || undefined,
+      limit,
+    });
+    return { entries: toLedgerEntries(rows.slice(0, limit)), hasMore: rows.length > limit };
+  }
+
+  async disclosures(req: consentAudit.DisclosuresRequest): Promise<consentAudit.DisclosuresResponse> {
+    if (!req.subject || !isInternalId(req.subject)) throw new InvalidArgument('subject must be a gateway-internal id (i_ followed by 22 base64url characters)');
+    const limit = pageSize(req.first);
+    const beforeSeq = wholeNumber(req.beforeSeq, 'before_seq');
+    const rows = await this.repo.disclosures(req.subject, limit, beforeSeq || undefined);
+    return {
+      disclosures: rows.slice(0, limit).map((r) => {
+        const e = JSON.parse(r.canonical) as LedgerEntryJson;
+        return { seq: r.seq, time: e.time, agency: e.agency, purpose: e.purpose, operation: e.operation, fields: e.fields };
+      }),
+      hasMore: rows.length > limit,
+    };
+  }
+}
+
+function wholeNumber(value: unknown, name: string): number {
+  const n = value === undefined || value === null ? 0 : Number(value);
+  if (!Number.isSafeInteger(n) || n < 0) throw new InvalidArgument(`${name} must be a whole number ≥ 0`);
+  return n;
+}
+
+function pageSize(first: unknown): number {
+  const n = wholeNumber(first, 'first');
+  if (n === 0) return DEFAULT_SEARCH_PAGE;
+  if (n > MAX_SEARCH_PAGE) throw new InvalidArgument(`first must be between 1 and ${MAX_SEARCH_PAGE}`);
+  return n;
+}
+
+function isoTime(value: string | undefined, name: string): Date | undefined {
+  if (!value) return undefined;
+  const d = new Date(value);
+  if (!/^\d{4}-\d{2}-\d{2}(T[\d:.]+(Z|[+-]\d{2}:\d{2})?)?$/.test(value) || Number.isNaN(d.getTime())) {
+    throw new InvalidArgument(`${name} must be an ISO-8601 date or date-time`);
+  }
+  return d;
+}
+
+function toLedgerEntries(rows: StoredEntry[]): consentAudit.LedgerEntry[] {
+  return rows.map((r) => ({ seq: r.seq, canonicalJson: r.canonical }));
+}
+
+function toSignedTreeHead(h: StoredTreeHead): consentAudit.SignedTreeHead {
+  return { treeSize: h.treeSize, rootHash: h.rootHash.toString('base64url'), timestamp: h.timestampMs, jws: h.jws };
+}

@@ -1,0 +1,77 @@
+import { Controller, Get, HttpException, HttpStatus, Query, Req } from '@nestjs/common';
+import type { FastifyRequest } from 'fastify';
+import { Requires } from '../auth';
+import { noteDenial } from '../exchange/exchange-context';
+import { AuditBadRequest, consistencyParams, entriesRange, inclusionParams } from './audit-params';
+import { AuditService } from './audit.service';
+import { LedgerCallError } from './ledger.client';
+
+type QueryParams = Record<string, unknown>;
+
+/**
+ * The verifier's REST view of the ledger (CONTRACT.md §5): signed requests, purpose
+ * AUDIT_REVIEW, OPERATOR agencies only. Thin: parameters checked, then one service call.
+ */
+@Controller('audit')
+@Requires({ role: 'OPERATOR', purposes: ['AUDIT_REVIEW'] })
+export class AuditController {
+  constructor(private readonly audit: AuditService) {}
+
+  @Get('sth')
+  sth(@Req() req: FastifyRequest) {
+    return rest(req, () => this.audit.sth());
+  }
+
+  @Get('entries')
+  entries(@Query() query: QueryParams, @Req() req: FastifyRequest) {
+    return rest(req, () => {
+      const { start, end } = entriesRange(query);
+      return this.audit.entries(start, end);
+    });
+  }
+
+  @Get('proof/inclusion')
+  inclusion(@Query() query: QueryParams, @Req() req: FastifyRequest) {
+    return rest(req, () => {
+      const { seq, treeSize } = inclusionParams(query);
+      return this.audit.inclusionProof(seq, treeSize);
+    });
+  }
+
+  @Get('proof/consistency')
+  consistency(@Query() query: QueryParams, @Req() req: FastifyRequest) {
+    return rest(req, () => {
+      const { first, second } = consistencyParams(query);
+      return this.audit.consistencyProof(first, second);
+    });
+  }
+}
+
+/** A refusal as HTTP status and contract error code, or undefined for an unexpected error. */
+function httpRefusal(e: unknown): { status: HttpStatus; code: string } | undefined {
+  if (e instanceof AuditBadRequest) return { status: HttpStatus.BAD_REQUEST, code: 'bad_request' };
+  if (!(e instanceof LedgerCallError)) return undefined;
+  switch (e.kind) {
+    case 'bad_request':
+    case 'out_of_range':
+      return { status: HttpStatus.BAD_REQUEST, code: 'bad_request' };
+    case 'not_found':
+      return { status: HttpStatus.NOT_FOUND, code: 'not_found' };
+    case 'unavailable':
+      return { status: HttpStatus.SERVICE_UNAVAILABLE, code: 'ledger_unavailable' };
+    default:
+      return { status: HttpStatus.BAD_GATEWAY, code: 'ledger_error' };
+  }
+}
+
+/** Refusals as {"error":{code, message}} with their HTTP status; they are recorded as DENY. */
+async function rest<T>(req: FastifyRequest, body: () => Promise<T>): Promise<T> {
+  try {
+    return await body();
+  } catch (e) {
+    const refusal = httpRefusal(e);
+    if (!refusal) throw e;
+    if (req.exchange) noteDenial(req, refusal.code);
+    throw new HttpException({ error: { code: refusal.code, message: (e as Error).message } }, refusal.status);
+  }
+}

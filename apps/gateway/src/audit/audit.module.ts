@@ -1,0 +1,14 @@
+import { Module } from '@nestjs/common';
+import { AuditController } from './audit.controller';
+import { AuditResolver } from './audit.resolver';
+import { AuditService } from './audit.service';
+import { LedgerClient, ledgerChannel } from './ledger.client';
+
+/** Operator access to the audit ledger: /audit/* REST for verifiers, and GraphQL. Exports LedgerClient. */
+@Module({
+  imports: [ledgerChannel],
+  controllers: [AuditController],
+  providers: [LedgerClient, AuditService, AuditResolver],
+  exports: [LedgerClient],
+})
+export class AuditModule {}

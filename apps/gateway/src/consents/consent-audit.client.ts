@@ -1,0 +1,55 @@
+import { status as GrpcStatus } from '@grpc/grpc-js';
+import { ClientsModule } from '@nestjs/microservices';
+import { consentAuditGrpcOptions } from '@passerelle/contracts';
+import { type Observable, firstValueFrom, timeout } from 'rxjs';
+import { BadUserInput, DomainError, Forbidden, NotFound, Unavailable } from '../errors';
+import { GATEWAY_CONFIG, type GatewayConfig } from '../gateway.config';
+
+/** Injection token of this feature's gRPC channel to consent-audit. */
+export const CONSENT_AUDIT_CHANNEL = Symbol('CONSENTS_CONSENT_AUDIT_CHANNEL');
+
+/** How long the gateway waits for consent-audit before answering UNAVAILABLE. */
+export const CONSENT_AUDIT_DEADLINE_MS = 10_000;
+
+export const consentAuditChannel = ClientsModule.registerAsync([
+  {
+    name: CONSENT_AUDIT_CHANNEL,
+    inject: [GATEWAY_CONFIG],
+    useFactory: (config: GatewayConfig) => consentAuditGrpcOptions(config.CONSENT_AUDIT_URL),
+  },
+]);
+
+interface GrpcError {
+  code?: number;
+  details?: string;
+}
+
+/** consent-audit's gRPC statuses as the gateway's typed errors (messages carry no identifier by contract). */
+export function toDomainError(e: unknown): Error {
+  if (e instanceof DomainError) return e;
+  const err = e as GrpcError;
+  const details = err?.details ?? (e instanceof Error ? e.message : 'consent-audit failed');
+  switch (err?.code) {
+    case GrpcStatus.INVALID_ARGUMENT:
+      return new BadUserInput(details);
+    case GrpcStatus.NOT_FOUND:
+      return new NotFound(details);
+    case GrpcStatus.PERMISSION_DENIED:
+      return new Forbidden(details);
+    case GrpcStatus.UNAVAILABLE:
+    case GrpcStatus.DEADLINE_EXCEEDED:
+      return new Unavailable('the consent service is unavailable; try again');
+    default:
+      return e instanceof Error ? e : new Error(String(e));
+  }
+}
+
+/** Awaits one unary gRPC answer with a deadline, mapping failures to typed errors. */
+export async function call<T>(observable: Observable<T>): Promise<T> {
+  try {
+    return await firstValueFrom(observable.pipe(timeout(CONSENT_AUDIT_DEADLINE_MS)));
+  } catch (e) {
+    if ((e as Error)?.name === 'TimeoutError') throw new Unavailable('the consent service did not answer in time; try again');
+    throw toDomainError(e);
+  }
+}

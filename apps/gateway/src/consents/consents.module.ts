@@ -1,0 +1,18 @@
+import { Module } from '@nestjs/common';
+import { consentAuditChannel } from './consent-audit.client';
+import { ConsentsResolver } from './consents.resolver';
+import { ConsentsService } from './consents.service';
+import { ConsentsKeyring } from './consents.tokens';
+import { DecisionsClient } from './decisions.client';
+
+/**
+ * Consents for agencies (recordConsent, revokeConsent, consents, disclosures) and the
+ * DecisionsClient that other gateway features use to ask consent-audit whether a field may be
+ * disclosed.
+ */
+@Module({
+  imports: [consentAuditChannel],
+  providers: [DecisionsClient, ConsentsService, ConsentsResolver, ConsentsKeyring],
+  exports: [DecisionsClient],
+})
+export class ConsentsModule {}

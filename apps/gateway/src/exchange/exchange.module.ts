@@ -1,0 +1,51 @@
+import { Global, Module } from '@nestjs/common';
+import { APP_FILTER, APP_GUARD } from '@nestjs/core';
+import { ClientsModule } from '@nestjs/microservices';
+import { consentAuditGrpcOptions } from '@passerelle/contracts';
+import { loadGatewayKeys } from '@passerelle/crypto';
+import { RegistryHolder } from '@passerelle/registry';
+import { RequiresGuard } from '../auth/requires.guard';
+import { DomainErrorFilter } from '../errors';
+import { GATEWAY_CONFIG, type GatewayConfig } from '../gateway.config';
+import { JwksController } from '../jwks/jwks.controller';
+import { GrpcAuditSink, LEDGER_GRPC_CLIENT } from './audit-sink';
+import { ExchangeHooks } from './exchange.hooks';
+import { registryHolderProvider, RegistrySighupReloader } from './registry.provider';
+import { ReplayStore } from './replay-store';
+import { AUDIT_SINK, GATEWAY_KEYS } from './tokens';
+
+/**
+ * The signed exchange (CONTRACT.md §2–3): registry, gateway keys, request-signature check,
+ * replay store, ledger recording, response signature, the one authorisation guard and the JWKS.
+ * Global: every feature module can inject RegistryHolder, GATEWAY_KEYS and AUDIT_SINK.
+ */
+@Global()
+@Module({
+  imports: [
+    ClientsModule.registerAsync([
+      {
+        name: LEDGER_GRPC_CLIENT,
+        inject: [GATEWAY_CONFIG],
+        useFactory: (config: GatewayConfig) => consentAuditGrpcOptions(config.CONSENT_AUDIT_URL),
+      },
+    ]),
+  ],
+  controllers: [JwksController],
+  providers: [
+    registryHolderProvider,
+    RegistrySighupReloader,
+    {
+      provide: GATEWAY_KEYS,
+      inject: [GATEWAY_CONFIG],
+      useFactory: (config: GatewayConfig) => loadGatewayKeys(config.PASSERELLE_SECRETS_DIR),
+    },
+    GrpcAuditSink,
+    { provide: AUDIT_SINK, useExisting: GrpcAuditSink },
+    ReplayStore,
+    ExchangeHooks,
+    { provide: APP_GUARD, useClass: RequiresGuard },
+    { provide: APP_FILTER, useClass: DomainErrorFilter },
+  ],
+  exports: [RegistryHolder, GATEWAY_KEYS, AUDIT_SINK],
+})
+export class ExchangeModule {}

@@ -1,0 +1,59 @@
+import { isRfc3339, PROVINCES } from '@passerelle/messaging';
+import type { MatchFilter, PageCursor } from './matches.repository';
+
+/** Pure input checks of the matches feature: each bad input gets one specific message. */
+export const DEFAULT_PAGE_SIZE = 50;
+export const MAX_PAGE_SIZE = 500;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const DAY = /^\d{4}-\d{2}-\d{2}$/;
+
+export type Checked<T> = { ok: true; value: T } | { ok: false; reason: string };
+
+export function checkPageSize(first: number | null | undefined): Checked<number> {
+  const size = first ?? DEFAULT_PAGE_SIZE;
+  if (!Number.isInteger(size) || size < 1 || size > MAX_PAGE_SIZE) return { ok: false, reason: `first must be a whole number from 1 to ${MAX_PAGE_SIZE}` };
+  return { ok: true, value: size };
+}
+
+export function checkMatchFilter(raw: { province?: string | null; nocCode?: string | null; minHourlyWageCents?: number | null; postedSince?: string | null } | null | undefined): Checked<MatchFilter> {
+  const f: MatchFilter = {};
+  if (!raw) return { ok: true, value: f };
+  if (raw.province !== null && raw.province !== undefined) {
+    if (!(PROVINCES as readonly string[]).includes(raw.province)) return { ok: false, reason: `filter.province must be one of ${PROVINCES.join(' ')}` };
+    f.province = raw.province;
+  }
+  if (raw.nocCode !== null && raw.nocCode !== undefined) {
+    if (!/^[0-9]{5}$/.test(raw.nocCode)) return { ok: false, reason: 'filter.nocCode must be a NOC 2021 code of exactly 5 digits' };
+    f.nocCode = raw.nocCode;
+  }
+  if (raw.minHourlyWageCents !== null && raw.minHourlyWageCents !== undefined) {
+    if (!Number.isInteger(raw.minHourlyWageCents) || raw.minHourlyWageCents < 0) return { ok: false, reason: 'filter.minHourlyWageCents must be a whole number of cents, 0 or more' };
+    f.minHourlyWageCents = raw.minHourlyWageCents;
+  }
+  if (raw.postedSince !== null && raw.postedSince !== undefined) {
+    const s = raw.postedSince;
+    const valid = isRfc3339(s) || (DAY.test(s) && isRfc3339(`${s}T00:00:00Z`));
+    if (!valid) return { ok: false, reason: 'filter.postedSince must be an RFC 3339 date-time with offset or a day YYYY-MM-DD' };
+    f.postedSince = new Date(DAY.test(s) ? `${s}T00:00:00Z` : s);
+  }
+  return { ok: true, value: f };
+}
+
+/** Opaque page cursors: the position (time, id) of the last row of a page, base64url JSON. */
+export function encodeCursor(c: PageCursor): string {
+  return Buffer.from(JSON.stringify([c.at.toISOString(), c.id])).toString('base64url');
+}
+
+export function decodeCursor(cursor: string): PageCursor | null {
+  try {
+    const v = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown;
+    if (!Array.isArray(v) || v.length !== 2 || typeof v[0] !== 'string' || typeof v[1] !== 'string' || !isRfc3339(v[0]) || !UUID.test(v[1])) return null;
+    return { at: new Date(v[0]), id: v[1] };
+  } catch {
+    return null;
+  }
+}
+
+export function isMatchId(value: unknown): value is string {
+  return typeof value === 'string' && UUID.test(value);
+}

@@ -1,0 +1,84 @@
+import { Injectable } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+
+export interface MatchRow {
+  id: string;
+  publisher: string;
+  subject: string;
+  postingId: string;
+  title: string;
+  nocCode: string;
+  province: string;
+  city: string;
+  hourlyWageCents: string;
+  languageRequirement: string;
+  postedAt: Date | null;
+  score: number;
+  matchedAt: Date;
+}
+
+export interface MatchFilter {
+  province?: string;
+  nocCode?: string;
+  minHourlyWageCents?: number;
+  postedSince?: Date;
+}
+
+export interface PageCursor {
+  at: Date;
+  id: string;
+}
+
+const MATCH_COLUMNS = `m.id, m.publisher, m.subject, m.posting_id AS "postingId", m.title, m.noc_code AS "nocCode", m.province, m.city,
+  m.hourly_wage_cents AS "hourlyWageCents", m.language_requirement AS "languageRequirement", m.posted_at AS "postedAt", m.score,
+  m.matched_at AS "matchedAt"`;
+
+/** SQL of the gateway's job-match reads and referrals (tables from the job-matches migration). */
+@Injectable()
+export class MatchesRepository {
+  constructor(private readonly dataSource: DataSource) {}
+
+  /** Matches from these publishers, newest first, keyset-paged on (matched_at, id). */
+  async page(publishers: string[], filter: MatchFilter, after: PageCursor | null, limit: number): Promise<MatchRow[]> {
+    return (await this.dataSource.query(
+      `SELECT ${MATCH_COLUMNS} FROM job_matches m
+        WHERE m.publisher = ANY($1::text[])
+          AND ($2::text IS NULL OR m.province = $2)
+          AND ($3::text IS NULL OR m.noc_code = $3)
+          AND ($4::bigint IS NULL OR m.hourly_wage_cents >= $4)
+          AND ($5::timestamptz IS NULL OR coalesce(m.posted_at, m.matched_at) >= $5)
+          AND ($6::timestamptz IS NULL OR (m.matched_at, m.id) < ($6, $7::uuid))
+        ORDER BY m.matched_at DESC, m.id DESC
+        LIMIT $8`,
+      [publishers, filter.province ?? null, filter.nocCode ?? null, filter.minHourlyWageCents ?? null, filter.postedSince ?? null, after?.at ?? null, after?.id ?? null, limit],
+    )) as MatchRow[];
+  }
+
+  async match(id: string, subject: string): Promise<MatchRow | undefined> {
+    const rows = (await this.dataSource.query(`SELECT ${MATCH_COLUMNS} FROM job_matches m WHERE m.id = $1 AND m.subject = $2`, [id, subject])) as MatchRow[];
+    return rows[0];
+  }
+
+  /** Records a referral once per (match, receiving agency); a repeat returns the first. */
+  async refer(matchId: string, subject: string, referredBy: string, toAgency: string): Promise<{ id: string; createdAt: Date }> {
+    const rows = (await this.dataSource.query(
+      `INSERT INTO relocation_referrals (match_id, subject, referred_by, to_agency) VALUES ($1, $2, $3, $4)
+       ON CONFLICT (match_id, to_agency) DO UPDATE SET to_agency = EXCLUDED.to_agency
+       RETURNING id, created_at AS "createdAt"`,
+      [matchId, subject, referredBy, toAgency],
+    )) as Array<{ id: string; createdAt: Date }>;
+    return rows[0];
+  }
+
+  /** Referrals received by an agency, newest first, keyset-paged on (created_at, id). */
+  async received(toAgency: string, after: PageCursor | null, limit: number): Promise<Array<MatchRow & { referralId: string; referredBy: string; referredAt: Date }>> {
+    return (await this.dataSource.query(
+      `SELECT r.id AS "referralId", r.referred_by AS "referredBy", r.created_at AS "referredAt", ${MATCH_COLUMNS}
+         FROM relocation_referrals r JOIN job_matches m ON m.id = r.match_id
+        WHERE r.to_agency = $1 AND ($2::timestamptz IS NULL OR (r.created_at, r.id) < ($2, $3::uuid))
+        ORDER BY r.created_at DESC, r.id DESC
+        LIMIT $4`,
+      [toAgency, after?.at ?? null, after?.id ?? null, limit],
+    )) as Array<MatchRow & { referralId: string; referredBy: string; referredAt: Date }>;
+  }
+}

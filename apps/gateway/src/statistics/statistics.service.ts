@@ -1,0 +1,48 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type { FastifyRequest } from 'fastify';
+import { protectedOneWay, protectedSlice, statisticsQueryProblem, type StatDimension, type StatisticsFilter } from '@passerelle/policy';
+import { RegistryHolder } from '@passerelle/registry';
+import { BadUserInput, NoAgreement } from '../errors';
+import { noteDisclosure, type VerifiedCaller } from '../exchange/exchange-context';
+import type { Statistics, StatisticsDimensionEnum, StatisticsFilterDimensionEnum } from './dto/statistics-types';
+import { StatisticsRepository } from './statistics.repository';
+
+/** The claimant field behind each dimension (what the ledger entry names). */
+const FIELD: Record<StatDimension, string> = {
+  province: 'province',
+  claimStatus: 'claimStatus',
+  nocCode: 'nocCode',
+  sector: 'sector',
+  frenchBand: 'frenchLevel',
+};
+
+/**
+ * Aggregate counts under STATISTICS agreements (provider → caller, purpose STATISTICS, in force:
+ * the agreement's purpose is what matters, not its field list), protected by the pure functions
+ * of @passerelle/policy/statistics before they leave.
+ */
+@Injectable()
+export class StatisticsService {
+  constructor(
+    private readonly repository: StatisticsRepository,
+    @Inject(RegistryHolder) private readonly registry: RegistryHolder,
+  ) {}
+
+  async statistics(request: FastifyRequest, caller: VerifiedCaller, groupBy: string, filter: StatisticsFilter | null | undefined): Promise<Statistics> {
+    const problem = statisticsQueryProblem(groupBy, filter);
+    if (problem) throw new BadUserInput(problem);
+    const dimension = groupBy as StatDimension;
+    const providers = [...new Set(this.registry.current().agreementsFor({ consumer: caller.agency, purpose: 'STATISTICS', at: new Date() }).map((a) => a.provider))].sort();
+    if (providers.length === 0) throw new NoAgreement(`no agreement in force gives ${caller.agency} statistics (purpose STATISTICS) from any provider`);
+
+    const counts = await this.repository.counts(dimension, filter ? filter.dimension : null, providers);
+    const answer = filter ? protectedSlice(dimension, filter, counts) : protectedOneWay(counts);
+    noteDisclosure(request, [], filter ? [FIELD[dimension], FIELD[filter.dimension]] : [FIELD[dimension]]);
+    return {
+      groupBy: dimension as StatisticsDimensionEnum,
+      filterDimension: (filter?.dimension ?? null) as StatisticsFilterDimensionEnum | null,
+      filterValue: filter?.value ?? null,
+      ...answer,
+    };
+  }
+}

@@ -1,0 +1,61 @@
+import { testKeyring, toAgencyPseudonym, toInternalId } from '@passerelle/crypto';
+import { buildJobMatchMessage, encodeJobMatch, sampleJobMatchEvent, signerFromPrivateJwk, signJobMatch, type JobMatchSigner, type PublisherDirectory } from '@passerelle/messaging';
+import { exportJWK, generateKeyPair, type JWK } from 'jose';
+import { checkEvent } from './event-check';
+
+describe('checkEvent', () => {
+  const keyring = testKeyring(7);
+  const subject = toInternalId(keyring, 'CLIENT-1');
+  const pseudonym = toAgencyPseudonym(keyring, 'ca.esdc', subject);
+  let signer: JobMatchSigner;
+  let publishers: PublisherDirectory;
+
+  beforeAll(async () => {
+    const { privateKey, publicKey } = await generateKeyPair('EdDSA', { crv: 'Ed25519', extractable: true });
+    const pub = { ...(await exportJWK(publicKey)), kid: 'esdc-1', alg: 'EdDSA' } as JWK;
+    signer = await signerFromPrivateJwk('ca.esdc', { ...(await exportJWK(privateKey)), kid: 'esdc-1', alg: 'EdDSA' });
+    publishers = { isPublisher: (a) => a === 'ca.esdc', key: (a, kid) => (a === 'ca.esdc' && kid === 'esdc-1' ? { jwk: pub, alg: 'EdDSA', status: 'active' } : undefined) };
+  });
+
+  const check = (m: Awaited<ReturnType<typeof buildJobMatchMessage>>) => checkEvent(m, { publishers, keyring });
+
+  it('accepts a signed, valid event and translates its pseudonym to the internal id', async () => {
+    const result = await check(await buildJobMatchMessage(sampleJobMatchEvent({ pseudonym }), signer));
+    expect(result).toMatchObject({ ok: true, agency: 'ca.esdc', kid: 'esdc-1', subject });
+  });
+
+  it('dead-letters a signed value that is not a JobMatchEvent as undecodable', async () => {
+    const value = Buffer.from([0x0f, 0xff, 0xff]);
+    const result = await check({ key: Buffer.from(pseudonym), value, headers: { 'x-agency': 'ca.esdc', 'x-signature': await signJobMatch(signer, 'e1', value) } });
+    expect(result).toMatchObject({ ok: false, code: 'undecodable', agency: 'ca.esdc', eventId: 'e1' });
+  });
+
+  it('refuses an event id other than the signed one', async () => {
+    const event = sampleJobMatchEvent({ pseudonym });
+    const value = encodeJobMatch(event);
+    const result = await check({ key: Buffer.from(pseudonym), value, headers: { 'x-agency': 'ca.esdc', 'x-signature': await signJobMatch(signer, 'another-id', value) } });
+    expect(result).toMatchObject({ ok: false, code: 'bad_signature', detail: 'event_id in the signature does not match the event' });
+  });
+
+  it('refuses invalid fields and a key that is not the event pseudonym', async () => {
+    const bad = await check(await buildJobMatchMessage(sampleJobMatchEvent({ pseudonym, score: 7 }), signer));
+    expect(bad).toMatchObject({ ok: false, code: 'invalid_field', detail: 'score must be a number from 0 to 1' });
+    const message = await buildJobMatchMessage(sampleJobMatchEvent({ pseudonym }), signer);
+    const rekeyed = await check({ ...message, key: Buffer.from('someone-else') });
+    expect(rekeyed).toMatchObject({ ok: false, code: 'invalid_field', detail: 'the message key must be the event pseudonym' });
+  });
+
+  it("refuses another agency's pseudonym as unknown, without echoing it", async () => {
+    const foreign = toAgencyPseudonym(keyring, 'qc.mifi', subject);
+    const result = await check(await buildJobMatchMessage(sampleJobMatchEvent({ pseudonym: foreign }), signer));
+    expect(result).toMatchObject({ ok: false, code: 'unknown_pseudonym' });
+    expect(JSON.stringify(result)).not.toContain(foreign);
+    expect((result as { subject?: string }).subject).toBeUndefined();
+  });
+
+  it('does not attribute an event whose signature failed to the claimed agency', async () => {
+    const message = await buildJobMatchMessage(sampleJobMatchEvent({ pseudonym }), signer);
+    const result = await check({ ...message, headers: { ...message.headers, 'x-agency': 'qc.mifi' } });
+    expect(result).toMatchObject({ ok: false, code: 'unknown_publisher', agency: '' });
+  });
+});

@@ -1,0 +1,84 @@
+import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { LOGGER, type Logger } from '@passerelle/logger';
+import type { Consumer, EachBatchPayload, Kafka } from 'kafkajs';
+import { CONSUMER_CONFIG, type ConsumerConfig } from '../consumer.config';
+import { KAFKA } from '../kafka.token';
+import { ProcessingAborted } from './dependency';
+import { JobMatchPipeline } from './job-match.pipeline';
+import { MatchesMetrics } from './matches.metrics';
+
+/** Messages handed to the pipeline at once (one consent round, one transaction, one DLQ send). */
+const CHUNK = 500;
+
+/**
+ * The kafkajs consumer of job-match events (group JOB_MATCH_GROUP, topic JOB_MATCH_TOPIC).
+ * At-least-once: offsets are committed only after a chunk is stored, dead-lettered and audited;
+ * a redelivered event is a duplicate (processed_events), so the net effect is exactly once.
+ */
+@Injectable()
+export class JobMatchConsumer implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly consumer: Consumer;
+  private running = false;
+
+  constructor(
+    @Inject(KAFKA) kafka: Kafka,
+    @Inject(CONSUMER_CONFIG) private readonly config: ConsumerConfig,
+    @Inject(LOGGER) private readonly logger: Logger,
+    private readonly pipeline: JobMatchPipeline,
+    private readonly metrics: MatchesMetrics,
+  ) {
+    this.consumer = kafka.consumer({ groupId: config.JOB_MATCH_GROUP, sessionTimeout: config.JOB_MATCH_SESSION_TIMEOUT_MS, heartbeatInterval: Math.min(3_000, Math.floor(config.JOB_MATCH_SESSION_TIMEOUT_MS / 3)), allowAutoTopicCreation: false });
+    this.consumer.on(this.consumer.events.GROUP_JOIN, (e) => {
+      const assignment = e.payload.memberAssignment[config.JOB_MATCH_TOPIC] ?? [];
+      this.logger.info({ group: config.JOB_MATCH_GROUP, topic: config.JOB_MATCH_TOPIC, partitions: assignment }, 'joined the job-match consumer group');
+    });
+    this.consumer.on(this.consumer.events.CRASH, (e) => {
+      this.logger.error({ err: e.payload.error, restart: e.payload.restart }, 'job-match consumer crashed');
+    });
+  }
+
+  async onApplicationBootstrap() {
+    await this.consumer.connect();
+    await this.consumer.subscribe({ topic: this.config.JOB_MATCH_TOPIC, fromBeginning: true });
+    this.running = true;
+    await this.consumer.run({
+      autoCommit: false,
+      eachBatchAutoResolve: false,
+      partitionsConsumedConcurrently: 2,
+      eachBatch: (payload) => this.eachBatch(payload),
+    });
+  }
+
+  private async eachBatch({ batch, resolveOffset, heartbeat, isRunning, isStale }: EachBatchPayload): Promise<void> {
+    const { topic, partition } = batch;
+    const ctx = {
+      shouldContinue: () => this.running && isRunning() && !isStale(),
+      heartbeat,
+      onRetry: (err: Error & { dependency?: string }, attempt: number, waitMs: number) => {
+        this.metrics.dependencyRetries.inc({ dependency: err.dependency ?? 'unknown' });
+        this.logger.warn({ dependency: err.dependency, attempt, waitMs, topic, partition, err: err.message }, 'dependency unavailable: retrying the events, not dead-lettering them');
+      },
+    };
+    for (let i = 0; i < batch.messages.length; i += CHUNK) {
+      const chunk = batch.messages.slice(i, i + CHUNK);
+      try {
+        await this.pipeline.process(topic, partition, chunk, ctx);
+      } catch (e) {
+        if (e instanceof ProcessingAborted) return; // not committed: the next owner takes over
+        throw e;
+      }
+      const last = chunk[chunk.length - 1].offset;
+      resolveOffset(last);
+      // With autoCommit off, commitOffsetsIfNecessary() never commits (kafkajs commits there only
+      // on an interval/threshold), so commit explicitly: the next offset to read.
+      await this.consumer.commitOffsets([{ topic, partition, offset: (BigInt(last) + 1n).toString() }]);
+      await heartbeat();
+      this.metrics.lag.set({ topic, partition: String(partition) }, Math.max(0, Number(BigInt(batch.highWatermark) - BigInt(last) - 1n)));
+    }
+  }
+
+  async onApplicationShutdown() {
+    this.running = false;
+    await this.consumer.disconnect().catch((err) => this.logger.warn({ err }, 'job-match consumer did not disconnect cleanly'));
+  }
+}

@@ -1,0 +1,209 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type { KeyLike } from 'jose';
+import { importJWK } from 'jose';
+import type { consentAudit } from '@passerelle/contracts';
+import type { PseudonymKeyring } from '@passerelle/crypto';
+import { LOGGER, type Logger } from '@passerelle/logger';
+import { deadLetterMessage, type PublisherKey } from '@passerelle/messaging';
+import { RegistryHolder } from '@passerelle/registry';
+import type { KafkaMessage } from 'kafkajs';
+import { CONSUMER_CONFIG, deadLetterTopic, type ConsumerConfig } from '../consumer.config';
+import { ConsentAuditClient } from './consent-audit.client';
+import { DeadLetterWriter } from './dead-letter.writer';
+import { untilDone, type RetryContext } from './dependency';
+import { checkEvent, type CheckedEvent } from './event-check';
+import { JOB_MATCHING, JobMatchingConsent } from './job-matching-consent';
+import { MatchesMetrics } from './matches.metrics';
+import { eventKey, MatchesRepository } from './matches.repository';
+import { publisherDirectory } from './publisher-directory';
+
+export const PSEUDONYM_KEYRING = Symbol('PSEUDONYM_KEYRING');
+
+/** The match fields stored (and named in the ledger entry). */
+export const STORED_FIELDS = ['postingId', 'title', 'nocCode', 'province', 'city', 'hourlyWageCents', 'languageRequirement', 'postedAt', 'score', 'matchedAt'];
+
+type Outcome = 'stored' | 'duplicate' | 'dead_lettered';
+
+interface Item {
+  message: KafkaMessage;
+  checked: CheckedEvent;
+  outcome?: Outcome;
+  /** a PERMIT (stored or unaudited duplicate) or DENY (dead-lettered) entry is owed */
+  auditOwed: boolean;
+  seq?: number;
+}
+
+/**
+ * One chunk of one partition, in order: check each event, ask consent-audit whether its
+ * JOB_MATCHING consent is in force, store matches + processed rows in one transaction, write
+ * dead letters, append the ledger entries. A dependency that fails is retried (with backoff)
+ * at the step that failed; the caller commits the offsets only after `process` resolves.
+ */
+@Injectable()
+export class JobMatchPipeline {
+  private readonly keys = new Map<string, Promise<KeyLike | Uint8Array>>();
+
+  constructor(
+    @Inject(CONSUMER_CONFIG) private readonly config: ConsumerConfig,
+    @Inject(PSEUDONYM_KEYRING) private readonly keyring: PseudonymKeyring,
+    @Inject(LOGGER) private readonly logger: Logger,
+    private readonly registry: RegistryHolder,
+    private readonly consent: JobMatchingConsent,
+    private readonly repository: MatchesRepository,
+    private readonly deadLetters: DeadLetterWriter,
+    private readonly consentAudit: ConsentAuditClient,
+    private readonly metrics: MatchesMetrics,
+  ) {}
+
+  private importKey = (k: PublisherKey): Promise<KeyLike | Uint8Array> => {
+    const id = `${k.alg}:${JSON.stringify(k.jwk)}`;
+    let key = this.keys.get(id);
+    if (!key) {
+      key = importJWK(k.jwk, k.alg);
+      this.keys.set(id, key);
+      key.catch(() => this.keys.delete(id));
+    }
+    return key;
+  };
+
+  async process(topic: string, partition: number, messages: KafkaMessage[], ctx: RetryContext): Promise<Record<Outcome, number>> {
+    const publishers = publisherDirectory(this.registry);
+    const items: Item[] = await Promise.all(
+      messages.map(async (message) => ({ message, checked: await checkEvent(message, { publishers, keyring: this.keyring, importKey: this.importKey }), auditOwed: false })),
+    );
+    this.metrics.consumed.inc(items.length);
+
+    // Consent for JOB_MATCHING, as it is now, for every well-formed event.
+    const candidates = items.filter((i) => i.checked.ok);
+    if (candidates.length > 0) {
+      const pairs = candidates.map((i) => ({ subject: (i.checked as { subject: string }).subject, publisher: (i.checked as { agency: string }).agency }));
+      const inForce = await untilDone(() => this.consent.inForce(pairs), ctx);
+      for (const item of candidates) {
+        const c = item.checked as Extract<CheckedEvent, { ok: true }>;
+        if (!inForce.get(`${c.subject}|${c.agency}`)) {
+          item.checked = {
+            ok: false,
+            code: 'consent_missing',
+            detail: `no ${JOB_MATCHING} consent to the publisher is in force for this claimant`,
+            agency: c.agency,
+            kid: c.kid,
+            eventId: c.event.eventId,
+            subject: c.subject,
+            valueSha256: c.valueSha256,
+          };
+        }
+      }
+    }
+
+    // Store matches and processed rows together; what was processed before is a duplicate.
+    const good = items.filter((i) => i.checked.ok);
+    const outcome = await untilDone(
+      () =>
+        this.repository.storeNew(
+          good.map((i) => {
+            const c = i.checked as Extract<CheckedEvent, { ok: true }>;
+            return { publisher: c.agency, subject: c.subject, event: c.event, topic, partition, offset: i.message.offset };
+          }),
+        ),
+      ctx,
+    );
+    const seen = new Set<string>();
+    for (const item of good) {
+      const c = item.checked as Extract<CheckedEvent, { ok: true }>;
+      const key = eventKey(c.agency, c.event.eventId);
+      const first = !seen.has(key);
+      seen.add(key);
+      item.outcome = first && outcome.stored.has(key) ? 'stored' : 'duplicate';
+      item.auditOwed = first && (outcome.stored.has(key) || outcome.unaudited.has(key));
+    }
+
+    // Dead letters: the original key, value and headers, plus the error code and detail.
+    const bad = items.filter((i) => !i.checked.ok);
+    for (const item of bad) {
+      item.outcome = 'dead_lettered';
+      item.auditOwed = true;
+    }
+    await untilDone(
+      () =>
+        this.deadLetters.send(
+          deadLetterTopic(topic),
+          bad.map((i) => {
+            const c = i.checked as Extract<CheckedEvent, { ok: false }>;
+            return deadLetterMessage(i.message, c.code, c.detail);
+          }),
+        ),
+      ctx,
+    );
+
+    // Ledger: PERMIT for what was stored, DENY for every dead letter. Retried per entry.
+    await untilDone(() => this.appendOwed(items, topic, partition), ctx);
+    const permits = items.filter((i) => i.checked.ok && i.seq !== undefined);
+    await untilDone(
+      () =>
+        this.repository.markAudited(
+          permits.map((i) => {
+            const c = i.checked as Extract<CheckedEvent, { ok: true }>;
+            return { publisher: c.agency, eventId: c.event.eventId, seq: i.seq! };
+          }),
+        ),
+      ctx,
+    );
+
+    const counts: Record<Outcome, number> = { stored: 0, duplicate: 0, dead_lettered: 0 };
+    for (const item of items) {
+      counts[item.outcome!]++;
+      if (item.outcome === 'dead_lettered') this.metrics.deadLettered.inc({ code: (item.checked as { code: string }).code });
+    }
+    this.metrics.stored.inc(counts.stored);
+    this.metrics.duplicates.inc(counts.duplicate);
+    if (counts.dead_lettered > 0 || counts.duplicate > 0) {
+      const codes: Record<string, number> = {};
+      for (const i of bad) codes[(i.checked as { code: string }).code] = (codes[(i.checked as { code: string }).code] ?? 0) + 1;
+      this.logger.info({ topic, partition, ...counts, codes }, 'job-match events dead-lettered or duplicated');
+    }
+    return counts;
+  }
+
+  private async appendOwed(items: Item[], topic: string, partition: number, concurrency = 64): Promise<void> {
+    const owed = items.filter((i) => i.auditOwed && i.seq === undefined);
+    let next = 0;
+    let failure: unknown;
+    const worker = async () => {
+      while (next < owed.length && failure === undefined) {
+        const item = owed[next++];
+        try {
+          item.seq = await this.consentAudit.append(this.entryFor(item, topic, partition));
+        } catch (e) {
+          failure = e;
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(concurrency, owed.length) }, worker));
+    if (failure !== undefined) throw failure;
+  }
+
+  private entryFor(item: Item, topic: string, partition: number): consentAudit.AuditEntryInput {
+    const c = item.checked;
+    const base = {
+      purpose: JOB_MATCHING,
+      operation: `kafka:${topic}`,
+      requestSha256: c.valueSha256,
+      responseSha256: '',
+      requestId: `${topic}/${partition}/${item.message.offset}`,
+    };
+    if (c.ok) {
+      return { ...base, agency: c.agency, kid: c.kid, jti: c.event.eventId, decision: 'PERMIT', reason: 'ok', subjects: [c.subject], fields: STORED_FIELDS };
+    }
+    const decoded = c.code === 'consent_missing' || c.code === 'unknown_pseudonym';
+    return {
+      ...base,
+      agency: c.agency,
+      kid: c.kid,
+      jti: c.eventId,
+      decision: 'DENY',
+      reason: c.code,
+      subjects: c.subject ? [c.subject] : [],
+      fields: decoded ? STORED_FIELDS : [],
+    };
+  }
+}

@@ -1,0 +1,129 @@
+import { Injectable } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import type { JobMatchEvent } from '@passerelle/messaging';
+import { DependencyUnavailable } from './dependency';
+
+export interface MatchToStore {
+  publisher: string;
+  subject: string;
+  event: JobMatchEvent;
+  topic: string;
+  partition: number;
+  offset: string;
+}
+
+export interface StoreOutcome {
+  /** `${publisher}/${eventId}` of the events stored now */
+  stored: Set<string>;
+  /** already stored earlier, but their PERMIT entry was never appended (a crash in between) */
+  unaudited: Set<string>;
+}
+
+export const eventKey = (publisher: string, eventId: string) => `${publisher}/${eventId}`;
+
+/** SQL of the job-match consumer. Every failure is a DependencyUnavailable (retry, never dead-letter). */
+@Injectable()
+export class MatchesRepository {
+  constructor(private readonly dataSource: DataSource) {}
+
+  /**
+   * Stores the matches of events not processed before, and their processed_events rows, in ONE
+   * transaction: either both or neither. Events already processed are left alone (duplicates).
+   */
+  async storeNew(matches: MatchToStore[]): Promise<StoreOutcome> {
+    const unique = new Map<string, MatchToStore>();
+    for (const m of matches) if (!unique.has(eventKey(m.publisher, m.event.eventId))) unique.set(eventKey(m.publisher, m.event.eventId), m);
+    const rows = [...unique.values()];
+    if (rows.length === 0) return { stored: new Set(), unaudited: new Set() };
+    try {
+      return await this.dataSource.transaction(async (tx) => {
+        const inserted = (await tx.query(
+          `INSERT INTO processed_events (publisher, event_id, topic, kafka_partition, kafka_offset)
+           SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::int[], $5::bigint[])
+           ON CONFLICT (publisher, event_id) DO NOTHING
+           RETURNING publisher, event_id`,
+          [rows.map((r) => r.publisher), rows.map((r) => r.event.eventId), rows.map((r) => r.topic), rows.map((r) => r.partition), rows.map((r) => r.offset)],
+        )) as Array<{ publisher: string; event_id: string }>;
+        const stored = new Set(inserted.map((r) => eventKey(r.publisher, r.event_id)));
+        const fresh = rows.filter((r) => stored.has(eventKey(r.publisher, r.event.eventId)));
+        if (fresh.length > 0) {
+          const p = (f: (m: MatchToStore) => unknown) => fresh.map(f);
+          await tx.query(
+            `INSERT INTO job_matches (publisher, event_id, batch_id, subject, posting_id, title, noc_code, province, city,
+                                      hourly_wage_cents, language_requirement, posted_at, score, matched_at)
+             SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[],
+                                  $10::bigint[], $11::text[], $12::timestamptz[], $13::float8[], $14::timestamptz[])`,
+            [
+              p((m) => m.publisher),
+              p((m) => m.event.eventId),
+              p((m) => m.event.batchId),
+              p((m) => m.subject),
+              p((m) => m.event.posting!.id),
+              p((m) => m.event.posting!.title),
+              p((m) => m.event.posting!.nocCode),
+              p((m) => m.event.posting!.province),
+              p((m) => m.event.posting!.city),
+              p((m) => String(m.event.posting!.hourlyWageCents)),
+              p((m) => m.event.posting!.languageRequirement),
+              p((m) => m.event.posting!.postedAt || null),
+              p((m) => m.event.score),
+              p((m) => m.event.matchedAt),
+            ],
+          );
+        }
+        const others = rows.filter((r) => !stored.has(eventKey(r.publisher, r.event.eventId)));
+        const unaudited = new Set<string>();
+        if (others.length > 0) {
+          const pending = (await tx.query(
+            `SELECT publisher, event_id FROM processed_events
+              WHERE (publisher, event_id) IN (SELECT * FROM unnest($1::text[], $2::text[])) AND ledger_seq IS NULL`,
+            [others.map((r) => r.publisher), others.map((r) => r.event.eventId)],
+          )) as Array<{ publisher: string; event_id: string }>;
+          for (const r of pending) unaudited.add(eventKey(r.publisher, r.event_id));
+        }
+        return { stored, unaudited };
+      });
+    } catch (e) {
+      throw new DependencyUnavailable('database', e);
+    }
+  }
+
+  /** Records the ledger seq of each stored event's PERMIT entry. */
+  async markAudited(entries: Array<{ publisher: string; eventId: string; seq: number }>): Promise<void> {
+    if (entries.length === 0) return;
+    try {
+      await this.dataSource.query(
+        `UPDATE processed_events p SET ledger_seq = u.seq
+           FROM unnest($1::text[], $2::text[], $3::bigint[]) AS u(publisher, event_id, seq)
+          WHERE p.publisher = u.publisher AND p.event_id = u.event_id`,
+        [entries.map((e) => e.publisher), entries.map((e) => e.eventId), entries.map((e) => String(e.seq))],
+      );
+    } catch (e) {
+      throw new DependencyUnavailable('database', e);
+    }
+  }
+
+  /** Distinct (subject, publisher) pairs of stored matches, paged by a cursor, for the purge job. */
+  async subjectsPage(after: { subject: string; publisher: string } | null, limit: number): Promise<Array<{ subject: string; publisher: string; oldestStoredAt: Date }>> {
+    const rows = (await this.dataSource.query(
+      `SELECT subject, publisher, min(stored_at) AS oldest FROM job_matches
+        WHERE ($1::text IS NULL OR (subject, publisher) > ($1::text, $2::text))
+        GROUP BY subject, publisher ORDER BY subject, publisher LIMIT $3`,
+      [after?.subject ?? null, after?.publisher ?? null, limit],
+    )) as Array<{ subject: string; publisher: string; oldest: Date }>;
+    return rows.map((r) => ({ subject: r.subject, publisher: r.publisher, oldestStoredAt: new Date(r.oldest) }));
+  }
+
+  /** Deletes the matches (and, by cascade, referrals) of these subjects from this publisher. */
+  async purge(subjects: Array<{ subject: string; publisher: string }>): Promise<number> {
+    if (subjects.length === 0) return 0;
+    const res = (await this.dataSource.query(
+      `WITH gone AS (
+         DELETE FROM job_matches m USING unnest($1::text[], $2::text[]) AS s(subject, publisher)
+          WHERE m.subject = s.subject AND m.publisher = s.publisher RETURNING 1)
+       SELECT count(*)::int AS n FROM gone`,
+      [subjects.map((s) => s.subject), subjects.map((s) => s.publisher)],
+    )) as Array<{ n: number }>;
+    return res[0]?.n ?? 0;
+  }
+}

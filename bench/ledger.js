@@ -1,0 +1,292 @@
+#!/usr/bin/env node
+/**
+ * Ledger benchmark (plain Node; not part of npm test). Prints one JSON object of figures on
+ * its last stdout line.
+ *
+ *   npm run build && DATABASE_URL=postgres://root@127.0.0.1:5432/test node bench/ledger.js [--seconds 5] [--big 100000]
+ *
+ * Against the BUILT consent-audit (dist/apps/consent-audit/main.js) over gRPC, in a scratch
+ * database dropped at the end:
+ * 1. appends/s with 1, 8 and 64 concurrent callers (group commit), one Append call each
+ *    (BENCH_LEDGER_PROCS=n spreads the 64 over n client processes); then 64 and 512 callers
+ *    whose appends are coalesced per event-loop turn into AppendBatch calls, as the gateway's
+ *    LedgerClient.append does: grpc-js costs ~0.2 ms of CPU per call on each side, which caps
+ *    one-call-per-append well below 10,000/s on 2 cores whatever the ledger does;
+ * 2. full verification: entries fetched with GetEntries (pages of 1,000), then recomputed by
+ *    the pure verifier (LedgerVerifier: leaves, root, against the signed tree head);
+ * 3. proof latency (GetInclusionProof, GetConsistencyProof, GetSignedTreeHead(n) signed on
+ *    demand) at 10^4 and 10^5 entries.
+ * BENCH_SMOKE=1: a seconds-long run (1 s per concurrency, 10^4 entries only).
+ */
+'use strict';
+const { fork, spawn } = require('node:child_process');
+const fs = require('node:fs');
+const os = require('node:os');
+const path = require('node:path');
+const { performance } = require('node:perf_hooks');
+
+const ROOT = path.resolve(__dirname, '..');
+const LOADER = { keepCase: false, longs: Number, enums: String, defaults: true, oneofs: true, includeDirs: [path.join(ROOT, 'proto')] };
+
+function ledgerClient(url) {
+  const grpc = require('@grpc/grpc-js');
+  const protoLoader = require('@grpc/proto-loader');
+  const def = protoLoader.loadSync('passerelle/consentaudit/v1/consent_audit.proto', LOADER);
+  const ns = grpc.loadPackageDefinition(def).passerelle.consentaudit.v1;
+  const client = new ns.Ledger(url, grpc.credentials.createInsecure(), { 'grpc.max_receive_message_length': 64 * 1024 * 1024 });
+  const unary = (method) => (req) => new Promise((resolve, reject) => client[method](req, (err, res) => (err ? reject(err) : resolve(res))));
+  return {
+    append: unary('Append'),
+    appendBatch: unary('AppendBatch'),
+    sth: unary('GetSignedTreeHead'),
+    entries: unary('GetEntries'),
+    inclusion: unary('GetInclusionProof'),
+    consistency: unary('GetConsistencyProof'),
+    close: () => client.close(),
+  };
+}
+
+let counter = 0;
+function entry() {
+  counter++;
+  return {
+    entry: {
+      agency: counter % 2 ? 'qc.mifi' : 'ca.esdc',
+      kid: 'bench-key-1',
+      jti: `bench${process.pid}x${counter}aaaaaaaa`,
+      purpose: 'JOB_MATCHING',
+      operation: 'graphql:claimants',
+      decision: counter % 10 ? 'PERMIT' : 'DENY',
+      reason: counter % 10 ? 'ok' : 'CONSENT_REQUIRED',
+      subjects: counter % 3 ? ['i_AAAAAAAAAAAAAAAAAAAAAA', 'i_BBBBBBBBBBBBBBBBBBBBBB'] : [],
+      fields: ['nocCode', 'province'],
+      requestSha256: '47DEQpj8HBSa-_TImW-5JCeuQeRkm5NMpJWZG3hSuFU',
+      responseSha256: 'n4bQgYhMfWWaL-qgxVrQFaO_TxsrC4Is0V1sFbDwCgg',
+      requestId: `req-${counter}`,
+    },
+  };
+}
+
+/** What the gateway's LedgerClient does: appends of one event-loop turn go as one AppendBatch call. */
+function coalescing(ledger) {
+  let queue = [];
+  return (req) =>
+    new Promise((resolve, reject) => {
+      queue.push({ entry: req.entry, resolve, reject });
+      if (queue.length === 1) {
+        setImmediate(() => {
+          const batch = queue;
+          queue = [];
+          ledger.appendBatch({ entries: batch.map((b) => b.entry) }).then(
+            (res) => batch.forEach((b, i) => b.resolve(res.results[i])),
+            (e) => batch.forEach((b) => b.reject(e)),
+          );
+        });
+      }
+    });
+}
+
+/** Child process: `callers` concurrent callers append until `until` (epoch ms) or `count` each. */
+async function callerProcess() {
+  const { url, callers, count, coalesce } = JSON.parse(process.argv[3]);
+  const ledger = ledgerClient(url);
+  if (coalesce) ledger.append = coalescing(ledger);
+  await ledger.sth({ treeSize: 0 }); // connect before the clock starts
+  process.send({ ready: true });
+  const { until } = await new Promise((r) => process.once('message', r));
+  let done = 0;
+  await Promise.all(
+    Array.from({ length: callers }, async () => {
+      for (let i = 0; count ? i < count : Date.now() < until; i++) {
+        await ledger.append(entry());
+        done++;
+      }
+    }),
+  );
+  process.send({ done });
+  ledger.close();
+  process.exit(0);
+}
+
+/** Appends/s with `callers` spread over `procs` client processes for `seconds` (or `count` per caller). */
+async function appendRate(url, callers, procs, seconds, count = 0, coalesce = false) {
+  const children = [];
+  for (let i = 0; i < procs; i++) {
+    const per = Math.floor(callers / procs) + (i < callers % procs ? 1 : 0);
+    const child = fork(__filename, ['--caller', JSON.stringify({ url, callers: per, count, coalesce })], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    children.push(new Promise((resolve, reject) => {
+      child.on('message', (m) => (m.ready ? resolve(child) : null));
+      child.on('exit', (code) => (code ? reject(new Error(`caller process exited ${code}`)) : null));
+    }));
+  }
+  const ready = await Promise.all(children);
+  const until = Date.now() + seconds * 1000;
+  const t0 = performance.now();
+  const results = ready.map((child) => new Promise((resolve) => child.on('message', (m) => m.done !== undefined && resolve(m.done))));
+  // The deadline travels in the go message, so every process stops at the same time.
+  for (const child of ready) child.send({ go: true, until });
+  const done = (await Promise.all(results)).reduce((a, b) => a + b, 0);
+  return Math.round(done / ((performance.now() - t0) / 1000));
+}
+
+function percentile(xs, p) {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))];
+}
+
+async function latency(n, fn) {
+  const ms = [];
+  for (let i = 0; i < n; i++) {
+    const t = performance.now();
+    await fn(i);
+    ms.push(performance.now() - t);
+  }
+  return { p50: +percentile(ms, 50).toFixed(2), p99: +percentile(ms, 99).toFixed(2) };
+}
+
+async function fillTo(ledger, url, size) {
+  const have = (await ledger.sth({ treeSize: 0 })).treeSize;
+  if (have >= size) return;
+  const missing = size - have;
+  // 4 processes × 32 callers, each a fixed count; the remainder from here.
+  const per = Math.floor(missing / 128);
+  if (per > 0) await appendRate(url, 128, 4, 0, per);
+  const now = (await ledger.sth({ treeSize: 0 })).treeSize;
+  await Promise.all(Array.from({ length: Math.max(0, size - now) }, () => ledger.append(entry())));
+}
+
+async function verifyAll(ledger, merkle) {
+  const head = await ledger.sth({ treeSize: 0 });
+  const texts = [];
+  const tf = performance.now();
+  for (let start = 0; start < head.treeSize; start += 1000) {
+    const page = await ledger.entries({ start, end: Math.min(head.treeSize, start + 1000) - 1 });
+    for (const e of page.entries) texts.push(e.canonicalJson);
+  }
+  const fetchMs = performance.now() - tf;
+  const tv = performance.now();
+  const verifier = new merkle.LedgerVerifier();
+  texts.forEach((t, i) => verifier.push(i, t));
+  const result = await verifier.finish({ treeSize: head.treeSize, rootHash: Buffer.from(head.rootHash, 'base64url') }, async () => {
+    throw new Error('no proof needed for a clean ledger');
+  });
+  const verifyMs = performance.now() - tv;
+  if (!result.ok) throw new Error(`verification failed: ${result.message}`);
+  return { entries: head.treeSize, fetchPerSec: Math.round(head.treeSize / (fetchMs / 1000)), verifyPerSec: Math.round(head.treeSize / (verifyMs / 1000)) };
+}
+
+async function proofLatency(ledger, size, samples) {
+  const rand = (n) => Math.floor(Math.random() * n);
+  const inclusion = await latency(samples, () => ledger.inclusion({ seq: rand(size), treeSize: size }));
+  const consistency = await latency(samples, () => ledger.consistency({ first: 1 + rand(size - 1), second: size }));
+  // Heads for sizes never signed before: signed on demand (root from stored nodes + Ed25519 + insert).
+  const sizes = new Set();
+  while (sizes.size < Math.min(samples, 100)) sizes.add(1 + rand(size - 1));
+  const list = [...sizes];
+  const sth = await latency(list.length, (i) => ledger.sth({ treeSize: list[i] }));
+  return { inclusion, consistency, sthOnDemand: sth };
+}
+
+async function main() {
+  const smoke = process.env.BENCH_SMOKE === '1' || process.argv.includes('--smoke');
+  const argv = (name, dflt) => {
+    const i = process.argv.indexOf(`--${name}`);
+    return i > 0 ? Number(process.argv[i + 1]) : dflt;
+  };
+  const seconds = argv('seconds', smoke ? 1 : 5);
+  const big = argv('big', smoke ? 0 : 100_000);
+  const main = path.join(ROOT, 'dist/apps/consent-audit/main.js');
+  if (!fs.existsSync(main)) throw new Error(`${main} is missing: run npm run build`);
+
+  // The pure verifier from the TypeScript sources, compiled by SWC.
+  const swc = require('@swc/core');
+  require.extensions['.ts'] = (module, filename) => {
+    module._compile(swc.transformSync(fs.readFileSync(filename, 'utf8'), { filename, jsc: { parser: { syntax: 'typescript' }, target: 'es2022' }, module: { type: 'commonjs' } }).code, filename);
+  };
+  const merkle = require(path.join(ROOT, 'libs/merkle/src/index.ts'));
+
+  const { Client } = require('pg');
+  const adminUrl = process.env.DATABASE_URL || 'postgres://root@127.0.0.1:5432/test';
+  const dbName = `bench_ledger_${Date.now().toString(36)}`;
+  const admin = new Client({ connectionString: adminUrl });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE "${dbName}"`);
+  const dbUrl = new URL(adminUrl);
+  dbUrl.pathname = `/${dbName}`;
+  const secrets = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-ledger-'));
+  const net = require('node:net');
+  const freePort = () => new Promise((resolve) => { const s = net.createServer().listen(0, '127.0.0.1', () => { const p = s.address().port; s.close(() => resolve(p)); }); });
+  const url = `127.0.0.1:${await freePort()}`;
+  const app = spawn(process.execPath, [main], {
+    env: {
+      PATH: process.env.PATH,
+      NODE_ENV: 'production',
+      LOG_LEVEL: 'info',
+      DATABASE_URL: dbUrl.toString(),
+      KAFKA_BROKERS: process.env.KAFKA_BROKERS || '127.0.0.1:9092',
+      PASSERELLE_REGISTRY: process.env.PASSERELLE_REGISTRY || path.join(ROOT, 'infra/registry/demo.json'),
+      PASSERELLE_SECRETS_DIR: secrets,
+      CONSENT_AUDIT_URL: url,
+      CONSENT_AUDIT_METRICS_PORT: String(await freePort()),
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const out = [];
+  app.stdout.on('data', (c) => out.push(String(c)));
+  app.stderr.on('data', (c) => out.push(String(c)));
+  const figures = {};
+  try {
+    const deadline = Date.now() + 60_000;
+    while (!out.join('').includes('consent-audit listening')) {
+      if (app.exitCode !== null || Date.now() > deadline) throw new Error(`consent-audit did not start:\n${out.join('').slice(-2000)}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const ledger = ledgerClient(url);
+
+    figures.appendsPerSec1 = await appendRate(url, 1, 1, seconds);
+    figures.appendsPerSec8 = await appendRate(url, 8, 1, seconds);
+    figures.appendsPerSec64 = await appendRate(url, 64, Number(process.env.BENCH_LEDGER_PROCS || 1), seconds);
+    // The same 64 callers, their appends coalesced per event-loop turn into AppendBatch calls (as LedgerClient.append does).
+    figures.appendsPerSec64Coalesced = await appendRate(url, 64, 1, seconds, 0, true);
+    figures.appendsPerSec512Coalesced = await appendRate(url, 512, 1, seconds, 0, true);
+
+    await fillTo(ledger, url, 10_000);
+    const p4 = await proofLatency(ledger, 10_000, smoke ? 50 : 300);
+    Object.assign(figures, {
+      inclusionP50Ms_1e4: p4.inclusion.p50, inclusionP99Ms_1e4: p4.inclusion.p99,
+      consistencyP50Ms_1e4: p4.consistency.p50, consistencyP99Ms_1e4: p4.consistency.p99,
+      sthOnDemandP50Ms_1e4: p4.sthOnDemand.p50,
+    });
+    if (big) {
+      await fillTo(ledger, url, big);
+      const p5 = await proofLatency(ledger, big, 300);
+      Object.assign(figures, {
+        inclusionP50Ms_1e5: p5.inclusion.p50, inclusionP99Ms_1e5: p5.inclusion.p99,
+        consistencyP50Ms_1e5: p5.consistency.p50, consistencyP99Ms_1e5: p5.consistency.p99,
+        sthOnDemandP50Ms_1e5: p5.sthOnDemand.p50,
+      });
+    }
+    const v = await verifyAll(ledger, merkle);
+    Object.assign(figures, { verifiedEntries: v.entries, fetchEntriesPerSec: v.fetchPerSec, verifyEntriesPerSec: v.verifyPerSec });
+    ledger.close();
+  } finally {
+    app.kill('SIGTERM');
+    await new Promise((r) => (app.exitCode !== null ? r() : app.once('exit', r)));
+    await admin.query(`DROP DATABASE IF EXISTS "${dbName}" WITH (FORCE)`);
+    await admin.end();
+    fs.rmSync(secrets, { recursive: true, force: true });
+  }
+  process.stdout.write(`${JSON.stringify(figures)}\n`);
+}
+
+if (process.argv[2] === '--caller') {
+  callerProcess().catch((e) => {
+    process.stderr.write(`${e.stack}\n`);
+    process.exit(1);
+  });
+} else {
+  main().catch((e) => {
+    process.stderr.write(`bench/ledger: ${e.stack || e}\n`);
+    process.exit(1);
+  });
+}

@@ -1,0 +1,213 @@
+#!/usr/bin/env node
+/**
+ * Programs and statistics benchmark (plain Node; not part of npm test). Prints one JSON object.
+ *
+ *   DATABASE_URL=postgres://root@127.0.0.1:5432/test node bench/programs.js [--claimants 100000] [--population 1000000]
+ *
+ * 1. the pure evaluator: evaluations per second of the three reference programs over 100,000
+ *    in-memory claimants;
+ * 2. through the database: eligibility evaluations per second reading 100,000 stored claimants
+ *    from claimant_records in pages of 1,000 (the Decide call of the gateway is not included);
+ * 3. statistics: latency of the protected statistics queries over 1,000,000 stored claimants
+ *    (rows generated with generate_series in a scratch database, dropped at the end).
+ */
+'use strict';
+const fs = require('node:fs');
+const path = require('node:path');
+const { performance } = require('node:perf_hooks');
+const swc = require('@swc/core');
+const { Client } = require('pg');
+
+// Load the TypeScript sources directly (the same code the gateway runs), compiled by SWC.
+require.extensions['.ts'] = (module, filename) => {
+  const out = swc.transformSync(fs.readFileSync(filename, 'utf8'), {
+    filename,
+    jsc: { parser: { syntax: 'typescript', decorators: true }, target: 'es2022' },
+    module: { type: 'commonjs' },
+  }).code;
+  module._compile(out, filename);
+};
+const ROOT = path.resolve(__dirname, '..');
+const policy = require(path.join(ROOT, 'libs/policy/src/programs/index.ts'));
+const statistics = require(path.join(ROOT, 'libs/policy/src/statistics/index.ts'));
+const { runMigrations } = require(path.join(ROOT, 'libs/persistence/src/migrate.ts'));
+const { StatisticsRepository } = require(path.join(ROOT, 'apps/gateway/src/statistics/statistics.repository.ts'));
+
+const arg = (name, dflt) => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i > 0 ? Number(process.argv[i + 1]) : dflt;
+};
+const CLAIMANTS = arg('claimants', 100_000);
+const POPULATION = arg('population', 1_000_000);
+const ADMIN_URL = process.env.DATABASE_URL || 'postgres://root@127.0.0.1:5432/test';
+
+const STATUSES = ['PENDING', 'ACCEPTED', 'REJECTED', 'APPEAL_PENDING', 'WITHDRAWN'];
+const PROVINCES = ['QC', 'QC', 'QC', 'ON', 'ON', 'BC', 'AB', 'MB', 'NS', 'NB', 'SK', 'NL', 'PE', 'YT', 'NT', 'NU'];
+const NOCS = ['33102', '64410', '65201', '65310', '13110', '31301', '32101', '44101', '75110', '94141'];
+const SECTORS = ['HEALTH_CARE', 'HEALTH_CARE', 'SOCIAL_ASSISTANCE', 'FOOD_SERVICES', 'SECURITY', 'CLEANING_MAINTENANCE', 'ADMINISTRATION', 'CONSTRUCTION', 'MANUFACTURING', 'OTHER'];
+
+function rng(seed) {
+  let s = seed >>> 0;
+  return () => ((s = (s * 1664525 + 1013904223) >>> 0) / 2 ** 32);
+}
+
+function timeIt(fn) {
+  const t = performance.now();
+  const r = fn();
+  return { ms: performance.now() - t, r };
+}
+
+async function timeAsync(fn) {
+  const t = performance.now();
+  const r = await fn();
+  return { ms: performance.now() - t, r };
+}
+
+function pureBench() {
+  const rand = rng(42);
+  const pick = (a) => a[Math.floor(rand() * a.length)];
+  const views = Array.from({ length: CLAIMANTS }, () => ({
+    claimStatus: pick(STATUSES),
+    province: pick(PROVINCES),
+    workPermitExpiry: `202${Math.floor(rand() * 9)}-0${1 + Math.floor(rand() * 9)}-15`,
+    nocCode: pick(NOCS),
+    sector: pick(SECTORS),
+    healthCareHours: rand() < 0.8 ? { hours: Math.floor(rand() * 2500), periodStart: '2020-03-20', periodEnd: '2020-08-01' } : null,
+    frenchLevel: rand() < 0.9 ? 1 + Math.floor(rand() * 12) : null,
+  }));
+  const at = new Date();
+  for (const v of views.slice(0, 2000)) for (const p of policy.REFERENCE_PROGRAMS) policy.evaluateProgram(p, v, at); // warm-up
+  const outcomes = {};
+  const { ms } = timeIt(() => {
+    for (const v of views) {
+      for (const p of policy.REFERENCE_PROGRAMS) {
+        const o = policy.evaluateProgram(p, v, at).outcome;
+        outcomes[o] = (outcomes[o] || 0) + 1;
+      }
+    }
+  });
+  const evaluations = views.length * policy.REFERENCE_PROGRAMS.length;
+  return { claimants: views.length, programs: policy.REFERENCE_PROGRAMS.length, evaluations, ms: Math.round(ms), evaluationsPerSecond: Math.round(evaluations / (ms / 1000)), outcomes };
+}
+
+async function withScratchDatabase(fn) {
+  const name = `bench_programs_${Date.now().toString(36)}`;
+  const admin = new Client({ connectionString: ADMIN_URL });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE "${name}"`);
+  const url = new URL(ADMIN_URL);
+  url.pathname = `/${name}`;
+  try {
+    return await fn(url.toString());
+  } finally {
+    await admin.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+    await admin.end();
+  }
+}
+
+const arr = (a) => `ARRAY[${a.map((x) => `'${x}'`).join(',')}]`;
+
+async function generate(client, n) {
+  // One msss record per claimant; ircc holds a (newer) province for every fifth one, so the
+  // multi-provider merge path is exercised too.
+  await client.query(`
+    INSERT INTO claimant_records (subject, provider, claim_status, province, work_permit_expiry, noc_code, sector,
+                                  health_care_hours, hours_period_start, hours_period_end, french_level, version, supplied_at, supplied_by_kid)
+    SELECT 'i_' || translate(substr(encode(sha256(g::text::bytea), 'base64'), 1, 22), '+/', '-_'), 'qc.msss',
+           (${arr(STATUSES)})[1 + g % 5], (${arr(PROVINCES)})[1 + (g * 7) % ${PROVINCES.length}],
+           date '2024-01-01' + (g % 1500), (${arr(NOCS)})[1 + (g * 3) % ${NOCS.length}], (${arr(SECTORS)})[1 + (g * 11) % ${SECTORS.length}],
+           CASE WHEN g % 5 = 0 THEN NULL ELSE (g * 13) % 2500 END,
+           CASE WHEN g % 5 = 0 THEN NULL ELSE date '2020-03-20' END,
+           CASE WHEN g % 5 = 0 THEN NULL ELSE date '2020-08-01' END,
+           CASE WHEN g % 10 = 0 THEN NULL ELSE 1 + g % 12 END,
+           1, now() - interval '1 day', 'bench'
+    FROM generate_series(1, $1) AS g`, [n]);
+  await client.query(`
+    INSERT INTO claimant_records (subject, provider, province, version, supplied_at, supplied_by_kid)
+    SELECT subject, 'ca.ircc', 'ON', 1, now(), 'bench' FROM claimant_records WHERE provider = 'qc.msss' AND hashtext(subject) % 5 = 0`);
+  await client.query('ANALYZE claimant_records');
+}
+
+function toView(r) {
+  return {
+    claimStatus: r.claim_status,
+    province: r.province,
+    workPermitExpiry: r.work_permit_expiry,
+    nocCode: r.noc_code,
+    sector: r.sector,
+    healthCareHours: r.health_care_hours === null ? null : { hours: r.health_care_hours, periodStart: r.hours_period_start, periodEnd: r.hours_period_end },
+    frenchLevel: r.french_level,
+  };
+}
+
+async function dbBench(url) {
+  await runMigrations(url);
+  const client = new Client({ connectionString: url });
+  await client.connect();
+  try {
+    const gen = await timeAsync(() => generate(client, POPULATION));
+    // Eligibility through the database: page through CLAIMANTS subjects, 1,000 at a time.
+    const subjects = (await client.query(`SELECT subject FROM claimant_records WHERE provider = 'qc.msss' ORDER BY subject LIMIT $1`, [CLAIMANTS])).rows.map((r) => r.subject);
+    const at = new Date();
+    const program = policy.REFERENCE_PROGRAMS.find((p) => p.id === 'qc-health-asylum');
+    const outcomes = {};
+    const elig = await timeAsync(async () => {
+      for (let i = 0; i < subjects.length; i += 1000) {
+        const { rows } = await client.query(
+          `SELECT subject, claim_status, province, to_char(work_permit_expiry, 'YYYY-MM-DD') AS work_permit_expiry, noc_code, sector, health_care_hours,
+                  to_char(hours_period_start, 'YYYY-MM-DD') AS hours_period_start, to_char(hours_period_end, 'YYYY-MM-DD') AS hours_period_end, french_level
+             FROM claimant_records WHERE subject = ANY($1::text[]) AND provider = 'qc.msss'`,
+          [subjects.slice(i, i + 1000)],
+        );
+        for (const r of rows) {
+          const o = policy.evaluateProgram(program, toView(r), at).outcome;
+          outcomes[o] = (outcomes[o] || 0) + 1;
+        }
+      }
+    });
+
+    // Statistics over the whole population, through the gateway's repository and protection.
+    const { createDataSource } = require(path.join(ROOT, 'libs/persistence/src/data-source.ts'));
+    const ds = await createDataSource({ url, asAppRole: true, poolSize: 2, applicationName: 'bench' }).initialize();
+    const repo = new StatisticsRepository(ds);
+    const queries = [
+      { name: 'groupBy province (one provider)', groupBy: 'province', filter: null, providers: ['qc.msss'] },
+      { name: 'groupBy nocCode filter province=QC (one provider)', groupBy: 'nocCode', filter: { dimension: 'province', value: 'QC' }, providers: ['qc.msss'] },
+      { name: 'groupBy frenchBand filter sector=HEALTH_CARE (two providers, merged)', groupBy: 'frenchBand', filter: { dimension: 'sector', value: 'HEALTH_CARE' }, providers: ['ca.ircc', 'qc.msss'] },
+      { name: 'groupBy nocCode filter province=PE (two providers, merged)', groupBy: 'nocCode', filter: { dimension: 'province', value: 'PE' }, providers: ['ca.ircc', 'qc.msss'] },
+    ];
+    const stats = [];
+    for (const q of queries) {
+      const runs = [];
+      let answer;
+      for (let i = 0; i < 3; i++) {
+        const { ms, r } = await timeAsync(async () => {
+          const counts = await repo.counts(q.groupBy, q.filter ? q.filter.dimension : null, q.providers);
+          return q.filter ? statistics.protectedSlice(q.groupBy, q.filter, counts) : statistics.protectedOneWay(counts);
+        });
+        runs.push(ms);
+        answer = r;
+      }
+      runs.sort((a, b) => a - b);
+      stats.push({ query: q.name, medianMs: Math.round(runs[1]), minMs: Math.round(runs[0]), cells: answer.cells.length, suppressedCells: answer.suppressedCells });
+    }
+    await ds.destroy();
+    return {
+      population: POPULATION,
+      generateMs: Math.round(gen.ms),
+      eligibilityThroughDatabase: { claimants: subjects.length, program: program.id, ms: Math.round(elig.ms), evaluationsPerSecond: Math.round(subjects.length / (elig.ms / 1000)), outcomes },
+      statistics: stats,
+    };
+  } finally {
+    await client.end();
+  }
+}
+
+(async () => {
+  const pure = pureBench();
+  const db = await withScratchDatabase(dbBench);
+  process.stdout.write(`${JSON.stringify({ bench: 'programs', node: process.version, pureEvaluator: pure, ...db }, null, 2)}\n`);
+})().catch((err) => {
+  process.stderr.write(`bench/programs.js failed: ${err.stack || err}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,81 @@
+import type { JSONWebKeySet, JWK, KeyLike } from 'jose';
+import { GATEWAY_SIGNATURE_HEADER, signRequest, verifyResponse, type AgencyAlg, type GatewayResponseClaims, type RequestPurpose } from './sign';
+
+export interface GatewayClientOptions {
+  /** base URL, e.g. http://127.0.0.1:3000 */
+  url: string;
+  agency: string;
+  kid: string;
+  privateKey: KeyLike | Uint8Array | JWK;
+  /** default: from the JWK's alg, else EdDSA */
+  alg?: AgencyAlg;
+  gatewayId: string;
+  /** verify X-Gateway-Signature of every signed answer (default true); the JWKS is fetched once */
+  verifyResponses?: boolean;
+}
+
+export interface GatewayResponse<T = unknown> {
+  status: number;
+  body: string;
+  json: T;
+  headers: Headers;
+  /** the ledger index of this exchange (from the verified response signature), when signed */
+  auditSeq?: number;
+  claims?: GatewayResponseClaims;
+  jti: string;
+}
+
+/** A signed-request client for agencies' code (and the tests). */
+export class GatewayClient {
+  private jwks: JSONWebKeySet | undefined;
+  private readonly alg: AgencyAlg;
+
+  constructor(private readonly opts: GatewayClientOptions) {
+    const jwkAlg = (opts.privateKey as JWK).alg;
+    this.alg = opts.alg ?? (jwkAlg === 'ES256' ? 'ES256' : 'EdDSA');
+  }
+
+  async graphql<T = unknown>(query: string, variables: Record<string, unknown> | undefined, purpose: RequestPurpose): Promise<GatewayResponse<T>> {
+    return this.send<T>('POST', '/graphql', JSON.stringify(variables === undefined ? { query } : { query, variables }), purpose);
+  }
+
+  async get<T = unknown>(path: string, purpose: RequestPurpose): Promise<GatewayResponse<T>> {
+    return this.send<T>('GET', path, undefined, purpose);
+  }
+
+  async gatewayJwks(): Promise<JSONWebKeySet> {
+    if (!this.jwks) {
+      const res = await fetch(new URL('/.well-known/jwks.json', this.opts.url));
+      if (!res.ok) throw new Error(`cannot fetch the gateway JWKS: HTTP ${res.status}`);
+      this.jwks = (await res.json()) as JSONWebKeySet;
+    }
+    return this.jwks;
+  }
+
+  async send<T = unknown>(method: string, path: string, body: string | undefined, purpose: RequestPurpose): Promise<GatewayResponse<T>> {
+    const signed = await signRequest({ ...this.opts, alg: this.alg, method, path, body, purpose });
+    const res = await fetch(new URL(path, this.opts.url), { method, headers: signed.headers, body: body === undefined ? undefined : signed.body });
+    const bytes = Buffer.from(await res.arrayBuffer());
+    const text = bytes.toString('utf8');
+    let json: T;
+    try {
+      json = JSON.parse(text) as T;
+    } catch {
+      json = undefined as T;
+    }
+    const out: GatewayResponse<T> = { status: res.status, body: text, json, headers: res.headers, jti: signed.jti };
+    const signature = res.headers.get(GATEWAY_SIGNATURE_HEADER);
+    if (signature && this.opts.verifyResponses !== false) {
+      out.claims = await verifyResponse({
+        jwks: await this.gatewayJwks(),
+        agency: this.opts.agency,
+        expectedReqJti: signed.jti,
+        body: bytes,
+        signatureHeader: signature,
+        gatewayId: this.opts.gatewayId,
+      });
+      out.auditSeq = out.claims.audit_seq;
+    }
+    return out;
+  }
+}

@@ -1,0 +1,3 @@
+export * from './sign';
+export * from './gateway-client';
+export * from './key-file';

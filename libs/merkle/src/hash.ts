@@ -1,0 +1,46 @@
+import crypto, { createHash } from 'node:crypto';
+
+/** A 32-byte SHA-256 digest. Buffers are Uint8Arrays, so either may be passed in. */
+export type Hash = Buffer;
+
+const LEAF_PREFIX = Buffer.from([0x00]);
+const NODE_PREFIX = Buffer.from([0x01]);
+
+// One-shot hashing (Node ≥ 20.12) is about 1.5× faster than createHash for inputs this small;
+// verifying a ledger is mostly these two functions.
+const oneShot = typeof crypto.hash === 'function';
+
+/** RFC 9162 §2.1.1: the hash of a leaf, SHA-256(0x00 ‖ data); a string is hashed as UTF-8. */
+export function leafHash(data: Uint8Array | string): Hash {
+  if (oneShot && typeof data === 'string') return crypto.hash('sha256', `\0${data}`, 'buffer');
+  return createHash('sha256').update(LEAF_PREFIX).update(data).digest();
+}
+
+/** RFC 9162 §2.1.1: the hash of an interior node, SHA-256(0x01 ‖ left ‖ right). */
+export function nodeHash(left: Uint8Array, right: Uint8Array): Hash {
+  if (oneShot) {
+    const buf = Buffer.allocUnsafe(1 + left.length + right.length);
+    buf[0] = 0x01;
+    buf.set(left, 1);
+    buf.set(right, 1 + left.length);
+    return crypto.hash('sha256', buf, 'buffer');
+  }
+  return createHash('sha256').update(NODE_PREFIX).update(left).update(right).digest();
+}
+
+/** RFC 9162 §2.1.1: the hash of the empty tree, SHA-256(""). */
+export function emptyRoot(): Hash {
+  return createHash('sha256').digest();
+}
+
+export function hashEquals(a: Uint8Array, b: Uint8Array): boolean {
+  return a.length === b.length && Buffer.compare(a, b) === 0;
+}
+
+/** The largest power of two strictly smaller than n (n ≥ 2): the split point k of RFC 9162 §2.1.1. */
+export function largestPowerOfTwoBelow(n: number): number {
+  if (!Number.isSafeInteger(n) || n < 2) throw new RangeError(`split point needs n ≥ 2, got ${n}`);
+  let k = 1;
+  while (k * 2 < n) k *= 2;
+  return k;
+}

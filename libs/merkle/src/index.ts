@@ -1,0 +1,5 @@
+export * from './hash';
+export * from './reference';
+export * from './stored-nodes';
+export * from './compact-range';
+export * from './verifier';

@@ -1,0 +1,5 @@
+export * from './job-match.validation';
+export * from './job-match.signature';
+export * from './job-match.message';
+export * from './job-match.fixtures';
+export * from './job-match.proto';

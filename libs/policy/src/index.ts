@@ -1,0 +1,4 @@
+export * from './disclosure';
+export * from './purposes';
+export * from './programs';
+export * from './statistics';

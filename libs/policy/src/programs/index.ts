@@ -1,0 +1,4 @@
+export * from './program.types';
+export * from './evaluate';
+export * from './validate';
+export * from './reference-programs';

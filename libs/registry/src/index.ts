@@ -1,0 +1,5 @@
+export * from './types';
+export * from './check';
+export * from './registry';
+export * from './load';
+export * from './holder';

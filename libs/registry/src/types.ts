@@ -1,0 +1,103 @@
+/** The registry's vocabulary (CONTRACT.md §2, DOMAIN.md). */
+
+export const PURPOSES = [
+  'JOB_MATCHING',
+  'RELOCATION',
+  'PROGRAM_ELIGIBILITY',
+  'STATISTICS',
+  'PROVISION',
+  'CONSENT_MANAGEMENT',
+  'AUDIT_REVIEW',
+] as const;
+export type Purpose = (typeof PURPOSES)[number];
+
+export const ROLES = ['PROVIDER', 'CONSUMER', 'PUBLISHER', 'OPERATOR'] as const;
+export type Role = (typeof ROLES)[number];
+
+/** The claimant fields by their contract names: agreements may only name these. */
+export const CLAIMANT_FIELDS = [
+  'claimStatus',
+  'claimDate',
+  'province',
+  'workPermitExpiry',
+  'nocCode',
+  'sector',
+  'healthCareHours',
+  'frenchLevel',
+] as const;
+export type ClaimantField = (typeof CLAIMANT_FIELDS)[number];
+
+export const KEY_ALGORITHMS = ['EdDSA', 'ES256'] as const;
+export type KeyAlgorithm = (typeof KEY_ALGORITHMS)[number];
+
+export type KeyStatus = 'active' | 'retired' | 'revoked';
+
+/** Purposes that need the claimant's consent when the registry does not say otherwise. */
+export const DEFAULT_CONSENT_REQUIRED_FOR: readonly Purpose[] = ['JOB_MATCHING', 'RELOCATION'];
+
+/** A public JWK of an agency, as published in the registry. */
+export interface RegistryKey {
+  kty: 'OKP' | 'EC';
+  crv?: string;
+  x?: string;
+  y?: string;
+  kid: string;
+  alg: KeyAlgorithm;
+  status: KeyStatus;
+  use?: 'sig';
+  [extra: string]: unknown;
+}
+
+export interface Agency {
+  id: string;
+  names: { en: string; fr: string };
+  /** 'CA' (federal) or a province / territory code */
+  jurisdiction: string;
+  roles: Role[];
+  keys: RegistryKey[];
+  rateLimit?: { requestsPerMinute: number };
+}
+
+export interface Agreement {
+  id: string;
+  provider: string;
+  consumer: string;
+  purposes: Purpose[];
+  fields: ClaimantField[];
+  /** YYYY-MM-DD, inclusive */
+  validFrom: string;
+  /** YYYY-MM-DD, inclusive */
+  validTo: string;
+  legalBasis: string;
+}
+
+/** Programs are modelled by their own feature; the registry only requires an id. */
+export interface Program {
+  id: string;
+  [k: string]: unknown;
+}
+
+export interface RegistryDocument {
+  gatewayId: string;
+  agencies: Agency[];
+  agreements: Agreement[];
+  programs: Program[];
+  /** which purposes need consent; default DEFAULT_CONSENT_REQUIRED_FOR */
+  consentRequiredFor?: Purpose[];
+}
+
+export interface RegistryProblem {
+  /** JSON pointer into the document ('' for the whole document) */
+  pointer: string;
+  /** 1-based line in the file, when known */
+  line?: number;
+  message: string;
+}
+
+export function isPurpose(value: unknown): value is Purpose {
+  return typeof value === 'string' && (PURPOSES as readonly string[]).includes(value);
+}
+
+export function isRole(value: unknown): value is Role {
+  return typeof value === 'string' && (ROLES as readonly string[]).includes(value);
+}

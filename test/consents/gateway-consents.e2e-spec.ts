@@ -1,0 +1,214 @@
+/**
+ * Consents through the gateway's GraphQL, signed requests end to end: the real gateway and
+ * consent-audit processes, pseudonyms of the calling agency in and out, receipts verifiable with
+ * the gateway JWKS, revocation effective for the very next decision, and each exchange's ledger
+ * entry naming the subject.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { compactVerify, createLocalJWKSet } from 'jose';
+import { loadPseudonymKeyring, toAgencyPseudonym, type PseudonymKeyring } from '@passerelle/crypto';
+import type { GatewayClient } from '@passerelle/client';
+import {
+  createTestDatabase,
+  createTestRegistry,
+  freePort,
+  kafkaBrokers,
+  startApp,
+  startTestGateway,
+  uniqueName,
+  type RunningApp,
+  type TestDatabase,
+  type TestGateway,
+  type TestRegistry,
+} from '@passerelle/testing';
+import { connectConsentAudit, type ConsentAuditConnection } from './consent-audit-grpc';
+import { agreement, evidenceOf, newInternalId } from './fixtures';
+import { connectLedger, type LedgerConnection } from '../ledger/ledger-grpc';
+
+jest.setTimeout(60_000);
+
+// @passerelle/testing loads @passerelle/contracts, which requires @nestjs/microservices (ESM-only
+// in Nest 12; jest's CommonJS runtime cannot load it on Node 20). Only load-time values are needed.
+jest.mock('@nestjs/microservices', () => ({ Transport: { GRPC: 4 }, GrpcMethod: () => () => undefined, GrpcStreamMethod: () => () => undefined }));
+
+const HOUR = 3600_000;
+const iso = (ms: number) => new Date(ms).toISOString();
+
+const CONSENT_FIELDS = 'id pseudonym purpose recipient collectedBy validFrom expiresAt evidenceSha256 grantedAt revokedAt revokedBy receipt';
+const RECORD = `mutation($input: RecordConsentInput!) { recordConsent(input: $input) { ${CONSENT_FIELDS} } }`;
+const REVOKE = `mutation($id: String!) { revokeConsent(consentId: $id) { ${CONSENT_FIELDS} } }`;
+const LIST = `query($p: String!) { consents(pseudonym: $p) { ${CONSENT_FIELDS} } }`;
+const DISCLOSURES = `query($p: String!) { disclosures(pseudonym: $p, first: 10) { hasMore disclosures { seq agency purpose operation fields } } }`;
+
+interface GqlError {
+  message: string;
+  extensions?: { code?: string };
+}
+interface Gql<T> {
+  data?: T | null;
+  errors?: GqlError[];
+}
+interface ConsentOut {
+  id: string;
+  pseudonym: string;
+  purpose: string;
+  recipient: string;
+  collectedBy: string;
+  revokedAt: string | null;
+  revokedBy: string | null;
+  receipt: string;
+}
+
+describe('gateway GraphQL: recordConsent, revokeConsent, consents, disclosures', () => {
+  let db: TestDatabase;
+  let registry: TestRegistry;
+  let secretsDir: string;
+  let consentAudit: RunningApp;
+  let gateway: TestGateway;
+  let keyring: PseudonymKeyring;
+  let decisions: ConsentAuditConnection;
+  let ledger: LedgerConnection;
+  let mifi: GatewayClient;
+  let esdc: GatewayClient;
+
+  beforeAll(async () => {
+    db = await createTestDatabase('gwconsents');
+    registry = await createTestRegistry({
+      agencies: [
+        { id: 'qc.mifi', roles: ['PROVIDER'], jurisdiction: 'QC' },
+        { id: 'ca.esdc', roles: ['CONSUMER'] },
+        { id: 'ops.audit', roles: ['OPERATOR'] },
+      ],
+      agreements: [agreement({ id: 'dsa-mifi-esdc-jobs', provider: 'qc.mifi', consumer: 'ca.esdc' })],
+      consentRequiredFor: ['JOB_MATCHING', 'RELOCATION'],
+    });
+    secretsDir = fs.mkdtempSync(path.join(os.tmpdir(), 'gw-consents-e2e-'));
+    const consentAuditUrl = `127.0.0.1:${await freePort()}`;
+    consentAudit = await startApp(
+      'consent-audit',
+      {
+        DATABASE_URL: db.url,
+        KAFKA_BROKERS: kafkaBrokers(),
+        PASSERELLE_REGISTRY: registry.file,
+        PASSERELLE_SECRETS_DIR: secretsDir,
+        PASSERELLE_CONSENT_TOPIC: uniqueName('gw-consent-events'),
+        CONSENT_AUDIT_URL: consentAuditUrl,
+        CONSENT_AUDIT_METRICS_PORT: String(await freePort()),
+      },
+      { logLine: /consent-audit listening/, timeoutMs: 30_000 },
+    );
+    gateway = await startTestGateway({ registryFile: registry.file, databaseUrl: db.url, consentAuditUrl, secretsDir });
+    keyring = await loadPseudonymKeyring(secretsDir);
+    decisions = connectConsentAudit(consentAuditUrl);
+    ledger = connectLedger(consentAuditUrl);
+    mifi = registry.client('qc.mifi', gateway.url);
+    esdc = registry.client('ca.esdc', gateway.url);
+  });
+
+  afterAll(async () => {
+    decisions?.close();
+    ledger?.close();
+    await gateway?.stop();
+    await consentAudit?.stop();
+    await db?.drop();
+    await registry?.cleanup();
+    if (secretsDir) fs.rmSync(secretsDir, { recursive: true, force: true });
+  });
+
+  const gql = async <T>(client: GatewayClient, query: string, variables: Record<string, unknown>, purpose: 'CONSENT_MANAGEMENT' | 'JOB_MATCHING' = 'CONSENT_MANAGEMENT') => {
+    const res = await client.graphql<Gql<T>>(query, variables, purpose);
+    return { ...res.json, auditSeq: res.auditSeq };
+  };
+  const codesOf = (r: Gql<unknown>) => (r.errors ?? []).map((e) => e.extensions?.code);
+  const input = (pseudonym: string, overrides: Record<string, string> = {}) => ({
+    pseudonym,
+    purpose: 'JOB_MATCHING',
+    recipient: 'ca.esdc',
+    validFrom: iso(Date.now() - HOUR),
+    expiresAt: iso(Date.now() + 24 * HOUR),
+    evidenceSha256: evidenceOf(),
+    ...overrides,
+  });
+  const decide = async (subject: string) =>
+    (await decisions.decide({ consumer: 'ca.esdc', purpose: 'JOB_MATCHING', candidates: [{ subject, field: 'province', provider: 'qc.mifi' }] })).verdicts[0];
+  const subjectsOfEntry = async (seq: number) => {
+    const { entries } = await ledger.entries({ start: seq, end: seq });
+    return JSON.parse(entries[0].canonicalJson) as { subjects: string[]; decision: string; reason: string; operation: string };
+  };
+
+  it('records, lists and revokes a consent in the callers’ own pseudonyms, effective for the very next decision', async () => {
+    const subject = newInternalId();
+    const mifiPseudonym = toAgencyPseudonym(keyring, 'qc.mifi', subject);
+    const esdcPseudonym = toAgencyPseudonym(keyring, 'ca.esdc', subject);
+
+    const recorded = await gql<{ recordConsent: ConsentOut }>(mifi, RECORD, { input: input(mifiPseudonym) });
+    expect(recorded.errors).toBeUndefined();
+    const consent = recorded.data!.recordConsent;
+    expect(consent).toMatchObject({ pseudonym: mifiPseudonym, purpose: 'JOB_MATCHING', recipient: 'ca.esdc', collectedBy: 'qc.mifi', revokedAt: null });
+    const jwks = createLocalJWKSet((await (await fetch(`${gateway.url}/.well-known/jwks.json`)).json()) as Parameters<typeof createLocalJWKSet>[0]);
+    const { protectedHeader, payload } = await compactVerify(consent.receipt, jwks);
+    expect(protectedHeader.typ).toBe('consent-receipt+jwt');
+    expect(JSON.parse(Buffer.from(payload).toString('utf8'))).toMatchObject({ consent_id: consent.id, collected_by: 'qc.mifi', recipient: 'ca.esdc' });
+    expect(Buffer.from(payload).toString('utf8')).not.toContain(subject);
+    expect(recorded.auditSeq).toEqual(expect.any(Number));
+    expect(await subjectsOfEntry(recorded.auditSeq!)).toMatchObject({ subjects: [subject], decision: 'PERMIT' });
+    expect(await decide(subject)).toMatchObject({ permit: true, reason: 'ok' });
+
+    // The recipient sees it too, under its own pseudonym.
+    const listed = await gql<{ consents: ConsentOut[] }>(esdc, LIST, { p: esdcPseudonym });
+    expect(listed.data!.consents.map((c) => [c.id, c.pseudonym])).toEqual([[consent.id, esdcPseudonym]]);
+
+    // Only the collecting agency may revoke.
+    const refused = await gql<unknown>(esdc, REVOKE, { id: consent.id });
+    expect(codesOf(refused)).toEqual(['FORBIDDEN']);
+    expect(await decide(subject)).toMatchObject({ permit: true });
+
+    const revoked = await gql<{ revokeConsent: ConsentOut }>(mifi, REVOKE, { id: consent.id });
+    expect(revoked.data!.revokeConsent).toMatchObject({ id: consent.id, pseudonym: mifiPseudonym, revokedBy: 'qc.mifi' });
+    expect(revoked.data!.revokeConsent.revokedAt).toEqual(expect.any(String));
+    expect(await decide(subject)).toMatchObject({ permit: false, reason: 'consent_revoked' });
+    expect(await subjectsOfEntry(revoked.auditSeq!)).toMatchObject({ subjects: [subject], decision: 'PERMIT' });
+  });
+
+  it('answers NOT_FOUND for another agency’s pseudonym or a forged one, exactly as for none, and audits the denial', async () => {
+    const subject = newInternalId();
+    const othersPseudonym = toAgencyPseudonym(keyring, 'qc.mifi', subject);
+    const forged = `p1_${'A'.repeat(59)}`;
+    const results = await Promise.all([othersPseudonym, forged, 'nothing-like-a-pseudonym'].map((p) => gql<unknown>(esdc, LIST, { p })));
+    for (const r of results) {
+      expect(codesOf(r)).toEqual(['NOT_FOUND']);
+      expect(r.errors![0].message).toBe('no claimant with this pseudonym is visible to you');
+    }
+    expect(await subjectsOfEntry(results[0].auditSeq!)).toMatchObject({ decision: 'DENY', reason: 'NOT_FOUND', subjects: [] });
+    const viaRecord = await gql<unknown>(esdc, RECORD, { input: input(othersPseudonym) });
+    expect(codesOf(viaRecord)).toEqual(['NOT_FOUND']);
+  });
+
+  it('refuses bad input with the GraphQL field names, and the wrong purpose', async () => {
+    const pseudonym = toAgencyPseudonym(keyring, 'qc.mifi', newInternalId());
+    const backwards = await gql<unknown>(mifi, RECORD, { input: input(pseudonym, { validFrom: iso(Date.now() + 2 * HOUR), expiresAt: iso(Date.now() + HOUR), recipient: 'xx.nobody' }) });
+    expect(codesOf(backwards)).toEqual(['BAD_USER_INPUT']);
+    expect(backwards.errors![0].message).toBe('recipient "xx.nobody" is not an agency of the registry; expiresAt must be after validFrom (to the second)');
+    const badId = await gql<unknown>(mifi, REVOKE, { id: 'not-a-uuid' });
+    expect(codesOf(badId)).toEqual(['BAD_USER_INPUT']);
+    expect(badId.errors![0].message).toBe('consentId must be a consent id (a UUID)');
+    const wrongPurpose = await gql<unknown>(mifi, LIST, { p: pseudonym }, 'JOB_MATCHING');
+    expect(codesOf(wrongPurpose)).toEqual(['FORBIDDEN']);
+  });
+
+  it('shows disclosures only to an agency that collected a consent from the claimant', async () => {
+    const subject = newInternalId();
+    const mifiPseudonym = toAgencyPseudonym(keyring, 'qc.mifi', subject);
+    const esdcPseudonym = toAgencyPseudonym(keyring, 'ca.esdc', subject);
+    const before = await gql<unknown>(mifi, DISCLOSURES, { p: mifiPseudonym });
+    expect({ codes: codesOf(before), message: before.errors?.[0]?.message }).toEqual({ codes: ['FORBIDDEN'], message: 'only an agency that collected a consent from this claimant may see their disclosures' });
+    await gql(mifi, RECORD, { input: input(mifiPseudonym) });
+    const page = await gql<{ disclosures: { hasMore: boolean; disclosures: unknown[] } }>(mifi, DISCLOSURES, { p: mifiPseudonym });
+    expect(page.errors).toBeUndefined();
+    expect(page.data!.disclosures).toEqual({ hasMore: expect.any(Boolean), disclosures: expect.any(Array) });
+    const recipient = await gql<unknown>(esdc, DISCLOSURES, { p: esdcPseudonym });
+    expect(codesOf(recipient)).toEqual(['FORBIDDEN']);
+  });
+});

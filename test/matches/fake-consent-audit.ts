@@ -1,0 +1,85 @@
+import * as grpc from '@grpc/grpc-js';
+import * as protoLoader from '@grpc/proto-loader';
+import path from 'node:path';
+// Types only: @passerelle/contracts loads @nestjs/microservices (ESM), which jest cannot require.
+import type { consentAudit } from '@passerelle/contracts';
+import { REPO_ROOT } from '@passerelle/testing';
+
+const LOADER_OPTIONS = { keepCase: false, longs: Number, enums: String, defaults: true, oneofs: true };
+
+/**
+ * consent-audit as the job-match consumer sees it (Ledger.Append, Consents.List), over real gRPC
+ * on the committed proto, with consents the test sets and an outage switch. libs/testing's
+ * fake ledger has no Consents service, hence this one.
+ */
+export interface FakeConsentAudit {
+  url: string;
+  entries: consentAudit.AuditEntryInput[];
+  /** JOB_MATCHING consents by subject (internal id) */
+  consents: Map<string, consentAudit.ConsentRecord[]>;
+  grantJobMatching(subject: string, recipient: string): void;
+  revokeAll(subject: string, at?: Date): void;
+  /** while true every call answers UNAVAILABLE */
+  down: boolean;
+  listCalls: number;
+  stop(): Promise<void>;
+}
+
+export async function startFakeConsentAudit(): Promise<FakeConsentAudit> {
+  const definition = protoLoader.loadSync('passerelle/consentaudit/v1/consent_audit.proto', { ...LOADER_OPTIONS, includeDirs: [path.join(REPO_ROOT, 'proto')] });
+  const v1 = (grpc.loadPackageDefinition(definition) as unknown as {
+    passerelle: { consentaudit: { v1: Record<'Ledger' | 'Consents', { service: grpc.ServiceDefinition }> } };
+  }).passerelle.consentaudit.v1;
+  let ids = 0;
+  const fake: FakeConsentAudit = {
+    url: '',
+    entries: [],
+    consents: new Map(),
+    down: false,
+    listCalls: 0,
+    grantJobMatching(subject, recipient) {
+      const now = new Date();
+      const record: consentAudit.ConsentRecord = {
+        id: `c${++ids}`,
+        subject,
+        purpose: 'JOB_MATCHING',
+        recipient,
+        collectedBy: 'qc.mifi',
+        validFrom: new Date(now.getTime() - 3600_000).toISOString(),
+        expiresAt: new Date(now.getTime() + 365 * 86400_000).toISOString(),
+        evidenceSha256: 'x',
+        grantedAt: now.toISOString(),
+        revokedAt: '',
+        revokedBy: '',
+        receipt: '',
+      };
+      fake.consents.set(subject, [...(fake.consents.get(subject) ?? []), record]);
+    },
+    revokeAll(subject, at = new Date()) {
+      for (const c of fake.consents.get(subject) ?? []) if (!c.revokedAt) Object.assign(c, { revokedAt: at.toISOString(), revokedBy: 'qc.mifi' });
+    },
+    stop: async () => undefined,
+  };
+  const unavailable = { code: grpc.status.UNAVAILABLE, details: 'fake consent-audit is down' };
+  const server = new grpc.Server();
+  server.addService(v1.Ledger.service, {
+    Append: (call: grpc.ServerUnaryCall<consentAudit.AppendRequest, unknown>, cb: grpc.sendUnaryData<consentAudit.AppendResponse>) => {
+      if (fake.down) return cb(unavailable);
+      const seq = fake.entries.push(call.request.entry!) - 1;
+      cb(null, { seq, time: new Date().toISOString(), leafHash: '' });
+    },
+  });
+  server.addService(v1.Consents.service, {
+    List: (call: grpc.ServerUnaryCall<consentAudit.ListConsentsRequest, unknown>, cb: grpc.sendUnaryData<consentAudit.ListConsentsResponse>) => {
+      if (fake.down) return cb(unavailable);
+      fake.listCalls++;
+      cb(null, { consents: fake.consents.get(call.request.subject) ?? [] });
+    },
+  });
+  const port = await new Promise<number>((resolve, reject) =>
+    server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p))),
+  );
+  fake.url = `127.0.0.1:${port}`;
+  fake.stop = () => new Promise<void>((resolve) => server.tryShutdown(() => resolve()));
+  return fake;
+}

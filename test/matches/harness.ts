@@ -1,0 +1,180 @@
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { loadPseudonymKeyring, toAgencyPseudonym, toInternalId, type PseudonymKeyring } from '@passerelle/crypto';
+import { buildJobMatchMessage, createKafka, sampleJobMatchEvent, signerFromPrivateJwk, type JobMatchEvent, type JobMatchSigner } from '@passerelle/messaging';
+import {
+  createTestDatabase,
+  createTestRegistry,
+  freePort,
+  kafkaBrokers,
+  queryAsOwner,
+  runApp,
+  startApp,
+  uniqueName,
+  type RunningApp,
+  type TestDatabase,
+  type TestRegistry,
+} from '@passerelle/testing';
+import type { Admin, IHeaders, Kafka } from 'kafkajs';
+import { startFakeConsentAudit, type FakeConsentAudit } from './fake-consent-audit';
+
+export const PUBLISHER = 'ca.esdc';
+
+/** One isolated world per test: database, registry, secrets, consent-audit fake, topics, group. */
+export interface MatchWorld {
+  db: TestDatabase;
+  registry: TestRegistry;
+  secretsDir: string;
+  keyring: PseudonymKeyring;
+  consentAudit: FakeConsentAudit;
+  kafka: Kafka;
+  admin: Admin;
+  brokers: string;
+  topic: string;
+  dlq: string;
+  group: string;
+  keyFile: string;
+  signer: JobMatchSigner;
+  /** internal ids of claimants with JOB_MATCHING consent to the publisher */
+  subjects: string[];
+  /** the publisher's pseudonyms for them, same order */
+  pseudonyms: string[];
+  apps: RunningApp[];
+  startConsumer(extraEnv?: Record<string, string>): Promise<RunningApp & { probeUrl: string }>;
+  /** `passerelle publish-matches` on a file of these events */
+  publishFile(events: JobMatchEvent[]): Promise<{ code: number | null; stdout: string; stderr: string }>;
+  count(sql: string): Promise<number>;
+  cleanup(): Promise<void>;
+}
+
+export async function createMatchWorld(opts: { partitions: number; subjects: number; purgeGraceSeconds?: number }): Promise<MatchWorld> {
+  const brokers = kafkaBrokers();
+  const db = await createTestDatabase('jm');
+  const registry = await createTestRegistry({
+    agencies: [
+      { id: PUBLISHER, roles: ['CONSUMER', 'PUBLISHER'], extraKeys: [{ status: 'revoked' }] },
+      { id: 'qc.mifi', roles: ['PROVIDER', 'CONSUMER'], jurisdiction: 'QC' },
+    ],
+  });
+  const secretsDir = await fs.mkdtemp(path.join(os.tmpdir(), 'passerelle-jm-secrets-'));
+  const keyring = await loadPseudonymKeyring(secretsDir);
+  const consentAudit = await startFakeConsentAudit();
+  const kafka = createKafka(brokers.split(','), uniqueName('jm-test'));
+  const admin = kafka.admin();
+  await admin.connect();
+  const topic = uniqueName('jobbank.matches.t');
+  const dlq = `${topic}.dlq`;
+  await admin.createTopics({ topics: [{ topic, numPartitions: opts.partitions }, { topic: dlq, numPartitions: 1 }], waitForLeaders: true });
+  const keyFile = path.join(secretsDir, 'esdc-private.jwk.json');
+  const key = registry.activeKey(PUBLISHER);
+  await fs.writeFile(keyFile, JSON.stringify(key.privateJwk), { mode: 0o600 });
+  const subjects = Array.from({ length: opts.subjects }, (_, i) => toInternalId(keyring, `TEST-CLIENT-${i}`));
+  for (const s of subjects) consentAudit.grantJobMatching(s, PUBLISHER);
+  const world: MatchWorld = {
+    db,
+    registry,
+    secretsDir,
+    keyring,
+    consentAudit,
+    kafka,
+    admin,
+    brokers,
+    topic,
+    dlq,
+    group: uniqueName('jm-group'),
+    keyFile,
+    signer: await signerFromPrivateJwk(PUBLISHER, key.privateJwk),
+    subjects,
+    pseudonyms: subjects.map((s) => toAgencyPseudonym(keyring, PUBLISHER, s)),
+    apps: [],
+    startConsumer: async (extraEnv = {}) => {
+      const probePort = await freePort();
+      const app = await startApp(
+        'job-match-consumer',
+        {
+          DATABASE_URL: db.url,
+          KAFKA_BROKERS: brokers,
+          PASSERELLE_REGISTRY: registry.file,
+          PASSERELLE_SECRETS_DIR: secretsDir,
+          CONSENT_AUDIT_URL: consentAudit.url,
+          CONSUMER_METRICS_PORT: String(probePort),
+          JOB_MATCH_TOPIC: topic,
+          JOB_MATCH_GROUP: world.group,
+          MATCH_PURGE_GRACE_SECONDS: String(opts.purgeGraceSeconds ?? 86400),
+          JOB_MATCH_SESSION_TIMEOUT_MS: '6000',
+          MATCH_PURGE_INTERVAL_SECONDS: opts.purgeGraceSeconds !== undefined ? '1' : '600',
+          ...extraEnv,
+        },
+        { logLine: /joined the job-match consumer group/, timeoutMs: 60_000 },
+      );
+      world.apps.push(app);
+      return Object.assign(app, { probeUrl: `http://127.0.0.1:${probePort}` });
+    },
+    publishFile: async (events) => {
+      const file = path.join(secretsDir, `${uniqueName('matches')}.ndjson`);
+      await fs.writeFile(file, events.map((e) => JSON.stringify(e)).join('\n') + '\n');
+      return runApp('cli', ['publish-matches', '--file', file, '--agency', PUBLISHER, '--key', keyFile, '--brokers', brokers, '--topic', topic]);
+    },
+    count: async (sql) => Number((await queryAsOwner<{ n: string }>(db.url, sql))[0].n),
+    cleanup: async () => {
+      await Promise.all(world.apps.map((a) => a.stop()));
+      await admin.deleteTopics({ topics: [topic, dlq] }).catch(() => undefined);
+      await admin.disconnect();
+      await consentAudit.stop();
+      await db.drop();
+      await registry.cleanup();
+      await fs.rm(secretsDir, { recursive: true, force: true });
+    },
+  };
+  return world;
+}
+
+/** `n` valid events spread over the world's consenting claimants. */
+export function validEvents(world: MatchWorld, n: number, prefix = 'evt'): JobMatchEvent[] {
+  const provinces = ['ON', 'QC', 'BC', 'AB', 'NS'];
+  return Array.from({ length: n }, (_, i) =>
+    sampleJobMatchEvent({
+      eventId: `${prefix}-${i}`,
+      batchId: 'batch-e2e',
+      pseudonym: world.pseudonyms[i % world.pseudonyms.length],
+      score: (i % 100) / 100,
+      posting: { id: `JB-${i}`, province: provinces[i % provinces.length], hourlyWageCents: 1800 + (i % 50) * 25 },
+    }),
+  );
+}
+
+export interface RawMessage {
+  key: Buffer | null;
+  value: Buffer;
+  headers: IHeaders;
+}
+
+/** Polls until `check` returns true (or fails with the last observed state). */
+export async function eventually(check: () => Promise<boolean>, timeoutMs: number, describe: () => Promise<string>): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (await check()) return;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error(`not reached in ${timeoutMs} ms: ${await describe()}`);
+}
+
+/** Reads every message of a topic from the beginning, until `expected` are in (or timeout). */
+export async function readTopic(kafka: Kafka, topic: string, expected: number, timeoutMs = 20_000): Promise<RawMessage[]> {
+  const consumer = kafka.consumer({ groupId: uniqueName('jm-reader') });
+  const out: RawMessage[] = [];
+  await consumer.connect();
+  await consumer.subscribe({ topic, fromBeginning: true });
+  await consumer.run({
+    eachMessage: async ({ message }) => {
+      out.push({ key: message.key, value: message.value ?? Buffer.alloc(0), headers: message.headers ?? {} });
+    },
+  });
+  const deadline = Date.now() + timeoutMs;
+  while (out.length < expected && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
+  await consumer.disconnect();
+  return out;
+}
+
+export { buildJobMatchMessage };

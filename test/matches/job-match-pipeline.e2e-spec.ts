@@ -1,0 +1,212 @@
+import { createHash } from 'node:crypto';
+import { toAgencyPseudonym, toInternalId } from '@passerelle/crypto';
+import { buildJobMatchMessage, encodeJobMatch, signerFromPrivateJwk, signJobMatch, type DeadLetterCode } from '@passerelle/messaging';
+import { generateAgencyKey } from '@passerelle/testing';
+import { createMatchWorld, eventually, PUBLISHER, readTopic, validEvents, type MatchWorld, type RawMessage } from './harness';
+
+/**
+ * The job-match pipeline end to end (CONTRACT.md §6): `passerelle publish-matches` → the real
+ * Kafka broker → job-match-consumer process(es) → PostgreSQL, the DLQ and the ledger
+ * (consent-audit over gRPC, faked in-process so the test can set consents and cause outages).
+ */
+const sha = (b: Buffer) => createHash('sha256').update(b).digest('base64url');
+
+async function dlqSize(world: MatchWorld): Promise<number> {
+  const offsets = await world.admin.fetchTopicOffsets(world.dlq);
+  return offsets.reduce((n, p) => n + Number(p.high) - Number(p.low), 0);
+}
+
+async function produce(world: MatchWorld, messages: RawMessage[]): Promise<void> {
+  const producer = world.kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+  await producer.connect();
+  await producer.send({ topic: world.topic, acks: -1, messages });
+  await producer.disconnect();
+}
+
+/** Signed bad events of every kind, each with the code the consumer must give it. */
+async function badEvents(world: MatchWorld, perKind: number): Promise<Array<{ message: RawMessage; code: DeadLetterCode }>> {
+  const out: Array<{ message: RawMessage; code: DeadLetterCode }> = [];
+  const stranger = await signerFromPrivateJwk(PUBLISHER, (await generateAgencyKey(PUBLISHER)).privateJwk);
+  const revokedKid = [...world.registry.keys.values()].find((k) => k.agency === PUBLISHER && k.publicJwk.status === 'revoked')!;
+  const revoked = await signerFromPrivateJwk(PUBLISHER, revokedKid.privateJwk);
+  const mifi = await signerFromPrivateJwk('qc.mifi', world.registry.activeKey('qc.mifi').privateJwk);
+  const base = (kind: string, i: number) => validEvents(world, 1, `bad-${kind}-${i}`)[0];
+  for (let i = 0; i < perKind; i++) {
+    const garbage = Buffer.from([0x0f, 0xff, 0xff, 0xff, i]);
+    out.push({
+      code: 'undecodable',
+      message: { key: Buffer.from(world.pseudonyms[0]), value: garbage, headers: { 'x-agency': PUBLISHER, 'x-signature': await signJobMatch(world.signer, `bad-undecodable-${i}`, garbage) } },
+    });
+    const tampered = await buildJobMatchMessage(base('tampered', i), world.signer);
+    tampered.value = encodeJobMatch({ ...base('tampered', i), score: 0.01 });
+    out.push({ code: 'bad_signature', message: tampered });
+    out.push({ code: 'unknown_key', message: await buildJobMatchMessage(base('stranger', i), stranger) });
+    out.push({ code: 'unknown_key', message: await buildJobMatchMessage(base('revoked', i), revoked) });
+    out.push({ code: 'unknown_publisher', message: await buildJobMatchMessage(base('mifi', i), mifi) });
+    const otherAgencyPseudonym = toAgencyPseudonym(world.keyring, 'qc.mifi', world.subjects[i]);
+    out.push({ code: 'unknown_pseudonym', message: await buildJobMatchMessage({ ...base('pseudonym', i), pseudonym: otherAgencyPseudonym }, world.signer) });
+    const unconsented = toAgencyPseudonym(world.keyring, PUBLISHER, toInternalId(world.keyring, `NO-CONSENT-${i}`));
+    out.push({ code: 'consent_missing', message: await buildJobMatchMessage({ ...base('consent', i), pseudonym: unconsented }, world.signer) });
+    const noc = base('noc', i);
+    out.push({ code: 'invalid_field', message: await buildJobMatchMessage({ ...noc, posting: { ...noc.posting!, nocCode: '123' } }, world.signer) });
+  }
+  return out;
+}
+
+describe('job-match events over Kafka', () => {
+  let world: MatchWorld | undefined;
+  afterEach(async () => {
+    await world?.cleanup();
+    world = undefined;
+  });
+
+  it('stores exactly the valid unique events, dead-letters every bad one unchanged with its code, audits both, and purges after revocation', async () => {
+    world = await createMatchWorld({ partitions: 3, subjects: 200, purgeGraceSeconds: 2 });
+    const events = validEvents(world, 2000);
+    const first = await world.publishFile(events);
+    expect(first.stderr).not.toContain('line ');
+    expect(first.code).toBe(0);
+    expect(first.stdout).toMatch(new RegExp(`^published 2000 events in 4 batches to ${world.topic} in [0-9.]+ s\\n$`));
+    // Republishing part of the file is safe: same event ids, stored once.
+    expect((await world.publishFile(events.slice(0, 100))).code).toBe(0);
+    const bad = await badEvents(world, 6);
+    await produce(world, bad.map((b) => b.message));
+
+    const consumer = await world.startConsumer();
+    const w = world;
+    await eventually(
+      async () => (await w.count('SELECT count(*) AS n FROM job_matches')) >= 2000 && (await dlqSize(w)) >= bad.length && w.consentAudit.entries.length >= 2000 + bad.length,
+      60_000,
+      async () => `matches=${await w.count('SELECT count(*) AS n FROM job_matches')} dlq=${await dlqSize(w)} entries=${w.consentAudit.entries.length}`,
+    );
+    await new Promise((r) => setTimeout(r, 1500)); // nothing more may arrive
+    expect(await world.count('SELECT count(*) AS n FROM job_matches')).toBe(2000);
+    expect(await world.count('SELECT count(DISTINCT event_id) AS n FROM job_matches')).toBe(2000);
+    expect(await world.count('SELECT count(*) AS n FROM processed_events WHERE ledger_seq IS NULL')).toBe(0);
+    expect(await dlqSize(world)).toBe(bad.length);
+
+    // The DLQ holds each bad event unchanged (key, value, headers) plus its error code.
+    const letters = await readTopic(world.kafka, world.dlq, bad.length);
+    const expected = new Map(bad.map((b) => [sha(b.message.value), b]));
+    expect(letters).toHaveLength(bad.length);
+    for (const letter of letters) {
+      const original = expected.get(sha(letter.value));
+      expect(original).toBeDefined();
+      expect(letter.headers['x-error-code']?.toString()).toBe(original!.code);
+      expect(letter.key?.toString()).toBe(original!.message.key?.toString());
+      expect(letter.headers['x-signature']?.toString()).toBe(String(original!.message.headers['x-signature']));
+      expect(letter.headers['x-agency']?.toString()).toBe(String(original!.message.headers['x-agency']));
+      const detail = letter.headers['x-error-detail']?.toString() ?? '';
+      expect(detail.length).toBeGreaterThan(0);
+      expect(detail).not.toContain(letter.key?.toString() ?? '\u0000'); // no pseudonym, let alone a raw id
+    }
+
+    // The ledger: one PERMIT per stored event (subject = internal id), one DENY per dead letter.
+    const entries = world.consentAudit.entries;
+    const permits = entries.filter((e) => e.decision === 'PERMIT');
+    expect(permits).toHaveLength(2000);
+    expect(new Set(permits.map((e) => e.jti)).size).toBe(2000);
+    expect(permits[0]).toMatchObject({ agency: PUBLISHER, purpose: 'JOB_MATCHING', operation: `kafka:${world.topic}`, reason: 'ok' });
+    expect(world.subjects).toContain(permits[0].subjects[0]);
+    const denies = entries.filter((e) => e.decision === 'DENY');
+    expect(denies.map((e) => e.reason).sort()).toEqual(bad.map((b) => b.code).sort());
+    const consentDeny = denies.find((e) => e.reason === 'consent_missing')!;
+    expect(consentDeny.subjects[0]).toMatch(/^i_/);
+    expect(consentDeny.agency).toBe(PUBLISHER);
+    expect(denies.find((e) => e.reason === 'unknown_publisher')!.agency).toBe(''); // not attributed without a verified signature
+
+    // Metrics.
+    const metrics = await (await fetch(`${consumer.probeUrl}/metrics`)).text();
+    expect(metrics).toMatch(/passerelle_job_matches_stored_total\{[^}]*\} 2000\n/);
+    expect(metrics).toMatch(/passerelle_job_matches_duplicates_total\{[^}]*\} 100\n/);
+    expect(metrics).toMatch(/passerelle_job_matches_dead_lettered_total\{code="unknown_key"[^}]*\} 12\n/);
+
+    // Revocation: later events are dead-lettered, and stored matches are purged after the grace period.
+    const revoked = world.subjects[0];
+    const before = await world.count(`SELECT count(*) AS n FROM job_matches WHERE subject = '${revoked}'`);
+    expect(before).toBe(10);
+    world.consentAudit.revokeAll(revoked);
+    const later = validEvents(world, 1, 'after-revocation')[0];
+    expect((await world.publishFile([later])).code).toBe(0);
+    await eventually(async () => (await dlqSize(w)) === bad.length + 1, 20_000, async () => `dlq=${await dlqSize(w)}`);
+    await eventually(
+      async () => (await w.count(`SELECT count(*) AS n FROM job_matches WHERE subject = '${revoked}'`)) === 0,
+      20_000,
+      async () => `matches of the revoked subject: ${await w.count(`SELECT count(*) AS n FROM job_matches WHERE subject = '${revoked}'`)}`,
+    );
+    expect(await world.count('SELECT count(*) AS n FROM job_matches')).toBe(2000 - before);
+    expect(world.consentAudit.entries.filter((e) => e.decision === 'DENY' && e.jti === later.eventId).map((e) => e.reason)).toEqual(['consent_missing']);
+  });
+
+  it('refuses a file with bad lines, naming each by number, and publishes nothing', async () => {
+    world = await createMatchWorld({ partitions: 1, subjects: 3 });
+    const [a, b, c] = validEvents(world, 3);
+    const res = await world.publishFile([a, { ...b, posting: { ...b.posting!, nocCode: '1234', province: 'XX' } }, { ...c, eventId: a.eventId, score: 3 }]);
+    expect(res.code).toBe(1);
+    expect(res.stderr).toContain('line 2: posting.nocCode must be a NOC 2021 code of exactly 5 digits\n');
+    expect(res.stderr).toContain('line 2: posting.province must be one of');
+    expect(res.stderr).toContain('line 3: score must be a number from 0 to 1\n');
+    expect(res.stderr).toMatch(/: 2 bad lines; nothing was published\n$/);
+    const offsets = await world.admin.fetchTopicOffsets(world.topic);
+    expect(offsets.reduce((n, p) => n + Number(p.high), 0)).toBe(0);
+  });
+
+  it('stays exact through a kill -9 mid-stream and a consent-audit outage, dead-lettering nothing good', async () => {
+    world = await createMatchWorld({ partitions: 3, subjects: 100 });
+    const w = world;
+    expect((await world.publishFile(validEvents(world, 2000))).code).toBe(0);
+    const first = await world.startConsumer();
+    await eventually(async () => (await w.count('SELECT count(*) AS n FROM job_matches')) >= 300, 30_000, async () => `matches=${await w.count('SELECT count(*) AS n FROM job_matches')}`);
+    await first.kill9();
+
+    // consent-audit goes down: the restarted consumer must wait, not dead-letter good events.
+    world.consentAudit.down = true;
+    const second = await world.startConsumer();
+    await eventually(
+      async () => second.lines.filter((l) => l.includes('dependency unavailable: retrying')).length >= 3,
+      30_000,
+      async () => `the restarted consumer never retried:\n${second.lines.slice(-5).join('\n')}`,
+    );
+    // While it is down nothing is stored (consent cannot be checked) and nothing dead-lettered.
+    const during = await world.count('SELECT count(*) AS n FROM job_matches');
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(await world.count('SELECT count(*) AS n FROM job_matches')).toBe(during);
+    expect(during).toBeLessThan(2000);
+    expect(await dlqSize(world)).toBe(0);
+    world.consentAudit.down = false;
+
+    await eventually(
+      async () => (await w.count('SELECT count(*) AS n FROM processed_events WHERE ledger_seq IS NOT NULL')) === 2000,
+      60_000,
+      async () => `matches=${await w.count('SELECT count(*) AS n FROM job_matches')} audited=${await w.count('SELECT count(*) AS n FROM processed_events WHERE ledger_seq IS NOT NULL')}`,
+    );
+    await new Promise((r) => setTimeout(r, 1000));
+    expect(await world.count('SELECT count(*) AS n FROM job_matches')).toBe(2000);
+    expect(await world.count('SELECT count(DISTINCT event_id) AS n FROM job_matches')).toBe(2000);
+    expect(await dlqSize(world)).toBe(0);
+    const permits = world.consentAudit.entries.filter((e) => e.decision === 'PERMIT');
+    expect(new Set(permits.map((e) => e.jti)).size).toBe(2000);
+    // Redelivery after the kill may re-audit only events caught between their store and their entry.
+    expect(permits.length - 2000).toBeLessThanOrEqual(500);
+  });
+
+  it('stays exact with two consumer processes sharing the partitions (rebalance)', async () => {
+    world = await createMatchWorld({ partitions: 4, subjects: 100 });
+    const w = world;
+    expect((await world.publishFile(validEvents(world, 2000))).code).toBe(0);
+    const [a, b] = await Promise.all([world.startConsumer(), world.startConsumer()]);
+    await eventually(
+      async () => (await w.count('SELECT count(*) AS n FROM processed_events WHERE ledger_seq IS NOT NULL')) === 2000,
+      60_000,
+      async () => `audited=${await w.count('SELECT count(*) AS n FROM processed_events WHERE ledger_seq IS NOT NULL')}`,
+    );
+    await new Promise((r) => setTimeout(r, 1000));
+    expect(await world.count('SELECT count(*) AS n FROM job_matches')).toBe(2000);
+    expect(await world.count('SELECT count(DISTINCT event_id) AS n FROM job_matches')).toBe(2000);
+    expect(await dlqSize(world)).toBe(0);
+    // Both processes took part: each was assigned partitions at some point.
+    const joined = (lines: string[]) => lines.some((l) => /joined the job-match consumer group/.test(l) && /"partitions":\[\d/.test(l));
+    expect(joined(a.lines) && joined(b.lines)).toBe(true);
+    expect(new Set(world.consentAudit.entries.filter((e) => e.decision === 'PERMIT').map((e) => e.jti)).size).toBe(2000);
+  });
+});
