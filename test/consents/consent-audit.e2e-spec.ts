@@ -20,7 +20,6 @@ jest.setTimeout(60_000);
 // @passerelle/testing (fake-ledger) loads @passerelle/contracts, which requires @nestjs/microservices:
 // ESM-only in Nest 12, which jest's CommonJS runtime cannot load on Node 20. This suite only needs
 // the values contracts touches at load time.
-jest.mock('@nestjs/microservices', () => ({ Transport: { GRPC: 4 }, GrpcMethod: () => () => undefined, GrpcStreamMethod: () => () => undefined }));
 
 const HOUR = 3600_000;
 const iso = (ms: number) => new Date(ms).toISOString();

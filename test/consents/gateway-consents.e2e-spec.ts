@@ -31,7 +31,6 @@ jest.setTimeout(60_000);
 
 // @passerelle/testing loads @passerelle/contracts, which requires @nestjs/microservices (ESM-only
 // in Nest 12; jest's CommonJS runtime cannot load it on Node 20). Only load-time values are needed.
-jest.mock('@nestjs/microservices', () => ({ Transport: { GRPC: 4 }, GrpcMethod: () => () => undefined, GrpcStreamMethod: () => () => undefined }));
 
 const HOUR = 3600_000;
 const iso = (ms: number) => new Date(ms).toISOString();

@@ -46,3 +46,25 @@ export function kafkaHealthCheck(kafka: Kafka): { check: () => Promise<void>; cl
     },
   };
 }
+
+/**
+ * Creates the topics that do not exist yet (others are left as they are). Subscribing to a
+ * topic that does not exist fails on a fresh broker, so every app ensures its own topics.
+ */
+export async function ensureTopics(kafka: Kafka, topics: string[], numPartitions = 3): Promise<void> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    const existing = new Set(await admin.listTopics());
+    const missing = topics.filter((t) => !existing.has(t));
+    if (missing.length === 0) return;
+    try {
+      await admin.createTopics({ topics: missing.map((topic) => ({ topic, numPartitions, replicationFactor: 1 })), waitForLeaders: true });
+    } catch (e) {
+      // Another process may have created them meanwhile: that is fine.
+      if ((e as { type?: string }).type !== 'TOPIC_ALREADY_EXISTS') throw e;
+    }
+  } finally {
+    await admin.disconnect();
+  }
+}

@@ -82,6 +82,10 @@ export async function startFakeLedger(opts: { decide?: DecideHandler; port?: num
     server.bindAsync(`127.0.0.1:${opts.port ?? 0}`, grpc.ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p))),
   );
   fake.url = `127.0.0.1:${port}`;
-  fake.stop = () => new Promise<void>((resolve) => server.tryShutdown(() => resolve()));
+  fake.stop = () =>
+    new Promise<void>((resolve) => {
+      const force = setTimeout(() => (server.forceShutdown(), resolve()), 2000);
+      server.tryShutdown(() => (clearTimeout(force), resolve()));
+    });
   return fake;
 }

@@ -30,7 +30,7 @@ export async function startTestGateway(opts: { registryFile: string; databaseUrl
       CONSENT_AUDIT_URL: opts.consentAuditUrl,
       ...opts.env,
     },
-    { logLine: /gateway listening/, timeoutMs: 30_000 },
+    { httpUrl: `http://127.0.0.1:${port}/.well-known/jwks.json`, timeoutMs: 30_000 },
   );
   return { url: `http://127.0.0.1:${port}`, port, app, secretsDir, stop: () => app.stop() };
 }

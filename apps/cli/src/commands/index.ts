@@ -6,6 +6,7 @@ import { registerKeysGenerate } from './keys-generate.command';
 import { registerRequest } from './request.command';
 import { registerDemoInit } from './demo-init.command';
 import { registerAuditVerify } from './audit-verify.command';
+import { registerDemoSeed } from './demo-seed.command';
 
 /** Every CLI command; add one line per new command file. */
-export const commands: Array<(program: Command) => void> = [registerVersion, registerPublishMatches, registerRegistryCheck, registerKeysGenerate, registerRequest, registerDemoInit, registerAuditVerify];
+export const commands: Array<(program: Command) => void> = [registerVersion, registerPublishMatches, registerRegistryCheck, registerKeysGenerate, registerRequest, registerDemoInit, registerAuditVerify, registerDemoSeed];

@@ -154,7 +154,8 @@ export class LedgerService implements OnModuleInit, OnApplicationShutdown {
   private signPendingHead(): Promise<unknown> {
     if (this.signingHead) return this.signingHead;
     const tree = this.writer.committed();
-    if (!this.isWriter || !tree || tree.size <= this.lastHeadSize) return Promise.resolve();
+    // Not isWriter: at shutdown the stopped writer's last commits still get their head.
+    if (!this.lock.held || !tree || tree.size <= this.lastHeadSize) return Promise.resolve();
     this.signingHead = this.signHead(tree.size, tree.root)
       .then((h) => (this.lastHeadSize = Math.max(this.lastHeadSize, h.treeSize)))
       .catch((err) => this.logger.error({ err, treeSize: tree.size }, 'could not sign a tree head'))

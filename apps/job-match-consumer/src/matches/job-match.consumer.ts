@@ -1,6 +1,7 @@
 import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { LOGGER, type Logger } from '@passerelle/logger';
 import type { Consumer, EachBatchPayload, Kafka } from 'kafkajs';
+import { ensureTopics } from '@passerelle/messaging';
 import { CONSUMER_CONFIG, type ConsumerConfig } from '../consumer.config';
 import { KAFKA } from '../kafka.token';
 import { ProcessingAborted } from './dependency';
@@ -21,7 +22,7 @@ export class JobMatchConsumer implements OnApplicationBootstrap, OnApplicationSh
   private running = false;
 
   constructor(
-    @Inject(KAFKA) kafka: Kafka,
+    @Inject(KAFKA) private readonly kafka: Kafka,
     @Inject(CONSUMER_CONFIG) private readonly config: ConsumerConfig,
     @Inject(LOGGER) private readonly logger: Logger,
     private readonly pipeline: JobMatchPipeline,
@@ -38,6 +39,7 @@ export class JobMatchConsumer implements OnApplicationBootstrap, OnApplicationSh
   }
 
   async onApplicationBootstrap() {
+    await ensureTopics(this.kafka, [this.config.JOB_MATCH_TOPIC, `${this.config.JOB_MATCH_TOPIC}.dlq`]);
     await this.consumer.connect();
     await this.consumer.subscribe({ topic: this.config.JOB_MATCH_TOPIC, fromBeginning: true });
     this.running = true;
