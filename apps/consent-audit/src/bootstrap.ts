@@ -17,7 +17,6 @@ export async function bootstrapConsentAudit(config: ConsentAuditConfig, logger: 
     options: { ...grpc.options, onLoadPackageDefinition: (_pkg: unknown, server: Parameters<HealthImplementation['addToServer']>[0]) => grpcHealth.addToServer(server) },
     logger: new NestPinoLogger(logger),
   });
-  app.enableShutdownHooks([]);
   await app.listen();
   grpcHealth.setStatus('', 'SERVING');
   const health = app.get(HealthService);

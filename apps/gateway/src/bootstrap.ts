@@ -12,7 +12,6 @@ export async function bootstrapGateway(config: GatewayConfig, logger: Logger): P
     bufferLogs: false,
   });
   // Not SIGHUP (Nest's default list includes it): SIGHUP reloads the registry (exchange module).
-  app.enableShutdownHooks(['SIGTERM', 'SIGINT']);
   await app.listen(config.GATEWAY_PORT, config.GATEWAY_HOST);
   logger.info({ url: `http://${config.GATEWAY_HOST}:${config.GATEWAY_PORT}` }, 'gateway listening');
   onShutdown(logger, [() => app.close()]);

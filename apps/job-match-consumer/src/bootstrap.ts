@@ -8,7 +8,6 @@ import { HealthService } from './health.service';
 /** A Nest application context (no HTTP API) plus the /health and /metrics probe. */
 export async function bootstrapConsumer(config: ConsumerConfig, logger: Logger) {
   const app = await NestFactory.createApplicationContext(AppModule.forRoot(config, logger), { logger: new NestPinoLogger(logger) });
-  app.enableShutdownHooks([]);
   await app.init();
   const health = app.get(HealthService);
   const probe = await startProbeServer({ port: config.CONSUMER_METRICS_PORT, registry: health.registry, checks: health.checks() });

@@ -15,7 +15,7 @@ describe('gateway signing keys', () => {
     const first = await loadGatewayKeys(dir);
     const again = await loadGatewayKeys(dir);
     expect(again.active.kid).toBe(first.active.kid);
-    const files = fs.readdirSync(path.join(dir, 'gateway-signing'));
+    const files = fs.readdirSync(path.join(dir, 'gateway-signing')).filter((f) => f.endsWith('.json'));
     expect(files).toHaveLength(1);
     expect(fs.statSync(path.join(dir, 'gateway-signing', files[0])).mode & 0o777).toBe(0o600);
     expect(first.jwks.keys[0]).not.toHaveProperty('d');
@@ -38,5 +38,18 @@ describe('gateway signing keys', () => {
     const later = await loadGatewayKeys(dir, rotatedAt + 2000 + RETIRED_KEY_PUBLISH_MS);
     expect(later.jwks.keys.map((k) => k.kid)).toEqual([soon.active.kid]);
     expect(later.publicKeys.has(old.active.kid)).toBe(true);
+  });
+});
+
+describe('first gateway key under concurrent starts', () => {
+  it('creates exactly one key when several loaders race on an empty directory', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gw-race-'));
+    try {
+      const loaded = await Promise.all(Array.from({ length: 6 }, () => loadGatewayKeys(dir)));
+      expect(new Set(loaded.map((k) => k.active.kid)).size).toBe(1);
+      expect(fs.readdirSync(path.join(dir, 'gateway-signing')).filter((f) => f.endsWith('.json'))).toHaveLength(1);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

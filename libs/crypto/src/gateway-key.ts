@@ -40,7 +40,7 @@ export async function loadGatewayKeys(secretsDir: string, now = Date.now()): Pro
   await fs.mkdir(dir, { recursive: true, mode: 0o700 });
   let files = await readKeyFiles(dir);
   if (!files.some((f) => !f.retiredAt)) {
-    await createGatewayKey(secretsDir, new Date(now));
+    await createFirstKeyOnce(secretsDir, dir, new Date(now));
     files = await readKeyFiles(dir);
   }
   files.sort((a, b) => b.createdAt.localeCompare(a.createdAt) || b.kid.localeCompare(a.kid));
@@ -80,6 +80,33 @@ export async function createGatewayKey(secretsDir: string, at = new Date()): Pro
   }
   await writeSecretFile(path.join(dir, `${kid}.json`), JSON.stringify(file));
   return kid;
+}
+
+/**
+ * The gateway and consent-audit share the secrets directory and may both start on an empty one:
+ * only the process that wins an exclusive lock file creates the first key; the other waits for it.
+ */
+async function createFirstKeyOnce(secretsDir: string, dir: string, at: Date): Promise<void> {
+  const lock = path.join(dir, '.first-key.lock');
+  let handle: fs.FileHandle | undefined;
+  try {
+    handle = await fs.open(lock, 'wx', 0o600);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+  }
+  if (handle) {
+    try {
+      if (!(await readKeyFiles(dir)).some((f) => !f.retiredAt)) await createGatewayKey(secretsDir, at);
+    } finally {
+      await handle.close();
+    }
+    return;
+  }
+  for (let waited = 0; waited < 10_000; waited += 50) {
+    if ((await readKeyFiles(dir)).some((f) => !f.retiredAt)) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`no gateway signing key appeared in ${dir}; remove ${lock} if a previous start was interrupted`);
 }
 
 async function readKeyFiles(dir: string): Promise<GatewayKeyFile[]> {
