@@ -5,7 +5,7 @@ delete swcrc.$schema;
 const transform = { '^.+\\.(t|j)s$': ['@swc/jest', { ...swcrc, swcrc: false }] };
 // NestJS 12 ships ES modules only; jest's CommonJS runtime needs them (and their ESM-only
 // dependencies) transformed like our own sources.
-const transformIgnorePatterns = ['/node_modules/(?!(@nestjs|uid|load-esm|file-type|token-types|strtok3|@tokenizer|peek-readable|@borewit|iterare)/)'];
+const transformIgnorePatterns = ['/node_modules/(?!(@nestjs|uid|load-esm|file-type|token-types|strtok3|@tokenizer|peek-readable|@borewit|iterare|content-disposition)/)'];
 const moduleNameMapper = { '^@passerelle/([a-z-]+)$': '<rootDir>/libs/$1/src' };
 
 module.exports = {

@@ -9,8 +9,9 @@
  * 1. pre-fills the topic with N signed events through `passerelle publish-matches` (publish rate);
  * 2. a bare kafkajs consumer reads the whole topic (the ceiling: fetch + no work);
  * 3. the built job-match-consumer takes the same topic in: verify, decode, validate, translate,
- *    consent (Consents.List), store (one transaction per chunk), audit (Ledger.Append per event),
- *    commit. Timed from its group join until every event is stored and audited.
+ *    consent (one Consents.InForce per chunk), store (one transaction per chunk), dead-letter, audit
+ *    (one Ledger.AppendBatch per chunk), commit. Timed from its first stored event until every
+ *    event is stored and audited.
  * consent-audit is an in-process gRPC stand-in (test/matches/fake-consent-audit.ts) answering at
  * once, so the figure is the consumer's own cost plus gRPC, not the ledger's commit latency.
  * The result: both rates and their ratio.
@@ -90,6 +91,8 @@ async function pipelineSeconds(world) {
       CONSUMER_METRICS_PORT: String(20000 + Math.floor(Math.random() * 20000)),
       JOB_MATCH_TOPIC: world.topic,
       JOB_MATCH_GROUP: world.group,
+      // to compare: JOB_MATCH_VERIFY_THREADS=0 (signatures on the main thread), 1 (the default), 2
+      ...(process.env.JOB_MATCH_VERIFY_THREADS ? { JOB_MATCH_VERIFY_THREADS: process.env.JOB_MATCH_VERIFY_THREADS } : {}),
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -139,11 +142,11 @@ async function main() {
       events: EVENTS,
       partitions: PARTITIONS,
       publishEventsPerSec: Math.round(EVENTS / publishSeconds),
-      bareConsumerEventsPerSec: Math.round(EVENTS / bare),
+      bareEventsPerSec: Math.round(EVENTS / bare),
       endToEndEventsPerSec: Math.round(endToEnd),
-      endToEndOverBare: Number((endToEnd / (EVENTS / bare)).toFixed(3)),
+      ratio: Number((endToEnd / (EVENTS / bare)).toFixed(3)),
       storeSpanSeconds: Number(pipeline.storeSpanSeconds.toFixed(3)),
-      consentAudit: 'in-process gRPC stand-in (Ledger.Append, Consents.List)',
+      consentAudit: 'in-process gRPC stand-in (Ledger.AppendBatch, Consents.InForce)',
       cpus: os.cpus().length,
     };
     process.stdout.write(`${JSON.stringify(result)}\n`);

@@ -3,7 +3,7 @@
  * Ledger benchmark (plain Node; not part of npm test). Prints one JSON object of figures on
  * its last stdout line.
  *
- *   npm run build && DATABASE_URL=postgres://root@127.0.0.1:5432/test node bench/ledger.js [--seconds 5] [--big 100000]
+ *   npm run build && DATABASE_URL=postgres://root@127.0.0.1:5432/test node bench/ledger.js [--seconds 3] [--big 100000] [--huge 1000000]
  *
  * Against the BUILT consent-audit (dist/apps/consent-audit/main.js) over gRPC, in a scratch
  * database dropped at the end:
@@ -15,7 +15,10 @@
  * 2. full verification: entries fetched with GetEntries (pages of 1,000), then recomputed by
  *    the pure verifier (LedgerVerifier: leaves, root, against the signed tree head);
  * 3. proof latency (GetInclusionProof, GetConsistencyProof, GetSignedTreeHead(n) signed on
- *    demand) at 10^4 and 10^5 entries.
+ *    demand) at 10^4, 10^5 and 10^6 entries. Ledgers are filled with AppendBatch calls of 1,000
+ *    (the writer's real path). The 10^6 ledger (--huge 0 skips it) is filled ONCE into the
+ *    database bench_cache_ledger_1000000 (+ a secrets dir in the temp dir), reused by the next
+ *    runs of the same `npm run bench`, which drops bench_cache_* databases when it ends.
  * BENCH_SMOKE=1: a seconds-long run (1 s per concurrency, 10^4 entries only).
  */
 'use strict';
@@ -144,15 +147,25 @@ async function latency(n, fn) {
   return { p50: +percentile(ms, 50).toFixed(2), p99: +percentile(ms, 99).toFixed(2) };
 }
 
+/**
+ * Fills the ledger up to `size` entries with AppendBatch calls of 1,000 entries, 4 in flight
+ * (the writer's real path: validation, hashing, nodes, group commit; just no per-entry gRPC call).
+ */
 async function fillTo(ledger, url, size) {
-  const have = (await ledger.sth({ treeSize: 0 })).treeSize;
-  if (have >= size) return;
-  const missing = size - have;
-  // 4 processes × 32 callers, each a fixed count; the remainder from here.
-  const per = Math.floor(missing / 128);
-  if (per > 0) await appendRate(url, 128, 4, 0, per);
-  const now = (await ledger.sth({ treeSize: 0 })).treeSize;
-  await Promise.all(Array.from({ length: Math.max(0, size - now) }, () => ledger.append(entry())));
+  let have = (await ledger.sth({ treeSize: 0 })).treeSize;
+  const t0 = performance.now();
+  const from = have;
+  const inFlight = new Set();
+  while (have < size || inFlight.size) {
+    while (have < size && inFlight.size < 4) {
+      const n = Math.min(1000, size - have);
+      have += n;
+      const p = ledger.appendBatch({ entries: Array.from({ length: n }, () => entry().entry) }).finally(() => inFlight.delete(p));
+      inFlight.add(p);
+    }
+    await Promise.race(inFlight);
+  }
+  if (size > from) process.stderr.write(`bench ledger: filled ${size - from} entries in ${((performance.now() - t0) / 1000).toFixed(1)} s\n`);
 }
 
 async function verifyAll(ledger, merkle) {
@@ -193,8 +206,9 @@ async function main() {
     const i = process.argv.indexOf(`--${name}`);
     return i > 0 ? Number(process.argv[i + 1]) : dflt;
   };
-  const seconds = argv('seconds', smoke ? 1 : 5);
+  const seconds = argv('seconds', smoke ? 1 : 3);
   const big = argv('big', smoke ? 0 : 100_000);
+  const huge = argv('huge', smoke ? 0 : 1_000_000);
   const main = path.join(ROOT, 'dist/apps/consent-audit/main.js');
   if (!fs.existsSync(main)) throw new Error(`${main} is missing: run npm run build`);
 
@@ -211,36 +225,11 @@ async function main() {
   const admin = new Client({ connectionString: adminUrl });
   await admin.connect();
   await admin.query(`CREATE DATABASE "${dbName}"`);
-  const dbUrl = new URL(adminUrl);
-  dbUrl.pathname = `/${dbName}`;
   const secrets = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-ledger-'));
-  const net = require('node:net');
-  const freePort = () => new Promise((resolve) => { const s = net.createServer().listen(0, '127.0.0.1', () => { const p = s.address().port; s.close(() => resolve(p)); }); });
-  const url = `127.0.0.1:${await freePort()}`;
-  const app = spawn(process.execPath, [main], {
-    env: {
-      PATH: process.env.PATH,
-      NODE_ENV: 'production',
-      LOG_LEVEL: 'info',
-      DATABASE_URL: dbUrl.toString(),
-      KAFKA_BROKERS: process.env.KAFKA_BROKERS || '127.0.0.1:9092',
-      PASSERELLE_REGISTRY: process.env.PASSERELLE_REGISTRY || path.join(ROOT, 'infra/registry/demo.json'),
-      PASSERELLE_SECRETS_DIR: secrets,
-      CONSENT_AUDIT_URL: url,
-      CONSENT_AUDIT_METRICS_PORT: String(await freePort()),
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const out = [];
-  app.stdout.on('data', (c) => out.push(String(c)));
-  app.stderr.on('data', (c) => out.push(String(c)));
+  const app = await startConsentAudit(main, adminUrl, dbName, secrets);
+  const url = app.url;
   const figures = {};
   try {
-    const deadline = Date.now() + 60_000;
-    while (!out.join('').includes('consent-audit listening')) {
-      if (app.exitCode !== null || Date.now() > deadline) throw new Error(`consent-audit did not start:\n${out.join('').slice(-2000)}`);
-      await new Promise((r) => setTimeout(r, 100));
-    }
     const ledger = ledgerClient(url);
 
     figures.appendsPerSec1 = await appendRate(url, 1, 1, seconds);
@@ -270,13 +259,74 @@ async function main() {
     Object.assign(figures, { verifiedEntries: v.entries, fetchEntriesPerSec: v.fetchPerSec, verifyEntriesPerSec: v.verifyPerSec });
     ledger.close();
   } finally {
-    app.kill('SIGTERM');
-    await new Promise((r) => (app.exitCode !== null ? r() : app.once('exit', r)));
+    await app.stop();
     await admin.query(`DROP DATABASE IF EXISTS "${dbName}" WITH (FORCE)`);
-    await admin.end();
     fs.rmSync(secrets, { recursive: true, force: true });
   }
+  if (huge) {
+    // 10^6 entries: filled once into a cache database (and its secrets dir) that the later runs
+    // of the same `npm run bench` reuse; bench/run.js drops bench_cache_* databases at the end.
+    const cacheName = `bench_cache_ledger_${huge}`;
+    const cacheSecrets = path.join(os.tmpdir(), `${cacheName}-secrets`);
+    const exists = (await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [cacheName])).rowCount > 0;
+    if (!exists) await admin.query(`CREATE DATABASE "${cacheName}"`);
+    fs.mkdirSync(cacheSecrets, { recursive: true, mode: 0o700 });
+    const big6 = await startConsentAudit(main, adminUrl, cacheName, cacheSecrets);
+    try {
+      const ledger = ledgerClient(big6.url);
+      await fillTo(ledger, big6.url, huge);
+      const p6 = await proofLatency(ledger, huge, 300);
+      Object.assign(figures, {
+        inclusionP50Ms_1e6: p6.inclusion.p50, inclusionP99Ms_1e6: p6.inclusion.p99,
+        consistencyP50Ms_1e6: p6.consistency.p50, consistencyP99Ms_1e6: p6.consistency.p99,
+        sthOnDemandP50Ms_1e6: p6.sthOnDemand.p50,
+      });
+      ledger.close();
+    } finally {
+      await big6.stop();
+    }
+  }
+  await admin.end();
   process.stdout.write(`${JSON.stringify(figures)}\n`);
+}
+
+/** The built consent-audit on database `dbName`, ready (its listening line seen). */
+async function startConsentAudit(main, adminUrl, dbName, secrets) {
+  const dbUrl = new URL(adminUrl);
+  dbUrl.pathname = `/${dbName}`;
+  const net = require('node:net');
+  const freePort = () => new Promise((resolve) => { const s = net.createServer().listen(0, '127.0.0.1', () => { const p = s.address().port; s.close(() => resolve(p)); }); });
+  const url = `127.0.0.1:${await freePort()}`;
+  const app = spawn(process.execPath, [main], {
+    env: {
+      PATH: process.env.PATH,
+      NODE_ENV: 'production',
+      LOG_LEVEL: 'info',
+      DATABASE_URL: dbUrl.toString(),
+      KAFKA_BROKERS: process.env.KAFKA_BROKERS || '127.0.0.1:9092',
+      PASSERELLE_REGISTRY: process.env.PASSERELLE_REGISTRY || path.join(ROOT, 'infra/registry/demo.json'),
+      PASSERELLE_SECRETS_DIR: secrets,
+      CONSENT_AUDIT_URL: url,
+      CONSENT_AUDIT_METRICS_PORT: String(await freePort()),
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const out = [];
+  app.stdout.on('data', (c) => out.push(String(c)));
+  app.stderr.on('data', (c) => out.push(String(c)));
+  const stop = async () => {
+    if (app.exitCode === null) app.kill('SIGTERM');
+    await new Promise((r) => (app.exitCode !== null ? r() : app.once('exit', r)));
+  };
+  const deadline = Date.now() + 60_000;
+  while (!out.join('').includes('consent-audit listening')) {
+    if (app.exitCode !== null || Date.now() > deadline) {
+      await stop();
+      throw new Error(`consent-audit did not start:\n${out.join('').slice(-2000)}`);
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return { url, stop };
 }
 
 if (process.argv[2] === '--caller') {

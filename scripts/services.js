@@ -14,6 +14,7 @@ async function ensureServices({ pgPort, kafkaPort, log = (m) => console.log(m) }
     if (!process.env.DATABASE_URL) {
       const pg = await startEmbeddedPostgres({ port: pgPort, log });
       env.DATABASE_URL = pg.url;
+      env.PASSERELLE_FRESH_DATABASE = pg.reused ? '' : '1';
       stops.push(pg.stop);
       started.push(`postgres on 127.0.0.1:${pgPort} (embedded)`);
     }

@@ -108,12 +108,12 @@ async function main() {
   await startApp('gateway', env, /gateway listening/);
   await startApp('job-match-consumer', env, /job-match-consumer running/);
 
-  const marker = path.join(env.PASSERELLE_SECRETS_DIR, `demo-data-loaded.${Buffer.from(env.DATABASE_URL).toString('base64url').slice(-24)}`);
-  if (!fs.existsSync(marker) && fs.existsSync(path.join(root, 'apps/cli/src/commands/demo-seed.command.ts'))) {
+  // Demo data once per database: always into a fresh embedded one, once per DATABASE_URL otherwise.
+  const marker = path.join(env.PASSERELLE_SECRETS_DIR, `demo-data-loaded.${require('node:crypto').createHash('sha256').update(env.DATABASE_URL).digest('hex').slice(0, 16)}`);
+  if (env.PASSERELLE_FRESH_DATABASE === '1' || !fs.existsSync(marker)) {
     try {
-      runCli(['demo', 'seed', '--gateway', `http://127.0.0.1:${env.GATEWAY_PORT}`, '--secrets', env.PASSERELLE_SECRETS_DIR], env);
+      say(runCli(['demo', 'seed', '--gateway', `http://127.0.0.1:${env.GATEWAY_PORT}`, '--secrets', env.PASSERELLE_SECRETS_DIR], env).trim());
       fs.writeFileSync(marker, new Date().toISOString());
-      say('demo data loaded');
     } catch (e) {
       say(`demo data could not be loaded: ${e.message}`);
     }

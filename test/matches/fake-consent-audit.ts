@@ -3,12 +3,13 @@ import * as protoLoader from '@grpc/proto-loader';
 import path from 'node:path';
 // Types only: @passerelle/contracts loads @nestjs/microservices (ESM), which jest cannot require.
 import type { consentAudit } from '@passerelle/contracts';
+import { consentInForce } from '@passerelle/policy';
 import { REPO_ROOT } from '@passerelle/testing';
 
 const LOADER_OPTIONS = { keepCase: false, longs: Number, enums: String, defaults: true, oneofs: true };
 
 /**
- * consent-audit as the job-match consumer sees it (Ledger.Append, Consents.List), over real gRPC
+ * consent-audit as the job-match consumer sees it (Ledger.Append/AppendBatch, Consents.List/InForce), over real gRPC
  * on the committed proto, with consents the test sets and an outage switch. libs/testing's
  * fake ledger has no Consents service, hence this one.
  */
@@ -22,6 +23,9 @@ export interface FakeConsentAudit {
   /** while true every call answers UNAVAILABLE */
   down: boolean;
   listCalls: number;
+  /** Consents.InForce and Ledger.AppendBatch calls answered (one each per chunk) */
+  inForceCalls: number;
+  appendBatchCalls: number;
   stop(): Promise<void>;
 }
 
@@ -37,6 +41,8 @@ export async function startFakeConsentAudit(): Promise<FakeConsentAudit> {
     consents: new Map(),
     down: false,
     listCalls: 0,
+    inForceCalls: 0,
+    appendBatchCalls: 0,
     grantJobMatching(subject, recipient) {
       const now = new Date();
       const record: consentAudit.ConsentRecord = {
@@ -68,12 +74,31 @@ export async function startFakeConsentAudit(): Promise<FakeConsentAudit> {
       const seq = fake.entries.push(call.request.entry!) - 1;
       cb(null, { seq, time: new Date().toISOString(), leafHash: '' });
     },
+    AppendBatch: (call: grpc.ServerUnaryCall<consentAudit.AppendBatchRequest, unknown>, cb: grpc.sendUnaryData<consentAudit.AppendBatchResponse>) => {
+      if (fake.down) return cb(unavailable);
+      fake.appendBatchCalls++;
+      const time = new Date().toISOString();
+      cb(null, { results: (call.request.entries ?? []).map((entry) => ({ seq: fake.entries.push(entry) - 1, time, leafHash: '' })) });
+    },
   });
   server.addService(v1.Consents.service, {
     List: (call: grpc.ServerUnaryCall<consentAudit.ListConsentsRequest, unknown>, cb: grpc.sendUnaryData<consentAudit.ListConsentsResponse>) => {
       if (fake.down) return cb(unavailable);
       fake.listCalls++;
       cb(null, { consents: fake.consents.get(call.request.subject) ?? [] });
+    },
+    InForce: (call: grpc.ServerUnaryCall<consentAudit.InForceRequest, unknown>, cb: grpc.sendUnaryData<consentAudit.InForceResponse>) => {
+      if (fake.down) return cb(unavailable);
+      fake.inForceCalls++;
+      const at = call.request.at ? new Date(call.request.at) : new Date();
+      const inForce = (c: consentAudit.ConsentRecord) =>
+        consentInForce({ validFrom: new Date(c.validFrom), expiresAt: new Date(c.expiresAt), revokedAt: c.revokedAt ? new Date(c.revokedAt) : null }, at);
+      cb(null, {
+        subjects: (call.request.subjects ?? []).map((subject) => ({
+          subject,
+          recipients: [...new Set((fake.consents.get(subject) ?? []).filter((c) => c.purpose === call.request.purpose && inForce(c)).map((c) => c.recipient))],
+        })),
+      });
     },
   });
   const port = await new Promise<number>((resolve, reject) =>

@@ -6,6 +6,7 @@ describe('job-match consumer settings', () => {
       JOB_MATCH_TOPIC: 'jobbank.matches.v1',
       JOB_MATCH_GROUP: 'passerelle.job-match-consumer',
       JOB_MATCH_SESSION_TIMEOUT_MS: 30_000,
+      JOB_MATCH_VERIFY_THREADS: 1,
       MATCH_PURGE_GRACE_SECONDS: 86_400,
       MATCH_PURGE_INTERVAL_SECONDS: 600,
     });
@@ -17,6 +18,7 @@ describe('job-match consumer settings', () => {
     [{ MATCH_PURGE_GRACE_SECONDS: 'soon' }, 'MATCH_PURGE_GRACE_SECONDS is malformed: must be a number of seconds'],
     [{ MATCH_PURGE_GRACE_SECONDS: '-1' }, 'MATCH_PURGE_GRACE_SECONDS is malformed: must be 0 or more'],
     [{ JOB_MATCH_SESSION_TIMEOUT_MS: '10' }, 'JOB_MATCH_SESSION_TIMEOUT_MS is malformed: must be at least 1000'],
+    [{ JOB_MATCH_VERIFY_THREADS: '-1' }, 'JOB_MATCH_VERIFY_THREADS is malformed: must be 0 or more'],
   ])('names the bad variable: %j', (env, message) => {
     expect(() => parseMatchSettings(env)).toThrow(message);
   });

@@ -24,6 +24,11 @@ const matchVariables = {
    * group rebalances (a crashed consumer's partitions move after this). Broker bounds: 6 s..5 min by default.
    */
   JOB_MATCH_SESSION_TIMEOUT_MS: z.coerce.number({ error: 'must be a number of milliseconds' }).int('must be whole milliseconds').min(1000, 'must be at least 1000').max(600_000, 'must be at most 600000').default(30_000),
+  /**
+   * Worker threads that verify event signatures (Ed25519/P-256 key operations), beside the main
+   * thread that decodes, stores and audits; 0 verifies on the main thread.
+   */
+  JOB_MATCH_VERIFY_THREADS: z.coerce.number({ error: 'must be a number of threads' }).int('must be a whole number').min(0, 'must be 0 or more').max(16, 'must be at most 16').default(1),
   /** How long matches of a claimant with no JOB_MATCHING consent in force are kept before purge (default 24 h). */
   MATCH_PURGE_GRACE_SECONDS: seconds(365 * 24 * 3600).default(24 * 3600),
   /** How often the purge job runs (default 10 min; 0 turns the job off). */

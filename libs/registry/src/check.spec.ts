@@ -148,6 +148,14 @@ describe('Registry', () => {
     );
   });
 
+  it('names a hostile nesting depth as a problem instead of overflowing the stack', () => {
+    const deep = checkRegistryText(`${'['.repeat(50_000)}${']'.repeat(50_000)}`, 'deep.json');
+    expect(deep.registry).toBeUndefined();
+    expect(deep.problems).toEqual([{ pointer: '', line: 1, message: expect.stringMatching(/^deep\.json: JSON nested deeper than 64 levels at line 1, column 65/) }]);
+    // brackets inside strings do not count
+    expect(checkRegistryText(JSON.stringify({ gatewayId: '['.repeat(500) })).problems.every((p) => !/nested deeper/.test(p.message))).toBe(true);
+  });
+
   it('knows the contract field names', () => {
     expect(CLAIMANT_FIELDS).toContain('healthCareHours');
   });

@@ -27,6 +27,12 @@ export interface RegistryCheckResult {
 export function checkRegistryText(text: string, file?: string): RegistryCheckResult {
   const where = file ? `${file}: ` : '';
   const lineStarts = computeLineStarts(text);
+  // The JSON parsers recurse per level: a hostile file of 10,000 '[' would overflow the stack.
+  const tooDeep = nestingBeyond(text, MAX_NESTING);
+  if (tooDeep !== undefined) {
+    const { line, column } = position(lineStarts, tooDeep);
+    return { problems: [{ pointer: '', line, message: `${where}JSON nested deeper than ${MAX_NESTING} levels at line ${line}, column ${column}: a registry never needs that` }] };
+  }
   const syntaxErrors: ParseError[] = [];
   parseJsonc(text, syntaxErrors, { disallowComments: true, allowTrailingComma: false, allowEmptyContent: false });
   if (syntaxErrors.length > 0) {
@@ -61,6 +67,26 @@ export function checkRegistryText(text: string, file?: string): RegistryCheckRes
   problems.sort((a, b) => (a.line ?? 0) - (b.line ?? 0) || a.pointer.localeCompare(b.pointer));
   const unique = dedupe(problems);
   return unique.length === 0 ? { registry: value as RegistryDocument, problems: [] } : { problems: unique };
+}
+
+/** Deepest nesting a registry file may have (a real one needs about 6). */
+const MAX_NESTING = 64;
+
+/** Pure: the offset where `{`/`[` nesting (outside strings) first exceeds `limit`, or undefined. */
+export function nestingBeyond(text: string, limit: number): number | undefined {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 0x5c) i++; // backslash: skip the escaped character
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) inString = true;
+    else if (c === 0x7b || c === 0x5b) {
+      if (++depth > limit) return i;
+    } else if (c === 0x7d || c === 0x5d) depth = Math.max(0, depth - 1);
+  }
+  return undefined;
 }
 
 function dedupe(problems: RegistryProblem[]): RegistryProblem[] {

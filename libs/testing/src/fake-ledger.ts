@@ -37,7 +37,7 @@ export const permitAll: DecideHandler = (req) => ({
 export async function startFakeLedger(opts: { decide?: DecideHandler; port?: number } = {}): Promise<FakeLedger> {
   const definition = protoLoader.loadSync('passerelle/consentaudit/v1/consent_audit.proto', { ...LOADER_OPTIONS, includeDirs: [path.join(REPO_ROOT, 'proto')] });
   const pkg = grpc.loadPackageDefinition(definition) as unknown as {
-    passerelle: { consentaudit: { v1: { Ledger: { service: grpc.ServiceDefinition }; Decisions: { service: grpc.ServiceDefinition } } } };
+    passerelle: { consentaudit: { v1: { Ledger: { service: grpc.ServiceDefinition }; Decisions: { service: grpc.ServiceDefinition }; Consents: { service: grpc.ServiceDefinition } } } };
   };
   const v1 = pkg.passerelle.consentaudit.v1;
   let decide = opts.decide ?? permitAll;
@@ -57,18 +57,34 @@ export async function startFakeLedger(opts: { decide?: DecideHandler; port?: num
     stop: async () => undefined,
   };
   const server = new grpc.Server();
+  const record = (entry: consentAudit.AuditEntryInput): consentAudit.AppendResponse => {
+    const seq = fake.entries.push(entry) - 1;
+    for (const w of waiters.filter((x) => fake.entries.length >= x.n)) {
+      waiters.splice(waiters.indexOf(w), 1);
+      w.resolve();
+    }
+    return { seq, time: new Date().toISOString(), leafHash: '' };
+  };
   server.addService(v1.Ledger.service, {
     Append: (call: grpc.ServerUnaryCall<consentAudit.AppendRequest, consentAudit.AppendResponse>, cb: grpc.sendUnaryData<consentAudit.AppendResponse>) => {
       if (fake.failAppends) return cb({ code: grpc.status.UNAVAILABLE, details: 'fake ledger set to fail' });
       const entry = call.request.entry;
       if (!entry) return cb({ code: grpc.status.INVALID_ARGUMENT, details: 'entry missing' });
-      const seq = fake.entries.push(entry) - 1;
-      for (const w of waiters.filter((x) => fake.entries.length >= x.n)) {
-        waiters.splice(waiters.indexOf(w), 1);
-        w.resolve();
-      }
-      cb(null, { seq, time: new Date().toISOString(), leafHash: '' });
+      cb(null, record(entry));
     },
+    // The gateway coalesces concurrent exchanges into one AppendBatch (entries in request order).
+    AppendBatch: (call: grpc.ServerUnaryCall<{ entries: consentAudit.AuditEntryInput[] }, { results: consentAudit.AppendResponse[] }>, cb: grpc.sendUnaryData<{ results: consentAudit.AppendResponse[] }>) => {
+      if (fake.failAppends) return cb({ code: grpc.status.UNAVAILABLE, details: 'fake ledger set to fail' });
+      const entries = call.request.entries ?? [];
+      if (entries.length === 0) return cb({ code: grpc.status.INVALID_ARGUMENT, details: 'no entries' });
+      cb(null, { results: entries.map(record) });
+    },
+  });
+  // No consents are held here: a revocation names an unknown consent, a listing is empty
+  // (as consent-audit answers on an empty database), so hostile ids get the contract's NOT_FOUND.
+  server.addService(v1.Consents.service, {
+    Revoke: (_call: unknown, cb: grpc.sendUnaryData<never>) => cb({ code: grpc.status.NOT_FOUND, details: 'no such consent' }),
+    List: (_call: unknown, cb: grpc.sendUnaryData<{ consents: [] }>) => cb(null, { consents: [] }),
   });
   server.addService(v1.Decisions.service, {
     Decide: (call: grpc.ServerUnaryCall<consentAudit.DecideRequest, consentAudit.DecideResponse>, cb: grpc.sendUnaryData<consentAudit.DecideResponse>) => {

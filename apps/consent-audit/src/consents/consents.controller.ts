@@ -27,4 +27,9 @@ export class ConsentsController {
   list(req: consentAudit.ListConsentsRequest): Promise<consentAudit.ListConsentsResponse> {
     return rpc(this.logger, 'List', () => this.consents.list(req));
   }
+
+  @GrpcMethod('Consents', 'InForce')
+  inForce(req: consentAudit.InForceRequest): Promise<consentAudit.InForceResponse> {
+    return rpc(this.logger, 'InForce', () => this.consents.inForce(req));
+  }
 }

@@ -78,6 +78,23 @@ export class ConsentsRepository {
     )) as ConsentTerms[];
   }
 
+  /**
+   * Consents of these subjects for one purpose that may be in force at `at` (any recipient), in
+   * ONE read-only query (Consents.InForce). The bounds mirror libs/policy's consentInForce to the
+   * second; the caller still applies consentInForce to what comes back.
+   */
+  async inForceTerms(subjects: string[], purpose: string, at: Date): Promise<ConsentTerms[]> {
+    if (subjects.length === 0) return [];
+    const nextSecond = new Date((Math.floor(at.getTime() / 1000) + 1) * 1000);
+    return (await this.dataSource.query(
+      `SELECT subject, purpose, recipient, valid_from AS "validFrom", expires_at AS "expiresAt", revoked_at AS "revokedAt"
+         FROM consents
+        WHERE subject = ANY($1::text[]) AND purpose = $2
+          AND valid_from < $3 AND expires_at >= $3 AND (revoked_at IS NULL OR revoked_at >= $3)`,
+      [subjects, purpose, nextSecond],
+    )) as ConsentTerms[];
+  }
+
   private async recordEvent(m: EntityManager, row: ConsentRow, event: 'granted' | 'revoked', agency: string, at: Date, topic: string) {
     await m.query(`INSERT INTO consent_events (consent_id, event, agency, at) VALUES ($1, $2, $3, $4)`, [row.id, event, agency, at]);
     const message: ConsentEventMessage = {

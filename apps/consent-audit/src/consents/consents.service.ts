@@ -7,6 +7,7 @@ import { RegistryHolder } from '@passerelle/registry';
 import { ConsentNotFound, ConsentPermissionDenied, InvalidConsentInput } from './consent-errors';
 import { isConsentId, parseConsentGrant } from './consent-input';
 import { ConsentOutboxRelay } from './consent-outbox.relay';
+import { parseInForceRequest, recipientsInForce } from './consents-in-force';
 import { signReceipt } from './consent-receipts';
 import { ConsentsRepository, type ConsentRow } from './consents.repository';
 import { CONSENT_RECEIPT_KEYS, CONSENT_TOPIC } from './consents.tokens';
@@ -60,6 +61,13 @@ export class ConsentsService {
     const now = new Date();
     const rows = await this.repository.findBySubject(req.subject);
     return { consents: await Promise.all(rows.map((r) => this.toRecord(r, now))) };
+  }
+
+  /** Per subject, the recipients with a consent for the purpose in force at `at` (one read-only query). */
+  async inForce(req: consentAudit.InForceRequest): Promise<consentAudit.InForceResponse> {
+    const q = parseInForceRequest(req, new Date());
+    const rows = await this.repository.inForceTerms(q.subjects, q.purpose, q.at);
+    return { subjects: recipientsInForce(req.subjects ?? [], rows, q.at) };
   }
 
   private async toRecord(row: ConsentRow, now: Date): Promise<consentAudit.ConsentRecord> {

@@ -10,9 +10,11 @@ import { Kind, parse as parseGraphql, type OperationDefinitionNode } from 'graph
 import type { AuditSink } from './audit-sink';
 import type { Exchange } from './exchange-context';
 import { verifyAgencySignature } from './agency-signature.verifier';
+import { AgencyRateLimiter } from './rate-limit';
 import { ReplayStore } from './replay-store';
 import { SIGNATURE_HEADER, type SignatureErrorCode } from './signature-claims';
 import { AUDIT_SINK, GATEWAY_KEYS } from './tokens';
+import { BENCH_TRUST_OFF, unverifiedCaller } from './bench-trust-off';
 
 export const GATEWAY_SIGNATURE_HEADER = 'x-gateway-signature';
 export const GATEWAY_RESPONSE_TYP = 'gateway-response+jwt';
@@ -41,6 +43,22 @@ export function operationOf(request: FastifyRequest): string {
   if (path !== '/graphql') return `rest:${request.method} ${path}`;
   const body = request.body as { query?: unknown; operationName?: unknown } | undefined;
   if (!body || typeof body.query !== 'string') return 'graphql:invalid';
+  // Agencies send the same few documents over and over: parse each (document, operation) once.
+  const cacheKey = JSON.stringify([typeof body.operationName === 'string' ? body.operationName : null, body.query]);
+  const cached = operationCache.get(cacheKey);
+  if (cached !== undefined) return cached;
+  const operation = parseOperation(body.query, body.operationName);
+  if (operationCache.size >= OPERATION_CACHE_SIZE) operationCache.clear();
+  if (body.query.length <= 20_000) operationCache.set(cacheKey, operation);
+  return operation;
+}
+
+/** Parsed operation names of recent GraphQL documents (cleared when full: no unbounded growth). */
+const operationCache = new Map<string, string>();
+const OPERATION_CACHE_SIZE = 1000;
+
+function parseOperation(query: string, operationName: unknown): string {
+  const body = { query, operationName };
   try {
     const doc = parseGraphql(body.query, { noLocation: true, maxTokens: 5000 });
     const ops = doc.definitions.filter((d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION);
@@ -78,6 +96,9 @@ async function payloadBytes(payload: unknown): Promise<Buffer> {
  */
 @Injectable()
 export class ExchangeHooks implements OnModuleInit {
+  /** per-agency token buckets, in this process's memory (rate-limit.ts) */
+  private readonly rateLimiter = new AgencyRateLimiter();
+
   constructor(
     private readonly adapterHost: HttpAdapterHost,
     @Inject(RegistryHolder) private readonly registry: RegistryHolder,
@@ -85,6 +106,8 @@ export class ExchangeHooks implements OnModuleInit {
     @Inject(AUDIT_SINK) private readonly audit: AuditSink,
     @Inject(GATEWAY_KEYS) private readonly keys: GatewayKeys,
     @Inject(LOGGER) private readonly logger: Logger,
+    /** bench-only (bench-trust-off.ts): false in every real deployment */
+    @Inject(BENCH_TRUST_OFF) private readonly trustOff: boolean = false,
   ) {}
 
   onModuleInit() {
@@ -136,6 +159,15 @@ export class ExchangeHooks implements OnModuleInit {
       // A body came in through a parser that does not keep bytes (e.g. application/graphql).
       return this.refuse(reply, exchange, 415, 'unsupported_media_type', 'send the request body as application/json');
     }
+    if (this.trustOff) {
+      // BENCH ONLY: caller taken from the header unverified; no replay check (bench-trust-off.ts).
+      const claimed = unverifiedCaller(request.headers[SIGNATURE_HEADER]);
+      if (!claimed) return this.refuse(reply, exchange, 401, 'malformed_signature', 'trust-off bench mode still needs a decodable X-Agency-Signature');
+      exchange.caller = claimed;
+      exchange.record.decision = 'PERMIT';
+      exchange.record.reason = 'ok';
+      return;
+    }
     const result = await verifyAgencySignature(
       { header: request.headers[SIGNATURE_HEADER], method: request.method, url: request.url, body },
       state.registry,
@@ -147,6 +179,12 @@ export class ExchangeHooks implements OnModuleInit {
     }
     const { caller } = result;
     state.attributedTo = { agency: caller.agency, kid: caller.kid };
+    // Before the replay store: a flood is refused without a database round trip (and burns no jti).
+    const rate = this.rateLimiter.take(state.registry, caller.agency, Date.now());
+    if (!rate.ok) {
+      reply.header('retry-after', String(rate.retryAfterSeconds));
+      return this.refuse(reply, exchange, 429, 'rate_limited', rate.message);
+    }
     let firstUse: boolean;
     try {
       firstUse = await this.replay.firstUse(caller.agency, caller.jti, caller.exp);
@@ -174,6 +212,7 @@ export class ExchangeHooks implements OnModuleInit {
     const exchange = request.exchange;
     const state = states.get(request);
     if (!exchange || !state) return payload;
+    if (this.trustOff) return payload; // BENCH ONLY: no ledger entry, no response signature
     const bytes = await payloadBytes(payload);
     const record = exchange.record;
     if (record.decision === 'PERMIT' && reply.statusCode >= 400) {

@@ -13,6 +13,8 @@ import { ExchangeHooks } from './exchange.hooks';
 import { registryHolderProvider, RegistrySighupReloader } from './registry.provider';
 import { ReplayStore } from './replay-store';
 import { AUDIT_SINK, GATEWAY_KEYS } from './tokens';
+import { BENCH_TRUST_OFF, benchTrustOffProvider } from './bench-trust-off';
+import { LOGGER } from '@passerelle/logger';
 
 /**
  * The signed exchange (CONTRACT.md §2–3): registry, gateway keys, request-signature check,
@@ -39,6 +41,8 @@ import { AUDIT_SINK, GATEWAY_KEYS } from './tokens';
       inject: [GATEWAY_CONFIG],
       useFactory: (config: GatewayConfig) => loadGatewayKeys(config.PASSERELLE_SECRETS_DIR),
     },
+    // Bench-only trust-off switch (bench-trust-off.ts): false unless explicitly enabled and acknowledged.
+    { provide: BENCH_TRUST_OFF, inject: [LOGGER], useFactory: benchTrustOffProvider },
     GrpcAuditSink,
     { provide: AUDIT_SINK, useExisting: GrpcAuditSink },
     ReplayStore,
@@ -46,6 +50,6 @@ import { AUDIT_SINK, GATEWAY_KEYS } from './tokens';
     { provide: APP_GUARD, useClass: RequiresGuard },
     { provide: APP_FILTER, useClass: DomainErrorFilter },
   ],
-  exports: [RegistryHolder, GATEWAY_KEYS, AUDIT_SINK],
+  exports: [RegistryHolder, GATEWAY_KEYS, AUDIT_SINK, BENCH_TRUST_OFF],
 })
 export class ExchangeModule {}

@@ -7,6 +7,10 @@ import { DependencyUnavailable } from './dependency';
 
 export const CONSENT_AUDIT_CHANNEL = Symbol('JOB_MATCH_CONSENT_AUDIT_CHANNEL');
 const DEADLINE_MS = 10_000;
+/** Most entries in one Ledger.AppendBatch call (the proto's bound). */
+const APPEND_BATCH_MAX = 1000;
+/** Most subjects in one Consents.InForce call (the proto's bound). */
+const IN_FORCE_MAX = 10_000;
 
 export const consentAuditChannel = ClientsModule.registerAsync([
   {
@@ -17,7 +21,8 @@ export const consentAuditChannel = ClientsModule.registerAsync([
 ]);
 
 /**
- * The consumer's calls to consent-audit: Ledger.Append and Consents.List. Any failure is a
+ * The consumer's calls to consent-audit: Ledger.AppendBatch (and Append), Consents.InForce
+ * (and List, for the purge job). Any failure is a
  * DependencyUnavailable: the consumer retries the event, it never dead-letters it for that.
  */
 @Injectable()
@@ -36,6 +41,36 @@ export class ConsentAuditClient implements OnModuleInit {
   async append(entry: consentAudit.AuditEntryInput): Promise<number> {
     const res = await call(this.ledger.append({ entry }));
     return Number(res.seq);
+  }
+
+  /**
+   * Appends entries in ONE Ledger.AppendBatch call per 1000 (each its own seq, answered once
+   * durable); resolves with their seqs in order.
+   */
+  async appendBatch(entries: consentAudit.AuditEntryInput[]): Promise<number[]> {
+    const seqs: number[] = [];
+    for (let i = 0; i < entries.length; i += APPEND_BATCH_MAX) {
+      const part = entries.slice(i, i + APPEND_BATCH_MAX);
+      const res = await call(this.ledger.appendBatch({ entries: part }));
+      const results = res.results ?? [];
+      if (results.length !== part.length) throw new DependencyUnavailable('consent-audit', new Error(`AppendBatch answered ${results.length} results for ${part.length} entries`));
+      for (const r of results) seqs.push(Number(r.seq));
+    }
+    return seqs;
+  }
+
+  /**
+   * Consents.InForce: per subject, the recipients with a consent for the purpose in force now,
+   * in ONE call per 10,000 subjects.
+   */
+  async recipientsInForce(subjects: string[], purpose: string): Promise<Map<string, Set<string>>> {
+    const out = new Map<string, Set<string>>();
+    for (let i = 0; i < subjects.length; i += IN_FORCE_MAX) {
+      const part = subjects.slice(i, i + IN_FORCE_MAX);
+      const res = await call(this.consents.inForce({ subjects: part, purpose, at: '' }));
+      for (const s of res.subjects ?? []) out.set(s.subject, new Set(s.recipients ?? []));
+    }
+    return out;
   }
 
   async listConsents(subject: string): Promise<consentAudit.ConsentRecord[]> {

@@ -1,7 +1,8 @@
 import { testKeyring, toAgencyPseudonym, toInternalId } from '@passerelle/crypto';
-import { buildJobMatchMessage, encodeJobMatch, sampleJobMatchEvent, signerFromPrivateJwk, signJobMatch, type JobMatchSigner, type PublisherDirectory } from '@passerelle/messaging';
+import { buildJobMatchMessage, encodeJobMatch, JobMatchVerifier, sampleJobMatchEvent, signerFromPrivateJwk, signJobMatch, type JobMatchSigner, type PublisherDirectory } from '@passerelle/messaging';
 import { exportJWK, generateKeyPair, type JWK } from 'jose';
-import { checkEvent } from './event-check';
+import { checkEvent, checkMessage, checkMessages } from './event-check';
+import { SignaturePool } from './signature-pool';
 
 describe('checkEvent', () => {
   const keyring = testKeyring(7);
@@ -17,7 +18,16 @@ describe('checkEvent', () => {
     publishers = { isPublisher: (a) => a === 'ca.esdc', key: (a, kid) => (a === 'ca.esdc' && kid === 'esdc-1' ? { jwk: pub, alg: 'EdDSA', status: 'active' } : undefined) };
   });
 
-  const check = (m: Awaited<ReturnType<typeof buildJobMatchMessage>>) => checkEvent(m, { publishers, keyring });
+  // Every form (jose, async; the consumer's synchronous verifier; the same with the key
+  // operations on worker threads) must answer the same.
+  const pool = new SignaturePool(2);
+  afterAll(() => pool.close());
+  const check = async (m: Awaited<ReturnType<typeof buildJobMatchMessage>>) => {
+    const viaJose = await checkEvent(m, { publishers, keyring });
+    expect(checkMessage(m, new JobMatchVerifier(publishers), keyring)).toEqual(viaJose);
+    expect(await checkMessages([m, m, m], new JobMatchVerifier(publishers), keyring, pool)).toEqual([viaJose, viaJose, viaJose]);
+    return viaJose;
+  };
 
   it('accepts a signed, valid event and translates its pseudonym to the internal id', async () => {
     const result = await check(await buildJobMatchMessage(sampleJobMatchEvent({ pseudonym }), signer));

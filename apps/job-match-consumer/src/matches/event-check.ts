@@ -5,11 +5,15 @@ import {
   HEADER_SIGNATURE,
   headerString,
   JobMatchEvent,
+  jobMatchValueSha256,
   validateJobMatchEvent,
   verifyJobMatchSignature,
   type DeadLetterCode,
+  type JobMatchVerifier,
+  type PendingSignature,
   type PublisherDirectory,
   type PublisherKey,
+  type SignatureCheck,
 } from '@passerelle/messaging';
 import type { IHeaders } from 'kafkajs';
 
@@ -50,6 +54,60 @@ export interface CheckDeps {
 export async function checkEvent(message: IncomingMessage, deps: CheckDeps): Promise<CheckedEvent> {
   const value = message.value ?? Buffer.alloc(0);
   const valueSha256 = createHash('sha256').update(value).digest('base64url');
+  const sig = await verifyJobMatchSignature(
+    { agency: headerString(message.headers, HEADER_AGENCY), signature: headerString(message.headers, HEADER_SIGNATURE), value },
+    deps.publishers,
+    deps.importKey,
+  );
+  return afterSignature(message, value, valueSha256, sig, deps.keyring);
+}
+
+/**
+ * The same checks as `checkEvent`, synchronously, with a JobMatchVerifier (keys imported once per
+ * agency and kid): the consumer's hot path, run in a tight loop over a chunk.
+ */
+export function checkMessage(message: IncomingMessage, verifier: JobMatchVerifier, keyring: PseudonymKeyring): CheckedEvent {
+  const value = message.value ?? Buffer.alloc(0);
+  const valueSha256 = jobMatchValueSha256(value);
+  const sig = verifier.verify({ agency: headerString(message.headers, HEADER_AGENCY), signature: headerString(message.headers, HEADER_SIGNATURE), valueSha256 });
+  return afterSignature(message, value, valueSha256, sig, keyring);
+}
+
+/**
+ * `checkMessage` over a chunk, with the public-key operations run by `pool` (worker threads) when
+ * given; if the pool fails, inline. Same answers, in order.
+ */
+export async function checkMessages(
+  messages: readonly IncomingMessage[],
+  verifier: JobMatchVerifier,
+  keyring: PseudonymKeyring,
+  pool?: { verify(items: PendingSignature[]): Promise<boolean[]> },
+): Promise<CheckedEvent[]> {
+  if (!pool) return messages.map((m) => checkMessage(m, verifier, keyring));
+  const staged = messages.map((message) => {
+    const value = message.value ?? Buffer.alloc(0);
+    const valueSha256 = jobMatchValueSha256(value);
+    const input = { agency: headerString(message.headers, HEADER_AGENCY), signature: headerString(message.headers, HEADER_SIGNATURE), valueSha256 };
+    return { message, value, valueSha256, input, prepared: verifier.prepare(input) };
+  });
+  const pending = staged.filter((s) => !s.prepared.done);
+  let verified: boolean[] | undefined;
+  try {
+    verified = await pool.verify(pending.map((s) => s.prepared as PendingSignature));
+  } catch {
+    verified = undefined; // a worker failed: verify inline below
+  }
+  let next = 0;
+  return staged.map((s) => {
+    let sig: SignatureCheck;
+    if (s.prepared.done) sig = s.prepared.done;
+    else if (verified) sig = verifier.finish(s.prepared, verified[next++]);
+    else sig = verifier.verify(s.input);
+    return afterSignature(s.message, s.value, s.valueSha256, sig, keyring);
+  });
+}
+
+function afterSignature(message: IncomingMessage, value: Buffer, valueSha256: string, sig: SignatureCheck, keyring: PseudonymKeyring): CheckedEvent {
   const fail = (code: DeadLetterCode, detail: string, extra: Partial<Extract<CheckedEvent, { ok: false }>> = {}): CheckedEvent => ({
     ok: false,
     code,
@@ -60,12 +118,6 @@ export async function checkEvent(message: IncomingMessage, deps: CheckDeps): Pro
     valueSha256,
     ...extra,
   });
-
-  const sig = await verifyJobMatchSignature(
-    { agency: headerString(message.headers, HEADER_AGENCY), signature: headerString(message.headers, HEADER_SIGNATURE), value },
-    deps.publishers,
-    deps.importKey,
-  );
   if (!sig.ok) return fail(sig.code, sig.detail);
   const who = { agency: sig.agency, kid: sig.kid, eventId: sig.eventId };
 
@@ -82,7 +134,7 @@ export async function checkEvent(message: IncomingMessage, deps: CheckDeps): Pro
   if (message.key === null || message.key.toString('utf8') !== event.pseudonym) {
     return fail('invalid_field', 'the message key must be the event pseudonym', who);
   }
-  const subject = fromAgencyPseudonym(deps.keyring, sig.agency, event.pseudonym);
+  const subject = fromAgencyPseudonym(keyring, sig.agency, event.pseudonym);
   if (!subject) return fail('unknown_pseudonym', 'the pseudonym is not one the gateway issued to this publisher', who);
   return { ok: true, agency: sig.agency, kid: sig.kid, event, subject, valueSha256 };
 }

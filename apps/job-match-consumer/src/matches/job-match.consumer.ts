@@ -10,6 +10,11 @@ import { MatchesMetrics } from './matches.metrics';
 
 /** Messages handed to the pipeline at once (one consent round, one transaction, one DLQ send). */
 const CHUNK = 500;
+/**
+ * Partitions whose batches are processed at once: while one chunk waits on its round trips
+ * (consent, transaction, ledger, commit), the others' signatures are checked.
+ */
+const PARTITIONS_AT_ONCE = 4;
 
 /**
  * The kafkajs consumer of job-match events (group JOB_MATCH_GROUP, topic JOB_MATCH_TOPIC).
@@ -46,7 +51,7 @@ export class JobMatchConsumer implements OnApplicationBootstrap, OnApplicationSh
     await this.consumer.run({
       autoCommit: false,
       eachBatchAutoResolve: false,
-      partitionsConsumedConcurrently: 2,
+      partitionsConsumedConcurrently: PARTITIONS_AT_ONCE,
       eachBatch: (payload) => this.eachBatch(payload),
     });
   }

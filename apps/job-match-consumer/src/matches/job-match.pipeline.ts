@@ -1,21 +1,20 @@
-import { Inject, Injectable } from '@nestjs/common';
-import type { KeyLike } from 'jose';
-import { importJWK } from 'jose';
+import { Inject, Injectable, type OnModuleDestroy } from '@nestjs/common';
 import type { consentAudit } from '@passerelle/contracts';
 import type { PseudonymKeyring } from '@passerelle/crypto';
 import { LOGGER, type Logger } from '@passerelle/logger';
-import { deadLetterMessage, type PublisherKey } from '@passerelle/messaging';
+import { deadLetterMessage, JobMatchVerifier } from '@passerelle/messaging';
 import { RegistryHolder } from '@passerelle/registry';
 import type { KafkaMessage } from 'kafkajs';
 import { CONSUMER_CONFIG, deadLetterTopic, type ConsumerConfig } from '../consumer.config';
 import { ConsentAuditClient } from './consent-audit.client';
 import { DeadLetterWriter } from './dead-letter.writer';
 import { untilDone, type RetryContext } from './dependency';
-import { checkEvent, type CheckedEvent } from './event-check';
+import { checkMessages, type CheckedEvent } from './event-check';
 import { JOB_MATCHING, JobMatchingConsent } from './job-matching-consent';
 import { MatchesMetrics } from './matches.metrics';
 import { eventKey, MatchesRepository } from './matches.repository';
 import { publisherDirectory } from './publisher-directory';
+import { SignaturePool } from './signature-pool';
 
 export const PSEUDONYM_KEYRING = Symbol('PSEUDONYM_KEYRING');
 
@@ -34,14 +33,22 @@ interface Item {
 }
 
 /**
- * One chunk of one partition, in order: check each event, ask consent-audit whether its
- * JOB_MATCHING consent is in force, store matches + processed rows in one transaction, write
- * dead letters, append the ledger entries. A dependency that fails is retried (with backoff)
- * at the step that failed; the caller commits the offsets only after `process` resolves.
+ * One chunk of one partition, in order, with a fixed number of round trips whatever its size:
+ * check every event (signature, decoding, fields, pseudonym) in a tight loop, the signatures'
+ * key operations on worker threads; ONE
+ * Consents.InForce call for all its distinct subjects; ONE transaction storing its matches and
+ * processed rows (and ONE dead-letter send, alongside); ONE Ledger.AppendBatch with every PERMIT
+ * and DENY entry owed; ONE update recording the PERMIT seqs. A dependency that fails is retried
+ * (with backoff) at the step that failed; the caller commits the offsets only after `process`
+ * resolves.
  */
 @Injectable()
-export class JobMatchPipeline {
-  private readonly keys = new Map<string, Promise<KeyLike | Uint8Array>>();
+export class JobMatchPipeline implements OnModuleDestroy {
+  /** public keys imported once per (agency, kid); forgotten when the registry is reloaded */
+  private readonly verifier: JobMatchVerifier;
+  private readonly stopWatchingRegistry: () => void;
+  /** worker threads for the signatures' public-key operations (JOB_MATCH_VERIFY_THREADS; none: inline) */
+  private readonly pool: SignaturePool | undefined;
 
   constructor(
     @Inject(CONSUMER_CONFIG) private readonly config: ConsumerConfig,
@@ -53,24 +60,20 @@ export class JobMatchPipeline {
     private readonly deadLetters: DeadLetterWriter,
     private readonly consentAudit: ConsentAuditClient,
     private readonly metrics: MatchesMetrics,
-  ) {}
+  ) {
+    this.verifier = new JobMatchVerifier(publisherDirectory(registry));
+    this.stopWatchingRegistry = registry.onReload(() => this.verifier.clear());
+    this.pool = config.JOB_MATCH_VERIFY_THREADS > 0 ? new SignaturePool(config.JOB_MATCH_VERIFY_THREADS) : undefined;
+  }
 
-  private importKey = (k: PublisherKey): Promise<KeyLike | Uint8Array> => {
-    const id = `${k.alg}:${JSON.stringify(k.jwk)}`;
-    let key = this.keys.get(id);
-    if (!key) {
-      key = importJWK(k.jwk, k.alg);
-      this.keys.set(id, key);
-      key.catch(() => this.keys.delete(id));
-    }
-    return key;
-  };
+  async onModuleDestroy() {
+    this.stopWatchingRegistry();
+    await this.pool?.close();
+  }
 
   async process(topic: string, partition: number, messages: KafkaMessage[], ctx: RetryContext): Promise<Record<Outcome, number>> {
-    const publishers = publisherDirectory(this.registry);
-    const items: Item[] = await Promise.all(
-      messages.map(async (message) => ({ message, checked: await checkEvent(message, { publishers, keyring: this.keyring, importKey: this.importKey }), auditOwed: false })),
-    );
+    const checked = await checkMessages(messages, this.verifier, this.keyring, this.pool);
+    const items: Item[] = messages.map((message, i) => ({ message, checked: checked[i], auditOwed: false }));
     this.metrics.consumed.inc(items.length);
 
     // Consent for JOB_MATCHING, as it is now, for every well-formed event.
@@ -95,18 +98,34 @@ export class JobMatchPipeline {
       }
     }
 
-    // Store matches and processed rows together; what was processed before is a duplicate.
+    // Store matches and processed rows together (one transaction; what was processed before is a
+    // duplicate) and, alongside, the dead letters (one send: the original key, value and headers,
+    // plus the error code and detail).
     const good = items.filter((i) => i.checked.ok);
-    const outcome = await untilDone(
-      () =>
-        this.repository.storeNew(
-          good.map((i) => {
-            const c = i.checked as Extract<CheckedEvent, { ok: true }>;
-            return { publisher: c.agency, subject: c.subject, event: c.event, topic, partition, offset: i.message.offset };
-          }),
-        ),
-      ctx,
-    );
+    const bad = items.filter((i) => !i.checked.ok);
+    const [outcome] = await Promise.all([
+      untilDone(
+        () =>
+          this.repository.storeNew(
+            good.map((i) => {
+              const c = i.checked as Extract<CheckedEvent, { ok: true }>;
+              return { publisher: c.agency, subject: c.subject, event: c.event, topic, partition, offset: i.message.offset };
+            }),
+          ),
+        ctx,
+      ),
+      untilDone(
+        () =>
+          this.deadLetters.send(
+            deadLetterTopic(topic),
+            bad.map((i) => {
+              const c = i.checked as Extract<CheckedEvent, { ok: false }>;
+              return deadLetterMessage(i.message, c.code, c.detail);
+            }),
+          ),
+        ctx,
+      ),
+    ]);
     const seen = new Set<string>();
     for (const item of good) {
       const c = item.checked as Extract<CheckedEvent, { ok: true }>;
@@ -114,28 +133,15 @@ export class JobMatchPipeline {
       const first = !seen.has(key);
       seen.add(key);
       item.outcome = first && outcome.stored.has(key) ? 'stored' : 'duplicate';
+      // a redelivered duplicate whose PERMIT was never appended (a crash in between) is audited now
       item.auditOwed = first && (outcome.stored.has(key) || outcome.unaudited.has(key));
     }
-
-    // Dead letters: the original key, value and headers, plus the error code and detail.
-    const bad = items.filter((i) => !i.checked.ok);
     for (const item of bad) {
       item.outcome = 'dead_lettered';
       item.auditOwed = true;
     }
-    await untilDone(
-      () =>
-        this.deadLetters.send(
-          deadLetterTopic(topic),
-          bad.map((i) => {
-            const c = i.checked as Extract<CheckedEvent, { ok: false }>;
-            return deadLetterMessage(i.message, c.code, c.detail);
-          }),
-        ),
-      ctx,
-    );
 
-    // Ledger: PERMIT for what was stored, DENY for every dead letter. Retried per entry.
+    // Ledger: PERMIT for what was stored, DENY for every dead letter, in ONE AppendBatch call.
     await untilDone(() => this.appendOwed(items, topic, partition), ctx);
     const permits = items.filter((i) => i.checked.ok && i.seq !== undefined);
     await untilDone(
@@ -164,22 +170,11 @@ export class JobMatchPipeline {
     return counts;
   }
 
-  private async appendOwed(items: Item[], topic: string, partition: number, concurrency = 64): Promise<void> {
+  private async appendOwed(items: Item[], topic: string, partition: number): Promise<void> {
     const owed = items.filter((i) => i.auditOwed && i.seq === undefined);
-    let next = 0;
-    let failure: unknown;
-    const worker = async () => {
-      while (next < owed.length && failure === undefined) {
-        const item = owed[next++];
-        try {
-          item.seq = await this.consentAudit.append(this.entryFor(item, topic, partition));
-        } catch (e) {
-          failure = e;
-        }
-      }
-    };
-    await Promise.all(Array.from({ length: Math.min(concurrency, owed.length) }, worker));
-    if (failure !== undefined) throw failure;
+    if (owed.length === 0) return;
+    const seqs = await this.consentAudit.appendBatch(owed.map((i) => this.entryFor(i, topic, partition)));
+    for (let i = 0; i < owed.length; i++) owed[i].seq = seqs[i];
   }
 
   private entryFor(item: Item, topic: string, partition: number): consentAudit.AuditEntryInput {
@@ -189,7 +184,7 @@ export class JobMatchPipeline {
       operation: `kafka:${topic}`,
       requestSha256: c.valueSha256,
       responseSha256: '',
-      requestId: `${topic}/${partition}/${item.message.offset}`,
+      requestId: `${topic}:${partition}:${item.message.offset}`,
     };
     if (c.ok) {
       return { ...base, agency: c.agency, kid: c.kid, jti: c.event.eventId, decision: 'PERMIT', reason: 'ok', subjects: [c.subject], fields: STORED_FIELDS };

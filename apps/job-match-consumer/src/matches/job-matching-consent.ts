@@ -1,38 +1,27 @@
 import { Injectable } from '@nestjs/common';
-import type { consentAudit } from '@passerelle/contracts';
-import { consentInForce, type ConsentTerms } from '@passerelle/policy';
+import type { ConsentTerms } from '@passerelle/policy';
 import { ConsentAuditClient } from './consent-audit.client';
-import { jobMatchingConsents } from './consent-window';
+import { JOB_MATCHING, jobMatchingConsents } from './consent-window';
 
 export { JOB_MATCHING, consentEndedAt, jobMatchingConsents, purgeDue } from './consent-window';
 
 /**
  * Whether a claimant's JOB_MATCHING consent to the publisher is in force now. Asked of
- * consent-audit (Consents.List) for every event, never cached: a revocation applies to the very
- * next event. Decisions.Decide is not used because it needs an agreement candidate (provider,
- * field) and job matches have none: it has no consent-only form today.
+ * consent-audit for every chunk of events in ONE Consents.InForce call (all distinct subjects),
+ * never cached: a revocation applies to the next chunk. consent-audit applies libs/policy's
+ * consentInForce. Decisions.Decide is not used because it needs an agreement candidate
+ * (provider, field) and job matches have none.
  */
 @Injectable()
 export class JobMatchingConsent {
   constructor(private readonly consentAudit: ConsentAuditClient) {}
 
-  /** For each `${subject}|${publisher}` pair given, whether consent is in force at `at`. */
-  async inForce(pairs: Array<{ subject: string; publisher: string }>, at = new Date(), concurrency = 64): Promise<Map<string, boolean>> {
+  /** For each `${subject}|${publisher}` pair given, whether a JOB_MATCHING consent is in force now. */
+  async inForce(pairs: Array<{ subject: string; publisher: string }>): Promise<Map<string, boolean>> {
     const subjects = [...new Set(pairs.map((p) => p.subject))];
-    const bySubject = new Map<string, consentAudit.ConsentRecord[]>();
-    let next = 0;
-    const worker = async () => {
-      while (next < subjects.length) {
-        const subject = subjects[next++];
-        bySubject.set(subject, await this.consentAudit.listConsents(subject));
-      }
-    };
-    await Promise.all(Array.from({ length: Math.min(concurrency, subjects.length) }, worker));
+    const recipients = subjects.length > 0 ? await this.consentAudit.recipientsInForce(subjects, JOB_MATCHING) : new Map<string, Set<string>>();
     const out = new Map<string, boolean>();
-    for (const { subject, publisher } of pairs) {
-      const consents = jobMatchingConsents(bySubject.get(subject) ?? [], publisher);
-      out.set(`${subject}|${publisher}`, consents.some((c) => consentInForce(c, at)));
-    }
+    for (const { subject, publisher } of pairs) out.set(`${subject}|${publisher}`, recipients.get(subject)?.has(publisher) ?? false);
     return out;
   }
 

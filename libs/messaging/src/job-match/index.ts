@@ -3,3 +3,4 @@ export * from './job-match.signature';
 export * from './job-match.message';
 export * from './job-match.fixtures';
 export * from './job-match.proto';
+export * from './job-match.verifier';

@@ -192,6 +192,23 @@ export interface ListConsentsResponse {
   consents: ConsentRecord[];
 }
 
+export interface InForceRequest {
+  /** internal pseudonyms */
+  subjects: string[];
+  purpose: string;
+  /** ISO-8601; "" for now */
+  at: string;
+}
+
+export interface SubjectRecipients {
+  subject: string;
+  recipients: string[];
+}
+
+export interface InForceResponse {
+  subjects: SubjectRecipients[];
+}
+
 export interface Candidate {
   subject: string;
   field: string;
@@ -1975,6 +1992,177 @@ export const ListConsentsResponse: MessageFns<ListConsentsResponse> = {
   },
 };
 
+function createBaseInForceRequest(): InForceRequest {
+  return { subjects: [], purpose: "", at: "" };
+}
+
+export const InForceRequest: MessageFns<InForceRequest> = {
+  encode(message: InForceRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.subjects) {
+      writer.uint32(10).string(v!);
+    }
+    if (message.purpose !== "") {
+      writer.uint32(18).string(message.purpose);
+    }
+    if (message.at !== "") {
+      writer.uint32(26).string(message.at);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): InForceRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseInForceRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.subjects.push(reader.string());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.purpose = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.at = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+};
+
+function createBaseSubjectRecipients(): SubjectRecipients {
+  return { subject: "", recipients: [] };
+}
+
+export const SubjectRecipients: MessageFns<SubjectRecipients> = {
+  encode(message: SubjectRecipients, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.subject !== "") {
+      writer.uint32(10).string(message.subject);
+    }
+    for (const v of message.recipients) {
+      writer.uint32(18).string(v!);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): SubjectRecipients {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseSubjectRecipients();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.subject = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.recipients.push(reader.string());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+};
+
+function createBaseInForceResponse(): InForceResponse {
+  return { subjects: [] };
+}
+
+export const InForceResponse: MessageFns<InForceResponse> = {
+  encode(message: InForceResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.subjects) {
+      SubjectRecipients.encode(v!, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): InForceResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseInForceResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.subjects.push(SubjectRecipients.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+};
+
 function createBaseCandidate(): Candidate {
   return { subject: "", field: "", provider: "" };
 }
@@ -2348,6 +2536,14 @@ export interface ConsentsClient {
   revoke(request: RevokeConsentRequest): Observable<ConsentRecord>;
 
   list(request: ListConsentsRequest): Observable<ListConsentsResponse>;
+
+  /**
+   * For many subjects at once (at most 10000): per subject, the recipients to whom it has a
+   * consent for the purpose in force at `at` (valid_from <= at < expires_at, to the second, not
+   * revoked at or before `at`). Read-only. Answers in request order; a subject with none has no recipients.
+   */
+
+  inForce(request: InForceRequest): Observable<InForceResponse>;
 }
 
 export interface ConsentsController {
@@ -2358,11 +2554,19 @@ export interface ConsentsController {
   list(
     request: ListConsentsRequest,
   ): Promise<ListConsentsResponse> | Observable<ListConsentsResponse> | ListConsentsResponse;
+
+  /**
+   * For many subjects at once (at most 10000): per subject, the recipients to whom it has a
+   * consent for the purpose in force at `at` (valid_from <= at < expires_at, to the second, not
+   * revoked at or before `at`). Read-only. Answers in request order; a subject with none has no recipients.
+   */
+
+  inForce(request: InForceRequest): Promise<InForceResponse> | Observable<InForceResponse> | InForceResponse;
 }
 
 export function ConsentsControllerMethods() {
   return function (constructor: Function) {
-    const grpcMethods: string[] = ["record", "revoke", "list"];
+    const grpcMethods: string[] = ["record", "revoke", "list", "inForce"];
     for (const method of grpcMethods) {
       const descriptor: any = Reflect.getOwnPropertyDescriptor(constructor.prototype, method);
       GrpcMethod("Consents", method)(constructor.prototype[method], method, descriptor);

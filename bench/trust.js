@@ -1,0 +1,283 @@
+#!/usr/bin/env node
+/**
+ * Cost of trust (issue 9, benchmark 1). Prints one JSON object of figures on its last line.
+ *
+ *   npm run build && DATABASE_URL=postgres://root@127.0.0.1:5432/test KAFKA_BROKERS=127.0.0.1:9092 node bench/trust.js
+ *   (BENCH_SMOKE=1: 3 s per server, 2,000 claimants; BENCH_CPU_PROF=DIR: --cpu-prof for the
+ *   gateways and consent-audit, profiles written to DIR when they stop)
+ *
+ * In a scratch database (dropped at the end), with a generated registry (provider ca.ircc,
+ * consumer ca.esdc, one JOB_MATCHING agreement over 7 fields, consent required) and a temp
+ * secrets dir, it starts, all with NODE_ENV=production and LOG_LEVEL=warn:
+ *   - the built consent-audit (decisions, consents, ledger);
+ *   - the built gateway, full trust: signature, replay (PostgreSQL), Decisions.Decide over gRPC,
+ *     ledger append (durable group commit over gRPC) before answering, response signature;
+ *   - the same built gateway with the bench-only PASSERELLE_BENCH_TRUST_OFF=1 (+ its two
+ *     guards): none of the above, every field the agreement covers permitted;
+ *   - bench/bare-server.js: Fastify + Mercurius, same query shape, one SQL select.
+ * Loads N claimants through signed submitClaimants calls (10,000 per call), then grants every
+ * one a JOB_MATCHING consent to ca.esdc straight in SQL (the consents table; loading shortcut).
+ * Then a separate load process (bench/trust-load.js; requests pre-signed, unique jti each)
+ * keeps 64 `claimant(pseudonym)` reads in flight against each server in turn: warm-up, then a
+ * fixed measuring time. Last, the gateway's own verifier function (verifyAgencySignature, the
+ * code the preHandler runs) is timed in this process: signature verifications per second.
+ */
+'use strict';
+const { fork, spawn } = require('node:child_process');
+const crypto = require('node:crypto');
+const fs = require('node:fs');
+const net = require('node:net');
+const os = require('node:os');
+const path = require('node:path');
+const { performance } = require('node:perf_hooks');
+const { installTs, ROOT } = require('./lib/ts');
+
+installTs();
+const { createTestDatabase, createTestRegistry, freePort, queryAsOwner } = require('@passerelle/testing');
+const { loadPseudonymKeyring, toInternalId, toAgencyPseudonym } = require('@passerelle/crypto');
+
+const SMOKE = process.env.BENCH_SMOKE === '1';
+const arg = (name, dflt) => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i > 0 ? Number(process.argv[i + 1]) : dflt;
+};
+const CLAIMANTS = arg('claimants', SMOKE ? 2000 : 10_000);
+const SECONDS = arg('seconds', SMOKE ? 3 : 10);
+const WARM = arg('warm', SMOKE ? 1 : 3);
+const CONCURRENCY = arg('concurrency', 64);
+const PROVIDER = 'ca.ircc';
+const CONSUMER = 'ca.esdc';
+const PURPOSE = 'JOB_MATCHING';
+const FIELDS = ['claimStatus', 'claimDate', 'province', 'workPermitExpiry', 'nocCode', 'sector', 'frenchLevel'];
+const QUERY = 'query C($p: String!) { claimant(pseudonym: $p) { pseudonym claimStatus claimDate province workPermitExpiry nocCode sector frenchLevel } }';
+const SUBMIT = 'mutation S($records: [ClaimantInput!]!) { submitClaimants(records: $records) { accepted { index } rejected { index reason } } }';
+const SECTORS = ['HEALTH_CARE', 'SOCIAL_ASSISTANCE', 'FOOD_SERVICES', 'SECURITY', 'OTHER'];
+const NOCS = ['33102', '64410', '65201', '65310', '13110'];
+const PROVINCES = ['QC', 'ON', 'BC', 'AB', 'MB'];
+
+const log = (m) => process.stderr.write(`bench trust: ${m}\n`);
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+/** Spawns a node script (optionally profiled) and keeps its output for error messages. */
+function startProcess(name, script, env) {
+  const prof = process.env.BENCH_CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir', path.resolve(process.env.BENCH_CPU_PROF), '--cpu-prof-name', `${name}-${Date.now()}.cpuprofile`] : [];
+  const proc = spawn(process.execPath, [...prof, script], {
+    env: { PATH: process.env.PATH ?? '', NODE_ENV: 'production', LOG_LEVEL: 'warn', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  const keep = (c) => (output = (output + c).slice(-20_000));
+  proc.stdout.on('data', keep);
+  proc.stderr.on('data', keep);
+  const exited = new Promise((r) => proc.once('exit', r));
+  return {
+    name,
+    proc,
+    output: () => output,
+    stop: async () => {
+      if (proc.exitCode === null && proc.signalCode === null) proc.kill('SIGTERM');
+      const t = setTimeout(() => proc.kill('SIGKILL'), 15_000);
+      await exited;
+      clearTimeout(t);
+    },
+  };
+}
+
+async function waitFor(p, check, what, timeoutMs = 60_000) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (p.proc.exitCode !== null) throw new Error(`${p.name} exited (${p.proc.exitCode}) before ${what}:\n${p.output().slice(-3000)}`);
+    if (await check().catch(() => false)) return;
+    if (Date.now() > deadline) throw new Error(`${p.name}: no ${what} in ${timeoutMs} ms:\n${p.output().slice(-3000)}`);
+    await sleep(100);
+  }
+}
+
+const tcpOpen = (port) =>
+  new Promise((resolve) => {
+    const s = net.connect(port, '127.0.0.1');
+    s.once('connect', () => (s.destroy(), resolve(true)));
+    s.once('error', () => resolve(false));
+  });
+const httpUp = async (url) => (await fetch(url)).status < 500;
+
+function record(i) {
+  return {
+    clientId: `TRUST-BENCH-${i}`,
+    claimStatus: 'PENDING',
+    claimDate: '2020-05-01',
+    province: PROVINCES[i % PROVINCES.length],
+    workPermitExpiry: '2027-03-31',
+    nocCode: NOCS[i % NOCS.length],
+    sector: SECTORS[i % SECTORS.length],
+    frenchLevel: 1 + (i % 12),
+  };
+}
+
+/** verifyAgencySignature (the gateway's preHandler check, without the replay insert) per second. */
+async function verifierRate(registryDocument, key) {
+  const { Registry } = require('@passerelle/registry');
+  const { verifyAgencySignature } = require(path.join(ROOT, 'apps/gateway/src/exchange/agency-signature.verifier.ts'));
+  const registry = new Registry(registryDocument);
+  const priv = crypto.createPrivateKey({ key: key.privateJwk, format: 'jwk' });
+  const body = Buffer.from(JSON.stringify({ query: QUERY, variables: { p: 'p1_x' } }));
+  const digest = crypto.createHash('sha256').update(body).digest('base64url');
+  const header = Buffer.from(JSON.stringify({ alg: 'EdDSA', kid: key.kid, typ: 'agency-request+jwt' })).toString('base64url');
+  const now = Math.floor(Date.now() / 1000);
+  const sigs = Array.from({ length: 2000 }, (_, i) => {
+    const claims = { iss: CONSUMER, aud: registryDocument.gatewayId, iat: now, exp: now + 300, jti: `verifierbench${i.toString().padStart(8, '0')}`, htm: 'POST', htu: '/graphql', purpose: PURPOSE, body_sha256: digest };
+    const input = `${header}.${Buffer.from(JSON.stringify(claims)).toString('base64url')}`;
+    return `${input}.${crypto.sign(null, Buffer.from(input), priv).toString('base64url')}`;
+  });
+  const once = async (i) => {
+    const r = await verifyAgencySignature({ header: sigs[i % sigs.length], method: 'POST', url: '/graphql', body }, registry, now);
+    if (!r.ok) throw new Error(`verifier refused the bench signature: ${r.code} ${r.message}`);
+  };
+  for (let i = 0; i < 500; i++) await once(i); // warm-up (JIT, imported key cache)
+  let n = 0;
+  const t0 = performance.now();
+  const end = t0 + (SMOKE ? 500 : 2000);
+  while (performance.now() < end) {
+    for (let i = 0; i < 100; i++) await once(n + i);
+    n += 100;
+  }
+  return Math.round(n / ((performance.now() - t0) / 1000));
+}
+
+async function main() {
+  const started = [];
+  const db = await createTestDatabase('bench_trust');
+  const agreement = { id: 'dsa-ircc-esdc-bench', provider: PROVIDER, consumer: CONSUMER, purposes: [PURPOSE], fields: FIELDS, validFrom: '2020-01-01', validTo: '2099-12-31', legalBasis: 'benchmark' };
+  const registry = await createTestRegistry({
+    agencies: [
+      { id: PROVIDER, roles: ['PROVIDER'] },
+      { id: CONSUMER, roles: ['CONSUMER'] },
+    ],
+    agreements: [agreement],
+    consentRequiredFor: [PURPOSE],
+  });
+  const secretsDir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-trust-'));
+  let loader;
+  try {
+    const keyring = await loadPseudonymKeyring(secretsDir); // created here, shared by all three servers
+    const caPort = await freePort();
+    const common = {
+      DATABASE_URL: db.url,
+      KAFKA_BROKERS: process.env.KAFKA_BROKERS || '127.0.0.1:9092',
+      PASSERELLE_REGISTRY: registry.file,
+      PASSERELLE_SECRETS_DIR: secretsDir,
+      CONSENT_AUDIT_URL: `127.0.0.1:${caPort}`,
+    };
+    const ca = startProcess('consent-audit', path.join(ROOT, 'dist/apps/consent-audit/main.js'), { ...common, CONSENT_AUDIT_METRICS_PORT: String(await freePort()) });
+    started.push(ca);
+    await waitFor(ca, () => tcpOpen(caPort), 'gRPC port');
+
+    const ports = { full: await freePort(), trustOff: await freePort(), bare: await freePort() };
+    const full = startProcess('gateway-full', path.join(ROOT, 'dist/apps/gateway/main.js'), { ...common, GATEWAY_PORT: String(ports.full) });
+    started.push(full);
+    await waitFor(full, () => httpUp(`http://127.0.0.1:${ports.full}/.well-known/jwks.json`), 'HTTP');
+    const off = startProcess('gateway-trust-off', path.join(ROOT, 'dist/apps/gateway/main.js'), {
+      ...common,
+      GATEWAY_PORT: String(ports.trustOff),
+      PASSERELLE_BENCH_TRUST_OFF: '1',
+      PASSERELLE_BENCH_ACK: 'i-understand-this-disables-trust',
+    });
+    started.push(off);
+    await waitFor(off, () => httpUp(`http://127.0.0.1:${ports.trustOff}/.well-known/jwks.json`), 'HTTP');
+    const bare = startProcess('bare', path.join(__dirname, 'bare-server.js'), { DATABASE_URL: db.url, BARE_PORT: String(ports.bare), BARE_SECRETS_DIR: secretsDir, BARE_AGENCY: CONSUMER });
+    started.push(bare);
+    await waitFor(bare, async () => bare.output().includes('bare listening'), 'listening line');
+
+    // Data: N claimants submitted by the provider (signed, audited), consents straight in SQL.
+    const tLoad = performance.now();
+    const provider = registry.client(PROVIDER, `http://127.0.0.1:${ports.full}`);
+    for (let start = 0; start < CLAIMANTS; start += 10_000) {
+      const records = [];
+      for (let i = start; i < Math.min(CLAIMANTS, start + 10_000); i++) records.push(record(i));
+      const res = await provider.graphql(SUBMIT, { records }, 'PROVISION');
+      const out = res.json?.data?.submitClaimants;
+      if (!out || out.accepted.length !== records.length) throw new Error(`submitClaimants failed: HTTP ${res.status} ${res.body.slice(0, 300)}`);
+    }
+    const subjects = Array.from({ length: CLAIMANTS }, (_, i) => toInternalId(keyring, `TRUST-BENCH-${i}`));
+    await queryAsOwner(
+      db.url,
+      `INSERT INTO consents (id, subject, purpose, recipient, collected_by, valid_from, expires_at, evidence_sha256, granted_at)
+       SELECT gen_random_uuid(), s, $2, $3, $4, now() - interval '1 hour', now() + interval '7 days', $5, now() FROM unnest($1::text[]) AS s`,
+      [subjects, PURPOSE, CONSUMER, PROVIDER, crypto.createHash('sha256').update('bench consent form').digest('base64url')],
+    );
+    await queryAsOwner(db.url, 'ANALYZE');
+    const pseudonyms = subjects.map((s) => toAgencyPseudonym(keyring, CONSUMER, s));
+    log(`${CLAIMANTS} claimants and consents loaded in ${((performance.now() - tLoad) / 1000).toFixed(1)} s`);
+
+    // The three servers answer the same thing (the full one signed, with an audit_seq).
+    const consumer = registry.client(CONSUMER, `http://127.0.0.1:${ports.full}`);
+    const check = await consumer.graphql(QUERY, { p: pseudonyms[7] }, PURPOSE);
+    const want = check.json?.data?.claimant;
+    if (!want || want.nocCode === null || check.auditSeq === undefined) throw new Error(`full gateway check failed: HTTP ${check.status} ${check.body.slice(0, 400)}`);
+    for (const [name, port] of [['trustOff', ports.trustOff], ['bare', ports.bare]]) {
+      const c = registry.client(CONSUMER, `http://127.0.0.1:${port}`);
+      const r = await c.graphql(QUERY, { p: pseudonyms[7] }, PURPOSE);
+      if (JSON.stringify(r.json?.data?.claimant) !== JSON.stringify(want)) throw new Error(`${name} answers differently: ${r.body.slice(0, 400)} vs ${JSON.stringify(want)}`);
+      if (r.headers.get('x-gateway-signature')) throw new Error(`${name} signed its answer: the trust layer is not off`);
+    }
+
+    // Load from a separate process.
+    const key = registry.activeKey(CONSUMER);
+    loader = fork(path.join(__dirname, 'trust-load.js'), [JSON.stringify({ privateJwk: key.privateJwk, kid: key.kid, agency: CONSUMER, gatewayId: registry.document.gatewayId, purpose: PURPOSE, query: QUERY, pseudonyms })], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    await new Promise((resolve, reject) => {
+      loader.once('message', resolve);
+      loader.once('exit', (c) => reject(new Error(`load process exited ${c}`)));
+    });
+    const measure = (name, port, unique) =>
+      new Promise((resolve, reject) => {
+        loader.once('message', (m) => (m.error ? reject(new Error(m.error)) : resolve(m)));
+        const loadAvg = os.loadavg()[0];
+        log(`${name}: ${WARM} s warm-up + ${SECONDS} s at concurrency ${CONCURRENCY} (load average ${loadAvg.toFixed(2)})`);
+        loader.send({ cmd: 'run', url: `http://127.0.0.1:${port}`, warmSeconds: WARM, seconds: SECONDS, concurrency: CONCURRENCY, unique, expectRps: 4000 });
+      }).then((r) => {
+        log(`${name}: ${JSON.stringify(r)}`);
+        if (r.errors > 0) throw new Error(`${name}: ${r.errors} failed requests, first: ${r.firstError}`);
+        return r;
+      });
+    const loadAvg1mAtStart = os.loadavg()[0];
+    const b = await measure('bare', ports.bare, false);
+    const o = await measure('trustOff', ports.trustOff, false);
+    const f = await measure('full', ports.full, true);
+    loader.send({ cmd: 'exit' });
+    const gatewaySignatureVerifiesPerSec = await verifierRate(registry.document, key);
+
+    const figures = {
+      fullRps: f.rps,
+      fullP50Ms: f.p50Ms,
+      fullP99Ms: f.p99Ms,
+      trustOffRps: o.rps,
+      trustOffP50Ms: o.p50Ms,
+      trustOffP99Ms: o.p99Ms,
+      bareRps: b.rps,
+      bareP50Ms: b.p50Ms,
+      bareP99Ms: b.p99Ms,
+      fullOverBareRps: +(f.rps / b.rps).toFixed(3),
+      fullOverTrustOffRps: +(f.rps / o.rps).toFixed(3),
+      trustOffOverBareRps: +(o.rps / b.rps).toFixed(3),
+      gatewaySignatureVerifiesPerSec,
+      concurrency: CONCURRENCY,
+      seconds: SECONDS,
+      claimants: CLAIMANTS,
+      inlineSignedFull: f.inlineSigned,
+      loadAvg1mAtStart: +loadAvg1mAtStart.toFixed(2),
+      loadAvg1mAtEnd: +os.loadavg()[0].toFixed(2),
+    };
+    process.stdout.write(`${JSON.stringify(figures)}\n`);
+  } finally {
+    if (loader && loader.exitCode === null) loader.kill();
+    for (const p of started.reverse()) await p.stop();
+    await db.drop();
+    await registry.cleanup();
+    fs.rmSync(secretsDir, { recursive: true, force: true });
+  }
+}
+
+main().catch((e) => {
+  process.stderr.write(`bench trust: ${e.stack || e}\n`);
+  process.exit(1);
+});

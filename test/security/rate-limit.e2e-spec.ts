@@ -1,0 +1,82 @@
+import { createTestDatabase, createTestRegistry, startFakeLedger, startTestGateway, type FakeLedger, type TestDatabase, type TestGateway, type TestRegistry } from '@passerelle/testing';
+
+const INFO = '{ gatewayInfo { contractVersion } }';
+const LIMIT = 5;
+
+async function sequentially<T>(n: number, send: () => Promise<T>): Promise<T[]> {
+  const out: T[] = [];
+  for (let i = 0; i < n; i++) out.push(await send());
+  return out;
+}
+
+/**
+ * Per-agency rate limits from the registry (agencies[].rateLimit.requestsPerMinute), enforced
+ * right after the signature verifies: 429 rate_limited with Retry-After, a DENY ledger entry,
+ * other agencies unaffected, and the limit follows a registry reload (SIGHUP).
+ */
+describe('rate limits per agency', () => {
+  let db: TestDatabase;
+  let ledger: FakeLedger;
+  let registry: TestRegistry;
+  let gw: TestGateway;
+
+  beforeAll(async () => {
+    [db, ledger, registry] = await Promise.all([
+      createTestDatabase('ratelimit'),
+      startFakeLedger(),
+      createTestRegistry({ agencies: [{ id: 'qc.mifi', roles: ['PROVIDER', 'CONSUMER'] }, { id: 'ca.esdc', roles: ['CONSUMER'] }] }),
+    ]);
+    await registry.write({
+      ...registry.document,
+      agencies: registry.document.agencies.map((a) => (a.id === 'qc.mifi' ? { ...a, rateLimit: { requestsPerMinute: LIMIT } } : a)),
+    });
+    gw = await startTestGateway({ registryFile: registry.file, databaseUrl: db.url, consentAuditUrl: ledger.url });
+  }, 60_000);
+
+  afterAll(async () => {
+    await gw?.stop();
+    await ledger?.stop();
+    await db?.drop();
+    await registry?.cleanup();
+  });
+
+  it(`lets ${LIMIT} requests a minute through, answers the next 429 rate_limited with Retry-After, and audits it`, async () => {
+    const mifi = registry.client('qc.mifi', gw.url);
+    const ok = await sequentially(LIMIT, () => mifi.graphql(INFO, undefined, 'STATISTICS'));
+    expect(ok.map((r) => `${r.status} ${r.body.slice(0, 300)}`)).toEqual(Array(LIMIT).fill(expect.stringMatching(/^200 /)));
+    const before = ledger.entries.length;
+    const refused = await mifi.graphql(INFO, undefined, 'STATISTICS');
+    expect(refused.status).toBe(429);
+    expect(refused.json).toEqual({ error: { code: 'rate_limited', message: expect.stringMatching(/5 request\(s\) per minute/) } });
+    const retryAfter = Number(refused.headers.get('retry-after'));
+    expect(retryAfter).toBeGreaterThanOrEqual(1);
+    expect(retryAfter).toBeLessThanOrEqual(12);
+    expect(refused.headers.get('x-gateway-signature')).toBeNull();
+    await ledger.waitForEntries(before + 1);
+    expect(ledger.entries[before]).toMatchObject({ agency: 'qc.mifi', decision: 'DENY', reason: 'rate_limited', operation: 'graphql:gatewayInfo' });
+  });
+
+  it('does not limit an agency without a rateLimit, even while another one is limited', async () => {
+    const esdc = registry.client('ca.esdc', gw.url);
+    const res = await sequentially(30, () => esdc.graphql(INFO, undefined, 'STATISTICS'));
+    expect(res.filter((r) => r.status !== 200).map((r) => `${r.status} ${r.body.slice(0, 300)}`)).toEqual([]);
+    expect((await registry.client('qc.mifi', gw.url).graphql(INFO, undefined, 'STATISTICS')).status).toBe(429);
+  });
+
+  it('takes a new limit from a registry reload', async () => {
+    await registry.write({
+      ...registry.document,
+      agencies: registry.document.agencies.map((a) => (a.id === 'qc.mifi' ? { ...a, rateLimit: { requestsPerMinute: 600 } } : a)),
+    });
+    gw.app.proc.kill('SIGHUP');
+    const mifi = registry.client('qc.mifi', gw.url);
+    const deadline = Date.now() + 10_000;
+    let status = 0;
+    // at 600 a minute the emptied bucket refills one token every 100 ms
+    while (Date.now() < deadline && status !== 200) {
+      await new Promise((r) => setTimeout(r, 200));
+      status = (await mifi.graphql(INFO, undefined, 'STATISTICS')).status;
+    }
+    expect(status).toBe(200);
+  });
+});
