@@ -3,7 +3,7 @@
  * Claimant records benchmark (plain Node; not part of npm test). Prints one JSON object.
  *
  *   DATABASE_URL=postgres://root@127.0.0.1:5432/test KAFKA_BROKERS=127.0.0.1:9092 node bench/claimants.js [--records 100000] [--batch 10000]
- *   (BENCH_SMOKE=1: 20,000 records)
+ *   (BENCH_SMOKE=1: 10,000 records)
  *
  * Needs the built apps (`npm run build`). On a scratch database (dropped at the end), with the
  * real consent-audit and gateway processes of test/claimants/harness.ts:
@@ -44,7 +44,7 @@ const arg = (name, dflt) => {
   const i = process.argv.indexOf(`--${name}`);
   return i > 0 ? Number(process.argv[i + 1]) : dflt;
 };
-const RECORDS = arg('records', process.env.BENCH_SMOKE === '1' ? 20_000 : 100_000);
+const RECORDS = arg('records', process.env.BENCH_SMOKE === '1' ? 10_000 : 100_000);
 const BATCH = arg('batch', 10_000);
 const SUBMIT = 'mutation S($records: [ClaimantInput!]!) { submitClaimants(records: $records) { accepted { index } rejected { index reason } } }';
 const PAGE = 'query P($f: ClaimantFilterInput) { claimants(filter: $f, first: 500) { nodes { pseudonym sector healthCareHours nocCode } pageInfo { hasNextPage } } }';

@@ -70,7 +70,11 @@ async function bareConsumerSeconds(world) {
       await heartbeat();
     },
   });
-  while (seen < EVENTS) await new Promise((r) => setTimeout(r, 5));
+  const deadline = Date.now() + 300_000;
+  while (seen < EVENTS) {
+    if (Date.now() > deadline) throw new Error(`the bare consumer saw ${seen} of ${EVENTS} events in 300 s`);
+    await new Promise((r) => setTimeout(r, 5));
+  }
   const seconds = (performance.now() - joinedAt) / 1000;
   await consumer.disconnect();
   return seconds;

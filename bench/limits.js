@@ -7,7 +7,9 @@
 const crypto = require('node:crypto');
 const { Client } = require('pg');
 
-function rate(fn, ms = 1500) {
+const SMOKE = process.env.BENCH_SMOKE === '1';
+
+function rate(fn, ms = SMOKE ? 300 : 1500) {
   const end = performance.now() + ms;
   let n = 0;
   const t0 = performance.now();
@@ -18,7 +20,7 @@ function rate(fn, ms = 1500) {
   return n / ((performance.now() - t0) / 1000);
 }
 
-async function pgCommits(url, ms = 2000) {
+async function pgCommits(url, ms = SMOKE ? 500 : 2000) {
   const c = new Client({ connectionString: url });
   await c.connect();
   await c.query('CREATE TEMP TABLE bench_commit(id serial primary key, v text)');

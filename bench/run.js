@@ -91,6 +91,7 @@ async function main() {
       results.push({ bench, samples, error });
     }
   } finally {
+    await dropCaches(env).catch((e) => console.error(`bench: could not drop the cache databases: ${e.message}`));
     await services.stop();
   }
   const ok = results.every((r) => !r.error || r.error === 'not written yet');
@@ -102,6 +103,40 @@ async function main() {
   process.exit(ok ? 0 : 1);
 }
 
+/**
+ * Benches that need a big table build it ONCE per `npm run bench` into a database named
+ * bench_cache_* (reused by their later runs); dropped here at the end unless BENCH_KEEP_CACHE=1.
+ */
+async function dropCaches(env) {
+  if (process.env.BENCH_KEEP_CACHE === '1' || !env.DATABASE_URL) return;
+  const { Client } = require('pg');
+  const c = new Client({ connectionString: env.DATABASE_URL });
+  await c.connect();
+  try {
+    const { rows } = await c.query(`SELECT datname FROM pg_database WHERE datname LIKE 'bench\\_cache\\_%'`);
+    for (const { datname } of rows) await c.query(`DROP DATABASE IF EXISTS "${datname}" WITH (FORCE)`);
+  } finally {
+    await c.end();
+  }
+}
+
+/** bench/notes.md: explanations kept by hand, one `## <bench name>` section per benchmark. */
+function readNotes() {
+  const file = path.join(__dirname, 'notes.md');
+  if (!fs.existsSync(file)) return new Map();
+  const out = new Map();
+  let name = null;
+  for (const line of fs.readFileSync(file, 'utf8').split('\n')) {
+    const m = /^## (\S+)\s*$/.exec(line);
+    if (m) {
+      name = m[1];
+      out.set(name, []);
+    } else if (name) out.get(name).push(line);
+  }
+  for (const [k, v] of out) out.set(k, v.join('\n').trim());
+  return out;
+}
+
 function writeMarkdown(results, env, args, runs, seconds) {
   const v = versions(env);
   const lines = [
@@ -110,8 +145,10 @@ function writeMarkdown(results, env, args, runs, seconds) {
     `Made by \`npm run bench${args.length ? ' -- ' + args.join(' ') : ''}\` on ${new Date().toISOString().slice(0, 10)}, in ${seconds.toFixed(0)} s.`,
     `Machine: ${os.cpus().length} cores (${os.cpus()[0]?.model ?? 'unknown CPU'}), ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB; Node ${v.node}; PostgreSQL ${v.postgres}; Kafka ${v.kafka}.`,
     `Each figure is the median of ${runs} runs; the spread is min–max over those runs. Load comes from separate processes.`,
+    `Load average (1/5/15 min) when the report was written: ${os.loadavg().map((x) => x.toFixed(2)).join(' / ')} — the machine is shared with other engineers' test runs, so absolute figures move with it.`,
     '',
   ];
+  const notes = readNotes();
   for (const { bench, samples, error } of results) {
     lines.push(`## ${bench.title}`, '', bench.description, '');
     if (error) {
@@ -127,8 +164,9 @@ function writeMarkdown(results, env, args, runs, seconds) {
       const label = bench.labels?.[key] ?? key;
       lines.push(`| ${label} | ${fmt(m)} | ${fmt(Math.min(...xs))}–${fmt(Math.max(...xs))} | ${target ? `${target.better === 'lower' ? '≤' : '≥'} ${fmt(target.value)}` : ''} | ${verdict(m, target)} |`);
     }
-    const notes = samples.map((s) => s.notes).filter(Boolean);
-    if (notes.length) lines.push('', `Notes: ${notes[0]}`);
+    const benchNotes = samples.map((s) => s.notes).filter(Boolean);
+    if (benchNotes.length) lines.push('', `Notes: ${benchNotes[0]}`);
+    if (notes.get(bench.name)) lines.push('', notes.get(bench.name));
     lines.push('');
   }
   fs.writeFileSync(path.join(root, 'BENCHMARKS.md'), lines.join('\n'));

@@ -40,7 +40,7 @@ const argStr = (name, dflt) => {
 };
 const SIZES = argStr('sizes', SMOKE ? '10000' : '10000,100000,1000000').split(',').map(Number);
 const SAMPLES = SMOKE ? 20 : 100;
-const MAX_SECONDS = SMOKE ? 10 : 20;
+const MAX_SECONDS = SMOKE ? 10 : 12;
 const ADMIN_URL = process.env.DATABASE_URL || 'postgres://root@127.0.0.1:5432/test';
 const PROVIDER = 'qc.msss';
 const CONSUMER = 'ca.esdc';

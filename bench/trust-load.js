@@ -16,7 +16,7 @@ const crypto = require('node:crypto');
 const http = require('node:http');
 const { performance } = require('node:perf_hooks');
 
-const cfg = JSON.parse(process.argv[2]);
+const cfg = JSON.parse(require('node:fs').readFileSync(process.argv[2], 'utf8')); // a temp file: too big for argv
 const key = crypto.createPrivateKey({ key: cfg.privateJwk, format: 'jwk' });
 const header = Buffer.from(JSON.stringify({ alg: 'EdDSA', kid: cfg.kid, typ: 'agency-request+jwt' })).toString('base64url');
 const sha = (b) => crypto.createHash('sha256').update(b).digest('base64url');

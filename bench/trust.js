@@ -3,7 +3,7 @@
  * Cost of trust (issue 9, benchmark 1). Prints one JSON object of figures on its last line.
  *
  *   npm run build && DATABASE_URL=postgres://root@127.0.0.1:5432/test KAFKA_BROKERS=127.0.0.1:9092 node bench/trust.js
- *   (BENCH_SMOKE=1: 3 s per server, 2,000 claimants; BENCH_CPU_PROF=DIR: --cpu-prof for the
+ *   (BENCH_SMOKE=1: 2 s per server, 2,000 claimants; BENCH_CPU_PROF=DIR: --cpu-prof for the
  *   gateways and consent-audit, profiles written to DIR when they stop)
  *
  * In a scratch database (dropped at the end), with a generated registry (provider ca.ircc,
@@ -42,8 +42,8 @@ const arg = (name, dflt) => {
   return i > 0 ? Number(process.argv[i + 1]) : dflt;
 };
 const CLAIMANTS = arg('claimants', SMOKE ? 2000 : 10_000);
-const SECONDS = arg('seconds', SMOKE ? 3 : 10);
-const WARM = arg('warm', SMOKE ? 1 : 3);
+const SECONDS = arg('seconds', SMOKE ? 2 : 10);
+const WARM = arg('warm', SMOKE ? 1 : 2);
 const CONCURRENCY = arg('concurrency', 64);
 const PROVIDER = 'ca.ircc';
 const CONSUMER = 'ca.esdc';
@@ -223,7 +223,9 @@ async function main() {
 
     // Load from a separate process.
     const key = registry.activeKey(CONSUMER);
-    loader = fork(path.join(__dirname, 'trust-load.js'), [JSON.stringify({ privateJwk: key.privateJwk, kid: key.kid, agency: CONSUMER, gatewayId: registry.document.gatewayId, purpose: PURPOSE, query: QUERY, pseudonyms })], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    const loaderConfig = path.join(secretsDir, 'load-config.json');
+    fs.writeFileSync(loaderConfig, JSON.stringify({ privateJwk: key.privateJwk, kid: key.kid, agency: CONSUMER, gatewayId: registry.document.gatewayId, purpose: PURPOSE, query: QUERY, pseudonyms }), { mode: 0o600 });
+    loader = fork(path.join(__dirname, 'trust-load.js'), [loaderConfig], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
     await new Promise((resolve, reject) => {
       loader.once('message', resolve);
       loader.once('exit', (c) => reject(new Error(`load process exited ${c}`)));

@@ -36,7 +36,9 @@ async function startEmbeddedPostgres({ port = 54329, persistent = false, log = c
     : fs.mkdtempSync(path.join(os.tmpdir(), `passerelle-pg-${port}-`));
   const fresh = !fs.existsSync(path.join(dataDir, 'PG_VERSION'));
   if (fresh && fs.existsSync(dataDir)) fs.rmSync(dataDir, { recursive: true, force: true });
-  if (process.getuid && process.getuid() === 0) {
+  // Only before initdb (which runs as `postgres` and sets 0700 itself): postgres refuses to start
+  // on an existing data dir left world-writable, so a persistent cluster must not get this again.
+  if (fresh && process.getuid && process.getuid() === 0) {
     fs.mkdirSync(dataDir, { recursive: true });
     fs.chmodSync(dataDir, 0o777);
   }

@@ -22,12 +22,13 @@ import { auditEntry, connectLedger } from '../ledger/ledger-grpc';
 /**
  * The operator console (issue 11) in a real browser against the real gateway and ledger:
  * the operator signs in with a key the test generates, and every proof is checked in the page.
- * Screenshots of each page go to docs/console/.
+ * Screenshots of each page go to docs/console/ with UPDATE_SCREENSHOTS=1 (the README shows them),
+ * and to a temp folder otherwise, so a test run never changes tracked files.
  */
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-quic', '--no-first-run', '--disable-component-update', '--disable-sync'];
-const SHOTS = path.join(REPO_ROOT, 'docs', 'console');
+const SHOTS = process.env.UPDATE_SCREENSHOTS === '1' ? path.join(REPO_ROOT, 'docs', 'console') : path.join(require('node:os').tmpdir(), 'passerelle-console-shots');
 
 let db: TestDatabase;
 let registry: TestRegistry;

@@ -41,7 +41,7 @@ function expectOk<T>(what: string, res: { status: number; json: unknown }): T {
   return body.data;
 }
 
-export async function demoSeed(opts: { gateway: string; secrets: string; count: number; gatewayId: string; brokers?: string }): Promise<Seeded> {
+export async function demoSeed(opts: { gateway: string; secrets: string; count: number; gatewayId: string; brokers?: string; topic?: string }): Promise<Seeded> {
   const ids = Array.from({ length: opts.count }, (_, i) => `DEMO-${String(i + 1).padStart(4, '0')}`);
   const ircc = await clientFor(opts.gateway, opts.secrets, 'ca.ircc', opts.gatewayId);
   const msss = await clientFor(opts.gateway, opts.secrets, 'qc.msss', opts.gatewayId);
@@ -124,7 +124,7 @@ export async function demoSeed(opts: { gateway: string; secrets: string; count: 
     await fs.writeFile(file, `${lines.join('\n')}\n`, { mode: 0o600 });
     const sink = { write: () => true } as unknown as NodeJS.WritableStream;
     const summary = await publishMatches(
-      { file, agency: 'ca.esdc', key: path.join(opts.secrets, 'agencies', 'ca.esdc.private.jwk.json'), brokers: opts.brokers, topic: 'jobbank.matches.v1', batchSize: 500 },
+      { file, agency: 'ca.esdc', key: path.join(opts.secrets, 'agencies', 'ca.esdc.private.jwk.json'), brokers: opts.brokers, topic: opts.topic ?? 'jobbank.matches.v1', batchSize: 500 },
       { stdout: sink, stderr: sink },
     );
     matches = summary.published;
@@ -142,7 +142,8 @@ export function registerDemoSeed(program: Command) {
     .option('--count <n>', 'how many demo claimants', (v) => Number(v), 60)
     .option('--gateway-id <id>', "the registry's gatewayId", 'passerelle')
     .option('--brokers <list>', 'Kafka brokers (default: KAFKA_BROKERS)')
-    .action(async (opts: { gateway: string; secrets: string; count: number; gatewayId: string; brokers?: string }) => {
+    .option('--topic <topic>', 'job-match topic', 'jobbank.matches.v1')
+    .action(async (opts: { gateway: string; secrets: string; count: number; gatewayId: string; brokers?: string; topic: string }) => {
       const r = await demoSeed(opts);
       process.stdout.write(`demo data: ${r.claimants} claimants from 3 providers, ${r.consents} consents, ${r.matches} job matches published\n`);
     });

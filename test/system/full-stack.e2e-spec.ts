@@ -1,0 +1,96 @@
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { createTestDatabase, freePort, kafkaBrokers, queryAsOwner, REPO_ROOT, runApp, startApp, uniqueName, type RunningApp, type TestDatabase } from '@passerelle/testing';
+
+/**
+ * The whole system as `npm start` runs it — the three real apps on one database and the real
+ * broker, the demo registry with generated keys, the demo data loaded through signed requests —
+ * then checks that every part reports healthy, that job matches published to Kafka went through
+ * the real consent-audit (consent check, ledger) into storage, that an operator's offline
+ * verification of the whole ledger passes, and that SIGTERM stops every app cleanly.
+ */
+describe('the whole system, end to end', () => {
+  let db: TestDatabase;
+  let secrets: string;
+  const apps: RunningApp[] = [];
+  let env: Record<string, string>;
+  let gatewayUrl: string;
+  let consentProbe: string;
+  let consumerProbe: string;
+  const topic = uniqueName('jobbank.matches.sys');
+
+  beforeAll(async () => {
+    db = await createTestDatabase('sys');
+    secrets = await fs.mkdtemp(path.join(os.tmpdir(), 'passerelle-sys-'));
+    const registryFile = path.join(secrets, 'registry.json');
+    const init = await runApp('cli', ['demo', 'init', '--registry-template', path.join(REPO_ROOT, 'infra/registry/demo.json'), '--secrets', secrets, '--out', registryFile]);
+    expect(init.code).toBe(0);
+    const [gatewayPort, grpcPort, consentMetrics, consumerMetrics] = await Promise.all([freePort(), freePort(), freePort(), freePort()]);
+    gatewayUrl = `http://127.0.0.1:${gatewayPort}`;
+    consentProbe = `http://127.0.0.1:${consentMetrics}`;
+    consumerProbe = `http://127.0.0.1:${consumerMetrics}`;
+    env = {
+      DATABASE_URL: db.url,
+      KAFKA_BROKERS: kafkaBrokers(),
+      PASSERELLE_REGISTRY: registryFile,
+      PASSERELLE_SECRETS_DIR: secrets,
+      GATEWAY_PORT: String(gatewayPort),
+      CONSENT_AUDIT_URL: `127.0.0.1:${grpcPort}`,
+      CONSENT_AUDIT_METRICS_PORT: String(consentMetrics),
+      CONSUMER_METRICS_PORT: String(consumerMetrics),
+      PASSERELLE_CONSENT_TOPIC: uniqueName('passerelle.consent.sys'),
+      JOB_MATCH_TOPIC: topic,
+      JOB_MATCH_GROUP: uniqueName('passerelle.job-match-consumer.sys'),
+    };
+    apps.push(await startApp('consent-audit', env, { logLine: /consent-audit listening/ }));
+    apps.push(await startApp('gateway', env, { httpUrl: `${gatewayUrl}/health` }));
+    apps.push(await startApp('job-match-consumer', env, { logLine: /job-match-consumer running/ }));
+  });
+
+  afterAll(async () => {
+    await Promise.all(apps.map((a) => a.stop()));
+    await db?.drop();
+    if (secrets) await fs.rm(secrets, { recursive: true, force: true });
+  });
+
+  it('reports database and Kafka up in every part', async () => {
+    for (const url of [`${gatewayUrl}/health`, `${consentProbe}/health`, `${consumerProbe}/health`]) {
+      const res = await fetch(url);
+      expect({ url, status: res.status, body: await res.json() }).toMatchObject({ status: 200, body: { status: 'up', components: { database: { status: 'up' }, kafka: { status: 'up' } } } });
+    }
+  });
+
+  it('loads the demo data through signed requests and stores every consented job match once, audited', async () => {
+    const seed = await runApp('cli', ['demo', 'seed', '--gateway', gatewayUrl, '--secrets', secrets, '--count', '30', '--topic', topic], env, 90_000);
+    expect(seed.stderr).toBe('');
+    expect(seed.code).toBe(0);
+    const published = Number(/(\d+) job matches published/.exec(seed.stdout)?.[1]);
+    expect(published).toBeGreaterThan(0);
+    const deadline = Date.now() + 60_000;
+    let stored = 0;
+    while (Date.now() < deadline) {
+      [{ n: stored }] = await queryAsOwner<{ n: number }>(db.url, 'SELECT count(*)::int AS n FROM job_matches');
+      if (stored >= published) break;
+      await new Promise((r) => setTimeout(r, 250));
+    }
+    expect(stored).toBe(published);
+    const [{ n: audited }] = await queryAsOwner<{ n: number }>(db.url, "SELECT count(*)::int AS n FROM ledger_entries WHERE operation LIKE 'kafka:%' AND decision = 'PERMIT'");
+    expect(audited).toBe(published);
+  });
+
+  it("passes an operator's offline verification of the whole ledger", async () => {
+    // Let the tree-head signer cover the last entries.
+    await new Promise((r) => setTimeout(r, 1200));
+    const verify = await runApp('cli', ['audit', 'verify', '--gateway', gatewayUrl, '--agency', 'ops.audit', '--key', path.join(secrets, 'agencies', 'ops.audit.private.jwk.json')], env);
+    expect(verify.stdout).toMatch(/^verified: tree_size \d+/m);
+    expect(verify.code).toBe(0);
+  });
+
+  it('stops every app cleanly on SIGTERM', async () => {
+    for (const app of apps.splice(0).reverse()) {
+      app.proc.kill('SIGTERM');
+      expect(await app.exited).toBe(0);
+    }
+  });
+});
