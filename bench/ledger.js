@@ -269,7 +269,10 @@ async function main() {
     const cacheName = `bench_cache_ledger_${huge}`;
     const cacheSecrets = path.join(os.tmpdir(), `${cacheName}-secrets`);
     const exists = (await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [cacheName])).rowCount > 0;
-    if (!exists) await admin.query(`CREATE DATABASE "${cacheName}"`);
+    if (!exists) {
+      await admin.query(`CREATE DATABASE "${cacheName}"`);
+      fs.rmSync(cacheSecrets, { recursive: true, force: true }); // a fresh ledger gets fresh keys
+    }
     fs.mkdirSync(cacheSecrets, { recursive: true, mode: 0o700 });
     const big6 = await startConsentAudit(main, adminUrl, cacheName, cacheSecrets);
     try {

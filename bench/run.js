@@ -44,7 +44,7 @@ function versions(env) {
     out.postgres = 'unknown';
   }
   try {
-    const pom = fs.readFileSync(path.join(root, 'infra/kafka/pom.xml'), 'utf8');
+    const pom = fs.readFileSync(path.join(root, 'infra/kafka/pom.xml'), 'utf8').replace(/<!--[\s\S]*?-->/g, '');
     out.kafka = (/<kafka.version>([^<]+)</.exec(pom) || [])[1] ?? 'unknown';
   } catch {
     out.kafka = 'unknown';
@@ -114,7 +114,10 @@ async function dropCaches(env) {
   await c.connect();
   try {
     const { rows } = await c.query(`SELECT datname FROM pg_database WHERE datname LIKE 'bench\\_cache\\_%'`);
-    for (const { datname } of rows) await c.query(`DROP DATABASE IF EXISTS "${datname}" WITH (FORCE)`);
+    for (const { datname } of rows) {
+      await c.query(`DROP DATABASE IF EXISTS "${datname}" WITH (FORCE)`);
+      fs.rmSync(path.join(os.tmpdir(), `${datname}-secrets`), { recursive: true, force: true }); // its secrets dir, if any
+    }
   } finally {
     await c.end();
   }

@@ -1,13 +1,38 @@
-import { createTestRegistry, freePort, startFakeLedger, startTestGateway, REPO_ROOT, type FakeLedger, type TestGateway, type TestRegistry } from '@passerelle/testing';
-import path from 'node:path';
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
+import path from 'node:path';
+import { createTestRegistry, freePort, startFakeLedger, startTestGateway, type FakeLedger, type TestGateway, type TestRegistry } from '@passerelle/testing';
 import { sleep } from './helpers';
 
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const { startEmbeddedPostgres } = require(path.join(REPO_ROOT, 'infra/postgres/embedded.js')) as {
-  startEmbeddedPostgres(o: { port: number; persistent?: boolean; log?: (m: string) => void }): Promise<{ url: string; stop(): Promise<void> }>;
-};
+interface Postgres {
+  url: string;
+  stop(): Promise<void>;
+}
+
+/** Starts (or restarts, same data) this test's own embedded PostgreSQL on `port`, in a child process. */
+function startPostgres(port: number): Promise<Postgres> {
+  const child = spawn(process.execPath, [path.join(__dirname, 'embedded-postgres-child.js'), String(port)], { stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  let err = '';
+  child.stderr!.on('data', (c) => (err += c));
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => (child.kill('SIGKILL'), reject(new Error(`embedded postgres not ready in 60 s: ${err.slice(-500)}`))), 60_000);
+    child.once('exit', (code) => (clearTimeout(timer), reject(new Error(`embedded postgres exited (${code}): ${err.slice(-500)}`))));
+    child.stdout!.on('data', (c: Buffer) => {
+      const m = /ready (\S+)/.exec(c.toString());
+      if (!m) return;
+      clearTimeout(timer);
+      resolve({
+        url: m[1],
+        stop: async () => {
+          child.kill('SIGTERM');
+          await exited;
+        },
+      });
+    });
+  });
+}
 
 const OUTAGE_MS = 8000;
 const MAX_FAIL_MS = 3000;
@@ -19,7 +44,7 @@ const RESUME_WITHIN_MS = 5000;
  * internals), and the gateway serves again by itself within 5 s of the database being back.
  */
 describe('PostgreSQL restart under load', () => {
-  let pg: { url: string; stop(): Promise<void> } | undefined;
+  let pg: Postgres | undefined;
   let port: number;
   let ledger: FakeLedger;
   let registry: TestRegistry;
@@ -27,11 +52,9 @@ describe('PostgreSQL restart under load', () => {
 
   beforeAll(async () => {
     port = await freePort();
-    [pg, ledger, registry] = await Promise.all([
-      startEmbeddedPostgres({ port, persistent: true, log: () => undefined }),
-      startFakeLedger(),
-      createTestRegistry({ agencies: [{ id: 'qc.mifi', roles: ['PROVIDER', 'CONSUMER'], jurisdiction: 'QC' }] }),
-    ]);
+    ledger = await startFakeLedger();
+    registry = await createTestRegistry({ agencies: [{ id: 'qc.mifi', roles: ['PROVIDER', 'CONSUMER'], jurisdiction: 'QC' }] });
+    pg = await startPostgres(port);
     gw = await startTestGateway({ registryFile: registry.file, databaseUrl: pg!.url, consentAuditUrl: ledger.url, env: { LOG_LEVEL: 'warn' } });
   }, 120_000);
 
@@ -50,7 +73,7 @@ describe('PostgreSQL restart under load', () => {
     const queries = [
       { q: '{ gatewayInfo { contractVersion } }', p: 'STATISTICS' as const },
       { q: '{ statistics(groupBy: province) { total } }', p: 'STATISTICS' as const },
-      { q: '{ claimants(first: 5) { nodes { pseudonym province } } }', p: 'PROGRAM_ELIGIBILITY' as const },
+      { q: 'mutation { submitClaimants(records: [{clientId: "PG-RESTART", province: "QC"}]) { accepted { index } } }', p: 'PROVISION' as const },
     ];
     const worker = async (w: number) => {
       for (let i = w; running; i += 6) {
@@ -74,27 +97,29 @@ describe('PostgreSQL restart under load', () => {
     const downAt = Date.now();
     await pg!.stop();
     await sleep(OUTAGE_MS);
-    pg = await startEmbeddedPostgres({ port, persistent: true, log: () => undefined });
+    pg = await startPostgres(port);
     const backAt = Date.now();
     await sleep(RESUME_WITHIN_MS + 2000);
     running = false;
     await workers;
 
+    // an answer from the service (business refusals such as NO_AGREEMENT included) versus an outage
+    const served = (r: (typeof log)[number]) => r.status === 200 && r.code !== 'UNAVAILABLE' && r.code !== 'INTERNAL';
     const during = log.filter((r) => r.t >= downAt && r.t < backAt);
-    const failures = log.filter((r) => r.status !== 200 || r.code !== 'ok');
-    const firstOkAfter = log.filter((r) => r.t >= backAt && r.status === 200 && r.code === 'ok').sort((a, b) => a.t - b.t)[0];
+    const failures = log.filter((r) => !served(r));
+    const firstOkAfter = log.filter((r) => r.t >= backAt && served(r)).sort((a, b) => a.t - b.t)[0];
     const slowest = Math.max(...during.map((r) => r.ms));
     const byCode = failures.reduce<Record<string, number>>((acc, r) => ((acc[`${r.status} ${r.code}`] = (acc[`${r.status} ${r.code}`] ?? 0) + 1), acc), {});
     console.log(`postgres down ${OUTAGE_MS} ms: ${log.length} requests, ${during.length} during the outage, refusals ${JSON.stringify(byCode)}, slowest during ${slowest} ms, first success ${firstOkAfter ? firstOkAfter.t + firstOkAfter.ms - backAt : 'never'} ms after the database was back`);
 
     expect(during.length).toBeGreaterThan(20);
     // fail fast and clearly: only 503 with a contract code, never a 500, never a hang
-    expect(failures.filter((r) => !(r.status === 503 && /^(unavailable|audit_unavailable)$/.test(r.code)) && !(r.status === 200 && r.code === 'UNAVAILABLE'))).toEqual([]);
+    expect(failures.filter((r) => !(r.status === 503 && /^(unavailable|audit_unavailable)$/.test(r.code)) && !(r.status === 200 && r.code === 'UNAVAILABLE')).slice(0, 5)).toEqual([]);
     expect(slowest).toBeLessThan(MAX_FAIL_MS);
     // resume by itself
     expect(firstOkAfter).toBeDefined();
     expect(firstOkAfter!.t + firstOkAfter!.ms - backAt).toBeLessThan(RESUME_WITHIN_MS);
-    expect(log.filter((r) => r.t >= backAt + RESUME_WITHIN_MS).every((r) => r.status === 200 && r.code === 'ok')).toBe(true);
+    expect(log.filter((r) => r.t >= backAt + RESUME_WITHIN_MS).every(served)).toBe(true);
     expect(gw.app.proc.exitCode).toBeNull();
   });
 });

@@ -1,11 +1,11 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { LOGGER, type Logger } from '@passerelle/logger';
 import { PersistenceModule } from '@passerelle/persistence';
+import { RegistryModule } from '@passerelle/registry';
 import { createKafka } from '@passerelle/messaging';
 import { Registry } from 'prom-client';
-import { createMetricsRegistry } from '@passerelle/observability';
+import { createMetricsRegistry, DependencyHealthService } from '@passerelle/observability';
 import { CONSENT_AUDIT_CONFIG, type ConsentAuditConfig } from './consent-audit.config';
-import { HealthService } from './health/health.service';
 import { KAFKA } from './kafka.token';
 import { ConsentsModule } from './consents/consents.module';
 import { DecisionsModule } from './decisions/decisions.module';
@@ -17,13 +17,16 @@ export class AppModule {
     return {
       module: AppModule,
       global: true,
-      imports: [PersistenceModule.forRoot({ url: config.DATABASE_URL, applicationName: 'passerelle-consent-audit', poolSize: 20 }), ConsentsModule, DecisionsModule, LedgerModule],
+      imports: [
+        PersistenceModule.forRoot({ url: config.DATABASE_URL, applicationName: 'passerelle-consent-audit', poolSize: 20 }),
+        RegistryModule.forRoot(config.PASSERELLE_REGISTRY),
+        ConsentsModule, DecisionsModule, LedgerModule],
       providers: [
         { provide: CONSENT_AUDIT_CONFIG, useValue: config },
         { provide: LOGGER, useValue: logger },
         { provide: KAFKA, useValue: createKafka(config.KAFKA_BROKERS, 'passerelle-consent-audit', logger) },
         { provide: Registry, useFactory: () => createMetricsRegistry('consent-audit') },
-        HealthService,
+        DependencyHealthService,
       ],
       exports: [CONSENT_AUDIT_CONFIG, LOGGER, KAFKA, Registry],
     };

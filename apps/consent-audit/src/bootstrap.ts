@@ -3,10 +3,10 @@ import type { MicroserviceOptions } from '@nestjs/microservices';
 import { HealthImplementation } from 'grpc-health-check';
 import { consentAuditGrpcOptions } from '@passerelle/contracts';
 import { NestPinoLogger, type Logger } from '@passerelle/logger';
-import { onShutdown, startProbeServer } from '@passerelle/observability';
+import { DependencyHealthService, onShutdown, startProbeServer } from '@passerelle/observability';
+import { Registry } from 'prom-client';
 import { AppModule } from './app.module';
 import type { ConsentAuditConfig } from './consent-audit.config';
-import { HealthService } from './health/health.service';
 
 /** gRPC server (with the standard grpc.health.v1 service) plus an HTTP probe for /health and /metrics. */
 export async function bootstrapConsentAudit(config: ConsentAuditConfig, logger: Logger) {
@@ -19,8 +19,8 @@ export async function bootstrapConsentAudit(config: ConsentAuditConfig, logger: 
   });
   await app.listen();
   grpcHealth.setStatus('', 'SERVING');
-  const health = app.get(HealthService);
-  const probe = await startProbeServer({ port: config.CONSENT_AUDIT_METRICS_PORT, registry: health.registry, checks: health.checks() });
+  const health = app.get(DependencyHealthService);
+  const probe = await startProbeServer({ port: config.CONSENT_AUDIT_METRICS_PORT, registry: app.get(Registry), checks: health.checks() });
   logger.info({ grpc: config.CONSENT_AUDIT_URL, probe: `http://127.0.0.1:${config.CONSENT_AUDIT_METRICS_PORT}` }, 'consent-audit listening');
   onShutdown(logger, [
     async () => grpcHealth.setStatus('', 'NOT_SERVING'),

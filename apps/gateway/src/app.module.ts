@@ -3,6 +3,7 @@ import { GraphQLModule } from '@nestjs/graphql';
 import { MercuriusDriver, type MercuriusDriverConfig } from '@nestjs/mercurius';
 import { LOGGER, type Logger } from '@passerelle/logger';
 import { PersistenceModule } from '@passerelle/persistence';
+import { RegistryModule } from '@passerelle/registry';
 import { createKafka } from '@passerelle/messaging';
 import { GATEWAY_CONFIG, type GatewayConfig } from './gateway.config';
 import { HealthModule } from './health/health.module';
@@ -27,6 +28,7 @@ export class AppModule {
       global: true,
       imports: [
         PersistenceModule.forRoot({ url: config.DATABASE_URL, applicationName: 'passerelle-gateway', poolSize: 20 }),
+        RegistryModule.forRoot(config.PASSERELLE_REGISTRY),
         GraphQLModule.forRoot<MercuriusDriverConfig>({
           driver: MercuriusDriver,
           autoSchemaFile: true,

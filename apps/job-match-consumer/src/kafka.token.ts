@@ -1,1 +1,1 @@
-export const KAFKA = Symbol('KAFKA');
+export { KAFKA } from '@passerelle/messaging';

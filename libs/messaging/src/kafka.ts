@@ -68,3 +68,6 @@ export async function ensureTopics(kafka: Kafka, topics: string[], numPartitions
     await admin.disconnect();
   }
 }
+
+/** The Nest injection token of an app's kafkajs client. */
+export const KAFKA = Symbol('KAFKA');

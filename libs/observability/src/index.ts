@@ -2,3 +2,4 @@ export * from './metrics';
 export * from './health';
 export * from './probe-server';
 export * from './shutdown';
+export * from './dependency-health.service';

@@ -3,3 +3,4 @@ export * from './check';
 export * from './registry';
 export * from './load';
 export * from './holder';
+export * from './registry.module';

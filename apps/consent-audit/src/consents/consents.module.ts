@@ -1,13 +1,11 @@
 import { Module } from '@nestjs/common';
 import { loadGatewayKeys } from '@passerelle/crypto';
-import { RegistryHolder } from '@passerelle/registry';
 import { CONSENT_AUDIT_CONFIG, type ConsentAuditConfig } from '../consent-audit.config';
 import { ConsentOutboxRelay } from './consent-outbox.relay';
 import { ConsentsController } from './consents.controller';
 import { ConsentsRepository } from './consents.repository';
 import { ConsentsService } from './consents.service';
 import { CONSENT_RECEIPT_KEYS, CONSENT_TOPIC, consentTopicFromEnv } from './consents.tokens';
-import { registryHolderProvider, RegistryReloadOnHangup } from './registry.provider';
 
 /** gRPC Consents: record, revoke, list; the history and the outbox relay to Kafka. */
 @Module({
@@ -16,8 +14,6 @@ import { registryHolderProvider, RegistryReloadOnHangup } from './registry.provi
     ConsentsRepository,
     ConsentsService,
     ConsentOutboxRelay,
-    registryHolderProvider,
-    RegistryReloadOnHangup,
     { provide: CONSENT_TOPIC, useFactory: () => consentTopicFromEnv() },
     {
       provide: CONSENT_RECEIPT_KEYS,
@@ -25,6 +21,6 @@ import { registryHolderProvider, RegistryReloadOnHangup } from './registry.provi
       useFactory: (config: ConsentAuditConfig) => loadGatewayKeys(config.PASSERELLE_SECRETS_DIR),
     },
   ],
-  exports: [ConsentsRepository, RegistryHolder],
+  exports: [ConsentsRepository],
 })
 export class ConsentsModule {}

@@ -3,14 +3,12 @@ import { APP_FILTER, APP_GUARD } from '@nestjs/core';
 import { ClientsModule } from '@nestjs/microservices';
 import { consentAuditGrpcOptions } from '@passerelle/contracts';
 import { loadGatewayKeys } from '@passerelle/crypto';
-import { RegistryHolder } from '@passerelle/registry';
 import { RequiresGuard } from '../auth/requires.guard';
 import { DomainErrorFilter } from '../errors';
 import { GATEWAY_CONFIG, type GatewayConfig } from '../gateway.config';
 import { JwksController } from '../jwks/jwks.controller';
 import { GrpcAuditSink, LEDGER_GRPC_CLIENT } from './audit-sink';
 import { ExchangeHooks } from './exchange.hooks';
-import { registryHolderProvider, RegistrySighupReloader } from './registry.provider';
 import { ReplayStore } from './replay-store';
 import { AUDIT_SINK, GATEWAY_KEYS } from './tokens';
 import { BENCH_TRUST_OFF, benchTrustOffProvider } from './bench-trust-off';
@@ -19,7 +17,8 @@ import { LOGGER } from '@passerelle/logger';
 /**
  * The signed exchange (CONTRACT.md §2–3): registry, gateway keys, request-signature check,
  * replay store, ledger recording, response signature, the one authorisation guard and the JWKS.
- * Global: every feature module can inject RegistryHolder, GATEWAY_KEYS and AUDIT_SINK.
+ * Global: every feature module can inject GATEWAY_KEYS and AUDIT_SINK (and RegistryHolder, from
+ * RegistryModule).
  */
 @Global()
 @Module({
@@ -34,8 +33,6 @@ import { LOGGER } from '@passerelle/logger';
   ],
   controllers: [JwksController],
   providers: [
-    registryHolderProvider,
-    RegistrySighupReloader,
     {
       provide: GATEWAY_KEYS,
       inject: [GATEWAY_CONFIG],
@@ -50,6 +47,6 @@ import { LOGGER } from '@passerelle/logger';
     { provide: APP_GUARD, useClass: RequiresGuard },
     { provide: APP_FILTER, useClass: DomainErrorFilter },
   ],
-  exports: [RegistryHolder, GATEWAY_KEYS, AUDIT_SINK, BENCH_TRUST_OFF],
+  exports: [GATEWAY_KEYS, AUDIT_SINK, BENCH_TRUST_OFF],
 })
 export class ExchangeModule {}

@@ -1,10 +1,10 @@
 import { Controller, Get, Res } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
-import { HealthService } from './health.service';
+import { DependencyHealthService } from '@passerelle/observability';
 
 @Controller('health')
 export class HealthController {
-  constructor(private readonly health: HealthService) {}
+  constructor(private readonly health: DependencyHealthService) {}
 
   @Get()
   async get(@Res() reply: FastifyReply) {

@@ -40,11 +40,38 @@ export class JobMatchConsumer implements OnApplicationBootstrap, OnApplicationSh
     });
     this.consumer.on(this.consumer.events.CRASH, (e) => {
       this.logger.error({ err: e.payload.error, restart: e.payload.restart }, 'job-match consumer crashed');
+      if (!e.payload.restart && this.running) void this.rejoinAfterCrash();
     });
   }
 
   async onApplicationBootstrap() {
     await ensureTopics(this.kafka, [this.config.JOB_MATCH_TOPIC, `${this.config.JOB_MATCH_TOPIC}.dlq`]);
+    await this.start();
+  }
+
+  /**
+   * kafkajs restarts its consumer only after retriable errors. After a non-retriable one, e.g.
+   * "the coordinator is not aware of this member" once the broker was unreachable for longer than
+   * the session, it disconnects and stays stopped while the process lives on: nothing would be
+   * consumed again. So rejoin the group ourselves, with backoff, until it works or we shut down.
+   * Uncommitted events are delivered again and deduplicated (processed_events).
+   */
+  private async rejoinAfterCrash(): Promise<void> {
+    for (let attempt = 1; this.running; attempt++) {
+      await new Promise((r) => setTimeout(r, Math.min(30_000, 500 * 2 ** (attempt - 1))));
+      if (!this.running) return;
+      try {
+        await this.consumer.disconnect().catch(() => undefined);
+        await this.start();
+        this.logger.warn({ attempt }, 'job-match consumer rejoined its group after a crash');
+        return;
+      } catch (err) {
+        this.logger.error({ err, attempt }, 'job-match consumer could not rejoin its group yet; retrying');
+      }
+    }
+  }
+
+  private async start() {
     await this.consumer.connect();
     await this.consumer.subscribe({ topic: this.config.JOB_MATCH_TOPIC, fromBeginning: true });
     this.running = true;

@@ -1,14 +1,6 @@
-import { Inject, Injectable, type FactoryProvider, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { Global, Inject, Injectable, Module, type DynamicModule, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { LOGGER, type Logger } from '@passerelle/logger';
-import { RegistryHolder } from '@passerelle/registry';
-import { GATEWAY_CONFIG, type GatewayConfig } from '../gateway.config';
-
-/** The registry in force, loaded at start (an invalid file stops the gateway, naming every problem). */
-export const registryHolderProvider: FactoryProvider<Promise<RegistryHolder>> = {
-  provide: RegistryHolder,
-  inject: [GATEWAY_CONFIG, LOGGER],
-  useFactory: (config: GatewayConfig, logger: Logger) => RegistryHolder.load(config.PASSERELLE_REGISTRY, logger),
-};
+import { RegistryHolder } from './holder';
 
 /**
  * Reloads the registry on SIGHUP. The swap is atomic and requests in flight keep the registry
@@ -32,5 +24,24 @@ export class RegistrySighupReloader implements OnApplicationBootstrap, OnApplica
 
   onApplicationShutdown() {
     process.off('SIGHUP', this.onSighup);
+  }
+}
+
+/**
+ * The registry in force for an app (PASSERELLE_REGISTRY), loaded at start — an invalid file stops
+ * the process naming every problem — and reloaded on SIGHUP. Needs the app's LOGGER provider.
+ */
+@Global()
+@Module({})
+export class RegistryModule {
+  static forRoot(file: string): DynamicModule {
+    return {
+      module: RegistryModule,
+      providers: [
+        { provide: RegistryHolder, inject: [LOGGER], useFactory: (logger: Logger) => RegistryHolder.load(file, logger) },
+        RegistrySighupReloader,
+      ],
+      exports: [RegistryHolder],
+    };
   }
 }

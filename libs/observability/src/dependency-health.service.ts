@@ -1,19 +1,17 @@
 import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
 import type { Kafka } from 'kafkajs';
-import { Registry } from 'prom-client';
 import { DataSource } from 'typeorm';
-import { kafkaHealthCheck } from '@passerelle/messaging';
-import type { HealthCheck } from '@passerelle/observability';
-import { KAFKA } from './kafka.token';
+import { KAFKA, kafkaHealthCheck } from '@passerelle/messaging';
+import { checkHealth, type HealthCheck, type HealthReport } from './health';
 
+/** Health of what every app depends on: its database and the Kafka cluster. */
 @Injectable()
-export class HealthService implements OnApplicationShutdown {
+export class DependencyHealthService implements OnApplicationShutdown {
   private readonly kafkaCheck: ReturnType<typeof kafkaHealthCheck>;
 
   constructor(
     private readonly dataSource: DataSource,
     @Inject(KAFKA) kafka: Kafka,
-    readonly registry: Registry,
   ) {
     this.kafkaCheck = kafkaHealthCheck(kafka);
   }
@@ -25,6 +23,10 @@ export class HealthService implements OnApplicationShutdown {
       },
       kafka: this.kafkaCheck.check,
     };
+  }
+
+  report(): Promise<HealthReport> {
+    return checkHealth(this.checks());
   }
 
   async onApplicationShutdown() {

@@ -1,0 +1,116 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { buildJobMatchMessage, createKafka } from '@passerelle/messaging';
+import { freePort, REPO_ROOT } from '@passerelle/testing';
+import type { Producer } from 'kafkajs';
+import { createMatchWorld, eventually, validEvents, type MatchWorld } from '../matches/harness';
+import { sleep } from './helpers';
+
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const kafka = require(path.join(REPO_ROOT, 'infra/kafka/kafka.js')) as {
+  start(o: { port: number; controllerPort: number; quiet?: boolean }): Promise<{ brokers: string; dataDir: string; stop(): Promise<void> }>;
+};
+
+const EVENTS = 1500;
+const BATCH = 50;
+const OUTAGE_MS = 30_000;
+
+/** The java process of OUR broker: the one whose command line names our (unique) data directory. */
+function brokerPid(dataDir: string): number {
+  for (const entry of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const cmd = fs.readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0');
+      if (cmd.includes('kafka.Kafka') && cmd.some((a) => a.includes(dataDir)) && !cmd.includes('__watchdog')) return Number(entry);
+    } catch {
+      /* gone */
+    }
+  }
+  throw new Error(`no broker process for ${dataDir}`);
+}
+
+/**
+ * The broker stops answering for 30 s (its JVM frozen with SIGSTOP: connections stay open and
+ * hang, the harder case for clients) during a publish and a consume, on a broker of this test's
+ * own (never the shared 127.0.0.1:9092). The publisher retries or fails clearly, the consumer
+ * resumes by itself, and every event is stored exactly once.
+ */
+describe('Kafka broker outage during publish and consume', () => {
+  let broker: Awaited<ReturnType<typeof kafka.start>> | undefined;
+  let world: MatchWorld | undefined;
+  let pid: number | undefined;
+  const previousBrokers = process.env.KAFKA_BROKERS;
+
+  beforeAll(async () => {
+    broker = await kafka.start({ port: await freePort(), controllerPort: await freePort(), quiet: true });
+    pid = brokerPid(broker.dataDir);
+    process.env.KAFKA_BROKERS = broker.brokers; // the match world (consumer app, topics) on our broker
+    world = await createMatchWorld({ partitions: 3, subjects: 40 });
+  }, 180_000);
+
+  afterAll(async () => {
+    if (pid) process.kill(pid, 'SIGCONT');
+    await world?.cleanup().catch(() => undefined);
+    await broker?.stop();
+    process.env.KAFKA_BROKERS = previousBrokers;
+  }, 60_000);
+
+  it(`publishes and stores ${EVENTS} events exactly once across a ${OUTAGE_MS / 1000} s broker outage`, async () => {
+    const w = world!;
+    const consumer = await w.startConsumer();
+    const producer: Producer = createKafka([broker!.brokers], 'chaos-outage-publisher').producer();
+    await producer.connect();
+    const messages = await Promise.all(validEvents(w, EVENTS, 'outage').map((e) => buildJobMatchMessage(e, w.signer)));
+    const publishErrors = new Map<string, number>();
+    let retries = 0;
+    let frozenAt = 0;
+    let resumedAt = 0;
+    const count = () => w.count('SELECT count(*) AS n FROM job_matches');
+
+    // the outage, once a third of the events are out
+    const outage = (async () => {
+      await eventually(async () => (await count()) >= EVENTS / 5, 60_000, async () => `matches=${await count()}`);
+      process.kill(pid!, 'SIGSTOP');
+      frozenAt = Date.now();
+      await sleep(OUTAGE_MS);
+      process.kill(pid!, 'SIGCONT');
+      resumedAt = Date.now();
+    })();
+
+    // the batch publisher: a batch that fails is retried (bounded), each failure has a clear message
+    const deadline = Date.now() + 150_000;
+    for (let i = 0; i < messages.length; i += BATCH) {
+      for (;;) {
+        try {
+          await producer.send({ topic: w.topic, messages: messages.slice(i, i + BATCH) });
+          break;
+        } catch (e) {
+          const message = `${(e as Error).name}: ${(e as Error).message}`;
+          publishErrors.set(message, (publishErrors.get(message) ?? 0) + 1);
+          retries++;
+          if (Date.now() > deadline) throw e;
+          await sleep(1000);
+        }
+      }
+      await sleep(100); // a paced batch job, so the outage falls in the middle of it
+    }
+    await outage;
+    await producer.disconnect();
+    const publishedAt = Date.now();
+
+    await eventually(async () => (await count()) >= EVENTS, 120_000, async () => `matches=${await count()}; consumer log:\n${consumer.lines.slice(-25).join('\n')}`);
+    const resumedIn = Date.now() - resumedAt;
+    await sleep(2000); // late redeliveries would land now
+    console.log(
+      `broker frozen ${OUTAGE_MS} ms (from ${frozenAt ? new Date(frozenAt).toISOString() : '?'}): publisher retried ${retries} batch(es) ` +
+        `${JSON.stringify(Object.fromEntries(publishErrors))}; all published ${Math.round((publishedAt - resumedAt) / 1000)} s after the broker came back; ` +
+        `consumer stored all ${EVENTS} ${Math.round(resumedIn / 1000)} s after it came back`,
+    );
+    expect(frozenAt).toBeGreaterThan(0);
+    for (const message of publishErrors.keys()) expect(message.length).toBeGreaterThan(10);
+    expect(consumer.proc.exitCode).toBeNull();
+    expect(await count()).toBe(EVENTS);
+    expect(await w.count('SELECT count(DISTINCT event_id) AS n FROM job_matches')).toBe(EVENTS);
+    expect(await w.count('SELECT count(*) AS n FROM processed_events WHERE ledger_seq IS NULL')).toBe(0);
+  });
+});
