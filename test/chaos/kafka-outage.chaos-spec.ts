@@ -104,7 +104,8 @@ describe('Kafka broker outage during publish and consume', () => {
     console.log(
       `broker frozen ${OUTAGE_MS} ms (from ${frozenAt ? new Date(frozenAt).toISOString() : '?'}): publisher retried ${retries} batch(es) ` +
         `${JSON.stringify(Object.fromEntries(publishErrors))}; all published ${Math.round((publishedAt - resumedAt) / 1000)} s after the broker came back; ` +
-        `consumer stored all ${EVENTS} ${Math.round(resumedIn / 1000)} s after it came back`,
+        `consumer stored all ${EVENTS} ${Math.round(resumedIn / 1000)} s after it came back ` +
+        `(crashes ${consumer.lines.filter((l) => l.includes('job-match consumer crashed')).length}, rejoins ${consumer.lines.filter((l) => l.includes('rejoined its group')).length})`,
     );
     expect(frozenAt).toBeGreaterThan(0);
     for (const message of publishErrors.keys()) expect(message.length).toBeGreaterThan(10);

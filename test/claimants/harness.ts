@@ -8,11 +8,8 @@ import type { GatewayClient, GatewayResponse } from '@passerelle/client';
 import {
   createTestDatabase,
   createTestRegistry,
-  freePort,
-  kafkaBrokers,
-  startApp,
+  startTestConsentAudit,
   startTestGateway,
-  uniqueName,
   type RunningApp,
   type TestDatabase,
   type TestGateway,
@@ -70,20 +67,7 @@ export async function createClaimantsWorld(): Promise<ClaimantsWorld> {
     consentRequiredFor: ['JOB_MATCHING', 'RELOCATION'],
   });
   const secretsDir = fs.mkdtempSync(path.join(os.tmpdir(), 'claimants-e2e-'));
-  const consentAuditUrl = `127.0.0.1:${await freePort()}`;
-  const consentAudit = await startApp(
-    'consent-audit',
-    {
-      DATABASE_URL: db.url,
-      KAFKA_BROKERS: kafkaBrokers(),
-      PASSERELLE_REGISTRY: registry.file,
-      PASSERELLE_SECRETS_DIR: secretsDir,
-      PASSERELLE_CONSENT_TOPIC: uniqueName('claimants-consent-events'),
-      CONSENT_AUDIT_URL: consentAuditUrl,
-      CONSENT_AUDIT_METRICS_PORT: String(await freePort()),
-    },
-    { logLine: /consent-audit listening/, timeoutMs: 30_000 },
-  );
+  const { app: consentAudit, url: consentAuditUrl } = await startTestConsentAudit({ registryFile: registry.file, databaseUrl: db.url, secretsDir });
   let gateway: TestGateway;
   try {
     gateway = await startTestGateway({ registryFile: registry.file, databaseUrl: db.url, consentAuditUrl, secretsDir });

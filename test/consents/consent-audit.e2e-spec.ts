@@ -11,7 +11,7 @@ import { status } from '@grpc/grpc-js';
 import { compactVerify, decodeProtectedHeader, importJWK } from 'jose';
 import { Kafka, logLevel, type Consumer } from 'kafkajs';
 import { loadGatewayKeys } from '@passerelle/crypto';
-import { createTestDatabase, freePort, kafkaBrokers, queryAsOwner, startApp, uniqueName, type RunningApp, type TestDatabase } from '@passerelle/testing';
+import { createTestDatabase, freePort, kafkaBrokers, queryAsOwner, startTestConsentAudit, uniqueName, type TestConsentAudit, type TestDatabase } from '@passerelle/testing';
 import { connectConsentAudit, failureOf, type ConsentAuditConnection } from './consent-audit-grpc';
 import { consentTestRegistry, evidenceOf, newInternalId, writeJson } from './fixtures';
 
@@ -27,39 +27,25 @@ const iso = (ms: number) => new Date(ms).toISOString();
 describe('consent-audit: consents and decisions', () => {
   let db: TestDatabase;
   let secretsDir: string;
-  let env: Record<string, string>;
-  let app: RunningApp;
+  let registryFile: string;
+  let app: TestConsentAudit;
   let gatewayA: ConsentAuditConnection;
   let gatewayB: ConsentAuditConnection;
   let topic: string;
   let jwks: Awaited<ReturnType<typeof loadGatewayKeys>>['jwks'];
 
-  async function start(overrides: Record<string, string> = {}) {
-    const url = `127.0.0.1:${await freePort()}`;
-    const running = await startApp(
-      'consent-audit',
-      { ...env, CONSENT_AUDIT_URL: url, CONSENT_AUDIT_METRICS_PORT: String(await freePort()), ...overrides },
-      { logLine: /consent-audit listening/, timeoutMs: 30_000 },
-    );
-    return { running, url };
-  }
+  const start = (overrides: Record<string, string> = {}) =>
+    startTestConsentAudit({ registryFile, databaseUrl: db.url, secretsDir, env: { PASSERELLE_CONSENT_TOPIC: topic, ...overrides } });
 
   beforeAll(async () => {
     db = await createTestDatabase('consents');
     secretsDir = fs.mkdtempSync(path.join(os.tmpdir(), 'consents-e2e-'));
     jwks = (await loadGatewayKeys(secretsDir)).jwks;
     topic = uniqueName('consent-events');
-    env = {
-      DATABASE_URL: db.url,
-      KAFKA_BROKERS: kafkaBrokers(),
-      PASSERELLE_REGISTRY: writeJson(secretsDir, 'registry.json', consentTestRegistry()),
-      PASSERELLE_SECRETS_DIR: secretsDir,
-      PASSERELLE_CONSENT_TOPIC: topic,
-    };
-    const started = await start();
-    app = started.running;
-    gatewayA = connectConsentAudit(started.url);
-    gatewayB = connectConsentAudit(started.url);
+    registryFile = writeJson(secretsDir, 'registry.json', consentTestRegistry());
+    app = await start();
+    gatewayA = connectConsentAudit(app.url);
+    gatewayB = connectConsentAudit(app.url);
   });
 
   afterAll(async () => {
@@ -249,8 +235,8 @@ describe('consent-audit: consents and decisions', () => {
 
     it('publishes every grant and revocation through the outbox, even one recorded by an instance whose broker is unreachable', async () => {
       // A second instance on the same database whose broker is unreachable: its change waits in the outbox.
-      const { running: offline, url } = await start({ KAFKA_BROKERS: `127.0.0.1:${await freePort()}` });
-      const offlineConn = connectConsentAudit(url);
+      const offline = await start({ KAFKA_BROKERS: `127.0.0.1:${await freePort()}` });
+      const offlineConn = connectConsentAudit(offline.url);
       let late: Awaited<ReturnType<typeof grant>>;
       try {
         late = await offlineConn.record({

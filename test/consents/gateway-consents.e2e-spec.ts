@@ -13,12 +13,9 @@ import type { GatewayClient } from '@passerelle/client';
 import {
   createTestDatabase,
   createTestRegistry,
-  freePort,
-  kafkaBrokers,
-  startApp,
+  startTestConsentAudit,
   startTestGateway,
-  uniqueName,
-  type RunningApp,
+  type TestConsentAudit,
   type TestDatabase,
   type TestGateway,
   type TestRegistry,
@@ -64,7 +61,7 @@ describe('gateway GraphQL: recordConsent, revokeConsent, consents, disclosures',
   let db: TestDatabase;
   let registry: TestRegistry;
   let secretsDir: string;
-  let consentAudit: RunningApp;
+  let consentAudit: TestConsentAudit;
   let gateway: TestGateway;
   let keyring: PseudonymKeyring;
   let decisions: ConsentAuditConnection;
@@ -84,24 +81,11 @@ describe('gateway GraphQL: recordConsent, revokeConsent, consents, disclosures',
       consentRequiredFor: ['JOB_MATCHING', 'RELOCATION'],
     });
     secretsDir = fs.mkdtempSync(path.join(os.tmpdir(), 'gw-consents-e2e-'));
-    const consentAuditUrl = `127.0.0.1:${await freePort()}`;
-    consentAudit = await startApp(
-      'consent-audit',
-      {
-        DATABASE_URL: db.url,
-        KAFKA_BROKERS: kafkaBrokers(),
-        PASSERELLE_REGISTRY: registry.file,
-        PASSERELLE_SECRETS_DIR: secretsDir,
-        PASSERELLE_CONSENT_TOPIC: uniqueName('gw-consent-events'),
-        CONSENT_AUDIT_URL: consentAuditUrl,
-        CONSENT_AUDIT_METRICS_PORT: String(await freePort()),
-      },
-      { logLine: /consent-audit listening/, timeoutMs: 30_000 },
-    );
-    gateway = await startTestGateway({ registryFile: registry.file, databaseUrl: db.url, consentAuditUrl, secretsDir });
+    consentAudit = await startTestConsentAudit({ registryFile: registry.file, databaseUrl: db.url, secretsDir });
+    gateway = await startTestGateway({ registryFile: registry.file, databaseUrl: db.url, consentAuditUrl: consentAudit.url, secretsDir });
     keyring = await loadPseudonymKeyring(secretsDir);
-    decisions = connectConsentAudit(consentAuditUrl);
-    ledger = connectLedger(consentAuditUrl);
+    decisions = connectConsentAudit(consentAudit.url);
+    ledger = connectLedger(consentAudit.url);
     mifi = registry.client('qc.mifi', gateway.url);
     esdc = registry.client('ca.esdc', gateway.url);
   });

@@ -5,13 +5,10 @@ import path from 'node:path';
 import {
   createTestDatabase,
   createTestRegistry,
-  freePort,
-  kafkaBrokers,
   REPO_ROOT,
-  startApp,
+  startTestConsentAudit,
   startTestGateway,
-  uniqueName,
-  type RunningApp,
+  type TestConsentAudit,
   type TestDatabase,
   type TestGateway,
   type TestRegistry,
@@ -33,7 +30,7 @@ const SHOTS = process.env.UPDATE_SCREENSHOTS === '1' ? path.join(REPO_ROOT, 'doc
 let db: TestDatabase;
 let registry: TestRegistry;
 let secretsDir: string;
-let consentAudit: RunningApp;
+let consentAudit: TestConsentAudit;
 let gateway: TestGateway;
 let context: BrowserContext;
 let page: Page;
@@ -60,21 +57,8 @@ beforeAll(async () => {
   db = await createTestDatabase('console');
   registry = await createTestRegistry();
   secretsDir = fs.mkdtempSync(path.join(os.tmpdir(), 'console-e2e-'));
-  const consentAuditUrl = `127.0.0.1:${await freePort()}`;
-  consentAudit = await startApp(
-    'consent-audit',
-    {
-      DATABASE_URL: db.url,
-      KAFKA_BROKERS: kafkaBrokers(),
-      PASSERELLE_REGISTRY: registry.file,
-      PASSERELLE_SECRETS_DIR: secretsDir,
-      PASSERELLE_CONSENT_TOPIC: uniqueName('console-consent-events'),
-      CONSENT_AUDIT_URL: consentAuditUrl,
-      CONSENT_AUDIT_METRICS_PORT: String(await freePort()),
-    },
-    { logLine: /consent-audit listening/, timeoutMs: 30_000 },
-  );
-  gateway = await startTestGateway({ registryFile: registry.file, databaseUrl: db.url, consentAuditUrl, secretsDir });
+  consentAudit = await startTestConsentAudit({ registryFile: registry.file, databaseUrl: db.url, secretsDir });
+  gateway = await startTestGateway({ registryFile: registry.file, databaseUrl: db.url, consentAuditUrl: consentAudit.url, secretsDir });
 
   // Some ledger history by other agencies: permitted and refused exchanges.
   const esdc = registry.client('ca.esdc', gateway.url);
@@ -87,7 +71,7 @@ beforeAll(async () => {
   unsignedAuditStatus = (await fetch(`${gateway.url}/audit/sth`)).status;
 
   // Two refused job-match events, as the consumer records them (its DLQ in the ledger).
-  const ledger = connectLedger(consentAuditUrl);
+  const ledger = connectLedger(consentAudit.url);
   try {
     for (const reason of ['bad_signature', 'no_consent']) {
       await ledger.append(auditEntry({ agency: 'ca.esdc', kid: '', jti: '', purpose: 'JOB_MATCHING', operation: 'kafka:jobbank.matches.v1', decision: 'DENY', reason }));

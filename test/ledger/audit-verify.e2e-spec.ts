@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { canonicalize } from 'json-canonicalize';
 import { leafHash, verifyConsistency, verifyInclusion } from '@passerelle/merkle';
-import { createTestDatabase, createTestRegistry, freePort, queryAsOwner, runApp, startApp, startTestGateway, type RunningApp, type TestDatabase, type TestGateway, type TestRegistry } from '@passerelle/testing';
+import { createTestDatabase, createTestRegistry, queryAsOwner, runApp, startTestConsentAudit, startTestGateway, type TestConsentAudit, type TestDatabase, type TestGateway, type TestRegistry } from '@passerelle/testing';
 import { auditEntry, connectLedger, type LedgerConnection } from './ledger-grpc';
 
 jest.setTimeout(90_000);
@@ -19,7 +19,7 @@ describe('gateway /audit and `passerelle audit verify`', () => {
   let db: TestDatabase;
   let secretsDir: string;
   let registry: TestRegistry;
-  let consentAudit: RunningApp;
+  let consentAudit: TestConsentAudit;
   let gateway: TestGateway;
   let ledger: LedgerConnection;
   let keyFile: string;
@@ -29,22 +29,10 @@ describe('gateway /audit and `passerelle audit verify`', () => {
     db = await createTestDatabase('auditverify');
     secretsDir = fs.mkdtempSync(path.join(os.tmpdir(), 'audit-verify-e2e-'));
     registry = await createTestRegistry();
-    const grpcUrl = `127.0.0.1:${await freePort()}`;
     // consent-audit first: it creates the gateway signing key the gateway then publishes.
-    consentAudit = await startApp(
-      'consent-audit',
-      {
-        DATABASE_URL: db.url,
-        KAFKA_BROKERS: process.env.KAFKA_BROKERS ?? '127.0.0.1:9092',
-        PASSERELLE_REGISTRY: registry.file,
-        PASSERELLE_SECRETS_DIR: secretsDir,
-        CONSENT_AUDIT_URL: grpcUrl,
-        CONSENT_AUDIT_METRICS_PORT: String(await freePort()),
-      },
-      { logLine: /consent-audit listening/ },
-    );
-    gateway = await startTestGateway({ registryFile: registry.file, databaseUrl: db.url, consentAuditUrl: grpcUrl, secretsDir });
-    ledger = connectLedger(grpcUrl);
+    consentAudit = await startTestConsentAudit({ registryFile: registry.file, databaseUrl: db.url, secretsDir });
+    gateway = await startTestGateway({ registryFile: registry.file, databaseUrl: db.url, consentAuditUrl: consentAudit.url, secretsDir });
+    ledger = connectLedger(consentAudit.url);
     await Promise.all(Array.from({ length: 1500 }, (_, i) => ledger.append(auditEntry({ requestId: `seed-${i}` }))));
     keyFile = path.join(secretsDir, 'ops.audit.private.jwk.json');
     fs.writeFileSync(keyFile, JSON.stringify(registry.activeKey('ops.audit').privateJwk), { mode: 0o600 });

@@ -1,18 +1,8 @@
-import * as grpc from '@grpc/grpc-js';
-import * as protoLoader from '@grpc/proto-loader';
-import path from 'node:path';
 // Types only: @passerelle/contracts pulls in @nestjs/microservices (ESM), which jest cannot load.
 import type { consentAudit } from '@passerelle/contracts';
-import { REPO_ROOT } from '@passerelle/testing';
+import { consentAuditClient, unary, type Unary } from '@passerelle/testing';
 
-const LOADER_OPTIONS = { keepCase: false, longs: Number, enums: String, defaults: true, oneofs: true };
-
-export interface GrpcFailure extends Error {
-  code: grpc.status;
-  details: string;
-}
-
-type Unary<Req, Res> = (req: Req) => Promise<Res>;
+export { failureOf, type GrpcFailure } from '@passerelle/testing';
 
 export interface LedgerConnection {
   append: Unary<consentAudit.AppendRequest, consentAudit.AppendResponse>;
@@ -28,33 +18,19 @@ export interface LedgerConnection {
 
 /** A plain grpc-js client of consent-audit's Ledger service. */
 export function connectLedger(url: string): LedgerConnection {
-  const definition = protoLoader.loadSync('passerelle/consentaudit/v1/consent_audit.proto', { ...LOADER_OPTIONS, includeDirs: [path.join(REPO_ROOT, 'proto')] });
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  const ns = (grpc.loadPackageDefinition(definition) as any).passerelle.consentaudit.v1;
-  const client = new ns.Ledger(url, grpc.credentials.createInsecure(), { 'grpc.max_receive_message_length': 64 * 1024 * 1024 });
-  const unary = (method: string) => (req: unknown) =>
-    new Promise<never>((resolve, reject) => client[method](req, { deadline: Date.now() + 30_000 }, (err: Error | null, res: never) => (err ? reject(err) : resolve(res))));
+  const client = consentAuditClient('Ledger', url, { 'grpc.max_receive_message_length': 64 * 1024 * 1024 });
+  const call = <Req, Res>(method: string) => unary<Req, Res>(client, method, 30_000);
   return {
-    append: unary('Append'),
-    appendBatch: unary('AppendBatch'),
-    sth: unary('GetSignedTreeHead'),
-    entries: unary('GetEntries'),
-    inclusion: unary('GetInclusionProof'),
-    consistency: unary('GetConsistencyProof'),
-    search: unary('SearchEntries'),
-    disclosures: unary('Disclosures'),
+    append: call('Append'),
+    appendBatch: call('AppendBatch'),
+    sth: call('GetSignedTreeHead'),
+    entries: call('GetEntries'),
+    inclusion: call('GetInclusionProof'),
+    consistency: call('GetConsistencyProof'),
+    search: call('SearchEntries'),
+    disclosures: call('Disclosures'),
     close: () => client.close(),
   };
-}
-
-/** The gRPC failure of a call that must fail (the test fails when it succeeds). */
-export async function failureOf(call: Promise<unknown>): Promise<GrpcFailure> {
-  try {
-    await call;
-  } catch (e) {
-    return e as GrpcFailure;
-  }
-  throw new Error('the call succeeded but should have failed');
 }
 
 /** An entry as the exchange recorder would send it. */

@@ -13,7 +13,7 @@ import { canonicalize } from 'json-canonicalize';
 import { Client } from 'pg';
 import { loadGatewayKeys } from '@passerelle/crypto';
 import { LedgerVerifier, leafHash, rootHash, verifyConsistency, verifyInclusion } from '@passerelle/merkle';
-import { createTestDatabase, createTestRegistry, freePort, queryAsOwner, startApp, type RunningApp, type TestDatabase, type TestRegistry } from '@passerelle/testing';
+import { createTestDatabase, createTestRegistry, queryAsOwner, startTestConsentAudit, type TestConsentAudit, type TestDatabase, type TestRegistry } from '@passerelle/testing';
 import { allEntries, auditEntry, connectLedger, failureOf, type LedgerConnection } from './ledger-grpc';
 
 jest.setTimeout(60_000);
@@ -26,31 +26,19 @@ describe('consent-audit: the audit ledger', () => {
   let db: TestDatabase;
   let secretsDir: string;
   let registry: TestRegistry;
-  let env: Record<string, string>;
-  let app: RunningApp;
+  let app: TestConsentAudit;
   let ledger: LedgerConnection;
   let jwks: ReturnType<typeof createLocalJWKSet>;
 
-  async function start() {
-    const url = `127.0.0.1:${await freePort()}`;
-    const running = await startApp('consent-audit', { ...env, CONSENT_AUDIT_URL: url, CONSENT_AUDIT_METRICS_PORT: String(await freePort()) }, { logLine: /consent-audit listening/ });
-    return { running, url };
-  }
+  const start = () => startTestConsentAudit({ registryFile: registry.file, databaseUrl: db.url, secretsDir });
 
   beforeAll(async () => {
     db = await createTestDatabase('ledger');
     secretsDir = fs.mkdtempSync(path.join(os.tmpdir(), 'ledger-e2e-'));
     jwks = createLocalJWKSet((await loadGatewayKeys(secretsDir)).jwks);
     registry = await createTestRegistry();
-    env = {
-      DATABASE_URL: db.url,
-      KAFKA_BROKERS: process.env.KAFKA_BROKERS ?? '127.0.0.1:9092',
-      PASSERELLE_REGISTRY: registry.file,
-      PASSERELLE_SECRETS_DIR: secretsDir,
-    };
-    const started = await start();
-    app = started.running;
-    ledger = connectLedger(started.url);
+    app = await start();
+    ledger = connectLedger(app.url);
   });
 
   afterAll(async () => {
@@ -261,7 +249,7 @@ describe('consent-audit: the audit ledger', () => {
     const second = await start();
     const other = connectLedger(second.url);
     try {
-      expect(second.running.lines.some((l) => l.includes('another consent-audit instance is the ledger writer'))).toBe(true);
+      expect(second.app.lines.some((l) => l.includes('another consent-audit instance is the ledger writer'))).toBe(true);
       const err = await failureOf(other.append(auditEntry()));
       expect(err.code).toBe(status.UNAVAILABLE);
       expect(err.details).toContain('not the ledger writer');
@@ -278,7 +266,7 @@ describe('consent-audit: the audit ledger', () => {
       expect(appended?.seq).toBe(size);
     } finally {
       other.close();
-      await second.running.stop();
+      await second.stop();
     }
   });
 });

@@ -1,12 +1,8 @@
 import * as grpc from '@grpc/grpc-js';
-import * as protoLoader from '@grpc/proto-loader';
-import path from 'node:path';
 // Types only: @passerelle/contracts loads @nestjs/microservices (ESM), which jest cannot require.
 import type { consentAudit } from '@passerelle/contracts';
 import { consentInForce } from '@passerelle/policy';
-import { REPO_ROOT } from '@passerelle/testing';
-
-const LOADER_OPTIONS = { keepCase: false, longs: Number, enums: String, defaults: true, oneofs: true };
+import { loadConsentAuditServices } from '@passerelle/testing';
 
 /**
  * consent-audit as the job-match consumer sees it (Ledger.Append/AppendBatch, Consents.List/InForce), over real gRPC
@@ -30,10 +26,7 @@ export interface FakeConsentAudit {
 }
 
 export async function startFakeConsentAudit(): Promise<FakeConsentAudit> {
-  const definition = protoLoader.loadSync('passerelle/consentaudit/v1/consent_audit.proto', { ...LOADER_OPTIONS, includeDirs: [path.join(REPO_ROOT, 'proto')] });
-  const v1 = (grpc.loadPackageDefinition(definition) as unknown as {
-    passerelle: { consentaudit: { v1: Record<'Ledger' | 'Consents', { service: grpc.ServiceDefinition }> } };
-  }).passerelle.consentaudit.v1;
+  const v1 = loadConsentAuditServices();
   let ids = 0;
   const fake: FakeConsentAudit = {
     url: '',

@@ -8,13 +8,11 @@ import type { Agreement } from '@passerelle/registry';
 import {
   createTestDatabase,
   createTestRegistry,
-  freePort,
-  kafkaBrokers,
   queryAsOwner,
-  startApp,
+  startTestConsentAudit,
   startTestGateway,
   uniqueName,
-  type RunningApp,
+  type TestConsentAudit,
   type TestDatabase,
   type TestGateway,
   type TestRegistry,
@@ -46,7 +44,7 @@ describe('job matches in the gateway', () => {
   let db: TestDatabase;
   let registry: TestRegistry;
   let secretsDir: string;
-  let consentAudit: RunningApp;
+  let consentAudit: TestConsentAudit;
   let gateway: TestGateway;
   let keyring: PseudonymKeyring;
   let consents: ConsentAuditConnection;
@@ -89,19 +87,11 @@ describe('job matches in the gateway', () => {
       consentRequiredFor: ['JOB_MATCHING', 'RELOCATION'],
     });
     secretsDir = fs.mkdtempSync(path.join(os.tmpdir(), 'jm-gateway-e2e-'));
-    const consentAuditUrl = `127.0.0.1:${await freePort()}`;
-    consentAudit = await startApp(
-      'consent-audit',
-      {
-        DATABASE_URL: db.url, KAFKA_BROKERS: kafkaBrokers(), PASSERELLE_REGISTRY: registry.file, PASSERELLE_SECRETS_DIR: secretsDir,
-        PASSERELLE_CONSENT_TOPIC: uniqueName('jm-consent-events'), CONSENT_AUDIT_URL: consentAuditUrl, CONSENT_AUDIT_METRICS_PORT: String(await freePort()),
-      },
-      { logLine: /consent-audit listening/, timeoutMs: 30_000 },
-    );
-    gateway = await startTestGateway({ registryFile: registry.file, databaseUrl: db.url, consentAuditUrl, secretsDir });
+    consentAudit = await startTestConsentAudit({ registryFile: registry.file, databaseUrl: db.url, secretsDir });
+    gateway = await startTestGateway({ registryFile: registry.file, databaseUrl: db.url, consentAuditUrl: consentAudit.url, secretsDir });
     keyring = await loadPseudonymKeyring(secretsDir);
-    consents = connectConsentAudit(consentAuditUrl);
-    ledger = connectLedger(consentAuditUrl);
+    consents = connectConsentAudit(consentAudit.url);
+    ledger = connectLedger(consentAudit.url);
     withConsent = toInternalId(keyring, uniqueName('CLIENT'));
     withoutConsent = toInternalId(keyring, uniqueName('CLIENT'));
     await grant(withConsent, 'JOB_MATCHING', 'qc.mifi');

@@ -271,7 +271,7 @@ describe('hostile input', () => {
       if (where === 'agency') agency[['id', 'names', 'roles', 'jurisdiction', 'keys'][i % 5]] = junk;
       else if (where === 'key') agency.keys[0][['kty', 'crv', 'x', 'kid', 'alg', 'status', 'd'][i % 7]] = junk;
       else if (where === 'rateLimit') agency.rateLimit = i % 2 ? { requestsPerMinute: junk } : junk;
-      else doc[where] = junk;
+      else (doc as Record<string, unknown>)[where] = junk;
       return JSON.stringify(doc, null, i % 3);
     });
     const text = fc.oneof(

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { FILTER_VALUES, protectedOneWay, protectedSlice, PROVINCE_CODES, type GroupCount } from '@passerelle/policy';
-import { createTestDatabase, queryAsOwner, type TestDatabase } from '@passerelle/testing';
+import { createTestDatabase, determinedUnknowns, queryAsOwner, type TestDatabase } from '@passerelle/testing';
 import type { DataSource } from 'typeorm';
 // Deep imports: the package index also exports the Nest module, which jest cannot load (ESM).
 import { createDataSource } from '../../libs/persistence/src/data-source';
@@ -30,32 +30,7 @@ const POPULATION: Array<[noc: string, province: string | null, n: number]> = [
 ];
 
 /** Is unknown `target` uniquely determined by equations `eqs` (rows over the unknowns, RHS known)? */
-function determined(eqs: number[][], target: number): boolean {
-  const m = eqs.map((r) => [...r]);
-  const width = m[0]?.length ?? 0;
-  const pivots: number[] = [];
-  let r = 0;
-  for (let c = 0; c < width && r < m.length; c++) {
-    const p = m.findIndex((row, k) => k >= r && Math.abs(row[c]) > 1e-9);
-    if (p === -1) continue;
-    [m[r], m[p]] = [m[p], m[r]];
-    const pv = m[r][c];
-    m[r] = m[r].map((x) => x / pv);
-    for (let k = 0; k < m.length; k++) if (k !== r && Math.abs(m[k][c]) > 1e-9) {
-      const f = m[k][c];
-      m[k] = m[k].map((x, t) => x - f * m[r][t]);
-    }
-    pivots.push(c);
-    r++;
-  }
-  const v = new Array(width).fill(0);
-  v[target] = 1;
-  pivots.forEach((c, k) => {
-    const f = v[c];
-    if (Math.abs(f) > 1e-9) for (let t = 0; t < width; t++) v[t] -= f * m[k][t];
-  });
-  return v.every((x) => Math.abs(x) < 1e-9);
-}
+const determined = (eqs: number[][], target: number): boolean => determinedUnknowns(eqs).includes(target);
 
 describe('statistics resist differencing (real Postgres)', () => {
   let db: TestDatabase;

@@ -1,12 +1,7 @@
 import * as grpc from '@grpc/grpc-js';
-import * as protoLoader from '@grpc/proto-loader';
-import path from 'node:path';
 // Types only: @passerelle/contracts pulls in @nestjs/microservices (ESM), which jest cannot load.
 import type { consentAudit } from '@passerelle/contracts';
-import { REPO_ROOT } from './processes';
-
-/** Same options as @passerelle/contracts' protoLoaderOptions (both sides of the channel agree). */
-const LOADER_OPTIONS = { keepCase: false, longs: Number, enums: String, defaults: true, oneofs: true };
+import { loadConsentAuditServices } from './grpc';
 
 export type DecideHandler = (request: consentAudit.DecideRequest) => consentAudit.DecideResponse | Promise<consentAudit.DecideResponse>;
 
@@ -35,11 +30,7 @@ export const permitAll: DecideHandler = (req) => ({
  * committed proto: records appended entries and answers increasing seqs from 0.
  */
 export async function startFakeLedger(opts: { decide?: DecideHandler; port?: number } = {}): Promise<FakeLedger> {
-  const definition = protoLoader.loadSync('passerelle/consentaudit/v1/consent_audit.proto', { ...LOADER_OPTIONS, includeDirs: [path.join(REPO_ROOT, 'proto')] });
-  const pkg = grpc.loadPackageDefinition(definition) as unknown as {
-    passerelle: { consentaudit: { v1: { Ledger: { service: grpc.ServiceDefinition }; Decisions: { service: grpc.ServiceDefinition }; Consents: { service: grpc.ServiceDefinition } } } };
-  };
-  const v1 = pkg.passerelle.consentaudit.v1;
+  const v1 = loadConsentAuditServices();
   let decide = opts.decide ?? permitAll;
   const waiters: Array<{ n: number; resolve: () => void }> = [];
   const fake: FakeLedger = {

@@ -4,3 +4,6 @@ export * from './processes';
 export * from './fake-ledger';
 export * from './test-registry';
 export * from './gateway';
+export * from './consent-audit';
+export * from './grpc';
+export * from './linear-algebra';

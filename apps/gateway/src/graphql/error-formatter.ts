@@ -60,6 +60,16 @@ const formatted = (message: string, code: string, e: GraphQLError, extra: Record
   extensions: { ...extra, code },
 });
 
+/** PostgreSQL connection failures (SQLSTATE class 08, shutdown 57P01–57P03, too many connections) and socket errors. */
+const CONNECTIVITY_CODES = /^(08[0-9A-Z]{3}|57P0[1-3]|53300|ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|EHOSTUNREACH)$/;
+const CONNECTIVITY_MESSAGES = /^(Connection terminated|Client has encountered a connection error|timeout exceeded when trying to connect|Connection is not established)/;
+
+function isConnectivityFailure(o: ErrorLike & { driverError?: ErrorLike }): boolean {
+  const code = o.code ?? o.driverError?.code;
+  if (typeof code === 'string' && CONNECTIVITY_CODES.test(code)) return true;
+  return CONNECTIVITY_MESSAGES.test(o.message ?? '') || CONNECTIVITY_MESSAGES.test(o.driverError?.message ?? '');
+}
+
 /** Pure: one GraphQL (or wrapped) error as the client may see it. */
 export function sanitiseError(e: GraphQLError): { error: GraphQLFormattedError; internal: boolean } {
   const original = e.originalError as ErrorLike | undefined;
@@ -114,7 +124,13 @@ export function sanitiseError(e: GraphQLError): { error: GraphQLFormattedError; 
     return { error: formatted(message.replace(SUGGESTION, ''), 'BAD_USER_INPUT', e), internal: false };
   }
 
-  // 5. Anything else is ours to fix, not the caller's to read.
+  // 5. The database went away under a resolver (restart, failover, network): not a bug, and not
+  //    the caller's fault either; they may retry. Logged like an internal error, answered UNAVAILABLE.
+  if (original && isConnectivityFailure(original)) {
+    return { error: formatted('a service the gateway depends on is unavailable right now; retry later with a new signature', 'UNAVAILABLE', e), internal: true };
+  }
+
+  // 6. Anything else is ours to fix, not the caller's to read.
   return { error: formatted('internal error', 'INTERNAL', e), internal: true };
 }
 

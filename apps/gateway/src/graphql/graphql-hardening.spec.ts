@@ -123,6 +123,15 @@ describe('error formatter', () => {
     expect(sanitiseError(e)).toEqual({ error: { message: "internal error", path: ["claimant"], extensions: { code: "INTERNAL" } }, internal: true });
   });
 
+  it('answers UNAVAILABLE, quoting nothing, when the database goes away under a resolver', () => {
+    const shutdown = new GraphQLError('terminating connection due to administrator command', { path: ['submitClaimants'], originalError: Object.assign(new Error('terminating connection due to administrator command'), { code: '57P01' }) });
+    const refused = new GraphQLError('x', { path: ['claimants'], originalError: Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' }) });
+    const terminated = new GraphQLError('x', { path: ['claimants'], originalError: Object.assign(new Error('Query failed'), { driverError: new Error('Connection terminated unexpectedly') }) });
+    for (const e of [shutdown, refused, terminated]) {
+      expect(sanitiseError(e)).toEqual({ error: { message: expect.stringMatching(/unavailable right now/), path: e.path, extensions: { code: 'UNAVAILABLE' } }, internal: true });
+    }
+  });
+
   it('maps the depth limit and request-level errors', () => {
     const depth = new GraphQLError('`Q query depth (9) exceeds the query depth limit of 8`', { originalError: Object.assign(new Error('x'), { code: 'MER_ERR_GQL_QUERY_DEPTH' }) });
     expect(sanitiseError(depth).error.extensions?.code).toBe('QUERY_TOO_COMPLEX');

@@ -1,4 +1,5 @@
 import fc from 'fast-check';
+import { determinedUnknowns } from '@passerelle/testing';
 import { findBridge, isPrimary, MIN_PUBLISHED, protectOneWay, protectTwoWay } from './suppression';
 import { protectedOneWay, protectedSlice, type GroupCount } from './statistics';
 
@@ -29,32 +30,8 @@ function determinedCells(counts: number[][], rowM: boolean[], colM: boolean[], i
   for (let j = 0; j < C; j++) eq(Array.from({ length: R }, (_, i) => `${i},${j}`), `M,${j}`);
   eq(Array.from({ length: R }, (_, i) => `${i},M`), null);
   eq(Array.from({ length: C }, (_, j) => `M,${j}`), null);
-  // RREF
-  const m = eqs.map((r) => [...r]);
-  const pivots: number[] = [];
-  let r = 0;
-  for (let c = 0; c < unknowns.length && r < m.length; c++) {
-    const p = m.findIndex((row, k) => k >= r && Math.abs(row[c]) > 1e-9);
-    if (p === -1) continue;
-    [m[r], m[p]] = [m[p], m[r]];
-    const pv = m[r][c];
-    m[r] = m[r].map((x) => x / pv);
-    for (let k = 0; k < m.length; k++) if (k !== r && Math.abs(m[k][c]) > 1e-9) {
-      const f = m[k][c];
-      m[k] = m[k].map((x, t) => x - f * m[r][t]);
-    }
-    pivots.push(c);
-    r++;
-  }
-  return unknowns.filter((_, u) => {
-    const v = new Array(unknowns.length).fill(0);
-    v[u] = 1;
-    pivots.forEach((c, k) => {
-      const f = v[c];
-      if (Math.abs(f) > 1e-9) for (let t = 0; t < v.length; t++) v[t] -= f * m[k][t];
-    });
-    return v.every((x) => Math.abs(x) < 1e-9);
-  });
+  const determined = new Set(determinedUnknowns(eqs, unknowns.length));
+  return unknowns.filter((_, u) => determined.has(u));
 }
 
 const smallCount = fc.oneof(fc.constant(0), fc.integer({ min: 1, max: 9 }), fc.integer({ min: 10, max: 60 }));
