@@ -112,6 +112,8 @@ describe('PostgreSQL restart under load', () => {
     const byCode = failures.reduce<Record<string, number>>((acc, r) => ((acc[`${r.status} ${r.code}`] = (acc[`${r.status} ${r.code}`] ?? 0) + 1), acc), {});
     console.log(`postgres down ${OUTAGE_MS} ms: ${log.length} requests, ${during.length} during the outage, refusals ${JSON.stringify(byCode)}, slowest during ${slowest} ms, first success ${firstOkAfter ? firstOkAfter.t + firstOkAfter.ms - backAt : 'never'} ms after the database was back`);
 
+    const internal = gw.app.lines.filter((l) => l.includes('graphql internal error'));
+    if (internal.length) console.log(`gateway internal errors during the restart:\n${internal.slice(-3).join('\n')}`);
     expect(during.length).toBeGreaterThan(20);
     // fail fast and clearly: only 503 with a contract code, never a 500, never a hang
     expect(failures.filter((r) => !(r.status === 503 && /^(unavailable|audit_unavailable)$/.test(r.code)) && !(r.status === 200 && r.code === 'UNAVAILABLE')).slice(0, 5)).toEqual([]);
