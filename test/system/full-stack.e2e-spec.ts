@@ -1,6 +1,8 @@
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { createKafka } from '@passerelle/messaging';
 import { createTestDatabase, freePort, kafkaBrokers, queryAsOwner, REPO_ROOT, runApp, startApp, uniqueName, type RunningApp, type TestDatabase } from '@passerelle/testing';
 
 /**
@@ -77,6 +79,34 @@ describe('the whole system, end to end', () => {
     expect(stored).toBe(published);
     const [{ n: audited }] = await queryAsOwner<{ n: number }>(db.url, "SELECT count(*)::int AS n FROM ledger_entries WHERE operation LIKE 'kafka:%' AND decision = 'PERMIT'");
     expect(audited).toBe(published);
+  });
+
+  it('never stores, logs or publishes a raw client id', async () => {
+    // The demo's client ids (DEMO-0001…) are the markers: they went in through submitClaimants.
+    const marker = /DEMO-\d{4}/;
+    const dump = execFileSync('pg_dump', ['--data-only', db.url], { encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 });
+    expect(dump.length).toBeGreaterThan(1000);
+    expect(dump).not.toMatch(marker);
+    const lines = apps.flatMap((a) => a.lines);
+    expect(lines.length).toBeGreaterThan(10);
+    expect(lines.filter((l) => marker.test(l))).toEqual([]);
+    const kafka = createKafka(kafkaBrokers().split(','), uniqueName('sys-scan'));
+    const consumer = kafka.consumer({ groupId: uniqueName('sys-scan'), maxWaitTimeInMs: 200 });
+    const topics = [topic, `${topic}.dlq`, env.PASSERELLE_CONSENT_TOPIC];
+    const seen: string[] = [];
+    await consumer.connect();
+    await consumer.subscribe({ topics, fromBeginning: true });
+    await consumer.run({
+      eachMessage: async ({ message }) => {
+        seen.push(`${message.key?.toString('latin1') ?? ''} ${message.value?.toString('latin1') ?? ''} ${JSON.stringify(message.headers ?? {})}`);
+      },
+    });
+    const until = Date.now() + 20_000;
+    while (Date.now() < until && seen.length < 10) await new Promise((r) => setTimeout(r, 200));
+    await new Promise((r) => setTimeout(r, 1000));
+    await consumer.disconnect();
+    expect(seen.length).toBeGreaterThan(10);
+    expect(seen.filter((m) => marker.test(m))).toEqual([]);
   });
 
   it("passes an operator's offline verification of the whole ledger", async () => {
