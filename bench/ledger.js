@@ -4,6 +4,7 @@
  * its last stdout line.
  *
  *   npm run build && DATABASE_URL=postgres://root@127.0.0.1:5432/test node bench/ledger.js [--seconds 3] [--big 100000] [--huge 1000000]
+ *   … node bench/ledger.js --verify-only [--big 100000]   (fill to --big entries, verification figures only)
  *
  * Against the BUILT consent-audit (dist/apps/consent-audit/main.js) over gRPC, in a scratch
  * database dropped at the end:
@@ -12,8 +13,11 @@
  *    whose appends are coalesced per event-loop turn into AppendBatch calls, as the gateway's
  *    LedgerClient.append does: grpc-js costs ~0.2 ms of CPU per call on each side, which caps
  *    one-call-per-append well below 10,000/s on 2 cores whatever the ledger does;
- * 2. full verification: entries fetched with GetEntries (pages of 1,000), then recomputed by
- *    the pure verifier (LedgerVerifier: leaves, root, against the signed tree head);
+ * 2. full verification: entries fetched with GetEntries (pages of 1,000), then recomputed
+ *    (leaves, root, against the signed tree head) by the pure single-threaded LedgerVerifier,
+ *    by ParallelLedgerVerifier with 1 and 2 hashing threads, and as `passerelle audit verify`
+ *    does for that size (verifyEntriesPerSec: defaultVerifyWorkers, i.e. one hashing thread per
+ *    core from 3 cores up, the single thread below);
  * 3. proof latency (GetInclusionProof, GetConsistencyProof, GetSignedTreeHead(n) signed on
  *    demand) at 10^4, 10^5 and 10^6 entries. Ledgers are filled with AppendBatch calls of 1,000
  *    (the writer's real path). The 10^6 ledger (--huge 0 skips it) is filled ONCE into the
@@ -168,6 +172,12 @@ async function fillTo(ledger, url, size) {
   if (size > from) process.stderr.write(`bench ledger: filled ${size - from} entries in ${((performance.now() - t0) / 1000).toFixed(1)} s\n`);
 }
 
+/**
+ * Full verification of the ledger as fetched (texts collected first, so fetch time is apart):
+ * the pure single-threaded LedgerVerifier, then ParallelLedgerVerifier with 1 and 2 hashing
+ * threads, then what `passerelle audit verify` uses for this size (one thread per core above
+ * PARALLEL_MIN_ENTRIES), each fed in pages of 1,000 as the CLI does, thread start-up included.
+ */
 async function verifyAll(ledger, merkle) {
   const head = await ledger.sth({ treeSize: 0 });
   const texts = [];
@@ -177,15 +187,33 @@ async function verifyAll(ledger, merkle) {
     for (const e of page.entries) texts.push(e.canonicalJson);
   }
   const fetchMs = performance.now() - tf;
-  const tv = performance.now();
-  const verifier = new merkle.LedgerVerifier();
-  texts.forEach((t, i) => verifier.push(i, t));
-  const result = await verifier.finish({ treeSize: head.treeSize, rootHash: Buffer.from(head.rootHash, 'base64url') }, async () => {
+  const treeHead = { treeSize: head.treeSize, rootHash: Buffer.from(head.rootHash, 'base64url') };
+  const noProof = async () => {
     throw new Error('no proof needed for a clean ledger');
-  });
-  const verifyMs = performance.now() - tv;
-  if (!result.ok) throw new Error(`verification failed: ${result.message}`);
-  return { entries: head.treeSize, fetchPerSec: Math.round(head.treeSize / (fetchMs / 1000)), verifyPerSec: Math.round(head.treeSize / (verifyMs / 1000)) };
+  };
+  const run = async (workers) => {
+    const t = performance.now();
+    const verifier = workers ? new merkle.ParallelLedgerVerifier(undefined, { workers }) : new merkle.LedgerVerifier();
+    try {
+      for (let start = 0; start < texts.length; start += 1000) {
+        const end = Math.min(texts.length, start + 1000);
+        for (let i = start; i < end; i++) verifier.push(i, texts[i]);
+        if (workers) await verifier.drain();
+      }
+      const result = await verifier.finish(treeHead, noProof);
+      if (!result.ok) throw new Error(`verification failed: ${result.message}`);
+    } finally {
+      if (workers) await verifier.close();
+    }
+    return Math.round(head.treeSize / ((performance.now() - t) / 1000));
+  };
+  const cores = os.availableParallelism();
+  const cliWorkers = merkle.defaultVerifyWorkers(head.treeSize, cores);
+  const single = await run(0);
+  const workers1 = await run(1);
+  const workers2 = await run(2);
+  const cli = await run(cliWorkers);
+  return { entries: head.treeSize, fetchPerSec: Math.round(head.treeSize / (fetchMs / 1000)), cores, cliWorkers, single, workers1, workers2, verifyPerSec: cli };
 }
 
 async function proofLatency(ledger, size, samples) {
@@ -208,7 +236,9 @@ async function main() {
   };
   const seconds = argv('seconds', smoke ? 1 : 3);
   const big = argv('big', smoke ? 0 : 100_000);
-  const huge = argv('huge', smoke ? 0 : 1_000_000);
+  // --verify-only: no append rates or proof latencies, no 10^6 ledger: fill to --big, verify.
+  const verifyOnly = process.argv.includes('--verify-only');
+  const huge = verifyOnly ? 0 : argv('huge', smoke ? 0 : 1_000_000);
   const main = path.join(ROOT, 'dist/apps/consent-audit/main.js');
   if (!fs.existsSync(main)) throw new Error(`${main} is missing: run npm run build`);
 
@@ -232,22 +262,26 @@ async function main() {
   try {
     const ledger = ledgerClient(url);
 
-    figures.appendsPerSec1 = await appendRate(url, 1, 1, seconds);
-    figures.appendsPerSec8 = await appendRate(url, 8, 1, seconds);
-    figures.appendsPerSec64 = await appendRate(url, 64, Number(process.env.BENCH_LEDGER_PROCS || 1), seconds);
-    // The same 64 callers, their appends coalesced per event-loop turn into AppendBatch calls (as LedgerClient.append does).
-    figures.appendsPerSec64Coalesced = await appendRate(url, 64, 1, seconds, 0, true);
-    figures.appendsPerSec512Coalesced = await appendRate(url, 512, 1, seconds, 0, true);
+    if (!verifyOnly) {
+      figures.appendsPerSec1 = await appendRate(url, 1, 1, seconds);
+      figures.appendsPerSec8 = await appendRate(url, 8, 1, seconds);
+      figures.appendsPerSec64 = await appendRate(url, 64, Number(process.env.BENCH_LEDGER_PROCS || 1), seconds);
+      // The same 64 callers, their appends coalesced per event-loop turn into AppendBatch calls (as LedgerClient.append does).
+      figures.appendsPerSec64Coalesced = await appendRate(url, 64, 1, seconds, 0, true);
+      figures.appendsPerSec512Coalesced = await appendRate(url, 512, 1, seconds, 0, true);
+    }
 
     await fillTo(ledger, url, 10_000);
-    const p4 = await proofLatency(ledger, 10_000, smoke ? 50 : 300);
-    Object.assign(figures, {
-      inclusionP50Ms_1e4: p4.inclusion.p50, inclusionP99Ms_1e4: p4.inclusion.p99,
-      consistencyP50Ms_1e4: p4.consistency.p50, consistencyP99Ms_1e4: p4.consistency.p99,
-      sthOnDemandP50Ms_1e4: p4.sthOnDemand.p50,
-    });
-    if (big) {
-      await fillTo(ledger, url, big);
+    if (!verifyOnly) {
+      const p4 = await proofLatency(ledger, 10_000, smoke ? 50 : 300);
+      Object.assign(figures, {
+        inclusionP50Ms_1e4: p4.inclusion.p50, inclusionP99Ms_1e4: p4.inclusion.p99,
+        consistencyP50Ms_1e4: p4.consistency.p50, consistencyP99Ms_1e4: p4.consistency.p99,
+        sthOnDemandP50Ms_1e4: p4.sthOnDemand.p50,
+      });
+    }
+    if (big) await fillTo(ledger, url, big);
+    if (big && !verifyOnly) {
       const p5 = await proofLatency(ledger, big, 300);
       Object.assign(figures, {
         inclusionP50Ms_1e5: p5.inclusion.p50, inclusionP99Ms_1e5: p5.inclusion.p99,
@@ -256,7 +290,11 @@ async function main() {
       });
     }
     const v = await verifyAll(ledger, merkle);
-    Object.assign(figures, { verifiedEntries: v.entries, fetchEntriesPerSec: v.fetchPerSec, verifyEntriesPerSec: v.verifyPerSec });
+    Object.assign(figures, {
+      verifiedEntries: v.entries, fetchEntriesPerSec: v.fetchPerSec, verifyEntriesPerSec: v.verifyPerSec,
+      verifyThreads: v.cliWorkers, verifyEntriesPerSec1Thread: v.single, verifyEntriesPerSecWorkers1: v.workers1, verifyEntriesPerSecWorkers2: v.workers2,
+      cores: v.cores, loadAverage1m: +os.loadavg()[0].toFixed(2),
+    });
     ledger.close();
   } finally {
     await app.stop();

@@ -154,5 +154,9 @@ describe('gateway /audit and `passerelle audit verify`', () => {
     expect(tampered.code).toBe(3);
     expect(tampered.stderr).toContain('tampered entry at seq 777');
     expect(fs.existsSync(path.join(secretsDir, 'fresh-state.json'))).toBe(false);
+    // The same check with the leaves hashed by worker threads (the path for large ledgers).
+    const threaded = await verify(['--state', path.join(secretsDir, 'threaded-state.json'), '--workers', '2']);
+    expect(threaded.code).toBe(3);
+    expect(threaded.stderr).toContain('tampered entry at seq 777');
   });
 });

@@ -70,11 +70,27 @@ export class CompactRange {
   }
 
   /** Appends one leaf hash without reporting completed nodes (the verifier's hot path). */
-  push(leaf: Hash): void {
-    let hash = leaf;
+  push(leaf: Uint8Array): void {
+    let hash: Hash = Buffer.isBuffer(leaf) ? leaf : Buffer.from(leaf.buffer, leaf.byteOffset, leaf.byteLength);
     for (let i = this._size; i % 2 === 1; i = (i - 1) / 2) hash = nodeHash(this.peaks.pop()!, hash);
     this.peaks.push(hash);
     this._size++;
+  }
+
+  /**
+   * Appends a complete subtree of 2^level leaves whose hash is already known (computed
+   * elsewhere, e.g. by a worker thread); the size must be a multiple of 2^level. Same peaks as
+   * pushing its leaves one by one, at the cost of the merges only.
+   */
+  pushSubtree(level: number, hash: Uint8Array): void {
+    const width = 2 ** level;
+    if (!Number.isInteger(level) || level < 0 || this._size % width !== 0) {
+      throw new RangeError(`a subtree of 2^${level} leaves cannot be appended at tree size ${this._size}`);
+    }
+    let h: Hash = Buffer.from(hash);
+    for (let i = this._size / width; i % 2 === 1; i = (i - 1) / 2) h = nodeHash(this.peaks.pop()!, h);
+    this.peaks.push(h);
+    this._size += width;
   }
 
   /** MTH of the tree so far. */

@@ -16,9 +16,18 @@ export function leafHash(data: Uint8Array | string): Hash {
   return createHash('sha256').update(LEAF_PREFIX).update(data).digest();
 }
 
+// One scratch buffer for every node hash of two 32-byte children: crypto.hash is synchronous,
+// so it is never shared between two calls in flight (no allocation per node).
+const NODE_SCRATCH = Buffer.alloc(65, 0x01);
+
 /** RFC 9162 §2.1.1: the hash of an interior node, SHA-256(0x01 ‖ left ‖ right). */
 export function nodeHash(left: Uint8Array, right: Uint8Array): Hash {
   if (oneShot) {
+    if (left.length === 32 && right.length === 32) {
+      NODE_SCRATCH.set(left, 1);
+      NODE_SCRATCH.set(right, 33);
+      return crypto.hash('sha256', NODE_SCRATCH, 'buffer');
+    }
     const buf = Buffer.allocUnsafe(1 + left.length + right.length);
     buf[0] = 0x01;
     buf.set(left, 1);

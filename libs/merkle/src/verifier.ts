@@ -1,6 +1,7 @@
 import { CompactRange } from './compact-range';
 import { hashEquals, leafHash, type Hash } from './hash';
 import { verifyConsistency } from './reference';
+import { rangeNodes } from './stored-nodes';
 
 /** What a verifier keeps between runs: the verified prefix, so the next run fetches only new entries. */
 export interface VerifierState {
@@ -39,8 +40,9 @@ const CHECKPOINT_EVERY = 1024;
 export class LedgerVerifier {
   private readonly start: { size: number; root: Hash };
   private readonly range: CompactRange;
-  private readonly leaves: Hash[] = [];
-  private readonly checkpoints: CompactRange[] = [];
+  private readonly leaves = new LeafStore();
+  /** Compact ranges of verified prefixes, ascending sizes (the first is the resumed prefix). */
+  private readonly checkpoints: CompactRange[];
   private firstMalformed: { seq: number; why: string } | undefined;
 
   constructor(state?: VerifierState) {
@@ -53,6 +55,7 @@ export class LedgerVerifier {
       }
     }
     this.start = { size: this.range.size, root: this.range.root() };
+    this.checkpoints = [this.range.clone()];
   }
 
   /** Entries verified before this run (the resumed prefix). */
@@ -68,14 +71,31 @@ export class LedgerVerifier {
   /** The next entry, in order; `canonical` is the exact text hashed into its leaf. */
   push(seq: number, canonical: string): void {
     if (seq !== this.range.size) throw new Error(`entries out of order: expected seq ${this.range.size}, got ${seq}`);
-    if (!this.firstMalformed) {
-      const why = malformation(seq, canonical);
-      if (why) this.firstMalformed = { seq, why };
-    }
-    if ((this.range.size - this.start.size) % CHECKPOINT_EVERY === 0) this.checkpoints.push(this.range.clone());
+    if (!this.firstMalformed && !seqFieldIs(seq, canonical)) this.firstMalformed = { seq, why: seqMismatch(seq) };
+    const offset = this.range.size - this.start.size;
+    if (offset > 0 && offset % CHECKPOINT_EVERY === 0) this.checkpoints.push(this.range.clone());
     const leaf = leafHash(canonical);
-    this.leaves.push(leaf);
+    this.leaves.add(leaf);
     this.range.push(leaf);
+  }
+
+  /**
+   * The next `leaves.length / 32` entries from `seq`, already hashed elsewhere (a worker
+   * thread: see ParallelLedgerVerifier): their leaf hashes, concatenated; the hashes of the
+   * complete subtrees that cover them, left to right (`rangeNodes(seq, seq + count)`), which
+   * are folded into the compact range without rehashing their interior; and the offset of the
+   * first entry whose seq field is wrong (-1 if none). Same result as pushing them one by one.
+   */
+  pushHashed(seq: number, leaves: Uint8Array, subtrees: readonly Uint8Array[], firstMalformed = -1): void {
+    if (seq !== this.range.size) throw new Error(`entries out of order: expected seq ${this.range.size}, got ${seq}`);
+    const count = leaves.length / 32;
+    if (!Number.isInteger(count) || count === 0) throw new RangeError(`leaf hashes must be a non-empty multiple of 32 bytes, got ${leaves.length}`);
+    const nodes = rangeNodes(seq, seq + count);
+    if (nodes.length !== subtrees.length) throw new RangeError(`entries ${seq}..${seq + count - 1} are covered by ${nodes.length} subtrees, got ${subtrees.length}`);
+    if (!this.firstMalformed && firstMalformed >= 0) this.firstMalformed = { seq: seq + firstMalformed, why: seqMismatch(seq + firstMalformed) };
+    if (this.range.size > this.checkpoints[this.checkpoints.length - 1].size) this.checkpoints.push(this.range.clone());
+    this.leaves.addMany(leaves);
+    nodes.forEach((n, i) => this.range.pushSubtree(n.level, subtrees[i]));
   }
 
   /** Compares everything pushed with the (signature-checked) head. */
@@ -134,21 +154,75 @@ export class LedgerVerifier {
     return verifyConsistency(k, head.treeSize, root, head.rootHash, await prove(k, head.treeSize));
   }
 
+  /** MTH of the first k entries: the last checkpoint at or below k, then the leaves after it. */
   private prefixRoot(k: number): Hash {
-    const offset = k - this.start.size;
-    const cp = Math.floor(offset / CHECKPOINT_EVERY);
-    const range = (this.checkpoints[cp] ?? this.range).clone();
-    for (let i = range.size - this.start.size; i < offset; i++) range.push(this.leaves[i]);
+    let lo = 0;
+    let hi = this.checkpoints.length - 1;
+    while (lo < hi) {
+      const mid = Math.ceil((lo + hi) / 2);
+      if (this.checkpoints[mid].size <= k) lo = mid;
+      else hi = mid - 1;
+    }
+    const range = this.checkpoints[lo].clone();
+    for (let i = range.size; i < k; i++) range.push(this.leaves.at(i - this.start.size));
     return range.root();
   }
 }
 
+/** The leaf hashes of this run, in segments (one allocation per 4096 leaves, not one per leaf). */
+class LeafStore {
+  private static readonly SEGMENT = 4096;
+  private readonly segments: Uint8Array[] = [];
+  private readonly starts: number[] = [];
+  private current: Uint8Array | undefined;
+  private fill = 0;
+  private count = 0;
+
+  add(leaf: Uint8Array): void {
+    if (!this.current || this.fill === LeafStore.SEGMENT) {
+      this.current = new Uint8Array(LeafStore.SEGMENT * 32);
+      this.segments.push(this.current);
+      this.starts.push(this.count);
+      this.fill = 0;
+    }
+    this.current.set(leaf, this.fill * 32);
+    this.fill++;
+    this.count++;
+  }
+
+  /** Appends concatenated leaf hashes (kept as they are, not copied). */
+  addMany(leaves: Uint8Array): void {
+    this.segments.push(leaves);
+    this.starts.push(this.count);
+    this.current = undefined;
+    this.count += leaves.length / 32;
+  }
+
+  /** Leaf i of this run. */
+  at(i: number): Uint8Array {
+    if (i < 0 || i >= this.count) throw new RangeError(`no leaf ${i} (have ${this.count})`);
+    let lo = 0;
+    let hi = this.starts.length - 1;
+    while (lo < hi) {
+      const mid = Math.ceil((lo + hi) / 2);
+      if (this.starts[mid] <= i) lo = mid;
+      else hi = mid - 1;
+    }
+    const o = (i - this.starts[lo]) * 32;
+    return this.segments[lo].subarray(o, o + 32);
+  }
+}
+
 /**
- * Why an entry's text cannot be entry `seq`, or undefined when it may be. Only a cheap textual
- * check of the seq field (in RFC 8785 text `"seq":N` is followed by "," or "}" and cannot occur
- * inside a string, where quotes are escaped): everything else is settled by the hashes.
+ * Whether an entry's text may be entry `seq`: only a cheap textual check of the seq field (in
+ * RFC 8785 text `"seq":N` is followed by "," or "}" and cannot occur inside a string, where
+ * quotes are escaped); everything else is settled by the hashes. The worker threads of
+ * ParallelLedgerVerifier run the same test (parallel.ts).
  */
-function malformation(seq: number, canonical: string): string | undefined {
-  if (canonical.includes(`"seq":${seq},`) || canonical.includes(`"seq":${seq}}`)) return undefined;
+export function seqFieldIs(seq: number, canonical: string): boolean {
+  return canonical.includes(`"seq":${seq},`) || canonical.includes(`"seq":${seq}}`);
+}
+
+function seqMismatch(seq: number): string {
   return `its seq field is not ${seq}`;
 }

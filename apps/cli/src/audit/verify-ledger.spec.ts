@@ -1,7 +1,8 @@
 import { exportJWK, generateKeyPair, SignJWT, type JSONWebKeySet, type KeyLike } from 'jose';
 import { canonicalize } from 'json-canonicalize';
 import { consistencyProof, leafHash, rootHash } from '@passerelle/merkle';
-import { checkTreeHead, verifyLedger, type LedgerSource, type SthJson } from './verify-ledger';
+import fc from 'fast-check';
+import { canonicalText, checkTreeHead, verifyLedger, type LedgerSource, type SthJson } from './verify-ledger';
 
 interface Key {
   privateKey: KeyLike;
@@ -115,5 +116,53 @@ describe('audit verify (core)', () => {
     const gw = await fakeGateway(1500, await gatewayKey());
     const out = await verifyLedger({ ...gw.source, entries: async (s, e) => (await gw.source.entries(s, e)).slice(1) }, { gateway: 'http://gw' });
     expect(out).toEqual({ ok: false, check: 'count', message: 'the gateway returned 999 entries for seq 0 to 999' });
+  });
+});
+
+describe('canonicalText', () => {
+  it('is exactly canonicalize(value) for any JSON value, keys in order or not (property)', () => {
+    fc.assert(
+      fc.property(fc.jsonValue(), (v) => {
+        expect(canonicalText(v)).toBe(canonicalize(v));
+        const reparsed = JSON.parse(canonicalize(v));
+        expect(canonicalText(reparsed)).toBe(canonicalize(v));
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it('takes the JSON.stringify path only for entries already in JCS order', () => {
+    const e = JSON.parse(canonicalize(entry(7)));
+    expect(canonicalText(e)).toBe(JSON.stringify(e));
+    const shuffled = { seq: 7, ...e };
+    expect(canonicalText(shuffled)).toBe(canonicalize(e));
+    expect(canonicalText({ b: 1, a: [3, { d: 1, c: 2 }] })).toBe('{"a":[3,{"c":2,"d":1}],"b":1}');
+    expect(canonicalText({ 10: 'x', 9: 'y' })).toBe('{"10":"x","9":"y"}');
+    expect(canonicalText({ a: [1, , 2] })).toBe(canonicalize({ a: [1, , 2] })); // eslint-disable-line no-sparse-arrays
+    expect(() => canonicalText({ a: Infinity })).toThrow();
+  });
+});
+
+describe('audit verify (core) with hashing threads', () => {
+  it('verifies, resumes and names the first tampered seq as the single-threaded path does', async () => {
+    const key = await gatewayKey();
+    const gw = await fakeGateway(5000, key);
+    const first = await verifyLedger(gw.source, { gateway: 'http://gw', workers: 2 });
+    const pure = await verifyLedger(gw.source, { gateway: 'http://gw', workers: 0 });
+    expect(first).toMatchObject({ ok: true, treeSize: 5000, newEntries: 5000 });
+    if (!first.ok || !pure.ok) throw new Error('unreachable');
+    expect({ ...first.state, verifiedAt: '' }).toEqual({ ...pure.state, verifiedAt: '' });
+
+    gw.grow(3100);
+    const second = await verifyLedger(gw.source, { gateway: 'http://gw', state: first.state, workers: 2 });
+    expect(second).toMatchObject({ ok: true, treeSize: 8100, newEntries: 3100 });
+
+    gw.tamper(6123, { fields: [] });
+    gw.tamper(7000, { seq: 7001 });
+    const out = await verifyLedger(gw.source, { gateway: 'http://gw', state: first.state, workers: 2 });
+    expect(out).toEqual({ ok: false, check: 'entry', seq: 6123, message: 'tampered entry at seq 6123: its leaf hash does not match the signed tree' });
+    gw.tamper(6123, { fields: ['province'] });
+    const out2 = await verifyLedger(gw.source, { gateway: 'http://gw', workers: 1 });
+    expect(out2).toEqual({ ok: false, check: 'entry', seq: 7000, message: 'tampered entry at seq 7000: its seq field is not 7000' });
   });
 });

@@ -1,4 +1,5 @@
-import type { Command } from 'commander';
+import { InvalidArgumentError, type Command } from 'commander';
+import { PARALLEL_MIN_ENTRIES } from '@passerelle/merkle';
 import { SingleBar } from 'cli-progress';
 import { GatewayClient, readAgencyKeyFile } from '@passerelle/client';
 import { PAGE, readState, verifyLedger, writeState, type LedgerSource, type SthJson } from '../audit/verify-ledger';
@@ -10,6 +11,7 @@ interface AuditVerifyOptions {
   state?: string;
   gatewayId: string;
   progress: boolean;
+  workers?: number;
 }
 
 /** The gateway's /audit REST as a LedgerSource, every request signed (purpose AUDIT_REVIEW), every answer's signature checked. */
@@ -42,6 +44,11 @@ export function registerAuditVerify(program: Command) {
     .option('--state <file>', 'resumable state: the verified head is read from and saved to this file, so the next run fetches only new entries')
     .option('--gateway-id <id>', "the registry's gatewayId (the aud of your signatures)", 'passerelle')
     .option('--no-progress', 'no progress bar')
+    .option('--workers <n>', `threads hashing the leaves (default: one per core on machines of 3+ cores when ${PARALLEL_MIN_ENTRIES}+ entries are new, else 0: single-threaded)`, (v) => {
+      const n = Number(v);
+      if (!Number.isInteger(n) || n < 0 || n > 256) throw new InvalidArgumentError('a whole number from 0 to 256');
+      return n;
+    })
     .action(async (opts: AuditVerifyOptions) => {
       const key = await readAgencyKeyFile(opts.key);
       const client = new GatewayClient({ url: opts.gateway, agency: opts.agency, kid: key.kid, privateKey: key, alg: key.alg, gatewayId: opts.gatewayId });
@@ -54,6 +61,7 @@ export function registerAuditVerify(program: Command) {
         outcome = await verifyLedger(restSource(client), {
           gateway: opts.gateway,
           state,
+          workers: opts.workers,
           onStart: (total) => {
             if (opts.progress && total > PAGE) {
               bar.start(total, 0);

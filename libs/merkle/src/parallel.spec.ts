@@ -1,0 +1,125 @@
+import fc from 'fast-check';
+import { canonicalize } from 'json-canonicalize';
+import { CompactRange } from './compact-range';
+import { leafHash, type Hash } from './hash';
+import { defaultVerifyWorkers, PARALLEL_MIN_ENTRIES, ParallelLedgerVerifier } from './parallel';
+import { consistencyProof, rootHash } from './reference';
+import { LedgerVerifier, type ConsistencyFetcher, type VerificationResult, type VerifierState } from './verifier';
+
+const entryText = (seq: number) => canonicalize({ seq, agency: 'qc.mifi', decision: seq % 3 ? 'PERMIT' : 'DENY', subjects: [], fields: ['province'] });
+
+function serverLog(n: number) {
+  const texts = Array.from({ length: n }, (_, i) => entryText(i));
+  const leaves: Hash[] = texts.map((t) => leafHash(t));
+  const prove: ConsistencyFetcher = async (first, second) => consistencyProof(first, leaves.slice(0, second));
+  const head = (size = n) => ({ treeSize: size, rootHash: rootHash(leaves.slice(0, size)) });
+  return { texts, leaves, prove, head };
+}
+
+function stateOf(leaves: Hash[]): VerifierState | undefined {
+  if (!leaves.length) return undefined;
+  const r = CompactRange.empty();
+  leaves.forEach((l) => r.push(l));
+  return { treeSize: r.size, rootHash: r.root().toString('base64url'), peaks: r.getPeaks().map((p) => p.toString('base64url')) };
+}
+
+/** The same entries through the pure verifier and through worker threads (small chunks, pages of `page`). */
+async function both(texts: string[], from: number, state: VerifierState | undefined, head: { treeSize: number; rootHash: Hash }, prove: ConsistencyFetcher, opts: { workers: number; chunk: number; page: number }) {
+  const pure = new LedgerVerifier(state);
+  for (let i = from; i < texts.length; i++) pure.push(i, texts[i]);
+  const expected = await pure.finish(head, prove);
+  const par = new ParallelLedgerVerifier(state, { workers: opts.workers, chunk: opts.chunk });
+  let actual: VerificationResult;
+  try {
+    for (let i = from; i < texts.length; i++) {
+      par.push(i, texts[i]);
+      if ((i + 1 - from) % opts.page === 0) await par.drain();
+    }
+    actual = await par.finish(head, prove);
+  } finally {
+    await par.close();
+  }
+  return { expected, actual };
+}
+
+describe('CompactRange.pushSubtree', () => {
+  it('gives the same peaks as pushing the leaves one by one (property)', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 300 }), fc.integer({ min: 1, max: 300 }), (start, count) => {
+        const leaves = Array.from({ length: start + count }, (_, i) => leafHash(`leaf ${i}`));
+        const one = CompactRange.empty();
+        leaves.forEach((l) => one.push(l));
+        const sub = CompactRange.empty();
+        leaves.slice(0, start).forEach((l) => sub.push(l));
+        for (let s = start; s < start + count; ) {
+          let size = 1;
+          while (s % (size * 2) === 0 && s + size * 2 <= start + count) size *= 2;
+          sub.pushSubtree(Math.log2(size), rootHash(leaves.slice(s, s + size)));
+          s += size;
+        }
+        expect(sub.size).toBe(one.size);
+        expect(sub.getPeaks()).toEqual(one.getPeaks());
+      }),
+      { numRuns: 200 },
+    );
+    const r = CompactRange.empty();
+    r.push(leafHash('a'));
+    expect(() => r.pushSubtree(1, leafHash('b'))).toThrow('cannot be appended at tree size 1');
+  });
+});
+
+describe('ParallelLedgerVerifier (worker threads)', () => {
+  it('accepts a clean log with the same state as the pure verifier, fresh and resumed at unaligned sizes', async () => {
+    const log = serverLog(3000);
+    for (const [from, chunk, workers] of [[0, 256, 2], [777, 100, 2], [1025, 4096, 1], [2999, 64, 2]]) {
+      const { expected, actual } = await both(log.texts, from, stateOf(log.leaves.slice(0, from)), log.head(), log.prove, { workers, chunk, page: 1000 });
+      expect(expected).toMatchObject({ ok: true, verifiedEntries: 3000 - from });
+      expect(actual).toEqual(expected);
+    }
+  });
+
+  it('names the same first tampered seq as the pure verifier (property)', async () => {
+    const n = 1500;
+    const log = serverLog(n);
+    await fc.assert(
+      fc.asyncProperty(
+        fc.uniqueArray(fc.integer({ min: 0, max: n - 1 }), { minLength: 1, maxLength: 3 }),
+        fc.integer({ min: 0, max: 1400 }),
+        fc.constantFrom('hash', 'seq'),
+        fc.constantFrom(16, 100, 512),
+        async (bad, resumeAt, kind, chunk) => {
+          const first = Math.min(...bad);
+          const start = Math.min(resumeAt, first);
+          const texts = log.texts.map((t, i) =>
+            !bad.includes(i) ? t : kind === 'hash' ? t.replace('qc.mifi', 'ca.ircc') : t.replace(`"seq":${i}`, `"seq":${i + 1}`),
+          );
+          const { expected, actual } = await both(texts, start, stateOf(log.leaves.slice(0, start)), log.head(), log.prove, { workers: 2, chunk, page: 300 });
+          expect(expected).toMatchObject({ ok: false, check: 'entry', seq: first });
+          expect(actual).toEqual(expected);
+        },
+      ),
+      { numRuns: 25 },
+    );
+  });
+
+  it('reports short deliveries and refuses entries out of order, like the pure verifier', async () => {
+    const log = serverLog(600);
+    const { expected, actual } = await both(log.texts.slice(0, 450), 0, undefined, log.head(), log.prove, { workers: 2, chunk: 128, page: 100 });
+    expect(actual).toEqual(expected);
+    expect(actual).toMatchObject({ ok: false, check: 'count', message: 'the signed tree head has 600 entries but 450 were received' });
+    const par = new ParallelLedgerVerifier(undefined, { workers: 1 });
+    try {
+      expect(() => par.push(1, log.texts[1])).toThrow('entries out of order: expected seq 0, got 1');
+    } finally {
+      await par.close();
+    }
+  });
+});
+
+describe('defaultVerifyWorkers', () => {
+  it('uses threads only for large runs on machines of 3 cores or more', () => {
+    expect(defaultVerifyWorkers(1_000_000, 2)).toBe(0);
+    expect(defaultVerifyWorkers(1_000_000, 4)).toBe(4);
+    expect(defaultVerifyWorkers(PARALLEL_MIN_ENTRIES - 1, 8)).toBe(0);
+  });
+});

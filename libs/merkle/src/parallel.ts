@@ -1,0 +1,228 @@
+import os from 'node:os';
+import { Worker } from 'node:worker_threads';
+import { LedgerVerifier, type ConsistencyFetcher, type TreeHead, type VerificationResult, type VerifierState } from './verifier';
+
+/**
+ * The worker threads' code, plain JavaScript evaluated in each worker (`eval: true`): no file
+ * to locate, so it runs the same from the TypeScript sources (jest, bench) and from the
+ * bundled CLI. For a chunk of entries `seq .. seq + n - 1` (their canonical texts) it returns,
+ * in ONE transferred ArrayBuffer, the n leaf hashes SHA-256(0x00 ‖ text) followed by the hashes
+ * of the maximal complete subtrees covering the chunk (the decomposition of `rangeNodes`, left to
+ * right), and the offset of the first entry whose seq field is wrong — the same test as
+ * `seqFieldIs` in verifier.ts.
+ */
+const WORKER_SOURCE = String.raw`
+'use strict';
+const { parentPort } = require('node:worker_threads');
+const crypto = require('node:crypto');
+const oneShot = typeof crypto.hash === 'function';
+const LEAF = Buffer.from([0]);
+const sha = (data) => (oneShot ? crypto.hash('sha256', data, 'buffer') : crypto.createHash('sha256').update(data).digest());
+const leafHash = (text) => (oneShot ? crypto.hash('sha256', '\0' + text, 'buffer') : crypto.createHash('sha256').update(LEAF).update(text).digest());
+const scratch = Buffer.alloc(65, 1);
+let work = new Uint8Array(0);
+parentPort.on('message', ({ id, seq, texts }) => {
+  try {
+    const n = texts.length;
+    const end = seq + n;
+    const subtrees = [];
+    for (let s = seq; s < end; ) {
+      let size = 1;
+      while (s % (size * 2) === 0 && s + size * 2 <= end) size *= 2;
+      subtrees.push([s - seq, size]);
+      s += size;
+    }
+    const out = new Uint8Array((n + subtrees.length) * 32);
+    let bad = -1;
+    for (let i = 0; i < n; i++) {
+      const text = texts[i];
+      out.set(leafHash(text), i * 32);
+      if (bad < 0 && !text.includes('"seq":' + (seq + i) + ',') && !text.includes('"seq":' + (seq + i) + '}')) bad = i;
+    }
+    for (let r = 0; r < subtrees.length; r++) {
+      const [off, size] = subtrees[r];
+      if (work.length < size * 32) work = new Uint8Array(size * 32);
+      work.set(out.subarray(off * 32, (off + size) * 32));
+      for (let w = size; w > 1; w /= 2) {
+        for (let j = 0; j < w / 2; j++) {
+          scratch.set(work.subarray(j * 64, j * 64 + 64), 1);
+          work.set(sha(scratch), j * 32);
+        }
+      }
+      out.set(work.subarray(0, 32), (n + r) * 32);
+    }
+    parentPort.postMessage({ id, buffer: out.buffer, count: n, subtrees: subtrees.length, bad }, [out.buffer]);
+  } catch (e) {
+    parentPort.postMessage({ id, error: String((e && e.stack) || e) });
+  }
+});
+`;
+
+interface ChunkResult {
+  leaves: Uint8Array;
+  subtrees: Uint8Array[];
+  bad: number;
+}
+
+interface Pending {
+  resolve: (r: ChunkResult) => void;
+  reject: (e: Error) => void;
+  worker: number;
+}
+
+/** A small pool of hashing threads; each chunk goes to the least busy one. */
+class HashPool {
+  private readonly workers: Worker[] = [];
+  private readonly busy: number[] = [];
+  private readonly pending = new Map<number, Pending>();
+  private nextId = 0;
+  private failure: Error | undefined;
+
+  constructor(size: number) {
+    for (let w = 0; w < size; w++) {
+      const worker = new Worker(WORKER_SOURCE, { eval: true });
+      worker.on('message', (m: { id: number; error?: string; buffer?: ArrayBuffer; count?: number; subtrees?: number; bad?: number }) => {
+        const p = this.pending.get(m.id);
+        if (!p) return;
+        this.pending.delete(m.id);
+        this.busy[w]--;
+        if (m.error !== undefined) return p.reject(new Error(`ledger hashing thread failed: ${m.error}`));
+        const all = new Uint8Array(m.buffer!);
+        const n = m.count!;
+        const subtrees = Array.from({ length: m.subtrees! }, (_, i) => all.subarray((n + i) * 32, (n + i + 1) * 32));
+        p.resolve({ leaves: all.subarray(0, n * 32), subtrees, bad: m.bad! });
+      });
+      const fail = (e: Error) => {
+        this.failure ??= e;
+        for (const [id, p] of this.pending) {
+          if (p.worker !== w) continue;
+          this.pending.delete(id);
+          p.reject(e);
+        }
+      };
+      worker.on('error', fail);
+      worker.on('exit', (code) => code !== 0 && fail(new Error(`ledger hashing thread exited with code ${code}`)));
+      this.workers.push(worker);
+      this.busy.push(0);
+    }
+  }
+
+  get size(): number {
+    return this.workers.length;
+  }
+
+  run(seq: number, texts: string[]): Promise<ChunkResult> {
+    if (this.failure) return Promise.reject(this.failure);
+    let w = 0;
+    for (let i = 1; i < this.busy.length; i++) if (this.busy[i] < this.busy[w]) w = i;
+    const id = this.nextId++;
+    this.busy[w]++;
+    return new Promise<ChunkResult>((resolve, reject) => {
+      this.pending.set(id, { resolve, reject, worker: w });
+      this.workers[w].postMessage({ id, seq, texts });
+    });
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.workers.map((w) => w.terminate()));
+  }
+}
+
+export interface ParallelVerifierOptions {
+  /** Hashing threads (default: os.availableParallelism()). */
+  workers?: number;
+  /** Entries per chunk sent to a thread; chunks end at multiples of it (default 4096). */
+  chunk?: number;
+}
+
+/** Below this many entries to verify, the single-threaded LedgerVerifier is faster (thread start-up ≈ tens of ms). */
+export const PARALLEL_MIN_ENTRIES = 20_000;
+
+/**
+ * Hashing threads to use by default for `entries` new entries: one per core from 3 cores up and
+ * PARALLEL_MIN_ENTRIES entries, else 0 (the pure single-threaded LedgerVerifier). On 2 cores the
+ * main thread (fetching, parsing, canonicalising, folding) and the threads share both cores, and
+ * measured on a shared 2-core box the single thread was faster (bench/notes.md, "## ledger").
+ */
+export function defaultVerifyWorkers(entries: number, cores = os.availableParallelism()): number {
+  return entries >= PARALLEL_MIN_ENTRIES && cores >= 3 ? cores : 0;
+}
+
+/**
+ * LedgerVerifier with the leaf hashing moved to worker threads: the same pushes in seq order
+ * and the same `finish` (the first bad seq named by bisection over consistency proofs), the
+ * same state. Entries are gathered into chunks (ending at multiples of `chunk`, so most are
+ * complete aligned subtrees); each chunk's texts go to a thread, which returns its leaf hashes
+ * and subtree hashes; the main thread folds those into the compact range in seq order (a few
+ * node hashes per chunk). Call `drain()` now and then (e.g. after each fetched page) to bound
+ * the chunks in flight, and `close()` when done (it stops the threads).
+ */
+export class ParallelLedgerVerifier {
+  private readonly inner: LedgerVerifier;
+  private readonly pool: HashPool;
+  private readonly chunk: number;
+  private readonly inFlight: Array<{ seq: number; result: Promise<ChunkResult> }> = [];
+  private texts: string[] = [];
+  private textsSeq: number;
+  private next: number;
+
+  constructor(state?: VerifierState, opts: ParallelVerifierOptions = {}) {
+    this.inner = new LedgerVerifier(state);
+    const workers = opts.workers ?? os.availableParallelism();
+    if (!Number.isInteger(workers) || workers < 1) throw new RangeError(`workers must be a whole number ≥ 1, got ${workers}`);
+    this.chunk = opts.chunk ?? 4096;
+    if (!Number.isInteger(this.chunk) || this.chunk < 1) throw new RangeError(`chunk must be a whole number ≥ 1, got ${this.chunk}`);
+    this.pool = new HashPool(workers);
+    this.next = this.inner.size;
+    this.textsSeq = this.next;
+  }
+
+  get startSize(): number {
+    return this.inner.startSize;
+  }
+
+  /** Entries pushed so far, including the resumed prefix. */
+  get size(): number {
+    return this.next;
+  }
+
+  /** The next entry, in order; `canonical` is the exact text hashed into its leaf. */
+  push(seq: number, canonical: string): void {
+    if (seq !== this.next) throw new Error(`entries out of order: expected seq ${this.next}, got ${seq}`);
+    this.texts.push(canonical);
+    this.next++;
+    if (this.next % this.chunk === 0) this.dispatch();
+  }
+
+  /** Folds finished chunks in, waiting while more than `max` (default 2 per thread) are in flight. */
+  async drain(max = 2 * this.pool.size): Promise<void> {
+    while (this.inFlight.length > max) await this.foldOne();
+  }
+
+  /** Hashes what is left, folds everything in, and compares it with the head (as LedgerVerifier.finish). */
+  async finish(head: TreeHead, prove: ConsistencyFetcher): Promise<VerificationResult> {
+    this.dispatch();
+    await this.drain(0);
+    return this.inner.finish(head, prove);
+  }
+
+  /** Stops the threads (the verifier cannot be pushed to afterwards). */
+  close(): Promise<void> {
+    return this.pool.close();
+  }
+
+  private dispatch(): void {
+    if (!this.texts.length) return;
+    const result = this.pool.run(this.textsSeq, this.texts);
+    result.catch(() => undefined); // rejections surface when the chunk is folded in
+    this.inFlight.push({ seq: this.textsSeq, result });
+    this.textsSeq = this.next;
+    this.texts = [];
+  }
+
+  private async foldOne(): Promise<void> {
+    const c = this.inFlight.shift()!;
+    const r = await c.result;
+    this.inner.pushHashed(c.seq, r.leaves, r.subtrees, r.bad);
+  }
+}
