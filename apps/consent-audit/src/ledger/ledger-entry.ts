@@ -1,29 +1,13 @@
 import { canonicalize } from 'json-canonicalize';
 import { isInternalId } from '@passerelle/crypto';
-import type { consentAudit } from '@passerelle/contracts';
+import type { consentAudit, LedgerEntryJson } from '@passerelle/contracts';
 import { InvalidArgument } from './ledger-errors';
 
-/** What a caller asks to record, validated (subjects and fields sorted and de-duplicated). */
-export interface ValidEntryInput {
-  agency: string;
-  kid: string;
-  jti: string;
-  purpose: string;
-  operation: string;
-  decision: 'PERMIT' | 'DENY';
-  reason: string;
-  subjects: string[];
-  fields: string[];
-  request_sha256: string;
-  response_sha256: string;
-  request_id: string;
-}
+/** Ledger entry `seq` (CONTRACT.md §5): the object whose JCS text is hashed into leaf `seq`. */
+export type { LedgerEntryJson };
 
-/** Ledger entry `seq`, exactly the object of CONTRACT.md §5 whose JCS text is hashed into leaf `seq`. */
-export interface LedgerEntryJson extends ValidEntryInput {
-  seq: number;
-  time: string;
-}
+/** What a caller asks to record, validated (subjects and fields sorted and de-duplicated). */
+export type ValidEntryInput = Omit<LedgerEntryJson, 'seq' | 'time'>;
 
 export const MAX_SUBJECTS = 10_000;
 export const MAX_FIELDS = 200;

@@ -1,26 +1,8 @@
 import { Injectable } from '@nestjs/common';
-import type { consentAudit } from '@passerelle/contracts';
+import type { consentAudit, LedgerEntryJson } from '@passerelle/contracts';
 import { BadUserInput, NotFound, Unavailable } from '../errors';
 import { AUDIT_PAGE_DEFAULT, AUDIT_PAGE_MAX, type AuditDecisionEnum, type AuditEntry, type AuditEntryConnection, type AuditEntryFilter, type SignedTreeHead } from './dto/audit-types';
 import { LedgerCallError, LedgerClient } from './ledger.client';
-
-/** An entry as consent-audit stored it: the object whose JCS is `canonical`. */
-export interface LedgerEntryObject {
-  seq: number;
-  time: string;
-  agency: string;
-  kid: string;
-  jti: string;
-  purpose: string;
-  operation: string;
-  decision: 'PERMIT' | 'DENY';
-  reason: string;
-  subjects: string[];
-  fields: string[];
-  request_sha256: string;
-  response_sha256: string;
-  request_id: string;
-}
 
 /** Operator access to the ledger (REST shapes of CONTRACT.md §5, and the GraphQL ones). */
 @Injectable()
@@ -35,9 +17,9 @@ export class AuditService {
   }
 
   /** Entries start..end as parsed objects; JCS(each) is exactly the stored canonical text. */
-  async entries(start: number, end: number): Promise<{ entries: LedgerEntryObject[] }> {
+  async entries(start: number, end: number): Promise<{ entries: LedgerEntryJson[] }> {
     const res = await this.ledger.entries(start, end);
-    return { entries: res.entries.map((e) => JSON.parse(e.canonicalJson) as LedgerEntryObject) };
+    return { entries: res.entries.map((e) => JSON.parse(e.canonicalJson) as LedgerEntryJson) };
   }
 
   async inclusionProof(seq: number, treeSize: number): Promise<{ leaf_index: number; audit_path: string[] }> {
@@ -95,7 +77,7 @@ export class AuditService {
 }
 
 function toAuditEntry(e: consentAudit.LedgerEntry): AuditEntry {
-  const o = JSON.parse(e.canonicalJson) as LedgerEntryObject;
+  const o = JSON.parse(e.canonicalJson) as LedgerEntryJson;
   return {
     seq: o.seq,
     time: o.time,

@@ -1,3 +1,4 @@
+import { CLAIM_STATUS_VALUES, PROVINCE_CODES, SECTOR_VALUES, type ClaimStatusValue, type ProvinceCode, type SectorValue } from '@passerelle/policy';
 import { CLAIMANT_FIELDS, type ClaimantField } from '@passerelle/registry';
 
 /**
@@ -7,12 +8,13 @@ import { CLAIMANT_FIELDS, type ClaimantField } from '@passerelle/registry';
  */
 export { CLAIMANT_FIELDS, type ClaimantField };
 
-export const CLAIM_STATUSES = ['PENDING', 'ACCEPTED', 'REJECTED', 'APPEAL_PENDING', 'WITHDRAWN'] as const;
-export type ClaimStatus = (typeof CLAIM_STATUSES)[number];
+// The vocabulary itself lives once in @passerelle/policy (programs' rules read the same values).
+export const CLAIM_STATUSES = CLAIM_STATUS_VALUES;
+export type ClaimStatus = ClaimStatusValue;
 
 /** The 10 provinces and 3 territories (Canada Post codes). */
-export const PROVINCES = ['AB', 'BC', 'MB', 'NB', 'NL', 'NS', 'NT', 'NU', 'ON', 'PE', 'QC', 'SK', 'YT'] as const;
-export type Province = (typeof PROVINCES)[number];
+export const PROVINCES = PROVINCE_CODES;
+export type Province = ProvinceCode;
 
 /**
  * Sector of the claimant's employer (not the occupation: a kitchen helper, NOC 65201, in a
@@ -21,21 +23,8 @@ export type Province = (typeof PROVINCES)[number];
  * Security guards count as health-care roles for the 2020 measure only when the employer is in
  * HEALTH_CARE; SECURITY is security work for other employers.
  */
-export const SECTORS = [
-  'HEALTH_CARE',
-  'SOCIAL_ASSISTANCE',
-  'FOOD_SERVICES',
-  'SECURITY',
-  'CLEANING_MAINTENANCE',
-  'ADMINISTRATION',
-  'CONSTRUCTION',
-  'MANUFACTURING',
-  'AGRICULTURE',
-  'TRANSPORTATION',
-  'RETAIL',
-  'OTHER',
-] as const;
-export type Sector = (typeof SECTORS)[number];
+export const SECTORS = SECTOR_VALUES;
+export type Sector = SectorValue;
 
 export const MAX_RECORDS_PER_SUBMISSION = 10_000;
 export const MAX_PAGE_SIZE = 500;

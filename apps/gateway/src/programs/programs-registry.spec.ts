@@ -1,8 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { CLAIM_STATUS_VALUES, PROVINCE_CODES, REFERENCE_PROGRAMS, SECTOR_VALUES } from '@passerelle/policy';
+import { REFERENCE_PROGRAMS } from '@passerelle/policy';
 import { checkRegistryText } from '@passerelle/registry';
-import { CLAIM_STATUSES, PROVINCES, SECTORS } from '../claimants/claimant-fields';
 
 const DEMO = path.resolve(__dirname, '../../../../infra/registry/demo.json');
 
@@ -20,11 +19,5 @@ describe('programs in the registry', () => {
     const { problems } = checkRegistryText(JSON.stringify(doc, null, 2));
     expect(problems).toContainEqual(expect.objectContaining({ pointer: '/programs/2/conditions/3/level', message: expect.stringContaining('level must be a whole NCLC level from 1 to 12 (got 13)'), line: expect.any(Number) }));
     expect(problems.some((p) => p.pointer === '/programs/1/cap')).toBe(true);
-  });
-
-  it('the rule language uses the claimant vocabulary', () => {
-    expect([...SECTOR_VALUES]).toEqual([...SECTORS]);
-    expect([...CLAIM_STATUS_VALUES]).toEqual([...CLAIM_STATUSES]);
-    expect([...PROVINCE_CODES]).toEqual([...PROVINCES]);
   });
 });

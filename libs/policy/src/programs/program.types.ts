@@ -10,7 +10,7 @@ export type ClaimStatusValue = (typeof CLAIM_STATUS_VALUES)[number];
 export const PROVINCE_CODES = ['AB', 'BC', 'MB', 'NB', 'NL', 'NS', 'NT', 'NU', 'ON', 'PE', 'QC', 'SK', 'YT'] as const;
 export type ProvinceCode = (typeof PROVINCE_CODES)[number];
 
-/** Employer sectors (mirror apps/gateway/src/claimants/claimant-fields.ts SECTORS; a test keeps them equal). */
+/** Employer sectors (the gateway's claimant vocabulary uses these lists; see claimant-fields.ts). */
 export const SECTOR_VALUES = [
   'HEALTH_CARE',
   'SOCIAL_ASSISTANCE',
