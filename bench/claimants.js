@@ -16,26 +16,11 @@
  * 4. latency of a filtered `claimants` page of 500 over the N stored records (median of 20).
  */
 'use strict';
-const fs = require('node:fs');
 const path = require('node:path');
-const Module = require('node:module');
 const { performance } = require('node:perf_hooks');
-const swc = require('@swc/core');
 
-const ROOT = path.resolve(__dirname, '..');
-require.extensions['.ts'] = (module, filename) => {
-  const out = swc.transformSync(fs.readFileSync(filename, 'utf8'), {
-    filename,
-    jsc: { parser: { syntax: 'typescript', decorators: true }, target: 'es2022', transform: { legacyDecorator: true } },
-    module: { type: 'commonjs' },
-  }).code;
-  module._compile(out, filename);
-};
-const resolve = Module._resolveFilename;
-Module._resolveFilename = function (request, ...rest) {
-  const m = /^@passerelle\/([a-z-]+)$/.exec(request);
-  return resolve.call(this, m ? path.join(ROOT, 'libs', m[1], 'src', 'index.ts') : request, ...rest);
-};
+const { installTs, ROOT } = require('./lib/ts');
+installTs();
 
 const { createClaimantsWorld } = require(path.join(ROOT, 'test/claimants/harness.ts'));
 const { testKeyring, toInternalId, toAgencyPseudonym, fromAgencyPseudonym } = require(path.join(ROOT, 'libs/crypto/src/pseudonyms.ts'));

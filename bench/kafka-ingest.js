@@ -17,31 +17,13 @@
  * The result: both rates and their ratio.
  */
 'use strict';
-const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
-const Module = require('node:module');
 const { spawn } = require('node:child_process');
 const { performance } = require('node:perf_hooks');
-const swc = require('@swc/core');
 
-const ROOT = path.resolve(__dirname, '..');
-// Load the TypeScript sources directly (the same helpers the tests use), compiled by SWC, with
-// the @passerelle/<lib> aliases resolved to libs/<lib>/src.
-require.extensions['.ts'] = (module, filename) => {
-  const out = swc.transformSync(fs.readFileSync(filename, 'utf8'), {
-    filename,
-    jsc: { parser: { syntax: 'typescript', decorators: true }, target: 'es2022', transform: { legacyDecorator: true } },
-    module: { type: 'commonjs' },
-  }).code;
-  module._compile(out, filename);
-};
-const resolve = Module._resolveFilename;
-Module._resolveFilename = function (request, ...rest) {
-  const m = /^@passerelle\/([a-z-]+)$/.exec(request);
-  return resolve.call(this, m ? path.join(ROOT, 'libs', m[1], 'src', 'index.ts') : request, ...rest);
-};
-for (const ext of ['.ts']) if (!Module._extensions[ext]) Module._extensions[ext] = require.extensions[ext];
+const { installTs, ROOT } = require('./lib/ts');
+installTs();
 
 const { createMatchWorld, validEvents } = require(path.join(ROOT, 'test/matches/harness.ts'));
 const { appMain } = require(path.join(ROOT, 'libs/testing/src/processes.ts'));

@@ -242,11 +242,8 @@ async function main() {
   const main = path.join(ROOT, 'dist/apps/consent-audit/main.js');
   if (!fs.existsSync(main)) throw new Error(`${main} is missing: run npm run build`);
 
-  // The pure verifier from the TypeScript sources, compiled by SWC.
-  const swc = require('@swc/core');
-  require.extensions['.ts'] = (module, filename) => {
-    module._compile(swc.transformSync(fs.readFileSync(filename, 'utf8'), { filename, jsc: { parser: { syntax: 'typescript' }, target: 'es2022' }, module: { type: 'commonjs' } }).code, filename);
-  };
+  // The pure verifier from the TypeScript sources.
+  require('./lib/ts').installTs();
   const merkle = require(path.join(ROOT, 'libs/merkle/src/index.ts'));
 
   const { Client } = require('pg');

@@ -12,22 +12,13 @@
  *    (rows generated with generate_series in a scratch database, dropped at the end).
  */
 'use strict';
-const fs = require('node:fs');
 const path = require('node:path');
 const { performance } = require('node:perf_hooks');
-const swc = require('@swc/core');
 const { Client } = require('pg');
 
-// Load the TypeScript sources directly (the same code the gateway runs), compiled by SWC.
-require.extensions['.ts'] = (module, filename) => {
-  const out = swc.transformSync(fs.readFileSync(filename, 'utf8'), {
-    filename,
-    jsc: { parser: { syntax: 'typescript', decorators: true }, target: 'es2022' },
-    module: { type: 'commonjs' },
-  }).code;
-  module._compile(out, filename);
-};
-const ROOT = path.resolve(__dirname, '..');
+// Load the TypeScript sources directly (the same code the gateway runs).
+const { installTs, ROOT } = require('./lib/ts');
+installTs();
 const policy = require(path.join(ROOT, 'libs/policy/src/programs/index.ts'));
 const statistics = require(path.join(ROOT, 'libs/policy/src/statistics/index.ts'));
 const { runMigrations } = require(path.join(ROOT, 'libs/persistence/src/migrate.ts'));
