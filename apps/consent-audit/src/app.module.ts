@@ -1,6 +1,8 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { LOGGER, type Logger } from '@passerelle/logger';
 import { PersistenceModule } from '@passerelle/persistence';
+import { loadGatewayKeys } from '@passerelle/crypto';
+import { GATEWAY_KEYS } from './gateway-keys.token';
 import { RegistryModule } from '@passerelle/registry';
 import { createKafka } from '@passerelle/messaging';
 import { Registry } from 'prom-client';
@@ -27,8 +29,9 @@ export class AppModule {
         { provide: KAFKA, useValue: createKafka(config.KAFKA_BROKERS, 'passerelle-consent-audit', logger) },
         { provide: Registry, useFactory: () => createMetricsRegistry('consent-audit') },
         DependencyHealthService,
+        { provide: GATEWAY_KEYS, useFactory: () => loadGatewayKeys(config.PASSERELLE_SECRETS_DIR) },
       ],
-      exports: [CONSENT_AUDIT_CONFIG, LOGGER, KAFKA, Registry],
+      exports: [GATEWAY_KEYS, CONSENT_AUDIT_CONFIG, LOGGER, KAFKA, Registry],
     };
   }
 }

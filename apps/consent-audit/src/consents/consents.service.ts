@@ -10,7 +10,8 @@ import { ConsentOutboxRelay } from './consent-outbox.relay';
 import { parseInForceRequest, recipientsInForce } from './consents-in-force';
 import { signReceipt } from './consent-receipts';
 import { ConsentsRepository, type ConsentRow } from './consents.repository';
-import { CONSENT_RECEIPT_KEYS, CONSENT_TOPIC } from './consents.tokens';
+import { CONSENT_TOPIC } from './consents.tokens';
+import { GATEWAY_KEYS } from '../gateway-keys.token';
 
 /** Record, revoke and list consents; every answer carries a receipt signed by the gateway key. */
 @Injectable()
@@ -19,7 +20,7 @@ export class ConsentsService {
     private readonly repository: ConsentsRepository,
     private readonly registry: RegistryHolder,
     private readonly outbox: ConsentOutboxRelay,
-    @Inject(CONSENT_RECEIPT_KEYS) private readonly keys: GatewayKeys,
+    @Inject(GATEWAY_KEYS) private readonly keys: GatewayKeys,
     @Inject(CONSENT_TOPIC) private readonly topic: string,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}

@@ -1,7 +1,6 @@
 import { TOPICS } from '@passerelle/messaging';
 
 /** The gateway signing keys, for consent receipts. */
-export const CONSENT_RECEIPT_KEYS = Symbol('CONSENT_RECEIPT_KEYS');
 /** The Kafka topic consent events are published to. */
 export const CONSENT_TOPIC = Symbol('CONSENT_TOPIC');
 

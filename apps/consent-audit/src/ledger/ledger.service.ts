@@ -9,10 +9,10 @@ import { validateEntryInput, type LedgerEntryJson } from './ledger-entry';
 import { InvalidArgument, OutOfRange } from './ledger-errors';
 import { LedgerWriter } from './ledger-writer';
 import { LedgerRepository, type StoredEntry, type StoredTreeHead } from './ledger.repository';
+import { GATEWAY_KEYS } from '../gateway-keys.token';
 import { WriterLock } from './writer-lock';
 
 /** The gateway signing keys, for tree heads. */
-export const LEDGER_KEYS = Symbol('LEDGER_KEYS');
 export const TREE_HEAD_TYP = 'tree-head+jwt';
 export const MAX_ENTRIES_PER_READ = 1000;
 export const MAX_SEARCH_PAGE = 500;
@@ -37,7 +37,7 @@ export class LedgerService implements OnModuleInit, OnApplicationShutdown {
 
   constructor(
     private readonly repo: LedgerRepository,
-    @Inject(LEDGER_KEYS) private readonly keys: GatewayKeys,
+    @Inject(GATEWAY_KEYS) private readonly keys: GatewayKeys,
     @Inject(CONSENT_AUDIT_CONFIG) config: ConsentAuditConfig,
     @Inject(LOGGER) private readonly logger: Logger,
     registry: Registry,

@@ -3,7 +3,6 @@ import { ConsentsModule } from '../consents/consents.module';
 import { ClaimantsRepository } from './claimants.repository';
 import { ClaimantsResolver } from './claimants.resolver';
 import { ClaimantsService } from './claimants.service';
-import { PSEUDONYM_KEYRING, pseudonymKeyringProvider } from './pseudonym-keyring.provider';
 
 /**
  * Pseudonymised claimant records under data-sharing agreements (issue 5): submitClaimants,
@@ -12,7 +11,7 @@ import { PSEUDONYM_KEYRING, pseudonymKeyringProvider } from './pseudonym-keyring
  */
 @Module({
   imports: [ConsentsModule],
-  providers: [pseudonymKeyringProvider, ClaimantsRepository, ClaimantsService, ClaimantsResolver],
-  exports: [PSEUDONYM_KEYRING, ClaimantsRepository, ClaimantsService],
+  providers: [ClaimantsRepository, ClaimantsService, ClaimantsResolver],
+  exports: [ClaimantsRepository, ClaimantsService],
 })
 export class ClaimantsModule {}

@@ -25,7 +25,7 @@ import { decodeCursor, encodeCursor } from './claimant-cursor';
 import { CLAIMANT_FIELDS, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, MAX_RECORDS_PER_SUBMISSION, type ClaimantField, type ProviderRecord } from './claimant-fields';
 import { checkSubmission, type RawClaimantInput } from './claimant-validation';
 import { ClaimantsRepository } from './claimants.repository';
-import { PSEUDONYM_KEYRING } from './pseudonym-keyring.provider';
+import { PSEUDONYM_KEYRING } from '../exchange/pseudonym-keyring.provider';
 import type { Claimant, ClaimantPage, SubmitClaimantsResult } from './dto/claimant-types';
 
 /** One message for "not a pseudonym of yours" and "no data you may see": no oracle for guessing. */

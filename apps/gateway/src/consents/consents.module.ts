@@ -2,7 +2,6 @@ import { Module } from '@nestjs/common';
 import { consentAuditChannel } from './consent-audit.client';
 import { ConsentsResolver } from './consents.resolver';
 import { ConsentsService } from './consents.service';
-import { ConsentsKeyring } from './consents.tokens';
 import { DecisionsClient } from './decisions.client';
 
 /**
@@ -12,7 +11,7 @@ import { DecisionsClient } from './decisions.client';
  */
 @Module({
   imports: [consentAuditChannel],
-  providers: [DecisionsClient, ConsentsService, ConsentsResolver, ConsentsKeyring],
+  providers: [DecisionsClient, ConsentsService, ConsentsResolver],
   exports: [DecisionsClient],
 })
 export class ConsentsModule {}

@@ -1,12 +1,12 @@
 import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
 import type { ClientGrpc } from '@nestjs/microservices';
 import type { FastifyRequest } from 'fastify';
-import { fromAgencyPseudonym, toAgencyPseudonym } from '@passerelle/crypto';
+import { fromAgencyPseudonym, toAgencyPseudonym, type PseudonymKeyring } from '@passerelle/crypto';
 import type { consentAudit } from '@passerelle/contracts';
 import { BadUserInput, Forbidden, NotFound } from '../errors';
 import { noteDisclosure, type VerifiedCaller } from '../exchange/exchange-context';
 import { call, CONSENT_AUDIT_CHANNEL } from './consent-audit.client';
-import { ConsentsKeyring } from './consents.tokens';
+import { PSEUDONYM_KEYRING } from '../exchange/pseudonym-keyring.provider';
 import type { Consent, DisclosurePage, RecordConsentInput } from './dto/consent-types';
 
 /** One message for "not a pseudonym of yours" and "no such claimant": no oracle for guessing. */
@@ -40,7 +40,7 @@ export class ConsentsService implements OnModuleInit {
 
   constructor(
     @Inject(CONSENT_AUDIT_CHANNEL) private readonly channel: ClientGrpc,
-    private readonly keyrings: ConsentsKeyring,
+    @Inject(PSEUDONYM_KEYRING) private readonly keyring: PseudonymKeyring,
   ) {}
 
   onModuleInit() {
@@ -107,7 +107,7 @@ export class ConsentsService implements OnModuleInit {
 
   /** The internal id behind the caller's own pseudonym; anything else reads as not found. */
   private subjectOf(caller: VerifiedCaller, pseudonym: string): string {
-    const subject = typeof pseudonym === 'string' ? fromAgencyPseudonym(this.keyrings.keyring, caller.agency, pseudonym) : null;
+    const subject = typeof pseudonym === 'string' ? fromAgencyPseudonym(this.keyring, caller.agency, pseudonym) : null;
     if (!subject) throw new NotFound(CONSENT_SUBJECT_NOT_FOUND);
     return subject;
   }
@@ -115,7 +115,7 @@ export class ConsentsService implements OnModuleInit {
   private toConsent(caller: VerifiedCaller, c: consentAudit.ConsentRecord): Consent {
     return {
       id: c.id,
-      pseudonym: toAgencyPseudonym(this.keyrings.keyring, caller.agency, c.subject),
+      pseudonym: toAgencyPseudonym(this.keyring, caller.agency, c.subject),
       purpose: c.purpose,
       recipient: c.recipient,
       collectedBy: c.collectedBy,

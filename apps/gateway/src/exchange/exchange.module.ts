@@ -11,6 +11,7 @@ import { GrpcAuditSink, LEDGER_GRPC_CLIENT } from './audit-sink';
 import { ExchangeHooks } from './exchange.hooks';
 import { ReplayStore } from './replay-store';
 import { AUDIT_SINK, GATEWAY_KEYS } from './tokens';
+import { PSEUDONYM_KEYRING, pseudonymKeyringProvider } from './pseudonym-keyring.provider';
 import { BENCH_TRUST_OFF, benchTrustOffProvider } from './bench-trust-off';
 import { LOGGER } from '@passerelle/logger';
 
@@ -40,6 +41,7 @@ import { LOGGER } from '@passerelle/logger';
     },
     // Bench-only trust-off switch (bench-trust-off.ts): false unless explicitly enabled and acknowledged.
     { provide: BENCH_TRUST_OFF, inject: [LOGGER], useFactory: benchTrustOffProvider },
+    pseudonymKeyringProvider,
     GrpcAuditSink,
     { provide: AUDIT_SINK, useExisting: GrpcAuditSink },
     ReplayStore,
@@ -47,6 +49,6 @@ import { LOGGER } from '@passerelle/logger';
     { provide: APP_GUARD, useClass: RequiresGuard },
     { provide: APP_FILTER, useClass: DomainErrorFilter },
   ],
-  exports: [GATEWAY_KEYS, AUDIT_SINK, BENCH_TRUST_OFF],
+  exports: [GATEWAY_KEYS, PSEUDONYM_KEYRING, AUDIT_SINK, BENCH_TRUST_OFF],
 })
 export class ExchangeModule {}

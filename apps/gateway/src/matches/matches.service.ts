@@ -4,7 +4,7 @@ import { fromAgencyPseudonym, toAgencyPseudonym, type PseudonymKeyring } from '@
 import { LOGGER, type Logger } from '@passerelle/logger';
 import type { DisclosureCandidate, Verdict } from '@passerelle/policy';
 import { RegistryHolder } from '@passerelle/registry';
-import { PSEUDONYM_KEYRING } from '../claimants/pseudonym-keyring.provider';
+import { PSEUDONYM_KEYRING } from '../exchange/pseudonym-keyring.provider';
 import { DecisionsClient } from '../consents/decisions.client';
 import { BadUserInput, ConsentRequired, NoAgreement, NotFound } from '../errors';
 import { noteDisclosure, type VerifiedCaller } from '../exchange/exchange-context';

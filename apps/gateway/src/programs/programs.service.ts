@@ -18,7 +18,7 @@ import { RegistryHolder } from '@passerelle/registry';
 import { candidateKey, candidatesOf, fieldAccess, mergeClaimant, readableProviders, type MergedClaimant } from '../claimants/claimant-access';
 import { ClaimantsRepository } from '../claimants/claimants.repository';
 import { CLAIMANT_NOT_FOUND } from '../claimants/claimants.service';
-import { PSEUDONYM_KEYRING } from '../claimants/pseudonym-keyring.provider';
+import { PSEUDONYM_KEYRING } from '../exchange/pseudonym-keyring.provider';
 import { DecisionsClient } from '../consents/decisions.client';
 import { BadUserInput, Conflict, ConsentRequired, NoAgreement, NotFound } from '../errors';
 import { noteDisclosure, type VerifiedCaller } from '../exchange/exchange-context';
