@@ -4,7 +4,7 @@ import path from 'node:path';
 import { createKafka, buildJobMatchMessage } from '@passerelle/messaging';
 import { createTestDatabase, createTestRegistry, freePort, queryAsOwner, startApp, type RunningApp, type TestDatabase, type TestRegistry } from '@passerelle/testing';
 import { createMatchWorld, eventually, validEvents, type MatchWorld } from '../matches/harness';
-import { sleep, startLoad } from './helpers';
+import { startLoad } from './helpers';
 
 const KILLS = 3;
 
@@ -64,21 +64,25 @@ describe('kill -9 under load', () => {
               : { client: mifi, purpose: 'STATISTICS', query: '{ gatewayInfo { contractVersion } }' },
       });
       const timeline: string[] = [];
+      // Each phase lasts until the load has 50 more acknowledged answers (observed progress), so
+      // every kill lands under load and the receipt count does not depend on this machine's speed.
+      const acksGrowBy = (n: number) => {
+        const target = load.stats.acknowledged + n;
+        return eventually(async () => load.stats.acknowledged >= target, 60_000, async () => `acknowledged ${load.stats.acknowledged}, waiting for ${target}`);
+      };
       try {
         for (let k = 0; k < KILLS; k++) {
-          await sleep(1500);
+          await acksGrowBy(50);
           const before = load.stats.acknowledged;
           await gateway!.kill9();
           timeline.push(`gateway killed after ${before} acks`);
-          await sleep(300);
           await startGateway();
-          await sleep(1500);
+          await acksGrowBy(50);
           await consentAudit!.kill9();
           timeline.push(`consent-audit killed after ${load.stats.acknowledged} acks`);
-          await sleep(300);
           await startConsentAudit();
         }
-        await sleep(2000);
+        await acksGrowBy(50);
       } finally {
         await load.stop();
       }
@@ -118,22 +122,40 @@ describe('kill -9 under load', () => {
       await producer.connect();
       const events = validEvents(world, EVENTS, 'kill9');
       const messages = await Promise.all(events.map((e) => buildJobMatchMessage(e, world.signer)));
-      for (let i = 0; i < messages.length; i += 250) await producer.send({ topic: world.topic, messages: messages.slice(i, i + 250) });
-      await producer.disconnect();
+      // Driven by observed progress, not the clock: events are published in one chunk per kill, and
+      // each kill waits until the running consumer has stored at least one event of its chunk. The
+      // next chunk is published only after the kill, so every kill but the last lands while events
+      // remain unconsumed, however fast or slow this machine is.
+      const chunk = Math.ceil(EVENTS / CONSUMER_KILLS);
       const count = () => world.count('SELECT count(*) AS n FROM job_matches');
       const timeline: number[] = [];
       let consumer = await world.startConsumer();
       for (let k = 0; k < CONSUMER_KILLS; k++) {
         const at = await count();
-        // kill while events are flowing (or at once if this round already finished)
-        const deadline = Date.now() + 5000;
-        while ((await count()) < Math.min(EVENTS, at + 150) && Date.now() < deadline) await sleep(20);
+        const batch = messages.slice(k * chunk, (k + 1) * chunk);
+        for (let i = 0; i < batch.length; i += 250) await producer.send({ topic: world.topic, messages: batch.slice(i, i + 250) });
+        await eventually(async () => (await count()) > at, 60_000, async () => `round ${k}: matches=${await count()}, was ${at}`);
         timeline.push(await count());
         await consumer.kill9();
         consumer = await world.startConsumer();
       }
+      await producer.disconnect();
       await eventually(async () => (await count()) >= EVENTS, 90_000, async () => `matches=${await count()}`);
-      await sleep(1500); // redeliveries after the last kill, if any, would land now
+      // Redeliveries after the last kill, if any, land before the group's committed offsets reach
+      // the end of every partition: wait for that (observed progress), then count.
+      const admin = createKafka(world.brokers.split(','), 'chaos-offsets').admin();
+      await admin.connect();
+      try {
+        const caughtUp = async () => {
+          const ends = await admin.fetchTopicOffsets(world.topic);
+          const [committed] = await admin.fetchOffsets({ groupId: world.group, topics: [world.topic] });
+          const at = new Map(committed.partitions.map((p) => [p.partition, p.offset]));
+          return ends.every((e) => at.get(e.partition) === e.offset);
+        };
+        await eventually(caughtUp, 60_000, async () => 'consumer group offsets never reached the end of the topic');
+      } finally {
+        await admin.disconnect();
+      }
       console.log(`kill -9 consumer ×${CONSUMER_KILLS} during ${EVENTS} events, stored at each kill: ${timeline.join(', ')}`);
       expect(timeline.filter((n) => n > 0 && n < EVENTS).length).toBeGreaterThanOrEqual(2);
       expect(await count()).toBe(EVENTS);
