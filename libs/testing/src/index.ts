@@ -7,3 +7,4 @@ export * from './gateway';
 export * from './consent-audit';
 export * from './grpc';
 export * from './linear-algebra';
+export * from './trust-stack';
