@@ -15,12 +15,11 @@ import {
   type GraphQLSchema,
 } from 'graphql';
 import { REPO_ROOT } from '@passerelle/testing';
-import type { Purpose, Role } from '@passerelle/registry';
 
 /**
  * The gateway's GraphQL operations as a test sees them: every Query and Mutation field of the
- * committed schema (apps/gateway/schema.graphql), with documents to call each, plus the access
- * rule the code declares for it (@Requires / @Public metadata on the resolver methods).
+ * committed schema (apps/gateway/schema.graphql), with documents to call each. Who may call them
+ * is declared in policy-table.ts, never read from the code.
  */
 
 export const SCHEMA_FILE = path.join(REPO_ROOT, 'apps/gateway/schema.graphql');
@@ -73,57 +72,4 @@ export function documentOf(op: Operation, value: (arg: GraphQLArgument) => strin
     return v === undefined ? [] : [`${a.name}: ${v}`];
   });
   return `${op.kind} { ${op.name}${args.length ? `(${args.join(', ')})` : ''}${selectionOf(op.field)} }`;
-}
-
-export interface AccessRule {
-  public: boolean;
-  requirement?: { role: Role | Role[]; purposes: Purpose[] };
-  /** the resolver class and method that serve the operation (undefined: no resolver found) */
-  servedBy?: string;
-}
-
-const REQUIRES_KEY = 'passerelle:requires';
-const PUBLIC_KEY = 'passerelle:public';
-const RESOLVER_TYPE_METADATA = 'graphql:resolver_type';
-const RESOLVER_NAME_METADATA = 'graphql:resolver_name';
-
-function resolverFiles(dir: string): string[] {
-  return fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
-    const p = path.join(dir, e.name);
-    if (e.isDirectory()) return resolverFiles(p);
-    return e.name.endsWith('.resolver.ts') ? [p] : [];
-  });
-}
-
-/**
- * Reads the access rules from the code: every exported class of apps/gateway/src/**\/*.resolver.ts,
- * every method with GraphQL Query/Mutation metadata, and its @Requires / @Public metadata (method
- * first, then class, as the one guard reads them). Keyed "query:name" / "mutation:name".
- */
-export function accessRulesFromCode(): Map<string, AccessRule> {
-  require('reflect-metadata');
-  const rules = new Map<string, AccessRule>();
-  for (const file of resolverFiles(path.join(REPO_ROOT, 'apps/gateway/src'))) {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const mod = require(file) as Record<string, unknown>;
-    for (const exported of Object.values(mod)) {
-      if (typeof exported !== 'function' || !exported.prototype) continue;
-      const cls = exported as new (...a: unknown[]) => unknown;
-      for (const key of Object.getOwnPropertyNames(cls.prototype)) {
-        if (key === 'constructor') continue;
-        const handler = Object.getOwnPropertyDescriptor(cls.prototype, key)?.value as object | undefined;
-        if (typeof handler !== 'function') continue;
-        const type = Reflect.getMetadata(RESOLVER_TYPE_METADATA, handler) as string | undefined;
-        if (type !== 'Query' && type !== 'Mutation') continue;
-        const name = (Reflect.getMetadata(RESOLVER_NAME_METADATA, handler) as string | undefined) ?? key;
-        const get = <T>(k: string): T | undefined => (Reflect.getMetadata(k, handler) as T | undefined) ?? (Reflect.getMetadata(k, cls) as T | undefined);
-        rules.set(`${type.toLowerCase()}:${name}`, {
-          public: get<boolean>(PUBLIC_KEY) === true,
-          requirement: get(REQUIRES_KEY),
-          servedBy: `${cls.name}.${key} (${path.relative(REPO_ROOT, file)})`,
-        });
-      }
-    }
-  }
-  return rules;
 }

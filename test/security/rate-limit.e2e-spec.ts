@@ -1,4 +1,4 @@
-import { createTestDatabase, createTestRegistry, startFakeLedger, startTestGateway, type FakeLedger, type TestDatabase, type TestGateway, type TestRegistry } from '@passerelle/testing';
+import { createTestDatabase, createTestRegistry, startTrustStack, type TestDatabase, type TestGateway, type TestRegistry, type TrustStack } from '@passerelle/testing';
 
 const INFO = '{ gatewayInfo { contractVersion } }';
 const LIMIT = 5;
@@ -16,26 +16,25 @@ async function sequentially<T>(n: number, send: () => Promise<T>): Promise<T[]> 
  */
 describe('rate limits per agency', () => {
   let db: TestDatabase;
-  let ledger: FakeLedger;
+  let stack: TrustStack;
   let registry: TestRegistry;
   let gw: TestGateway;
 
   beforeAll(async () => {
-    [db, ledger, registry] = await Promise.all([
+    [db, registry] = await Promise.all([
       createTestDatabase('ratelimit'),
-      startFakeLedger(),
       createTestRegistry({ agencies: [{ id: 'qc.mifi', roles: ['PROVIDER', 'CONSUMER'] }, { id: 'ca.esdc', roles: ['CONSUMER'] }] }),
     ]);
     await registry.write({
       ...registry.document,
       agencies: registry.document.agencies.map((a) => (a.id === 'qc.mifi' ? { ...a, rateLimit: { requestsPerMinute: LIMIT } } : a)),
     });
-    gw = await startTestGateway({ registryFile: registry.file, databaseUrl: db.url, consentAuditUrl: ledger.url });
+    stack = await startTrustStack({ registryFile: registry.file, databaseUrl: db.url });
+    gw = stack.gateway;
   }, 60_000);
 
   afterAll(async () => {
-    await gw?.stop();
-    await ledger?.stop();
+    await stack?.stop();
     await db?.drop();
     await registry?.cleanup();
   });
@@ -44,7 +43,7 @@ describe('rate limits per agency', () => {
     const mifi = registry.client('qc.mifi', gw.url);
     const ok = await sequentially(LIMIT, () => mifi.graphql(INFO, undefined, 'STATISTICS'));
     expect(ok.map((r) => `${r.status} ${r.body.slice(0, 300)}`)).toEqual(Array(LIMIT).fill(expect.stringMatching(/^200 /)));
-    const before = ledger.entries.length;
+    const before = (await stack.ledgerEntries()).length;
     const refused = await mifi.graphql(INFO, undefined, 'STATISTICS');
     expect(refused.status).toBe(429);
     expect(refused.json).toEqual({ error: { code: 'rate_limited', message: expect.stringMatching(/5 request\(s\) per minute/) } });
@@ -52,8 +51,10 @@ describe('rate limits per agency', () => {
     expect(retryAfter).toBeGreaterThanOrEqual(1);
     expect(retryAfter).toBeLessThanOrEqual(12);
     expect(refused.headers.get('x-gateway-signature')).toBeNull();
-    await ledger.waitForEntries(before + 1);
-    expect(ledger.entries[before]).toMatchObject({ agency: 'qc.mifi', decision: 'DENY', reason: 'rate_limited', operation: 'graphql:gatewayInfo' });
+    // recorded before the 429 left: the real ledger holds it now
+    const after = await stack.ledgerEntries();
+    expect(after.length).toBe(before + 1);
+    expect(after[before]).toMatchObject({ agency: 'qc.mifi', decision: 'DENY', reason: 'rate_limited', operation: 'graphql:gatewayInfo' });
   });
 
   it('does not limit an agency without a rateLimit, even while another one is limited', async () => {
