@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { GatewayClient, RequestPurpose } from '@passerelle/client';
+import type { Admin } from 'kafkajs';
 
 export const sha256b64u = (b: string | Buffer) => createHash('sha256').update(b).digest('base64url');
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -60,4 +61,21 @@ export function startLoad(opts: { workers: number; pick: (i: number) => { client
       await done;
     },
   };
+}
+
+/** Waits until `check` holds (observed progress), or fails after `timeoutMs` with what was seen. */
+export async function until(check: () => boolean | Promise<boolean>, timeoutMs: number, describe: () => string | Promise<string>): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`not reached in ${timeoutMs} ms: ${await describe()}`);
+    await sleep(50);
+  }
+}
+
+/** The consumer group has committed the end of every partition of `topic`: nothing left to (re)deliver. */
+export async function groupCaughtUp(admin: Admin, groupId: string, topic: string): Promise<boolean> {
+  const ends = await admin.fetchTopicOffsets(topic);
+  const [committed] = await admin.fetchOffsets({ groupId, topics: [topic] });
+  const at = new Map(committed.partitions.map((p) => [p.partition, p.offset]));
+  return ends.every((e) => at.get(e.partition) === e.offset);
 }

@@ -4,7 +4,7 @@ import { buildJobMatchMessage, createKafka } from '@passerelle/messaging';
 import { freePort, REPO_ROOT } from '@passerelle/testing';
 import type { Producer } from 'kafkajs';
 import { createMatchWorld, eventually, validEvents, type MatchWorld } from '../matches/harness';
-import { sleep } from './helpers';
+import { groupCaughtUp, sleep, until } from './helpers';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const kafka = require(path.join(REPO_ROOT, 'infra/kafka/kafka.js')) as {
@@ -34,6 +34,11 @@ function brokerPid(dataDir: string): number {
  * hang, the harder case for clients) during a publish and a consume, on a broker of this test's
  * own (never the shared 127.0.0.1:9092). The publisher retries or fails clearly, the consumer
  * resumes by itself, and every event is stored exactly once.
+ *
+ * Driven by observed progress, not the clock: the broker is frozen once the consumer has stored
+ * some events (so consumption is cut mid-way), and the publisher holds back the rest of the batch
+ * job until the freeze has begun (so publishing is cut mid-way too), however fast this machine is.
+ * Late redeliveries are waited for through the group's committed offsets, not a sleep.
  */
 describe('Kafka broker outage during publish and consume', () => {
   let broker: Awaited<ReturnType<typeof kafka.start>> | undefined;
@@ -67,7 +72,7 @@ describe('Kafka broker outage during publish and consume', () => {
     let resumedAt = 0;
     const count = () => w.count('SELECT count(*) AS n FROM job_matches');
 
-    // the outage, once a third of the events are out
+    // the outage, once the consumer has stored a fifth of the events
     const outage = (async () => {
       await eventually(async () => (await count()) >= EVENTS / 5, 60_000, async () => `matches=${await count()}`);
       process.kill(pid!, 'SIGSTOP');
@@ -79,7 +84,12 @@ describe('Kafka broker outage during publish and consume', () => {
 
     // the batch publisher: a batch that fails is retried (bounded), each failure has a clear message
     const deadline = Date.now() + 150_000;
+    const heldBack = Math.ceil((messages.length * 0.4) / BATCH) * BATCH;
+    let sentDuringOutage = 0;
     for (let i = 0; i < messages.length; i += BATCH) {
+      // the rest of the job goes out only once the broker is frozen
+      if (i === heldBack) await until(() => frozenAt > 0, 90_000, () => 'the broker was never frozen: the consumer stored too few events');
+      if (frozenAt > 0 && resumedAt === 0) sentDuringOutage++;
       for (;;) {
         try {
           await producer.send({ topic: w.topic, messages: messages.slice(i, i + BATCH) });
@@ -92,7 +102,6 @@ describe('Kafka broker outage during publish and consume', () => {
           await sleep(1000);
         }
       }
-      await sleep(100); // a paced batch job, so the outage falls in the middle of it
     }
     await outage;
     await producer.disconnect();
@@ -100,7 +109,8 @@ describe('Kafka broker outage during publish and consume', () => {
 
     await eventually(async () => (await count()) >= EVENTS, 120_000, async () => `matches=${await count()}; consumer log:\n${consumer.lines.slice(-25).join('\n')}`);
     const resumedIn = Date.now() - resumedAt;
-    await sleep(2000); // late redeliveries would land now
+    // redeliveries, if any, land before the group's committed offsets reach the end of the topic
+    await until(() => groupCaughtUp(w.admin, w.group, w.topic), 60_000, () => 'the consumer group never committed the end of the topic');
     console.log(
       `broker frozen ${OUTAGE_MS} ms (from ${frozenAt ? new Date(frozenAt).toISOString() : '?'}): publisher retried ${retries} batch(es) ` +
         `${JSON.stringify(Object.fromEntries(publishErrors))}; all published ${Math.round((publishedAt - resumedAt) / 1000)} s after the broker came back; ` +
@@ -108,6 +118,7 @@ describe('Kafka broker outage during publish and consume', () => {
         `(crashes ${consumer.lines.filter((l) => l.includes('job-match consumer crashed')).length}, rejoins ${consumer.lines.filter((l) => l.includes('rejoined its group')).length})`,
     );
     expect(frozenAt).toBeGreaterThan(0);
+    expect(sentDuringOutage).toBeGreaterThan(0);
     for (const message of publishErrors.keys()) expect(message.length).toBeGreaterThan(10);
     expect(consumer.proc.exitCode).toBeNull();
     expect(await count()).toBe(EVENTS);

@@ -94,6 +94,11 @@ describe('the whole system, end to end', () => {
     const consumer = kafka.consumer({ groupId: uniqueName('sys-scan'), maxWaitTimeInMs: 200 });
     const topics = [topic, `${topic}.dlq`, env.PASSERELLE_CONSENT_TOPIC];
     const seen: string[] = [];
+    // every message each topic holds now (fresh topics: offsets from 0), read to the end before judging
+    const admin = kafka.admin();
+    await admin.connect();
+    const held = (await Promise.all(topics.map(async (t) => (await admin.fetchTopicOffsets(t).catch(() => [])).reduce((n, p) => n + Number(p.high), 0)))).reduce((a, b) => a + b, 0);
+    await admin.disconnect();
     await consumer.connect();
     await consumer.subscribe({ topics, fromBeginning: true });
     await consumer.run({
@@ -101,17 +106,21 @@ describe('the whole system, end to end', () => {
         seen.push(`${message.key?.toString('latin1') ?? ''} ${message.value?.toString('latin1') ?? ''} ${JSON.stringify(message.headers ?? {})}`);
       },
     });
-    const until = Date.now() + 20_000;
-    while (Date.now() < until && seen.length < 10) await new Promise((r) => setTimeout(r, 200));
-    await new Promise((r) => setTimeout(r, 1000));
+    const until = Date.now() + 30_000;
+    while (Date.now() < until && seen.length < held) await new Promise((r) => setTimeout(r, 200));
     await consumer.disconnect();
-    expect(seen.length).toBeGreaterThan(10);
+    expect(held).toBeGreaterThan(10);
+    expect(seen.length).toBeGreaterThanOrEqual(held);
     expect(seen.filter((m) => marker.test(m))).toEqual([]);
   });
 
   it("passes an operator's offline verification of the whole ledger", async () => {
-    // Let the tree-head signer cover the last entries.
-    await new Promise((r) => setTimeout(r, 1200));
+    // Wait until the tree-head signer has covered every entry written so far (observed, not slept).
+    const [{ n: entries }] = await queryAsOwner<{ n: number }>(db.url, 'SELECT count(*)::int AS n FROM ledger_entries');
+    const deadline = Date.now() + 30_000;
+    const covered = async () => (await queryAsOwner<{ n: number }>(db.url, 'SELECT coalesce(max(tree_size), 0)::int AS n FROM ledger_tree_heads'))[0].n;
+    while ((await covered()) < entries && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    expect(await covered()).toBeGreaterThanOrEqual(entries);
     const verify = await runApp('cli', ['audit', 'verify', '--gateway', gatewayUrl, '--agency', 'ops.audit', '--key', path.join(secrets, 'agencies', 'ops.audit.private.jwk.json')], env);
     expect(verify.stdout).toMatch(/^verified: tree_size \d+/m);
     expect(verify.code).toBe(0);
