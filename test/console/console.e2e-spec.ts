@@ -6,12 +6,12 @@ import {
   createTestDatabase,
   createTestRegistry,
   REPO_ROOT,
-  startTestConsentAudit,
-  startTestGateway,
+  startTrustStack,
   type TestConsentAudit,
   type TestDatabase,
   type TestGateway,
   type TestRegistry,
+  type TrustStack,
 } from '@passerelle/testing';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { auditEntry, connectLedger } from '../ledger/ledger-grpc';
@@ -30,6 +30,7 @@ const SHOTS = process.env.UPDATE_SCREENSHOTS === '1' ? path.join(REPO_ROOT, 'doc
 let db: TestDatabase;
 let registry: TestRegistry;
 let secretsDir: string;
+let stack: TrustStack;
 let consentAudit: TestConsentAudit;
 let gateway: TestGateway;
 let context: BrowserContext;
@@ -57,8 +58,8 @@ beforeAll(async () => {
   db = await createTestDatabase('console');
   registry = await createTestRegistry();
   secretsDir = fs.mkdtempSync(path.join(os.tmpdir(), 'console-e2e-'));
-  consentAudit = await startTestConsentAudit({ registryFile: registry.file, databaseUrl: db.url, secretsDir });
-  gateway = await startTestGateway({ registryFile: registry.file, databaseUrl: db.url, consentAuditUrl: consentAudit.url, secretsDir });
+  stack = await startTrustStack({ registryFile: registry.file, databaseUrl: db.url });
+  ({ consentAudit, gateway } = stack);
 
   // Some ledger history by other agencies: permitted and refused exchanges.
   const esdc = registry.client('ca.esdc', gateway.url);
@@ -98,8 +99,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await context?.close();
-  await gateway?.stop();
-  await consentAudit?.stop();
+  await stack?.stop();
   await db?.drop();
   await registry?.cleanup();
   if (secretsDir) fs.rmSync(secretsDir, { recursive: true, force: true });
