@@ -59,8 +59,6 @@ export function candidatesOf(records: readonly ProviderRecord[], access: AccessM
   return out;
 }
 
-export const candidateKey = (c: DisclosureCandidate) => `${c.subject}\u0000${c.field}\u0000${c.provider}`;
-
 export interface Provenance {
   field: ClaimantField;
   provider: string;
