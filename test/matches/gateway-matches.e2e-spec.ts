@@ -230,6 +230,36 @@ describe('job matches in the gateway', () => {
     expect(foreign.json.errors?.[0].extensions?.code).toBe('NOT_FOUND');
   });
 
+  it('consent gates disclosure: a referral hidden by a revoked consent shapes neither the pages nor hasNextPage', async () => {
+    const REFERRALS_PAGE = `query($first: Int, $after: String) { referrals(first: $first, after: $after) { nodes { pseudonym } pageInfo { hasNextPage endCursor } } }`;
+    type Received = { referrals: { nodes: Array<{ pseudonym: string }>; pageInfo: { hasNextPage: boolean; endCursor: string | null } } };
+    const walk = async () => {
+      const pages: Array<{ nodes: string[]; hasNextPage: boolean }> = [];
+      let after: string | null = null;
+      for (let i = 0; i < 10; i++) {
+        const res: GatewayResponse<GraphqlBody<Received>> = await client('on.mltsd').graphql<GraphqlBody<Received>>(REFERRALS_PAGE, { first: 1, after }, 'RELOCATION');
+        const page: Received['referrals'] = res.json.data!.referrals;
+        pages.push({ nodes: page.nodes.map((n) => n.pseudonym), hasNextPage: page.pageInfo.hasNextPage });
+        if (!page.pageInfo.hasNextPage) return pages;
+        after = page.pageInfo.endCursor;
+      }
+      throw new Error('the walk did not end');
+    };
+    const onlyFirst = await walk();
+    expect(onlyFirst).toEqual([{ nodes: [toAgencyPseudonym(keyring, 'on.mltsd', withConsent)], hasNextPage: false }]);
+    // A second claimant is referred (newest), then withdraws the RELOCATION consent.
+    const second = toInternalId(keyring, uniqueName('CLIENT'));
+    const jobMatching = await grant(second, 'JOB_MATCHING', 'qc.mifi');
+    const relocation = await grant(second, 'RELOCATION', 'on.mltsd');
+    const matchId = await insertMatch(second, 'r2', 'ON', '33102', 2500, '2026-03-05T10:00:00Z');
+    const referred = await client('qc.mifi').graphql<GraphqlBody<unknown>>(REFER, { p: toAgencyPseudonym(keyring, 'qc.mifi', second), to: 'on.mltsd', m: matchId }, 'RELOCATION');
+    expect(referred.json.errors).toBeUndefined();
+    expect((await walk()).map((p) => p.nodes.length)).toEqual([1, 1]);
+    await consents.revoke({ consentId: relocation.id, revokedBy: 'qc.mifi' });
+    expect(await walk()).toEqual(onlyFirst);
+    await consents.revoke({ consentId: jobMatching.id, revokedBy: 'qc.mifi' });
+  });
+
   it('stops disclosing matches at once when the claimant revokes JOB_MATCHING consent', async () => {
     const mifi = client('qc.mifi');
     const before = await mifi.graphql<GraphqlBody<Page>>(JOB_MATCHES, {}, 'JOB_MATCHING');

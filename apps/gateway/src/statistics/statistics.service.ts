@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { protectedOneWay, protectedSlice, statisticsQueryProblem, type StatDimension, type StatisticsFilter } from '@passerelle/policy';
 import { RegistryHolder } from '@passerelle/registry';
-import { BadUserInput, NoAgreement } from '../errors';
+import { BadUserInput, ConsentRequired, NoAgreement } from '../errors';
 import type { VerifiedCaller } from '../exchange/exchange-context';
 import type { DisclosureNote } from '../disclosure/disclosure-note';
 import type { Statistics, StatisticsDimensionEnum, StatisticsFilterDimensionEnum } from './dto/statistics-types';
@@ -33,6 +33,11 @@ export class StatisticsService {
     const problem = statisticsQueryProblem(groupBy, filter);
     if (problem) throw new BadUserInput(problem);
     const dimension = groupBy as StatDimension;
+    if (this.registry.current().consentRequired('STATISTICS')) {
+      // Counts cover the whole population; they cannot leave out claimants one by one, so when the
+      // registry makes STATISTICS a consent purpose none are published (fail closed).
+      throw new ConsentRequired('this registry requires each claimant’s consent for STATISTICS, which population counts cannot honour: no statistics are published');
+    }
     const agreements = this.registry.current().agreementsFor({ consumer: caller.agency, purpose: 'STATISTICS', at: new Date() });
     if (agreements.length === 0) throw new NoAgreement(`no agreement in force gives ${caller.agency} statistics (purpose STATISTICS) from any provider`);
     const naming = (d: StatDimension) => {
