@@ -1,6 +1,3 @@
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { createHash, randomBytes } from 'node:crypto';
 import { loadPseudonymKeyring, type PseudonymKeyring } from '@passerelle/crypto';
 import type { Agreement } from '@passerelle/registry';
@@ -8,8 +5,7 @@ import type { GatewayClient, GatewayResponse } from '@passerelle/client';
 import {
   createTestDatabase,
   createTestRegistry,
-  startTestConsentAudit,
-  startTestGateway,
+  startTrustStack,
   type RunningApp,
   type TestDatabase,
   type TestGateway,
@@ -20,7 +16,7 @@ import { connectLedger, type LedgerConnection } from '../ledger/ledger-grpc';
 
 /**
  * One world per test file: its own database, registry (three providers, three consumers, keys
- * generated here), the real consent-audit and gateway processes sharing one secrets dir.
+ * generated here), the real consent-audit and gateway processes (startTrustStack) sharing one secrets dir.
  *
  * Providers: ca.ircc (claim status, permits), qc.mifi (French, province), qc.msss (health hours).
  * Consumers: ca.esdc (job bank), on.mltsd (relocation), ca.irb (program eligibility, expired only).
@@ -66,16 +62,17 @@ export async function createClaimantsWorld(): Promise<ClaimantsWorld> {
     agreements: AGREEMENTS,
     consentRequiredFor: ['JOB_MATCHING', 'RELOCATION'],
   });
-  const secretsDir = fs.mkdtempSync(path.join(os.tmpdir(), 'claimants-e2e-'));
-  const { app: consentAudit, url: consentAuditUrl } = await startTestConsentAudit({ registryFile: registry.file, databaseUrl: db.url, secretsDir });
-  let gateway: TestGateway;
+  let stack: Awaited<ReturnType<typeof startTrustStack>>;
   try {
-    gateway = await startTestGateway({ registryFile: registry.file, databaseUrl: db.url, consentAuditUrl, secretsDir });
+    stack = await startTrustStack({ registryFile: registry.file, databaseUrl: db.url });
   } catch (e) {
-    await consentAudit.stop();
     await db.drop();
+    await registry.cleanup();
     throw e;
   }
+  const { secretsDir, gateway } = stack;
+  const consentAudit = stack.consentAudit.app;
+  const consentAuditUrl = stack.consentAudit.url;
   const keyring = await loadPseudonymKeyring(secretsDir);
   const consents = connectConsentAudit(consentAuditUrl);
   const ledger = connectLedger(consentAuditUrl);
@@ -93,11 +90,9 @@ export async function createClaimantsWorld(): Promise<ClaimantsWorld> {
     stop: async () => {
       consents.close();
       ledger.close();
-      await gateway.stop();
-      await consentAudit.stop();
+      await stack.stop();
       await db.drop();
       await registry.cleanup();
-      fs.rmSync(secretsDir, { recursive: true, force: true });
     },
   };
 }

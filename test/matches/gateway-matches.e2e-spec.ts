@@ -134,11 +134,75 @@ describe('job matches in the gateway', () => {
     expect(entry).toMatchObject({ decision: 'PERMIT', subjects: [withConsent], fields: ['nocCode', 'province'] });
   });
 
+  it('consent gates disclosure: matches hidden by consent shape neither the pages, nor hasNextPage, nor the cursor', async () => {
+    const mifi = client('qc.mifi');
+    type Walked = Array<{ ids: string[]; hasNextPage: boolean }>;
+    const walk = async (filter: Record<string, unknown>): Promise<{ pages: Walked; cursors: string[] }> => {
+      const pages: Walked = [];
+      const cursors: string[] = [];
+      let after: string | null = null;
+      for (let i = 0; i < 20; i++) {
+        const res: GatewayResponse<GraphqlBody<Page>> = await mifi.graphql<GraphqlBody<Page>>(JOB_MATCHES, { filter, first: 1, after }, 'JOB_MATCHING');
+        const page: Page['jobMatches'] = res.json.data!.jobMatches;
+        pages.push({ ids: page.nodes.map((n) => n.id), hasNextPage: page.pageInfo.hasNextPage });
+        if (page.pageInfo.endCursor) cursors.push(page.pageInfo.endCursor);
+        expect((await entryOf(res)).subjects).not.toContain(withoutConsent);
+        if (!page.pageInfo.hasNextPage) return { pages, cursors };
+        after = page.pageInfo.endCursor;
+      }
+      throw new Error('the walk did not end');
+    };
+    const filters = [{}, { province: 'ON' }, { nocCode: '33102' }, { minHourlyWageCents: 1750 }];
+    const before: Array<{ pages: Walked; cursors: string[] }> = [];
+    for (const f of filters) before.push(await walk(f));
+    // Hidden matches (no consent) older than every visible one, between two, and matching each filter.
+    const hidden = [
+      await insertMatch(withoutConsent, 'h1', 'ON', '33102', 2600, '2026-02-01T10:00:00Z'),
+      await insertMatch(withoutConsent, 'h2', 'ON', '33102', 2600, '2026-03-02T12:00:00Z'),
+    ];
+    for (const [i, f] of filters.entries()) {
+      const after = await walk(f);
+      expect([f, after.pages]).toEqual([f, before[i].pages]);
+      // No cursor carries a hidden match's id or time, in any encoding.
+      for (const c of after.cursors) {
+        const decoded = Buffer.from(c.replace(/\./g, ''), 'base64url').toString('latin1') + c;
+        for (const h of hidden) expect(decoded).not.toContain(h);
+        expect(decoded).not.toContain('2026-02-01');
+      }
+    }
+    expect(before[0].pages.map((p) => p.ids.length)).toEqual([1, 1, 1]);
+    expect(before[0].pages.map((p) => p.hasNextPage)).toEqual([true, true, false]);
+  });
+
+  it('match cursors are bound to agency, purpose and filter, refused when altered, and the refusal audited', async () => {
+    const mifi = client('qc.mifi');
+    const first = await mifi.graphql<GraphqlBody<Page>>(JOB_MATCHES, { filter: { province: 'ON' }, first: 1 }, 'JOB_MATCHING');
+    const cursor = first.json.data!.jobMatches.pageInfo.endCursor!;
+    const next = await mifi.graphql<GraphqlBody<Page>>(JOB_MATCHES, { filter: { province: 'ON' }, first: 1, after: cursor }, 'JOB_MATCHING');
+    expect(next.json.errors).toBeUndefined();
+    const flip = (c: string, i: number) => c.slice(0, i) + (c[i] === 'A' ? 'B' : 'A') + c.slice(i + 1);
+    const attempts: Array<[string, Record<string, unknown>]> = [
+      ['another filter', { filter: { province: 'QC' }, after: cursor }],
+      ['no filter', { after: cursor }],
+      ['tampered', { filter: { province: 'ON' }, after: flip(cursor, 6) }],
+      ['an old-style cursor', { filter: { province: 'ON' }, after: Buffer.from(JSON.stringify(['2026-03-03T10:00:00.000Z', first.json.data!.jobMatches.nodes[0].id])).toString('base64url') }],
+    ];
+    for (const [name, vars] of attempts) {
+      const res = await mifi.graphql<GraphqlBody<Page>>(JOB_MATCHES, { first: 1, ...vars }, 'JOB_MATCHING');
+      expect([name, res.json.errors?.[0].extensions?.code]).toEqual([name, 'INVALID_CURSOR']);
+      expect([name, await entryOf(res)]).toMatchObject([name, { decision: 'DENY', reason: 'INVALID_CURSOR', subjects: [] }]);
+    }
+    // Another agency cannot continue it either (ESDC reads nothing under JOB_MATCHING here: no agreement first).
+    const esdc = await client('ca.esdc').graphql<GraphqlBody<Page>>(JOB_MATCHES, { filter: { province: 'ON' }, first: 1, after: cursor }, 'JOB_MATCHING');
+    expect(esdc.json.errors?.[0].extensions?.code).toBe('NO_AGREEMENT');
+  });
+
   it('refuses bad input with a specific message and an agency without an agreement', async () => {
     const bad = await client('qc.mifi').graphql<GraphqlBody<Page>>(JOB_MATCHES, { filter: { nocCode: '12' } }, 'JOB_MATCHING');
     expect(bad.json.errors?.[0]).toMatchObject({ message: 'filter.nocCode must be a NOC 2021 code of exactly 5 digits', extensions: { code: 'BAD_USER_INPUT' } });
     const cursor = await client('qc.mifi').graphql<GraphqlBody<Page>>(JOB_MATCHES, { after: 'nonsense' }, 'JOB_MATCHING');
-    expect(cursor.json.errors?.[0].extensions?.code).toBe('BAD_USER_INPUT');
+    expect(cursor.json.errors?.[0].extensions?.code).toBe('INVALID_CURSOR');
+    expect(await entryOf(cursor)).toMatchObject({ decision: 'DENY', reason: 'INVALID_CURSOR' });
     const mltsd = await client('on.mltsd').graphql<GraphqlBody<Page>>(JOB_MATCHES, {}, 'JOB_MATCHING');
     expect(mltsd.json.errors?.[0].extensions?.code).toBe('NO_AGREEMENT');
     expect((await entryOf(mltsd)).decision).toBe('DENY');
@@ -164,6 +228,36 @@ describe('job matches in the gateway', () => {
     // Another agency's pseudonym, or a match of someone else, is simply not found.
     const foreign = await mifi.graphql<GraphqlBody<unknown>>(REFER, { p: toAgencyPseudonym(keyring, 'on.mltsd', withConsent), to: 'on.mltsd', m: matchId }, 'RELOCATION');
     expect(foreign.json.errors?.[0].extensions?.code).toBe('NOT_FOUND');
+  });
+
+  it('consent gates disclosure: a referral hidden by a revoked consent shapes neither the pages nor hasNextPage', async () => {
+    const REFERRALS_PAGE = `query($first: Int, $after: String) { referrals(first: $first, after: $after) { nodes { pseudonym } pageInfo { hasNextPage endCursor } } }`;
+    type Received = { referrals: { nodes: Array<{ pseudonym: string }>; pageInfo: { hasNextPage: boolean; endCursor: string | null } } };
+    const walk = async () => {
+      const pages: Array<{ nodes: string[]; hasNextPage: boolean }> = [];
+      let after: string | null = null;
+      for (let i = 0; i < 10; i++) {
+        const res: GatewayResponse<GraphqlBody<Received>> = await client('on.mltsd').graphql<GraphqlBody<Received>>(REFERRALS_PAGE, { first: 1, after }, 'RELOCATION');
+        const page: Received['referrals'] = res.json.data!.referrals;
+        pages.push({ nodes: page.nodes.map((n) => n.pseudonym), hasNextPage: page.pageInfo.hasNextPage });
+        if (!page.pageInfo.hasNextPage) return pages;
+        after = page.pageInfo.endCursor;
+      }
+      throw new Error('the walk did not end');
+    };
+    const onlyFirst = await walk();
+    expect(onlyFirst).toEqual([{ nodes: [toAgencyPseudonym(keyring, 'on.mltsd', withConsent)], hasNextPage: false }]);
+    // A second claimant is referred (newest), then withdraws the RELOCATION consent.
+    const second = toInternalId(keyring, uniqueName('CLIENT'));
+    const jobMatching = await grant(second, 'JOB_MATCHING', 'qc.mifi');
+    const relocation = await grant(second, 'RELOCATION', 'on.mltsd');
+    const matchId = await insertMatch(second, 'r2', 'ON', '33102', 2500, '2026-03-05T10:00:00Z');
+    const referred = await client('qc.mifi').graphql<GraphqlBody<unknown>>(REFER, { p: toAgencyPseudonym(keyring, 'qc.mifi', second), to: 'on.mltsd', m: matchId }, 'RELOCATION');
+    expect(referred.json.errors).toBeUndefined();
+    expect((await walk()).map((p) => p.nodes.length)).toEqual([1, 1]);
+    await consents.revoke({ consentId: relocation.id, revokedBy: 'qc.mifi' });
+    expect(await walk()).toEqual(onlyFirst);
+    await consents.revoke({ consentId: jobMatching.id, revokedBy: 'qc.mifi' });
   });
 
   it('stops disclosing matches at once when the claimant revokes JOB_MATCHING consent', async () => {

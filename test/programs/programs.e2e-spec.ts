@@ -1,21 +1,16 @@
+import { createHash, randomBytes } from 'node:crypto';
 import { loadPseudonymKeyring, toAgencyPseudonym, toInternalId, type PseudonymKeyring } from '@passerelle/crypto';
+import type { LedgerEntryJson } from '@passerelle/contracts';
+import type { GatewayResponse } from '@passerelle/client';
 import type { ProgramDefinition } from '@passerelle/policy';
 import type { Agreement, RegistryDocument } from '@passerelle/registry';
-import {
-  createTestDatabase,
-  createTestRegistry,
-  queryAsOwner,
-  startFakeLedger,
-  startTestGateway,
-  type FakeLedger,
-  type TestDatabase,
-  type TestGateway,
-  type TestRegistry,
-} from '@passerelle/testing';
+import { createTestDatabase, createTestRegistry, queryAsOwner, startTrustStack, type TestDatabase, type TestGateway, type TestRegistry, type TrustStack } from '@passerelle/testing';
+import { connectConsentAudit, type ConsentAuditConnection } from '../consents/consent-audit-grpc';
 
 /**
- * Programs through the real gateway (signed requests, real Postgres, a fake consent-audit that
- * permits every field): eligibility on what the caller may see, and the cap under a race.
+ * Programs through the real gateway and the real consent-audit (signed requests, real Postgres,
+ * real Decide and ledger; PROGRAM_ELIGIBILITY needs the claimant's consent in this registry):
+ * eligibility on what the caller may see now, and the cap under a race.
  */
 const TODAY = new Date().toISOString().slice(0, 10);
 const NEXT_YEAR = `${Number(TODAY.slice(0, 4)) + 1}-12-31`;
@@ -64,15 +59,30 @@ type Gql<T> = { data?: T; errors?: Array<{ message: string; extensions?: Record<
 
 describe('programs through the gateway', () => {
   let db: TestDatabase;
-  let ledger: FakeLedger;
+  let stack: TrustStack;
   let registry: TestRegistry;
   let gateway: TestGateway;
   let keyring: PseudonymKeyring;
+  let consents: ConsentAuditConnection;
+  const entryOf = async (res: GatewayResponse): Promise<LedgerEntryJson> => {
+    const entry = (await stack.ledgerEntries()).find((e) => e.jti === res.jti);
+    if (!entry) throw new Error(`no ledger entry for this exchange (HTTP ${res.status})`);
+    return entry;
+  };
+  const grant = (clientId: string, recipient: string) =>
+    consents.record({
+      subject: toInternalId(keyring, clientId),
+      purpose: 'PROGRAM_ELIGIBILITY',
+      recipient,
+      collectedBy: 'qc.msss',
+      validFrom: new Date(Date.now() - 3600_000).toISOString(),
+      expiresAt: new Date(Date.now() + 24 * 3600_000).toISOString(),
+      evidenceSha256: createHash('sha256').update(randomBytes(16)).digest('base64url'),
+    });
   const pseudonymFor = (agency: string, clientId: string) => toAgencyPseudonym(keyring, agency, toInternalId(keyring, clientId));
 
   beforeAll(async () => {
     db = await createTestDatabase('programs');
-    ledger = await startFakeLedger();
     registry = await createTestRegistry({
       agreements: [
         // ca.ircc sees everything msss holds for eligibility; qc.mifi does not see French level.
@@ -81,14 +91,18 @@ describe('programs through the gateway', () => {
         agreement('dsa-msss-provision', 'qc.msss', 'ca.ircc', ['province'], ['PROVISION']),
       ],
       programs: [raceProgram, qcHealth] as unknown as RegistryDocument['programs'],
+      consentRequiredFor: ['JOB_MATCHING', 'RELOCATION', 'PROGRAM_ELIGIBILITY'],
     });
-    gateway = await startTestGateway({ registryFile: registry.file, databaseUrl: db.url, consentAuditUrl: ledger.url });
-    keyring = await loadPseudonymKeyring(gateway.secretsDir);
+    stack = await startTrustStack({ registryFile: registry.file, databaseUrl: db.url });
+    gateway = stack.gateway;
+    keyring = await loadPseudonymKeyring(stack.secretsDir);
+    consents = connectConsentAudit(stack.consentAudit.url);
 
     const records = [
       ...Array.from({ length: 20 }, (_, i) => ({ clientId: `RACE-${i}`, province: 'QC', sector: 'HEALTH_CARE', claimStatus: 'PENDING' })),
       { clientId: 'AIDE-1', province: 'QC', sector: 'HEALTH_CARE', claimStatus: 'APPEAL_PENDING', workPermitExpiry: NEXT_YEAR, frenchLevel: 6 },
       { clientId: 'COOK-ON', province: 'ON', sector: 'FOOD_SERVICES', claimStatus: 'PENDING' },
+      { clientId: 'NOCONSENT-1', province: 'QC', sector: 'HEALTH_CARE', claimStatus: 'PENDING', workPermitExpiry: NEXT_YEAR, frenchLevel: 8 },
     ];
     const res = await registry.client('qc.msss', gateway.url).graphql<Gql<{ submitClaimants: { accepted: unknown[]; rejected: unknown[] } }>>(
       `mutation($r: [ClaimantInput!]!) { submitClaimants(records: $r) { accepted { index } rejected { index reason } } }`,
@@ -97,11 +111,13 @@ describe('programs through the gateway', () => {
     );
     expect(res.json.errors).toBeUndefined();
     expect(res.json.data!.submitClaimants.rejected).toEqual([]);
+    // Every claimant but NOCONSENT-1 consented to both agencies for PROGRAM_ELIGIBILITY.
+    for (const r of records) if (r.clientId !== 'NOCONSENT-1') for (const agency of ['ca.ircc', 'qc.mifi']) await grant(r.clientId, agency);
   });
 
   afterAll(async () => {
-    await gateway?.stop();
-    await ledger?.stop();
+    consents?.close();
+    await stack?.stop();
     await registry?.cleanup();
     await db?.drop();
   });
@@ -124,11 +140,22 @@ describe('programs through the gateway', () => {
     expect(mifi.json.data!.eligibility.conditions.find((c) => c.name === 'intermediate-french')).toEqual({ name: 'intermediate-french', field: 'frenchLevel', result: 'UNKNOWN', unknownReason: 'withheld' });
 
     // The ledger entry names the subject (internal id) and exactly the fields used; no raw id.
-    await ledger.waitForEntries(ledger.entries.length);
-    const entry = ledger.entries.find((e) => e.jti === mifi.jti)!;
+    const entry = await entryOf(mifi);
     expect(entry).toMatchObject({ decision: 'PERMIT', subjects: [toInternalId(keyring, 'AIDE-1')] });
     expect([...entry.fields].sort()).toEqual(['claimStatus', 'province', 'sector', 'workPermitExpiry']);
-    expect(JSON.stringify(ledger.entries)).not.toContain('AIDE-1');
+    expect(JSON.stringify(await stack.ledgerEntries())).not.toContain('AIDE-1');
+  });
+
+  it('consent gates eligibility: without the claimant consent nothing is evaluated, and the refusal is audited', async () => {
+    const ircc = registry.client('ca.ircc', gateway.url);
+    const res = await ircc.graphql<Gql<unknown>>(ELIGIBILITY, { p: 'qc-health-asylum', s: pseudonymFor('ca.ircc', 'NOCONSENT-1') }, 'PROGRAM_ELIGIBILITY');
+    expect(res.json.data ?? null).toBeNull();
+    expect(res.json.errors![0]).toMatchObject({ extensions: { code: 'CONSENT_REQUIRED' } });
+    expect(res.body).not.toMatch(/"frenchLevel":8|ELIGIBLE/);
+    expect(await entryOf(res)).toMatchObject({ decision: 'DENY', reason: 'CONSENT_REQUIRED', subjects: [toInternalId(keyring, 'NOCONSENT-1')] });
+    const apply = await ircc.graphql<Gql<unknown>>(APPLY, { p: 'race-test-program', s: pseudonymFor('ca.ircc', 'NOCONSENT-1') }, 'PROGRAM_ELIGIBILITY');
+    expect(apply.json.errors![0].extensions).toMatchObject({ code: 'CONSENT_REQUIRED' });
+    expect((await queryAsOwner<{ n: number }>(db.url, `SELECT count(*)::int AS n FROM program_applications WHERE subject = $1`, [toInternalId(keyring, 'NOCONSENT-1')]))[0].n).toBe(0);
   });
 
   it('refuses unknown programs and foreign pseudonyms with specific errors', async () => {
@@ -178,9 +205,8 @@ describe('programs through the gateway', () => {
     expect(rows[0].n).toBe(CAP);
 
     // Every refusal is in the ledger as a DENY naming the claimant it was about.
-    await ledger.waitForEntries(ledger.entries.length);
     for (const l of losers) {
-      const entry = ledger.entries.find((e) => e.jti === l.jti)!;
+      const entry = await entryOf(l);
       expect(entry).toMatchObject({ decision: 'DENY', reason: 'CONFLICT', operation: expect.stringContaining('applyToProgram') });
       expect(entry.subjects).toHaveLength(1);
     }

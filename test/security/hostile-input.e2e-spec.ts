@@ -31,7 +31,7 @@ const SIGNATURE_CODES = [
 ];
 /** Refusals before GraphQL (CONTRACT.md §3, and §7: the gateway's own body checks and rate limits). */
 const HTTP_CODES = [...SIGNATURE_CODES, 'malformed_json', 'unsupported_media_type', 'rate_limited'];
-const GRAPHQL_CODES = ['FORBIDDEN', 'NO_AGREEMENT', 'CONSENT_REQUIRED', 'BAD_USER_INPUT', 'NOT_FOUND', 'QUERY_TOO_COMPLEX', 'CONFLICT', 'UNAVAILABLE'];
+const GRAPHQL_CODES = ['FORBIDDEN', 'NO_AGREEMENT', 'CONSENT_REQUIRED', 'BAD_USER_INPUT', 'NOT_FOUND', 'QUERY_TOO_COMPLEX', 'CONFLICT', 'UNAVAILABLE', 'INVALID_CURSOR'];
 
 const INJECTIONS = [
   "' OR 1=1 --", "'; DROP TABLE claimants; --", '" OR ""="', '$where', '{"$where": "sleep(1000)"}', '{"$gt": ""}', '../../etc/passwd', '..\\..\\windows\\win.ini',

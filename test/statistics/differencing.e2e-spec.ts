@@ -67,7 +67,7 @@ describe('statistics resist differencing (real Postgres)', () => {
   });
 
   it('counts each claimant once, merging fields across providers (newest non-null value wins)', async () => {
-    const one = protectedOneWay(await repo.counts('province', null, ['ca.ircc', 'qc.msss']));
+    const one = protectedOneWay(await repo.counts('province', null, { groupBy: ['ca.ircc', 'qc.msss'] }));
     // the 5 without a province at msss get ircc's (older) QC; the 40 keep msss's (newer) QC
     expect(one.cells).toEqual([
       { key: 'ON', count: 97, suppressed: false },
@@ -75,14 +75,14 @@ describe('statistics resist differencing (real Postgres)', () => {
       { key: 'QC', count: 295, suppressed: false },
     ]);
     expect(one.total).toBe(420);
-    const msssOnly = protectedOneWay(await repo.counts('province', null, ['qc.msss']));
+    const msssOnly = protectedOneWay(await repo.counts('province', null, { groupBy: ['qc.msss'] }));
     expect(msssOnly.cells.find((c) => c.key === 'UNKNOWN')).toEqual({ key: 'UNKNOWN', count: null, suppressed: true });
     expect(msssOnly.suppressedCells).toBeGreaterThanOrEqual(2);
     expect(msssOnly.total).toBeNull();
   });
 
   it('publishes nothing from which the 3 in PE can be solved, whatever the attacker combines', async () => {
-    const providers = ['qc.msss'];
+    const providers = { groupBy: ['qc.msss'], by: ['qc.msss'] };
     const pair = await repo.counts('nocCode', 'province', providers);
     const nocs = [...new Set(pair.map((c) => c.g))].sort();
     const provinces = [...new Set(pair.map((c) => c.f!))].sort();
@@ -107,7 +107,7 @@ describe('statistics resist differencing (real Postgres)', () => {
     const byNoc = protectedOneWay(pair.map(({ g, n }) => ({ g, n })));
     for (const c of byNoc.cells) publish(`${c.key}|*`, c.count);
     if (byNoc.total !== null) publish('*|*', byNoc.total);
-    const byProvince = protectedOneWay(await repo.counts('province', null, providers));
+    const byProvince = protectedOneWay(await repo.counts('province', null, { groupBy: providers.groupBy }));
     for (const c of byProvince.cells) publish(`*|${c.key}`, c.count);
     if (byProvince.total !== null) publish('*|*', byProvince.total);
     let suppressedSeen = 0;
@@ -128,12 +128,12 @@ describe('statistics resist differencing (real Postgres)', () => {
     // Control: the solver does find a cell that is derivable (a published one).
     expect(determined(eqs, idx.get('33102|QC')!)).toBe(true);
     // Control: without complementary suppression the naive route would have worked.
-    const naive = (await repo.counts('nocCode', null, providers)).find((c) => c.g === '33102')!.n - 120 - 45;
+    const naive = (await repo.counts('nocCode', null, { groupBy: providers.groupBy })).find((c) => c.g === '33102')!.n - 120 - 45;
     expect(naive).toBe(3);
   });
 
   it('asks the database only for the fixed dimensions (no column name from input reaches SQL)', async () => {
-    await expect(repo.counts('nocCode; DROP TABLE claimant_records' as never, null, ['qc.msss'])).rejects.toThrow();
+    await expect(repo.counts('nocCode; DROP TABLE claimant_records' as never, null, { groupBy: ['qc.msss'] })).rejects.toThrow();
     const still = await queryAsOwner<{ n: number }>(db.url, 'SELECT count(*)::int AS n FROM claimant_records');
     expect(still[0].n).toBeGreaterThan(0);
   });

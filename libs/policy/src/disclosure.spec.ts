@@ -2,7 +2,10 @@ import fc from 'fast-check';
 import {
   agreementInForce,
   consentInForce,
+  consentProbes,
   decideDisclosure,
+  isConsentReason,
+  verdictLookup,
   decideDisclosures,
   DISCLOSURE_REASONS,
   type AgreementTerms,
@@ -261,5 +264,39 @@ describe('decideDisclosure properties', () => {
       }),
       { numRuns: 500 },
     );
+  });
+
+  it('a consent probe speaks for its subject: refused for consent, every candidate of that subject is refused for consent', () => {
+    fc.assert(
+      fc.property(questionArb, fc.array(fc.record({ subject: fc.constantFrom(...subjects), field: fc.constantFrom(...fields), provider: fc.constantFrom(...agencies) }), { maxLength: 8 }), (q, candidates) => {
+        const verdicts = decideDisclosures({ ...q, candidates });
+        const probes = consentProbes(candidates);
+        expect(new Set(probes.map((p) => p.subject)).size).toBe(probes.length);
+        const probeVerdicts = decideDisclosures({ ...q, candidates: probes });
+        probes.forEach((p, i) => {
+          if (!isConsentReason(probeVerdicts[i].reason)) return;
+          candidates.forEach((c, j) => {
+            if (c.subject === p.subject) expect(verdicts[j].permit).toBe(false);
+          });
+        });
+      }),
+      { numRuns: 1000 },
+    );
+  });
+});
+
+describe('verdictLookup and CONSENT_REASONS', () => {
+  it('answers by candidate, undefined for a candidate not asked about, and refuses a short answer', () => {
+    const a = { subject: SUBJECT, field: 'province', provider: 'qc.mifi' };
+    const b = { subject: OTHER_SUBJECT, field: 'province', provider: 'qc.mifi' };
+    const ok = { permit: true, reason: 'ok' as const, agreementId: 'x' };
+    const lookup = verdictLookup([a], [ok]);
+    expect(lookup({ ...a })).toEqual(ok);
+    expect(lookup(b)).toBeUndefined();
+    expect(() => verdictLookup([a, b], [ok])).toThrow(/1 verdicts for 2 candidates/);
+  });
+
+  it('names exactly the consent refusals', () => {
+    expect(DISCLOSURE_REASONS.filter(isConsentReason)).toEqual(['consent_required', 'consent_expired', 'consent_revoked']);
   });
 });

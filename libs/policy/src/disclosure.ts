@@ -44,6 +44,13 @@ export const DISCLOSURE_REASONS: readonly DisclosureReason[] = [
 ];
 
 /** The few agreement terms the decision needs (structurally compatible with the registry's Agreement). */
+/** The refusals that only the claimant's consent could lift (the one list: CONSENT_REQUIRED vs NO_AGREEMENT). */
+export const CONSENT_REASONS: ReadonlySet<DisclosureReason> = new Set<DisclosureReason>(['consent_required', 'consent_expired', 'consent_revoked']);
+
+export function isConsentReason(reason: string): boolean {
+  return CONSENT_REASONS.has(reason as DisclosureReason);
+}
+
 export interface AgreementTerms {
   id: string;
   provider: string;
@@ -166,4 +173,29 @@ export function decideDisclosures(q: Omit<DisclosureQuestion, 'candidate'> & { c
     else bySubject.set(c.subject, [c]);
   }
   return q.candidates.map((candidate) => decideDisclosure({ ...q, candidate, consents: bySubject.get(candidate.subject) ?? [] }));
+}
+
+/** Key of a candidate in verdict maps: subject, field and provider, unambiguously joined. */
+export const candidateKey = (c: DisclosureCandidate): string => `${c.subject}\u0000${c.field}\u0000${c.provider}`;
+
+/**
+ * Verdicts answered in candidate order, as a lookup. A candidate that was not asked about has no
+ * verdict (undefined): callers treat that as refused, never as permitted.
+ */
+export function verdictLookup(candidates: readonly DisclosureCandidate[], verdicts: readonly Verdict[]): (c: DisclosureCandidate) => Verdict | undefined {
+  if (verdicts.length !== candidates.length) throw new Error(`${verdicts.length} verdicts for ${candidates.length} candidates`);
+  const byKey = new Map<string, Verdict>();
+  candidates.forEach((c, i) => byKey.set(candidateKey(c), verdicts[i]));
+  return (c) => byKey.get(candidateKey(c));
+}
+
+/**
+ * One candidate per subject, the first of each: enough to learn whether the subject's consent is
+ * in force, since consent is matched on (subject, purpose, recipient) alone (step 5 above) and
+ * applies alike to every candidate the agreements cover. A listing asks these first and decides
+ * the full candidates only of subjects whose probe was not refused for consent.
+ */
+export function consentProbes(candidates: readonly DisclosureCandidate[]): DisclosureCandidate[] {
+  const seen = new Set<string>();
+  return candidates.filter((c) => !seen.has(c.subject) && seen.add(c.subject) !== undefined);
 }

@@ -26,7 +26,7 @@ export type AccessMap = Record<ClaimantField, FieldAccess>;
 
 /**
  * Pre-computes, from the registry's agreements, which providers may disclose each field to
- * `consumer` for `purpose` at `at`. Used to restrict reads and filters in SQL; Decide remains
+ * `consumer` for `purpose` at `at`. Used to restrict reads to covering providers and filters to covered fields; Decide remains
  * the authority per subject (consent).
  */
 export function fieldAccess(agreements: readonly Agreement[], consumer: string, purpose: Purpose | string, at: Date): AccessMap {
@@ -58,8 +58,6 @@ export function candidatesOf(records: readonly ProviderRecord[], access: AccessM
   }
   return out;
 }
-
-export const candidateKey = (c: DisclosureCandidate) => `${c.subject}\u0000${c.field}\u0000${c.provider}`;
 
 export interface Provenance {
   field: ClaimantField;

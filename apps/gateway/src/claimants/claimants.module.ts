@@ -1,17 +1,16 @@
 import { Module } from '@nestjs/common';
-import { ConsentsModule } from '../consents/consents.module';
+import { DisclosureModule } from '../disclosure';
 import { ClaimantsRepository } from './claimants.repository';
 import { ClaimantsResolver } from './claimants.resolver';
 import { ClaimantsService } from './claimants.service';
 
 /**
  * Pseudonymised claimant records under data-sharing agreements (issue 5): submitClaimants,
- * claimant, claimants. Exports the pseudonym keyring and the repository for other features
- * (programs, statistics read the same records).
+ * claimant, claimants. Reads go through the shared disclosure path (disclosure/).
  */
 @Module({
-  imports: [ConsentsModule],
+  imports: [DisclosureModule],
   providers: [ClaimantsRepository, ClaimantsService, ClaimantsResolver],
-  exports: [ClaimantsRepository, ClaimantsService],
+  exports: [ClaimantsService],
 })
 export class ClaimantsModule {}

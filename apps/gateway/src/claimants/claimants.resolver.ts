@@ -1,7 +1,7 @@
-import { Args, Context, Int, Mutation, Query, Resolver } from '@nestjs/graphql';
-import type { FastifyRequest } from 'fastify';
+import { Args, Int, Mutation, Query, Resolver } from '@nestjs/graphql';
 import { Caller, Requires } from '../auth';
 import type { VerifiedCaller } from '../exchange/exchange-context';
+import { Disclosures, type DisclosureNote } from '../disclosure';
 import { ClaimantsService } from './claimants.service';
 import { ClaimantFilterInput, ClaimantInput } from './dto/claimant-input';
 import { Claimant, ClaimantPage, SubmitClaimantsResult } from './dto/claimant-types';
@@ -20,15 +20,15 @@ export class ClaimantsResolver {
   submitClaimants(
     @Args('records', { type: () => [ClaimantInput] }) records: ClaimantInput[],
     @Caller() caller: VerifiedCaller,
-    @Context('req') req: FastifyRequest,
+    @Disclosures() note: DisclosureNote,
   ): Promise<SubmitClaimantsResult> {
-    return this.service.submit(req, caller, records);
+    return this.service.submit(note, caller, records);
   }
 
   @Query(() => Claimant, { description: "One claimant by the caller's own pseudonym; fields the caller may not receive are null and listed in `withheld`." })
   @Requires({ role: 'CONSUMER', purposes: [...READ_PURPOSES] })
-  claimant(@Args('pseudonym', { type: () => String }) pseudonym: string, @Caller() caller: VerifiedCaller, @Context('req') req: FastifyRequest): Promise<Claimant> {
-    return this.service.claimant(req, caller, pseudonym);
+  claimant(@Args('pseudonym', { type: () => String }) pseudonym: string, @Caller() caller: VerifiedCaller, @Disclosures() note: DisclosureNote): Promise<Claimant> {
+    return this.service.claimant(note, caller, pseudonym);
   }
 
   @Query(() => ClaimantPage, { description: 'Claimants matching a filter, a page at a time (first ≤ 500, cursor in `after`).' })
@@ -38,8 +38,8 @@ export class ClaimantsResolver {
     @Args('first', { type: () => Int, nullable: true }) first: number | null,
     @Args('after', { type: () => String, nullable: true }) after: string | null,
     @Caller() caller: VerifiedCaller,
-    @Context('req') req: FastifyRequest,
+    @Disclosures() note: DisclosureNote,
   ): Promise<ClaimantPage> {
-    return this.service.claimants(req, caller, filter, first, after);
+    return this.service.claimants(note, caller, filter, first, after);
   }
 }

@@ -1,37 +1,16 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type { FastifyRequest } from 'fastify';
 import { fromAgencyPseudonym, toAgencyPseudonym, toInternalId, type PseudonymKeyring } from '@passerelle/crypto';
 import { LOGGER, type Logger } from '@passerelle/logger';
-import type { DisclosureCandidate, Verdict } from '@passerelle/policy';
-import { RegistryHolder } from '@passerelle/registry';
-import { DecisionsClient } from '../consents/decisions.client';
+import { isConsentReason } from '@passerelle/policy';
 import { BadUserInput, ConsentRequired, NoAgreement, NotFound } from '../errors';
-import { noteDisclosure, type VerifiedCaller } from '../exchange/exchange-context';
-import {
-  candidateKey,
-  candidatesOf,
-  checkFilter,
-  disclosedFields,
-  fieldAccess,
-  filteredFields,
-  matchesFilter,
-  mergeClaimant,
-  readableProviders,
-  type AccessMap,
-  type MergedClaimant,
-  type RawClaimantFilter,
-} from './claimant-access';
-import { decodeCursor, encodeCursor } from './claimant-cursor';
-import { CLAIMANT_FIELDS, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, MAX_RECORDS_PER_SUBMISSION, type ClaimantField, type ProviderRecord } from './claimant-fields';
+import type { VerifiedCaller } from '../exchange/exchange-context';
+import { CLAIMANT_NOT_FOUND, DisclosureService, type DisclosureNote } from '../disclosure';
+import { candidatesOf, checkFilter, disclosedFields, filteredFields, matchesFilter, type MergedClaimant, type RawClaimantFilter } from './claimant-access';
+import { CLAIMANT_FIELDS, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, MAX_RECORDS_PER_SUBMISSION, type ClaimantField } from './claimant-fields';
 import { checkSubmission, type RawClaimantInput } from './claimant-validation';
 import { ClaimantsRepository } from './claimants.repository';
 import { PSEUDONYM_KEYRING } from '../exchange/pseudonym-keyring.provider';
 import type { Claimant, ClaimantPage, SubmitClaimantsResult } from './dto/claimant-types';
-
-/** One message for "not a pseudonym of yours" and "no data you may see": no oracle for guessing. */
-export const CLAIMANT_NOT_FOUND = 'no claimant with this pseudonym is visible to you';
-
-const CONSENT_REASONS = new Set(['consent_required', 'consent_expired', 'consent_revoked']);
 
 /** The UTC day, YYYY-MM-DD. */
 const utcToday = (now: Date) => now.toISOString().slice(0, 10);
@@ -45,13 +24,12 @@ const utcToday = (now: Date) => now.toISOString().slice(0, 10);
 export class ClaimantsService {
   constructor(
     private readonly repository: ClaimantsRepository,
+    private readonly disclosure: DisclosureService,
     @Inject(PSEUDONYM_KEYRING) private readonly keyring: PseudonymKeyring,
-    @Inject(RegistryHolder) private readonly registry: RegistryHolder,
-    @Inject(DecisionsClient) private readonly decisions: Pick<DecisionsClient, 'decide'>,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
 
-  async submit(request: FastifyRequest, caller: VerifiedCaller, records: readonly (RawClaimantInput | null)[]): Promise<SubmitClaimantsResult> {
+  async submit(note: DisclosureNote, caller: VerifiedCaller, records: readonly (RawClaimantInput | null)[]): Promise<SubmitClaimantsResult> {
     if (!Array.isArray(records) || records.length === 0) throw new BadUserInput(`records is empty: send 1 to ${MAX_RECORDS_PER_SUBMISSION} records`);
     if (records.length > MAX_RECORDS_PER_SUBMISSION) {
       throw new BadUserInput(`records holds ${records.length} records; at most ${MAX_RECORDS_PER_SUBMISSION} per call: split the submission`);
@@ -62,8 +40,7 @@ export class ClaimantsService {
 
     const fields = new Set<ClaimantField>();
     for (const r of checked.accepted) for (const f of CLAIMANT_FIELDS) if (r.values[f] !== undefined) fields.add(f);
-    noteDisclosure(
-      request,
+    note.disclosed(
       checked.accepted.map((r) => r.subject),
       fields,
     );
@@ -77,92 +54,58 @@ export class ClaimantsService {
     };
   }
 
-  async claimant(request: FastifyRequest, caller: VerifiedCaller, pseudonym: string): Promise<Claimant> {
-    const access = this.accessFor(caller);
-    const readable = this.requireReadable(access, caller);
+  async claimant(note: DisclosureNote, caller: VerifiedCaller, pseudonym: string): Promise<Claimant> {
+    const access = this.disclosure.claimantAccess(caller);
     const subject = typeof pseudonym === 'string' ? fromAgencyPseudonym(this.keyring, caller.agency, pseudonym) : null;
     if (!subject) throw new NotFound(CLAIMANT_NOT_FOUND);
-    const records = await this.repository.records([subject], readable);
-    const candidates = candidatesOf(records, access);
-    if (candidates.length === 0) throw new NotFound(CLAIMANT_NOT_FOUND);
-    const verdictOf = await this.decide(caller, candidates);
-    const merged = mergeClaimant(subject, records, access, verdictOf);
+    const seen = await this.disclosure.see(caller, access, [subject]);
+    const candidates = candidatesOf(seen.records, access.map);
+    const merged = seen.merged.get(subject);
+    if (!merged || candidates.length === 0) throw new NotFound(CLAIMANT_NOT_FOUND);
     const fields = disclosedFields(merged);
     if (fields.length === 0) {
       // Nothing at all may be shown: a denial, recorded with the subject and the fields asked for.
-      noteDisclosure(request, [subject], new Set(candidates.map((c) => c.field)));
-      if (merged.withheld.some((w) => CONSENT_REASONS.has(w.reason))) {
+      note.disclosed([subject], new Set(candidates.map((c) => c.field)));
+      if (merged.withheld.some((w) => isConsentReason(w.reason))) {
         throw new ConsentRequired(`no consent of this claimant is in force for ${caller.purpose} to ${caller.agency}`, { withheld: merged.withheld });
       }
       throw new NoAgreement(`no agreement in force lets ${caller.agency} receive this claimant's fields for ${caller.purpose}`, { withheld: merged.withheld });
     }
-    noteDisclosure(request, [subject], fields);
+    note.disclosed([subject], fields);
     return this.view(caller, merged);
   }
 
-  async claimants(request: FastifyRequest, caller: VerifiedCaller, rawFilter: RawClaimantFilter | null | undefined, first: number | null | undefined, after: string | null | undefined): Promise<ClaimantPage> {
+  /**
+   * A page of the claimants the caller may see now that pass its filter. The filter may only
+   * test fields the caller's agreements cover, and is applied to the values it may see (after
+   * consent), so neither the nodes nor the page boundaries say anything about anyone else.
+   */
+  async claimants(note: DisclosureNote, caller: VerifiedCaller, rawFilter: RawClaimantFilter | null | undefined, first: number | null | undefined, after: string | null | undefined): Promise<ClaimantPage> {
     const size = first ?? DEFAULT_PAGE_SIZE;
     if (!Number.isInteger(size) || size < 1 || size > MAX_PAGE_SIZE) throw new BadUserInput(`first must be a whole number from 1 to ${MAX_PAGE_SIZE}`);
     const checked = checkFilter(rawFilter);
     if (!checked.ok) throw new BadUserInput(checked.reason);
     const filter = checked.filter;
-    let afterSubject: string | null = null;
-    if (after !== null && after !== undefined) {
-      afterSubject = decodeCursor(this.keyring, caller.agency, after);
-      if (!afterSubject) throw new BadUserInput('after is not a cursor given to you by claimants');
-    }
-    const access = this.accessFor(caller);
-    const readable = this.requireReadable(access, caller);
+    const access = this.disclosure.claimantAccess(caller);
     for (const field of filteredFields(filter)) {
       // Filtering on a field the caller may not see would leak it through the result set.
-      if (access[field].providers.length === 0) {
+      if (access.map[field].providers.length === 0) {
         throw new NoAgreement(`cannot filter on ${field}: no agreement in force gives ${caller.agency} ${field} for ${caller.purpose}`);
       }
     }
-
-    const scanned = await this.repository.pageSubjects(access, readable, filter, afterSubject, size + 1);
-    const hasNextPage = scanned.length > size;
-    const page = scanned.slice(0, size);
-    const records = await this.repository.records(page, readable);
-    const verdictOf = await this.decide(caller, candidatesOf(records, access));
-    const bySubject = new Map<string, ProviderRecord[]>();
-    for (const r of records) bySubject.set(r.subject, [...(bySubject.get(r.subject) ?? []), r]);
-
-    const nodes: Claimant[] = [];
-    const subjects: string[] = [];
+    const page = await this.disclosure.claimantPage(caller, access, {
+      binding: { operation: 'claimants', filter, ordering: 'subject asc' },
+      matches: (m) => matchesFilter(m.values, filter),
+      after,
+      size,
+    });
     const fields = new Set<ClaimantField>();
-    for (const subject of page) {
-      const merged = mergeClaimant(subject, bySubject.get(subject) ?? [], access, verdictOf);
-      const disclosed = disclosedFields(merged);
-      // Left out: nothing disclosable, or a filtered field not disclosed (the match would leak it).
-      if (disclosed.length === 0 || !matchesFilter(merged.values, filter)) continue;
-      subjects.push(subject);
-      for (const f of disclosed) fields.add(f);
-      nodes.push(this.view(caller, merged));
-    }
-    noteDisclosure(request, subjects, fields);
-    return {
-      nodes,
-      pageInfo: { hasNextPage, endCursor: page.length > 0 ? encodeCursor(this.keyring, caller.agency, page[page.length - 1]) : (after ?? null) },
-    };
-  }
-
-  private accessFor(caller: VerifiedCaller): AccessMap {
-    return fieldAccess(this.registry.current().document.agreements, caller.agency, caller.purpose, new Date());
-  }
-
-  private requireReadable(access: AccessMap, caller: VerifiedCaller): string[] {
-    const readable = readableProviders(access);
-    if (readable.length === 0) throw new NoAgreement(`no agreement in force gives ${caller.agency} claimant fields for ${caller.purpose}`);
-    return readable;
-  }
-
-  /** One Decide call for all candidates of a page. */
-  private async decide(caller: VerifiedCaller, candidates: DisclosureCandidate[]): Promise<(c: DisclosureCandidate) => Verdict | undefined> {
-    const verdicts = await this.decisions.decide(caller.agency, caller.purpose, candidates);
-    const byKey = new Map<string, Verdict>();
-    candidates.forEach((c, i) => byKey.set(candidateKey(c), verdicts[i]));
-    return (c) => byKey.get(candidateKey(c));
+    for (const m of page.claimants) for (const f of disclosedFields(m)) fields.add(f);
+    note.disclosed(
+      page.claimants.map((m) => m.subject),
+      fields,
+    );
+    return { nodes: page.claimants.map((m) => this.view(caller, m)), pageInfo: { hasNextPage: page.hasNextPage, endCursor: page.endCursor } };
   }
 
   private view(caller: VerifiedCaller, m: MergedClaimant): Claimant {

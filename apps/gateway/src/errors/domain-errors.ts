@@ -2,7 +2,7 @@
  * Typed refusals thrown by services; one filter maps them to the contract's GraphQL
  * `extensions.code`. Messages must never contain a raw identifier.
  */
-export type GraphqlErrorCode = 'FORBIDDEN' | 'NO_AGREEMENT' | 'CONSENT_REQUIRED' | 'BAD_USER_INPUT' | 'NOT_FOUND' | 'QUERY_TOO_COMPLEX' | 'CONFLICT' | 'RATE_LIMITED' | 'UNAVAILABLE';
+export type GraphqlErrorCode = 'FORBIDDEN' | 'NO_AGREEMENT' | 'CONSENT_REQUIRED' | 'BAD_USER_INPUT' | 'NOT_FOUND' | 'QUERY_TOO_COMPLEX' | 'CONFLICT' | 'RATE_LIMITED' | 'UNAVAILABLE' | 'INVALID_CURSOR';
 
 export abstract class DomainError extends Error {
   abstract readonly code: GraphqlErrorCode;
@@ -21,3 +21,5 @@ export class QueryTooComplex extends DomainError { readonly code = 'QUERY_TOO_CO
 export class Conflict extends DomainError { readonly code = 'CONFLICT'; }
 export class RateLimited extends DomainError { readonly code = 'RATE_LIMITED'; }
 export class Unavailable extends DomainError { readonly code = 'UNAVAILABLE'; }
+/** A page cursor that was not minted by this gateway for this agency, purpose, filter and ordering, or was altered. */
+export class InvalidCursor extends DomainError { readonly code = 'INVALID_CURSOR'; }

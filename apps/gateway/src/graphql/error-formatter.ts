@@ -28,6 +28,7 @@ export const CONTRACT_CODES: ReadonlySet<string> = new Set<GraphqlErrorCode>([
   'CONFLICT',
   'RATE_LIMITED',
   'UNAVAILABLE',
+  'INVALID_CURSOR',
 ]);
 
 const SAFE_PATH = /^[A-Za-z0-9_[\].]{1,200}$/;

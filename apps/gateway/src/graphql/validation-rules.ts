@@ -18,6 +18,15 @@ export const GRAPHQL_LIMITS = {
   maxTokens: 20_000,
 } as const;
 
+/**
+ * Root fields that cost far more than their selection: each `statistics` call merges and counts
+ * the whole population under the caller's agreements (seconds on a million records), so it is
+ * priced above half the limit: one per document, however it is aliased or spread in fragments.
+ */
+export const HEAVY_ROOT_FIELDS: Readonly<Record<string, { type: 'Query' | 'Mutation'; cost: number }>> = {
+  statistics: { type: 'Query', cost: 15_000 },
+};
+
 const complex = (message: string, nodes?: readonly import('graphql').ASTNode[]) =>
   new GraphQLError(message, { nodes, extensions: { code: 'QUERY_TOO_COMPLEX' } });
 
@@ -81,20 +90,46 @@ export function selectionCost(set: SelectionSetNode | undefined, fragments: Read
   return cost;
 }
 
-/** Refuses documents whose estimated cost exceeds GRAPHQL_LIMITS.maxCost. */
-export const CostLimitRule: ValidationRule = (context: ValidationContext): ASTVisitor => ({
-  Document(node) {
-    const fragments = new Map<string, FragmentDefinitionNode>();
-    for (const d of node.definitions) if (d.kind === Kind.FRAGMENT_DEFINITION) fragments.set(d.name.value, d);
-    for (const d of node.definitions) {
-      if (d.kind !== Kind.OPERATION_DEFINITION) continue;
-      const cost = selectionCost(d.selectionSet, fragments);
-      if (cost > GRAPHQL_LIMITS.maxCost) {
-        context.reportError(complex(`the query is too costly (estimated ${Math.round(cost)}, limit ${GRAPHQL_LIMITS.maxCost}); ask for fewer fields or smaller pages`, [d]));
-      }
-    }
-  },
-});
+/**
+ * Refuses documents whose estimated cost exceeds GRAPHQL_LIMITS.maxCost: the selection cost plus
+ * the price of every heavy root field (HEAVY_ROOT_FIELDS) in the document. Heavy fields are
+ * counted where they appear, on the root type itself (schema-aware), so aliases and fragments do
+ * not hide them; a fragment spread twice executes its fields once (field merging) and counts once.
+ */
+export const CostLimitRule: ValidationRule = (context: ValidationContext): ASTVisitor => {
+  const heavy = new Map<string, number>();
+  let heavyCost = 0;
+  return {
+    Field(node) {
+      const spec = HEAVY_ROOT_FIELDS[node.name.value];
+      const parent = context.getParentType();
+      if (!spec || !parent || parent.name !== spec.type) return;
+      const root = spec.type === 'Query' ? context.getSchema().getQueryType() : context.getSchema().getMutationType();
+      if (parent !== root) return;
+      heavy.set(node.name.value, (heavy.get(node.name.value) ?? 0) + 1);
+      heavyCost += spec.cost;
+    },
+    Document: {
+      leave(node) {
+        const fragments = new Map<string, FragmentDefinitionNode>();
+        for (const d of node.definitions) if (d.kind === Kind.FRAGMENT_DEFINITION) fragments.set(d.name.value, d);
+        for (const d of node.definitions) {
+          if (d.kind !== Kind.OPERATION_DEFINITION) continue;
+          const cost = selectionCost(d.selectionSet, fragments) + heavyCost;
+          if (cost > GRAPHQL_LIMITS.maxCost) {
+            const priced = [...heavy].map(([name, n]) => `${n} × ${name} at ${HEAVY_ROOT_FIELDS[name].cost} each`).join(', ');
+            context.reportError(
+              complex(
+                `the query is too costly (estimated ${Math.round(cost)}, limit ${GRAPHQL_LIMITS.maxCost})${priced ? `: it holds ${priced}; send one statistics query per request` : ''}; ask for fewer fields or smaller pages`,
+                [d],
+              ),
+            );
+          }
+        }
+      },
+    },
+  };
+};
 
 export function gatewayValidationRules(introspection: boolean): ValidationRule[] {
   return [SingleOperationRule, MaxAliasesRule, CostLimitRule, ...(introspection ? [] : [NoIntrospectionRule])];

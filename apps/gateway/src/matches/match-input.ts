@@ -1,5 +1,5 @@
 import { isRfc3339, PROVINCES } from '@passerelle/messaging';
-import type { MatchFilter, PageCursor } from './matches.repository';
+import type { MatchFilter, MatchRow, PageCursor } from './matches.repository';
 
 /** Pure input checks of the matches feature: each bad input gets one specific message. */
 export const DEFAULT_PAGE_SIZE = 50;
@@ -39,16 +39,25 @@ export function checkMatchFilter(raw: { province?: string | null; nocCode?: stri
   return { ok: true, value: f };
 }
 
-/** Opaque page cursors: the position (time, id) of the last row of a page, base64url JSON. */
-export function encodeCursor(c: PageCursor): string {
-  return Buffer.from(JSON.stringify([c.at.toISOString(), c.id])).toString('base64url');
+/** Does a match pass the filter? Tested in memory on matches the caller may see (never in SQL before consent). */
+export function matchPasses(row: Pick<MatchRow, 'province' | 'nocCode' | 'hourlyWageCents' | 'postedAt' | 'matchedAt'>, f: MatchFilter): boolean {
+  if (f.province !== undefined && row.province !== f.province) return false;
+  if (f.nocCode !== undefined && row.nocCode !== f.nocCode) return false;
+  if (f.minHourlyWageCents !== undefined && Number(row.hourlyWageCents) < f.minHourlyWageCents) return false;
+  if (f.postedSince !== undefined && new Date(row.postedAt ?? row.matchedAt).getTime() < f.postedSince.getTime()) return false;
+  return true;
 }
 
-export function decodeCursor(cursor: string): PageCursor | null {
+/** A keyset position (time as the database wrote it, to the microsecond, and the row id) as one string for a sealed cursor. */
+export function positionText(p: PageCursor): string {
+  return JSON.stringify([p.at, p.id]);
+}
+
+export function positionFrom(text: string): PageCursor | null {
   try {
-    const v = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown;
-    if (!Array.isArray(v) || v.length !== 2 || typeof v[0] !== 'string' || typeof v[1] !== 'string' || !isRfc3339(v[0]) || !UUID.test(v[1])) return null;
-    return { at: new Date(v[0]), id: v[1] };
+    const v = JSON.parse(text) as unknown;
+    if (!Array.isArray(v) || v.length !== 2 || typeof v[0] !== 'string' || typeof v[1] !== 'string' || !UUID.test(v[1])) return null;
+    return { at: v[0], id: v[1] };
   } catch {
     return null;
   }

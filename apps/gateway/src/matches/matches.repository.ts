@@ -15,6 +15,8 @@ export interface MatchRow {
   postedAt: Date | null;
   score: number;
   matchedAt: Date;
+  /** matched_at as text, for keyset positions */
+  matchedAtKey: string;
 }
 
 export interface MatchFilter {
@@ -24,33 +26,35 @@ export interface MatchFilter {
   postedSince?: Date;
 }
 
+/** A keyset position: the row's time as the database's own text (exact to the microsecond) and its id. */
 export interface PageCursor {
-  at: Date;
+  at: string;
   id: string;
 }
 
+export type ReceivedRow = MatchRow & { referralId: string; referredBy: string; referredAt: Date; referredAtKey: string };
+
 const MATCH_COLUMNS = `m.id, m.publisher, m.subject, m.posting_id AS "postingId", m.title, m.noc_code AS "nocCode", m.province, m.city,
   m.hourly_wage_cents AS "hourlyWageCents", m.language_requirement AS "languageRequirement", m.posted_at AS "postedAt", m.score,
-  m.matched_at AS "matchedAt"`;
+  m.matched_at AS "matchedAt", m.matched_at::text AS "matchedAtKey"`;
 
 /** SQL of the gateway's job-match reads and referrals (tables from the job-matches migration). */
 @Injectable()
 export class MatchesRepository {
   constructor(private readonly dataSource: DataSource) {}
 
-  /** Matches from these publishers, newest first, keyset-paged on (matched_at, id). */
-  async page(publishers: string[], filter: MatchFilter, after: PageCursor | null, limit: number): Promise<MatchRow[]> {
+  /**
+   * The next matches from these publishers, newest first, keyset-paged on (matched_at, id). No
+   * value filter here: the disclosure path decides consent first and filters what may be seen.
+   */
+  async scan(publishers: string[], after: PageCursor | null, limit: number): Promise<MatchRow[]> {
     return (await this.dataSource.query(
       `SELECT ${MATCH_COLUMNS} FROM job_matches m
         WHERE m.publisher = ANY($1::text[])
-          AND ($2::text IS NULL OR m.province = $2)
-          AND ($3::text IS NULL OR m.noc_code = $3)
-          AND ($4::bigint IS NULL OR m.hourly_wage_cents >= $4)
-          AND ($5::timestamptz IS NULL OR coalesce(m.posted_at, m.matched_at) >= $5)
-          AND ($6::timestamptz IS NULL OR (m.matched_at, m.id) < ($6, $7::uuid))
+          AND ($2::timestamptz IS NULL OR (m.matched_at, m.id) < ($2::timestamptz, $3::uuid))
         ORDER BY m.matched_at DESC, m.id DESC
-        LIMIT $8`,
-      [publishers, filter.province ?? null, filter.nocCode ?? null, filter.minHourlyWageCents ?? null, filter.postedSince ?? null, after?.at ?? null, after?.id ?? null, limit],
+        LIMIT $4`,
+      [publishers, after?.at ?? null, after?.id ?? null, limit],
     )) as MatchRow[];
   }
 
@@ -71,14 +75,14 @@ export class MatchesRepository {
   }
 
   /** Referrals received by an agency, newest first, keyset-paged on (created_at, id). */
-  async received(toAgency: string, after: PageCursor | null, limit: number): Promise<Array<MatchRow & { referralId: string; referredBy: string; referredAt: Date }>> {
+  async received(toAgency: string, after: PageCursor | null, limit: number): Promise<ReceivedRow[]> {
     return (await this.dataSource.query(
-      `SELECT r.id AS "referralId", r.referred_by AS "referredBy", r.created_at AS "referredAt", ${MATCH_COLUMNS}
+      `SELECT r.id AS "referralId", r.referred_by AS "referredBy", r.created_at AS "referredAt", r.created_at::text AS "referredAtKey", ${MATCH_COLUMNS}
          FROM relocation_referrals r JOIN job_matches m ON m.id = r.match_id
-        WHERE r.to_agency = $1 AND ($2::timestamptz IS NULL OR (r.created_at, r.id) < ($2, $3::uuid))
+        WHERE r.to_agency = $1 AND ($2::timestamptz IS NULL OR (r.created_at, r.id) < ($2::timestamptz, $3::uuid))
         ORDER BY r.created_at DESC, r.id DESC
         LIMIT $4`,
       [toAgency, after?.at ?? null, after?.id ?? null, limit],
-    )) as Array<MatchRow & { referralId: string; referredBy: string; referredAt: Date }>;
+    )) as ReceivedRow[];
   }
 }

@@ -1,7 +1,7 @@
-import { Args, Context, ID, Int, Mutation, Query, Resolver } from '@nestjs/graphql';
-import type { FastifyRequest } from 'fastify';
+import { Args, ID, Int, Mutation, Query, Resolver } from '@nestjs/graphql';
 import { Caller, Requires } from '../auth';
 import type { VerifiedCaller } from '../exchange/exchange-context';
+import { Disclosures, type DisclosureNote } from '../disclosure';
 import { JobMatch, JobMatchFilterInput, JobMatchPage, ReceivedReferralPage, RelocationReferral } from './dto/job-match.types';
 import { MatchesService } from './matches.service';
 
@@ -17,9 +17,9 @@ export class MatchesResolver {
     @Args('first', { type: () => Int, nullable: true }) first: number | null,
     @Args('after', { type: () => String, nullable: true }) after: string | null,
     @Caller() caller: VerifiedCaller,
-    @Context('req') req: FastifyRequest,
+    @Disclosures() note: DisclosureNote,
   ): Promise<JobMatchPage> {
-    return this.service.jobMatches(req, caller, filter, first, after);
+    return this.service.jobMatches(note, caller, filter, first, after);
   }
 
   @Mutation(() => RelocationReferral, { description: 'Refers a claimant with a job match to another agency for relocation (needs an agreement with it for RELOCATION and the claimant consent). Repeating it returns the same referral.' })
@@ -29,9 +29,9 @@ export class MatchesResolver {
     @Args('toAgency', { type: () => String }) toAgency: string,
     @Args('jobMatchId', { type: () => ID }) jobMatchId: string,
     @Caller() caller: VerifiedCaller,
-    @Context('req') req: FastifyRequest,
+    @Disclosures() note: DisclosureNote,
   ): Promise<RelocationReferral> {
-    return this.service.referRelocation(req, caller, pseudonym, toAgency, jobMatchId);
+    return this.service.referRelocation(note, caller, pseudonym, toAgency, jobMatchId);
   }
 
   @Query(() => ReceivedReferralPage, { description: 'Relocation referrals received by the calling agency, newest first, with the fields its agreement and the claimant consent allow now.' })
@@ -40,8 +40,8 @@ export class MatchesResolver {
     @Args('first', { type: () => Int, nullable: true }) first: number | null,
     @Args('after', { type: () => String, nullable: true }) after: string | null,
     @Caller() caller: VerifiedCaller,
-    @Context('req') req: FastifyRequest,
+    @Disclosures() note: DisclosureNote,
   ): Promise<ReceivedReferralPage> {
-    return this.service.referrals(req, caller, first, after);
+    return this.service.referrals(note, caller, first, after);
   }
 }

@@ -1,15 +1,14 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type { FastifyRequest } from 'fastify';
 import { fromAgencyPseudonym, toAgencyPseudonym, type PseudonymKeyring } from '@passerelle/crypto';
 import { LOGGER, type Logger } from '@passerelle/logger';
-import type { DisclosureCandidate, Verdict } from '@passerelle/policy';
+import { isConsentReason, walkPage } from '@passerelle/policy';
 import { RegistryHolder } from '@passerelle/registry';
 import { PSEUDONYM_KEYRING } from '../exchange/pseudonym-keyring.provider';
-import { DecisionsClient } from '../consents/decisions.client';
 import { BadUserInput, ConsentRequired, NoAgreement, NotFound } from '../errors';
-import { noteDisclosure, type VerifiedCaller } from '../exchange/exchange-context';
-import { checkMatchFilter, checkPageSize, decodeCursor, encodeCursor, isMatchId } from './match-input';
-import { MatchesRepository, type MatchRow } from './matches.repository';
+import type { VerifiedCaller } from '../exchange/exchange-context';
+import { DisclosureService, type CursorBinding, type DisclosureNote } from '../disclosure';
+import { checkMatchFilter, checkPageSize, isMatchId, matchPasses, positionFrom, positionText } from './match-input';
+import { MatchesRepository, type MatchRow, type PageCursor, type ReceivedRow } from './matches.repository';
 import type { JobMatch, JobMatchPage, ReceivedReferral, ReceivedReferralPage, RelocationReferral } from './dto/job-match.types';
 
 /**
@@ -20,57 +19,57 @@ import type { JobMatch, JobMatchPage, ReceivedReferral, ReceivedReferralPage, Re
  */
 export const MATCH_FIELDS = ['province', 'nocCode'] as const;
 export const MATCH_NOT_FOUND = 'no job match with this id is visible to you for this pseudonym';
-const CONSENT_REASONS = new Set(['consent_required', 'consent_expired', 'consent_revoked']);
-const MAX_SCAN_ROUNDS = 5;
+/** Rows read per step and per page at most (see walkPage in @passerelle/policy). */
+export const MATCH_WALK = { minBatch: 50, maxBatch: 1000, maxRows: 10_000 } as const;
+const batchFor = (size: number) => Math.min(MATCH_WALK.maxBatch, Math.max(MATCH_WALK.minBatch, 2 * (size + 1)));
 
 @Injectable()
 export class MatchesService {
   constructor(
     private readonly repository: MatchesRepository,
+    private readonly disclosure: DisclosureService,
     @Inject(PSEUDONYM_KEYRING) private readonly keyring: PseudonymKeyring,
     @Inject(RegistryHolder) private readonly registry: RegistryHolder,
-    @Inject(DecisionsClient) private readonly decisions: Pick<DecisionsClient, 'decide'>,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
 
-  async jobMatches(request: FastifyRequest, caller: VerifiedCaller, rawFilter: Parameters<typeof checkMatchFilter>[0], first: number | null, after: string | null): Promise<JobMatchPage> {
+  /**
+   * Matches the caller may see now (agreement from the publisher and the claimant's consent for
+   * both match fields), filtered, newest first. Consent is decided per batch before the filter and
+   * before the page is cut, so hidden matches shape neither the page, nor hasNextPage, nor the cursor.
+   */
+  async jobMatches(note: DisclosureNote, caller: VerifiedCaller, rawFilter: Parameters<typeof checkMatchFilter>[0], first: number | null, after: string | null): Promise<JobMatchPage> {
     const size = checkPageSize(first);
     if (!size.ok) throw new BadUserInput(size.reason);
     const filter = checkMatchFilter(rawFilter);
     if (!filter.ok) throw new BadUserInput(filter.reason);
-    let cursor = after === null || after === undefined ? null : decodeCursor(after);
-    if (after !== null && after !== undefined && !cursor) throw new BadUserInput('after is not a cursor given by jobMatches');
     const publishers = this.providersToward(caller.agency, 'JOB_MATCHING');
     if (publishers.length === 0) throw new NoAgreement(`no agreement in force gives ${caller.agency} job-match fields (${MATCH_FIELDS.join(', ')}) for JOB_MATCHING`);
+    const binding: CursorBinding = { operation: 'jobMatches', agency: caller.agency, purpose: caller.purpose, filter: filter.value, ordering: 'matchedAt desc, id desc' };
+    const start = this.position(binding, after);
 
-    const nodes: JobMatch[] = [];
-    const subjects = new Set<string>();
-    let hasNextPage = false;
-    // Rows the caller may not see are skipped, so a page may need more than one scan.
-    for (let round = 0; round < MAX_SCAN_ROUNDS && nodes.length < size.value; round++) {
-      const rows = await this.repository.page(publishers, filter.value, cursor, size.value + 1);
-      hasNextPage = rows.length > size.value;
-      const scanned = rows.slice(0, size.value);
-      const permitted = await this.permitted(caller.agency, 'JOB_MATCHING', scanned.map((r) => ({ subject: r.subject, provider: r.publisher })));
-      for (const [i, row] of scanned.entries()) {
-        cursor = { at: new Date(row.matchedAt), id: row.id };
-        if (permitted(row.subject, row.publisher).every((v) => v.permit)) {
-          nodes.push(this.view(caller.agency, row));
-          subjects.add(row.subject);
-          if (nodes.length === size.value) {
-            // Page full before the scan's end: the rows after the cursor are still to come.
-            if (i < scanned.length - 1) hasNextPage = true;
-            break;
-          }
-        }
-      }
-      if (!hasNextPage) break;
-    }
-    noteDisclosure(request, subjects, subjects.size > 0 ? MATCH_FIELDS : []);
-    return { nodes, pageInfo: { hasNextPage, endCursor: cursor ? encodeCursor(cursor) : null } };
+    const page = await walkPage<MatchRow, PageCursor, MatchRow>({
+      size: size.value,
+      batch: batchFor(size.value),
+      maxBatch: MATCH_WALK.maxBatch,
+      maxRows: MATCH_WALK.maxRows,
+      after: start,
+      scan: (position, limit) => this.repository.scan(publishers, position, limit),
+      positionOf: (row) => ({ at: row.matchedAtKey, id: row.id }),
+      keep: async (rows) => {
+        const verdicts = await this.disclosure.pairVerdicts(caller.agency, 'JOB_MATCHING', MATCH_FIELDS, rows.map((r) => ({ subject: r.subject, provider: r.publisher })));
+        return rows.filter((r) => verdicts(r.subject, r.publisher).every((v) => v.permit) && matchPasses(r, filter.value)).map((row) => ({ row, node: row }));
+      },
+    });
+    const subjects = new Set(page.nodes.map((r) => r.subject));
+    note.disclosed(subjects, subjects.size > 0 ? MATCH_FIELDS : []);
+    return {
+      nodes: page.nodes.map((r) => this.view(caller.agency, r)),
+      pageInfo: { hasNextPage: page.hasNextPage, endCursor: page.endPosition ? this.disclosure.sealCursor(binding, positionText(page.endPosition)) : null },
+    };
   }
 
-  async referRelocation(request: FastifyRequest, caller: VerifiedCaller, pseudonym: string, toAgency: string, jobMatchId: string): Promise<RelocationReferral> {
+  async referRelocation(note: DisclosureNote, caller: VerifiedCaller, pseudonym: string, toAgency: string, jobMatchId: string): Promise<RelocationReferral> {
     const subject = typeof pseudonym === 'string' ? fromAgencyPseudonym(this.keyring, caller.agency, pseudonym) : null;
     if (!subject || !isMatchId(jobMatchId)) throw new NotFound(MATCH_NOT_FOUND);
     if (typeof toAgency !== 'string' || !this.registry.current().hasRole(toAgency, 'CONSUMER')) throw new BadUserInput('toAgency must be the id of a CONSUMER agency in the registry');
@@ -78,58 +77,76 @@ export class MatchesService {
     const match = await this.repository.match(jobMatchId, subject);
     if (!match) throw new NotFound(MATCH_NOT_FOUND);
     // What the receiving agency may see: RELOCATION, provider = the referring agency (the caller).
-    const verdicts = (await this.permitted(toAgency, 'RELOCATION', [{ subject, provider: caller.agency }]))(subject, caller.agency);
+    const verdicts = (await this.disclosure.pairVerdicts(toAgency, 'RELOCATION', MATCH_FIELDS, [{ subject, provider: caller.agency }]))(subject, caller.agency);
     const allowed = MATCH_FIELDS.filter((_, i) => verdicts[i].permit);
     if (allowed.length === 0) {
-      noteDisclosure(request, [subject], MATCH_FIELDS);
-      if (verdicts.some((v) => CONSENT_REASONS.has(v.reason))) {
+      note.disclosed([subject], MATCH_FIELDS);
+      if (verdicts.some((v) => isConsentReason(v.reason))) {
         throw new ConsentRequired(`no RELOCATION consent of this claimant to ${toAgency} is in force`, { reasons: verdicts.map((v) => v.reason) });
       }
       throw new NoAgreement(`no agreement in force lets ${caller.agency} refer claimants to ${toAgency} for RELOCATION`, { reasons: verdicts.map((v) => v.reason) });
     }
     const referral = await this.repository.refer(match.id, subject, caller.agency, toAgency);
-    noteDisclosure(request, [subject], allowed);
+    note.disclosed([subject], allowed);
     this.logger.info({ referral: referral.id, from: caller.agency, to: toAgency, fields: allowed }, 'relocation referral recorded');
     return { id: referral.id, jobMatchId: match.id, toAgency, referredAt: new Date(referral.createdAt).toISOString(), disclosedFields: allowed };
   }
 
-  async referrals(request: FastifyRequest, caller: VerifiedCaller, first: number | null, after: string | null): Promise<ReceivedReferralPage> {
+  /** Referrals received, newest first: only those the caller may see now shape the page (consent before paging). */
+  async referrals(note: DisclosureNote, caller: VerifiedCaller, first: number | null, after: string | null): Promise<ReceivedReferralPage> {
     const size = checkPageSize(first);
     if (!size.ok) throw new BadUserInput(size.reason);
-    const cursor = after === null || after === undefined ? null : decodeCursor(after);
-    if (after !== null && after !== undefined && !cursor) throw new BadUserInput('after is not a cursor given by referrals');
-    const rows = await this.repository.received(caller.agency, cursor, size.value + 1);
-    const page = rows.slice(0, size.value);
-    const permitted = await this.permitted(caller.agency, 'RELOCATION', page.map((r) => ({ subject: r.subject, provider: r.referredBy })));
-    const nodes: ReceivedReferral[] = [];
-    const subjects = new Set<string>();
+    const binding: CursorBinding = { operation: 'referrals', agency: caller.agency, purpose: caller.purpose, filter: {}, ordering: 'referredAt desc, id desc' };
+    const start = this.position(binding, after);
     const fields = new Set<string>();
-    for (const r of page) {
-      const verdicts = permitted(r.subject, r.referredBy);
-      if (!verdicts.some((v) => v.permit)) continue; // consent withdrawn or agreement ended: not shown at all
-      const shown = (i: number) => verdicts[i].permit;
-      MATCH_FIELDS.forEach((f, i) => shown(i) && fields.add(f));
-      subjects.add(r.subject);
-      nodes.push({
-        id: r.referralId,
-        pseudonym: toAgencyPseudonym(this.keyring, caller.agency, r.subject),
-        fromAgency: r.referredBy,
-        referredAt: new Date(r.referredAt).toISOString(),
-        postingId: r.postingId,
-        title: r.title,
-        city: r.city,
-        hourlyWageCents: Number(r.hourlyWageCents),
-        languageRequirement: r.languageRequirement,
-        province: shown(0) ? r.province : null,
-        nocCode: shown(1) ? r.nocCode : null,
-        withheld: MATCH_FIELDS.flatMap((f, i) => (shown(i) ? [] : [{ field: f, reason: verdicts[i].reason }])),
-      });
-    }
-    noteDisclosure(request, subjects, fields);
-    const last = page[page.length - 1];
+    const page = await walkPage<ReceivedRow, PageCursor, ReceivedReferral & { subject: string }>({
+      size: size.value,
+      batch: batchFor(size.value),
+      maxBatch: MATCH_WALK.maxBatch,
+      maxRows: MATCH_WALK.maxRows,
+      after: start,
+      scan: (position, limit) => this.repository.received(caller.agency, position, limit),
+      positionOf: (r) => ({ at: r.referredAtKey, id: r.referralId }),
+      keep: async (rows) => {
+        const permitted = await this.disclosure.pairVerdicts(caller.agency, 'RELOCATION', MATCH_FIELDS, rows.map((r) => ({ subject: r.subject, provider: r.referredBy })));
+        return rows.flatMap((r) => {
+          const verdicts = permitted(r.subject, r.referredBy);
+          // Consent withdrawn or agreement ended: not shown at all.
+          return verdicts.some((v) => v.permit) ? [{ row: r, node: this.received(caller.agency, r, verdicts.map((v) => v.permit), verdicts.map((v) => v.reason)) }] : [];
+        });
+      },
+    });
+    for (const n of page.nodes) MATCH_FIELDS.forEach((f) => n.withheld.every((w) => w.field !== f) && fields.add(f));
+    note.disclosed(new Set(page.nodes.map((n) => n.subject)), fields);
     return {
-      nodes,
-      pageInfo: { hasNextPage: rows.length > size.value, endCursor: last ? encodeCursor({ at: new Date(last.referredAt), id: last.referralId }) : (after ?? null) },
+      nodes: page.nodes.map(({ subject: _subject, ...node }) => node),
+      pageInfo: { hasNextPage: page.hasNextPage, endCursor: page.endPosition ? this.disclosure.sealCursor(binding, positionText(page.endPosition)) : null },
+    };
+  }
+
+  /** Where a page starts: the position sealed in `after`, which must be a cursor minted for this very binding. */
+  private position(binding: CursorBinding, after: string | null | undefined): PageCursor | null {
+    if (after === null || after === undefined) return null;
+    const position = positionFrom(this.disclosure.openCursor(binding, after));
+    if (!position) throw new Error('a sealed match cursor holds no position: minted by another version');
+    return position;
+  }
+
+  private received(agency: string, r: ReceivedRow, shown: boolean[], reasons: string[]): ReceivedReferral & { subject: string } {
+    return {
+      subject: r.subject,
+      id: r.referralId,
+      pseudonym: toAgencyPseudonym(this.keyring, agency, r.subject),
+      fromAgency: r.referredBy,
+      referredAt: new Date(r.referredAt).toISOString(),
+      postingId: r.postingId,
+      title: r.title,
+      city: r.city,
+      hourlyWageCents: Number(r.hourlyWageCents),
+      languageRequirement: r.languageRequirement,
+      province: shown[0] ? r.province : null,
+      nocCode: shown[1] ? r.nocCode : null,
+      withheld: MATCH_FIELDS.flatMap((f, i) => (shown[i] ? [] : [{ field: f, reason: reasons[i] }])),
     };
   }
 
@@ -138,17 +155,6 @@ export class MatchesService {
     const now = new Date();
     const agreements = this.registry.current().agreementsFor({ consumer, purpose, at: now });
     return [...new Set(agreements.filter((a) => MATCH_FIELDS.every((f) => (a.fields as readonly string[]).includes(f))).map((a) => a.provider))];
-  }
-
-  /** One Decide call for every (subject, provider) × MATCH_FIELDS; verdicts looked up by pair. */
-  private async permitted(consumer: string, purpose: string, pairs: Array<{ subject: string; provider: string }>): Promise<(subject: string, provider: string) => Verdict[]> {
-    const unique = [...new Map(pairs.map((p) => [`${p.subject}|${p.provider}`, p])).values()];
-    const candidates: DisclosureCandidate[] = unique.flatMap((p) => MATCH_FIELDS.map((field) => ({ subject: p.subject, field, provider: p.provider })));
-    const verdicts = await this.decisions.decide(consumer, purpose, candidates);
-    const byPair = new Map<string, Verdict[]>();
-    unique.forEach((p, i) => byPair.set(`${p.subject}|${p.provider}`, verdicts.slice(i * MATCH_FIELDS.length, (i + 1) * MATCH_FIELDS.length)));
-    const denied: Verdict[] = MATCH_FIELDS.map(() => ({ permit: false, reason: 'no_agreement', agreementId: '' }));
-    return (subject, provider) => byPair.get(`${subject}|${provider}`) ?? denied;
   }
 
   private view(agency: string, r: MatchRow): JobMatch {

@@ -1,7 +1,7 @@
-import { Args, Context, Mutation, Query, Resolver } from '@nestjs/graphql';
-import type { FastifyRequest } from 'fastify';
+import { Args, Mutation, Query, Resolver } from '@nestjs/graphql';
 import { Caller, Requires } from '../auth';
 import type { VerifiedCaller } from '../exchange/exchange-context';
+import { Disclosures, type DisclosureNote } from '../disclosure';
 import { Eligibility, ProgramApplication, ProgramUptake } from './dto/program-types';
 import { ProgramsService } from './programs.service';
 
@@ -16,9 +16,9 @@ export class ProgramsResolver {
     @Args('program', { type: () => String }) program: string,
     @Args('pseudonym', { type: () => String }) pseudonym: string,
     @Caller() caller: VerifiedCaller,
-    @Context('req') req: FastifyRequest,
+    @Disclosures() note: DisclosureNote,
   ): Promise<Eligibility> {
-    return this.service.eligibility(req, caller, program, pseudonym);
+    return this.service.eligibility(note, caller, program, pseudonym);
   }
 
   @Mutation(() => ProgramApplication, {
@@ -29,9 +29,9 @@ export class ProgramsResolver {
     @Args('program', { type: () => String }) program: string,
     @Args('pseudonym', { type: () => String }) pseudonym: string,
     @Caller() caller: VerifiedCaller,
-    @Context('req') req: FastifyRequest,
+    @Disclosures() note: DisclosureNote,
   ): Promise<ProgramApplication> {
-    return this.service.apply(req, caller, program, pseudonym);
+    return this.service.apply(note, caller, program, pseudonym);
   }
 
   @Query(() => ProgramUptake, { description: 'How many applicants a program has counted against its cap, and where (small counts suppressed).' })

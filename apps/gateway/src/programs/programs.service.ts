@@ -1,9 +1,9 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type { FastifyRequest } from 'fastify';
 import { fromAgencyPseudonym, type PseudonymKeyring } from '@passerelle/crypto';
 import { LOGGER, type Logger } from '@passerelle/logger';
 import {
   evaluateProgram,
+  isConsentReason,
   parsePrograms,
   PROGRAM_ID,
   programFields,
@@ -12,20 +12,15 @@ import {
   type ClaimantView,
   type ProgramDefinition,
   type ProgramEvaluation,
-  type Verdict,
 } from '@passerelle/policy';
 import { RegistryHolder } from '@passerelle/registry';
-import { candidateKey, candidatesOf, fieldAccess, mergeClaimant, readableProviders, type MergedClaimant } from '../claimants/claimant-access';
-import { ClaimantsRepository } from '../claimants/claimants.repository';
-import { CLAIMANT_NOT_FOUND } from '../claimants/claimants.service';
+import type { MergedClaimant } from '../claimants/claimant-access';
 import { PSEUDONYM_KEYRING } from '../exchange/pseudonym-keyring.provider';
-import { DecisionsClient } from '../consents/decisions.client';
 import { BadUserInput, Conflict, ConsentRequired, NoAgreement, NotFound } from '../errors';
-import { noteDisclosure, type VerifiedCaller } from '../exchange/exchange-context';
+import type { VerifiedCaller } from '../exchange/exchange-context';
+import { CLAIMANT_NOT_FOUND, DisclosureService, type DisclosureNote } from '../disclosure';
 import type { Eligibility, EligibilityOutcomeEnum, ConditionResultEnum, ProgramApplication, ProgramUptake } from './dto/program-types';
 import { ProgramsRepository } from './programs.repository';
-
-const CONSENT_REASONS = new Set(['consent_required', 'consent_expired', 'consent_revoked']);
 
 interface Seen {
   subject: string;
@@ -44,17 +39,16 @@ interface Seen {
 export class ProgramsService {
   constructor(
     private readonly repository: ProgramsRepository,
-    private readonly claimants: ClaimantsRepository,
+    private readonly disclosure: DisclosureService,
     @Inject(PSEUDONYM_KEYRING) private readonly keyring: PseudonymKeyring,
     @Inject(RegistryHolder) private readonly registry: RegistryHolder,
-    @Inject(DecisionsClient) private readonly decisions: Pick<DecisionsClient, 'decide'>,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
 
-  async eligibility(request: FastifyRequest, caller: VerifiedCaller, programId: string, pseudonym: string): Promise<Eligibility> {
+  async eligibility(note: DisclosureNote, caller: VerifiedCaller, programId: string, pseudonym: string): Promise<Eligibility> {
     const program = this.program(programId);
     const now = new Date();
-    const seen = await this.see(request, caller, program, pseudonym, now);
+    const seen = await this.see(note, caller, program, pseudonym, now);
     return {
       program: program.id,
       pseudonym,
@@ -64,13 +58,13 @@ export class ProgramsService {
     };
   }
 
-  async apply(request: FastifyRequest, caller: VerifiedCaller, programId: string, pseudonym: string): Promise<ProgramApplication> {
+  async apply(note: DisclosureNote, caller: VerifiedCaller, programId: string, pseudonym: string): Promise<ProgramApplication> {
     const program = this.program(programId);
     const now = new Date();
     if (!programOpenOn(program, now)) {
       throw new BadUserInput(`program '${program.id}' takes applications from ${program.capPeriod!.from} to ${program.capPeriod!.to} only`, { reason: 'PROGRAM_CLOSED' });
     }
-    const seen = await this.see(request, caller, program, pseudonym, now);
+    const seen = await this.see(note, caller, program, pseudonym, now);
     if (seen.evaluation.outcome === 'NOT_ELIGIBLE') {
       const failed = seen.evaluation.conditions.filter((c) => c.result === 'NOT_MET').map((c) => c.name);
       throw new BadUserInput(`this claimant does not meet program '${program.id}': condition(s) not met: ${failed.join(', ')}`, { reason: 'NOT_ELIGIBLE', conditions: failed });
@@ -125,32 +119,25 @@ export class ProgramsService {
    * What the caller may see of the claimant for this program's fields (merged across providers,
    * each field decided by consent-audit), evaluated. Notes the subject and the fields used.
    */
-  private async see(request: FastifyRequest, caller: VerifiedCaller, program: ProgramDefinition, pseudonym: string, now: Date): Promise<Seen> {
+  private async see(note: DisclosureNote, caller: VerifiedCaller, program: ProgramDefinition, pseudonym: string, now: Date): Promise<Seen> {
+    const access = this.disclosure.claimantAccess(caller, now);
     const subject = typeof pseudonym === 'string' ? fromAgencyPseudonym(this.keyring, caller.agency, pseudonym) : null;
     if (!subject) throw new NotFound(CLAIMANT_NOT_FOUND);
-    const access = fieldAccess(this.registry.current().document.agreements, caller.agency, caller.purpose, now);
-    const readable = readableProviders(access);
-    if (readable.length === 0) throw new NoAgreement(`no agreement in force gives ${caller.agency} claimant fields for ${caller.purpose}`);
-    const records = await this.claimants.records([subject], readable);
-    if (records.length === 0) throw new NotFound(CLAIMANT_NOT_FOUND);
-
     const fields = programFields(program);
-    const candidates = candidatesOf(records, access).filter((c) => fields.includes(c.field));
-    const verdicts = candidates.length > 0 ? await this.decisions.decide(caller.agency, caller.purpose, candidates) : [];
-    const byKey = new Map<string, Verdict>();
-    candidates.forEach((c, i) => byKey.set(candidateKey(c), verdicts[i]));
-    const merged = mergeClaimant(subject, records, access, (c) => byKey.get(candidateKey(c)));
+    const seen = await this.disclosure.see(caller, access, [subject], fields);
+    const merged = seen.merged.get(subject);
+    if (!merged) throw new NotFound(CLAIMANT_NOT_FOUND);
     const used = fields.filter((f) => (merged.values as Record<string, unknown>)[f] !== undefined);
     if (used.length === 0) {
       // Nothing the program reads may be shown: a denial, recorded with the subject and the fields asked for.
-      noteDisclosure(request, [subject], fields);
+      note.disclosed([subject], fields);
       const withheld = merged.withheld.filter((w) => fields.includes(w.field));
-      if (withheld.some((w) => CONSENT_REASONS.has(w.reason))) {
+      if (withheld.some((w) => isConsentReason(w.reason))) {
         throw new ConsentRequired(`no consent of this claimant is in force for ${caller.purpose} to ${caller.agency}`, { withheld });
       }
       throw new NoAgreement(`no agreement in force lets ${caller.agency} receive the fields program '${program.id}' reads for ${caller.purpose}`, { withheld });
     }
-    noteDisclosure(request, [subject], used);
+    note.disclosed([subject], used);
 
     const v = merged.values;
     const view: ClaimantView = {

@@ -17,10 +17,19 @@ function category(dimension: StatDimension, column: string): string {
   return `coalesce(${column}::text, 'UNKNOWN')`;
 }
 
+/** The providers whose values each dimension may use (those whose agreement names its field). */
+export interface DimensionProviders {
+  groupBy: readonly string[];
+  /** for the filter dimension, when there is one */
+  by?: readonly string[];
+}
+
 /**
- * Counts of claimants for statistics. A claimant counts once: with several providers, each
- * field's value is the most recently supplied non-null one among those providers (ties: provider
- * id order), as in claimant reads. Column names come from a fixed map, never from input.
+ * Counts of claimants for statistics. A claimant counts once, when a provider whose values the
+ * query may use holds a record about them. Each dimension's value is the most recently supplied
+ * non-null one among the providers allowed for THAT dimension (ties: provider id order), so a
+ * provider's records are never grouped by a field its agreement does not name. Column names come
+ * from a fixed map, never from input.
  *
  * Plain class (no Nest decorators, so end-to-end tests can drive it on a real database without
  * loading Nest): the module provides it with a factory over the app's DataSource.
@@ -28,23 +37,29 @@ function category(dimension: StatDimension, column: string): string {
 export class StatisticsRepository {
   constructor(private readonly dataSource: DataSource) {}
 
-  async counts(groupBy: StatDimension, by: StatDimension | null, providers: readonly string[]): Promise<GroupCount[]> {
-    if (providers.length === 0) return [];
-    const dims = by ? [groupBy, by] : [groupBy];
+  async counts(groupBy: StatDimension, by: StatDimension | null, providers: DimensionProviders): Promise<GroupCount[]> {
+    const dims: Array<[StatDimension, readonly string[]]> = [[groupBy, providers.groupBy]];
+    if (by) dims.push([by, providers.by ?? []]);
+    const population = [...new Set(dims.flatMap(([, p]) => p))].sort();
+    if (population.length === 0) return [];
     let sql: string;
-    if (providers.length === 1) {
-      // One provider: one row per claimant already.
-      const select = dims.map((d, i) => `${category(d, COLUMN[d])} AS ${i === 0 ? 'g' : 'f'}`).join(', ');
+    const params: unknown[] = [population];
+    if (population.length === 1 && dims.every(([, p]) => p.length === 1)) {
+      // One provider for everything: one row per claimant already.
+      const select = dims.map(([d], i) => `${category(d, COLUMN[d])} AS ${i === 0 ? 'g' : 'f'}`).join(', ');
       sql = `SELECT ${select}, count(*)::int AS n FROM claimant_records WHERE provider = ANY($1::text[]) GROUP BY ${dims.map((_, i) => i + 1).join(', ')}`;
     } else {
       const merged = dims
-        .map((d, i) => `(array_agg(${COLUMN[d]} ORDER BY supplied_at DESC, provider) FILTER (WHERE ${COLUMN[d]} IS NOT NULL))[1] AS d${i}`)
+        .map(([d, allowed], i) => {
+          params.push(allowed);
+          return `(array_agg(${COLUMN[d]} ORDER BY supplied_at DESC, provider) FILTER (WHERE ${COLUMN[d]} IS NOT NULL AND provider = ANY($${params.length}::text[])))[1] AS d${i}`;
+        })
         .join(', ');
-      const select = dims.map((d, i) => `${category(d, `d${i}`)} AS ${i === 0 ? 'g' : 'f'}`).join(', ');
+      const select = dims.map(([d], i) => `${category(d, `d${i}`)} AS ${i === 0 ? 'g' : 'f'}`).join(', ');
       sql = `WITH merged AS (SELECT subject, ${merged} FROM claimant_records WHERE provider = ANY($1::text[]) GROUP BY subject)
              SELECT ${select}, count(*)::int AS n FROM merged GROUP BY ${dims.map((_, i) => i + 1).join(', ')}`;
     }
-    const rows: Array<{ g: string; f?: string; n: number }> = await this.dataSource.query(sql, [providers]);
+    const rows: Array<{ g: string; f?: string; n: number }> = await this.dataSource.query(sql, params);
     return rows.map((r) => (by ? { g: r.g, f: r.f, n: r.n } : { g: r.g, n: r.n }));
   }
 }

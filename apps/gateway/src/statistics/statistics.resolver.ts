@@ -1,7 +1,7 @@
-import { Args, Context, Query, Resolver } from '@nestjs/graphql';
-import type { FastifyRequest } from 'fastify';
+import { Args, Query, Resolver } from '@nestjs/graphql';
 import { Caller, Requires } from '../auth';
 import type { VerifiedCaller } from '../exchange/exchange-context';
+import { Disclosures, type DisclosureNote } from '../disclosure/disclosure-note';
 import { Statistics, StatisticsDimensionEnum, StatisticsFilterInput } from './dto/statistics-types';
 import { StatisticsService } from './statistics.service';
 
@@ -16,8 +16,8 @@ export class StatisticsResolver {
     @Args('groupBy', { type: () => StatisticsDimensionEnum }) groupBy: StatisticsDimensionEnum,
     @Args('filter', { type: () => StatisticsFilterInput, nullable: true }) filter: StatisticsFilterInput | null,
     @Caller() caller: VerifiedCaller,
-    @Context('req') req: FastifyRequest,
+    @Disclosures() note: DisclosureNote,
   ): Promise<Statistics> {
-    return this.service.statistics(req, caller, groupBy, filter);
+    return this.service.statistics(note, caller, groupBy, filter);
   }
 }

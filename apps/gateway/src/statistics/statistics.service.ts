@@ -1,9 +1,9 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type { FastifyRequest } from 'fastify';
 import { protectedOneWay, protectedSlice, statisticsQueryProblem, type StatDimension, type StatisticsFilter } from '@passerelle/policy';
 import { RegistryHolder } from '@passerelle/registry';
-import { BadUserInput, NoAgreement } from '../errors';
-import { noteDisclosure, type VerifiedCaller } from '../exchange/exchange-context';
+import { BadUserInput, ConsentRequired, NoAgreement } from '../errors';
+import type { VerifiedCaller } from '../exchange/exchange-context';
+import type { DisclosureNote } from '../disclosure/disclosure-note';
 import type { Statistics, StatisticsDimensionEnum, StatisticsFilterDimensionEnum } from './dto/statistics-types';
 import { StatisticsRepository } from './statistics.repository';
 
@@ -17,9 +17,10 @@ const FIELD: Record<StatDimension, string> = {
 };
 
 /**
- * Aggregate counts under STATISTICS agreements (provider → caller, purpose STATISTICS, in force:
- * the agreement's purpose is what matters, not its field list), protected by the pure functions
- * of @passerelle/policy/statistics before they leave.
+ * Aggregate counts under STATISTICS agreements (provider → caller, purpose STATISTICS, in force),
+ * field by field: a dimension is computed only from providers whose agreement names its field,
+ * and a query on a field no such agreement names is refused. Protected by the pure functions of
+ * @passerelle/policy/statistics before they leave.
  */
 @Injectable()
 export class StatisticsService {
@@ -28,16 +29,29 @@ export class StatisticsService {
     @Inject(RegistryHolder) private readonly registry: RegistryHolder,
   ) {}
 
-  async statistics(request: FastifyRequest, caller: VerifiedCaller, groupBy: string, filter: StatisticsFilter | null | undefined): Promise<Statistics> {
+  async statistics(note: DisclosureNote, caller: VerifiedCaller, groupBy: string, filter: StatisticsFilter | null | undefined): Promise<Statistics> {
     const problem = statisticsQueryProblem(groupBy, filter);
     if (problem) throw new BadUserInput(problem);
     const dimension = groupBy as StatDimension;
-    const providers = [...new Set(this.registry.current().agreementsFor({ consumer: caller.agency, purpose: 'STATISTICS', at: new Date() }).map((a) => a.provider))].sort();
-    if (providers.length === 0) throw new NoAgreement(`no agreement in force gives ${caller.agency} statistics (purpose STATISTICS) from any provider`);
+    if (this.registry.current().consentRequired('STATISTICS')) {
+      // Counts cover the whole population; they cannot leave out claimants one by one, so when the
+      // registry makes STATISTICS a consent purpose none are published (fail closed).
+      throw new ConsentRequired('this registry requires each claimant’s consent for STATISTICS, which population counts cannot honour: no statistics are published');
+    }
+    const agreements = this.registry.current().agreementsFor({ consumer: caller.agency, purpose: 'STATISTICS', at: new Date() });
+    if (agreements.length === 0) throw new NoAgreement(`no agreement in force gives ${caller.agency} statistics (purpose STATISTICS) from any provider`);
+    const naming = (d: StatDimension) => {
+      const providers = [...new Set(agreements.filter((a) => (a.fields as readonly string[]).includes(FIELD[d])).map((a) => a.provider))].sort();
+      if (providers.length === 0) {
+        throw new NoAgreement(`cannot count by ${d}: no STATISTICS agreement in force to ${caller.agency} names the field ${FIELD[d]}`);
+      }
+      return providers;
+    };
+    const providers = { groupBy: naming(dimension), by: filter ? naming(filter.dimension) : undefined };
 
     const counts = await this.repository.counts(dimension, filter ? filter.dimension : null, providers);
     const answer = filter ? protectedSlice(dimension, filter, counts) : protectedOneWay(counts);
-    noteDisclosure(request, [], filter ? [FIELD[dimension], FIELD[filter.dimension]] : [FIELD[dimension]]);
+    note.disclosed([], filter ? [FIELD[dimension], FIELD[filter.dimension]] : [FIELD[dimension]]);
     return {
       groupBy: dimension as StatisticsDimensionEnum,
       filterDimension: (filter?.dimension ?? null) as StatisticsFilterDimensionEnum | null,
