@@ -16,6 +16,7 @@ import { ClaimantsModule } from './claimants/claimants.module';
 import { ProgramsModule } from './programs/programs.module';
 import { StatisticsModule } from './statistics/statistics.module';
 import { graphqlHardening } from './graphql/graphql-hardening';
+import { recordRootMutationFields } from './graphql/root-field-outcomes';
 import { ConsoleModule } from './console/console.module';
 import { AuditModule } from './audit/audit.module';
 import { MatchesModule } from './matches/matches.module';
@@ -37,6 +38,8 @@ export class AppModule {
           jit: 1,
           path: '/graphql',
           ...graphqlHardening(config.NODE_ENV, logger),
+          // Write-ahead audit: every root mutation field gets its own outcome record (root-field-outcomes.ts).
+          transformSchema: recordRootMutationFields,
           context: (request: unknown, reply: unknown) => ({ req: request, reply }),
         }),
         ExchangeModule,
