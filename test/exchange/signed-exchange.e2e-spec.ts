@@ -285,6 +285,9 @@ describe('signed exchange (CONTRACT.md §3)', () => {
       for (let i = 0; i < 3; i++) beyond.push(await post(limited.url, undefined));
       for (let i = 0; i < 2; i++) beyond.push(await post(limited.url, 'not-a-jws'));
       expect(beyond.map((r) => [r.status, r.json?.error?.code])).toEqual(Array(5).fill([429, 'rate_limited']));
+      // Answered before verification (a body over the limit is 413 before any hook sees it) counts against the same source.
+      const early = await post(limited.url, undefined, JSON.stringify({ query: 'x'.repeat(7 * 1024 * 1024) }));
+      expect([early.status, early.json?.error?.code]).toEqual([429, 'rate_limited']);
       // A verified agency behind the same address is not limited by the flood.
       const ok = await registry.client('qc.mifi', limited.url).graphql('{ gatewayInfo { contractVersion } }', undefined, 'STATISTICS');
       expect(ok.status).toBe(200);
@@ -295,6 +298,7 @@ describe('signed exchange (CONTRACT.md §3)', () => {
       expect(aggregates.map((e) => [e.decision, e.reason, e.agency, e.request_sha256])).toEqual([
         ['DENY', 'missing_signature', '', ''],
         ['DENY', 'malformed_signature', '', ''],
+        ['DENY', 'http_413', '', ''],
       ]);
       expect(aggregates[0].operation).toMatch(/^aggregate:unverified source=127\.0\.0\.1 window=\S+Z\/\S+Z count=3$/);
       expect(aggregates[1].operation).toMatch(/ count=2$/);

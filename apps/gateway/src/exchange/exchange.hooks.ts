@@ -161,9 +161,13 @@ export class ExchangeHooks implements OnModuleInit {
     }
     if (!state.checked && !state.aggregated) {
       // Answered before verification (404, 405, 413...): an unproven sender, limited like the others.
-      const reason = `http_${reply.statusCode}`;
-      record.reason = reason;
-      if (!this.floods.refused(request.ip, reason, Date.now()).ok) state.aggregated = true;
+      record.reason = `http_${reply.statusCode}`;
+      const verdict = this.floods.refused(request.ip, record.reason, Date.now());
+      if (!verdict.ok) {
+        state.aggregated = true;
+        reply.code(429).type('application/json; charset=utf-8').header('retry-after', String(verdict.retryAfterSeconds));
+        return errorBody('rate_limited', verdict.message);
+      }
     }
     if (state.aggregated) return payload; // counted into its source's aggregate entry
     const bytes = await payloadBytes(payload);
