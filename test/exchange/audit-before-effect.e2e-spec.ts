@@ -9,7 +9,9 @@ import {
   queryAsOwner,
   startTrustStack,
   uniqueName,
+  startTestGateway,
   type TestDatabase,
+  type TestGateway,
   type TestRegistry,
   type TrustStack,
 } from '@passerelle/testing';
@@ -53,12 +55,14 @@ describe('every exchange is audited under its true name before it takes effect',
   let db: TestDatabase;
   let registry: TestRegistry;
   let stack: TrustStack;
+  /** the gateway under test: the stack's, then a fresh one after a kill -9 */
+  let gateway: TestGateway;
   let keyring: PseudonymKeyring;
   let subject: string;
   let matchId: string;
 
   const gql = <T>(agency: string, query: string, variables: Record<string, unknown>, purpose: Parameters<ReturnType<TestRegistry['client']>['graphql']>[2]) =>
-    registry.client(agency, stack.gateway.url).graphql<Gql<T>>(query, variables, purpose);
+    registry.client(agency, gateway.url).graphql<Gql<T>>(query, variables, purpose);
   const effects = async () => {
     const out: Record<string, number> = {};
     for (const [name, sql] of Object.entries(EFFECTS)) out[name] = (await queryAsOwner<{ n: number }>(db.url, sql))[0].n;
@@ -156,6 +160,7 @@ describe('every exchange is audited under its true name before it takes effect',
       consentRequiredFor: ['JOB_MATCHING', 'RELOCATION'],
     });
     stack = await startTrustStack({ registryFile: registry.file, databaseUrl: db.url });
+    gateway = stack.gateway;
     keyring = await loadPseudonymKeyring(stack.secretsDir);
     subject = toInternalId(keyring, uniqueName('CLIENT'));
     matchId = (
@@ -171,6 +176,7 @@ describe('every exchange is audited under its true name before it takes effect',
   }, 90_000);
 
   afterAll(async () => {
+    if (gateway && gateway !== stack?.gateway) await gateway.stop();
     await stack?.stop();
     await db?.drop();
     await registry?.cleanup();
@@ -252,10 +258,36 @@ describe('every exchange is audited under its true name before it takes effect',
     try {
       const inFlight = gql<unknown>(m.agency, m.query, vars, m.purpose).catch(() => undefined);
       await until('the gateway to wait on a ledger append', async () => (await appendsWaiting()) > 0);
-      await stack.gateway.app.kill9();
+      await gateway.app.kill9();
       await inFlight;
     } finally {
       await down.release();
+    }
+    expect(await effects()).toEqual(before);
+    expectEveryEffectAfterItsIntent(await stack.ledgerEntries());
+  }, 60_000);
+
+  it('kill -9 of the gateway while a mutation is running: its intent entry is already durable, and the unfinished effect is not there', async () => {
+    gateway = await startTestGateway({ registryFile: registry.file, databaseUrl: db.url, consentAuditUrl: stack.consentAudit.url, secretsDir: stack.secretsDir });
+    const m = mutations().find((x) => x.name === 'applyToProgram')!;
+    const vars = await m.variables();
+    const before = await effects();
+    const seqBefore = (await stack.ledgerEntries()).length;
+    // Hold the program's counter row: the resolver blocks inside its transaction, after the intent.
+    const owner = new Client({ connectionString: db.url });
+    await owner.connect();
+    await owner.query('BEGIN');
+    await owner.query('LOCK TABLE program_counters IN ACCESS EXCLUSIVE MODE');
+    try {
+      const inFlight = gql<unknown>(m.agency, m.query, vars, m.purpose).catch(() => undefined);
+      await until('the resolver to wait on the program counters', async () => (await queryAsOwner<{ n: number }>(db.url, "SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock' AND query ILIKE '%program_counters%'"))[0].n > 0);
+      const written = (await stack.ledgerEntries()).slice(seqBefore);
+      expect(written.map((e) => [e.operation, e.decision, e.reason])).toEqual([['graphql:applyToProgram', 'PERMIT', 'intent']]);
+      await gateway.app.kill9();
+      await inFlight;
+    } finally {
+      await owner.query('ROLLBACK');
+      await owner.end();
     }
     expect(await effects()).toEqual(before);
     expectEveryEffectAfterItsIntent(await stack.ledgerEntries());
