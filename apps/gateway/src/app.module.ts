@@ -1,4 +1,5 @@
 import { DynamicModule, Module } from '@nestjs/common';
+import { APP_FILTER, APP_GUARD } from '@nestjs/core';
 import { GraphQLModule } from '@nestjs/graphql';
 import { MercuriusDriver, type MercuriusDriverConfig } from '@nestjs/mercurius';
 import { LOGGER, type Logger } from '@passerelle/logger';
@@ -20,6 +21,9 @@ import { recordRootMutationFields } from './graphql/root-field-outcomes';
 import { ConsoleModule } from './console/console.module';
 import { AuditModule } from './audit/audit.module';
 import { MatchesModule } from './matches/matches.module';
+import { RequiresGuard } from './auth/requires.guard';
+import { DomainErrorFilter } from './errors';
+import { JwksController } from './jwks/jwks.controller';
 
 @Module({})
 export class AppModule {
@@ -53,7 +57,11 @@ export class AppModule {
         AuditModule,
         MatchesModule,
       ],
+      controllers: [JwksController],
       providers: [
+        // The one authorisation guard and the one domain-error filter, for every route and resolver.
+        { provide: APP_GUARD, useClass: RequiresGuard },
+        { provide: APP_FILTER, useClass: DomainErrorFilter },
         { provide: GATEWAY_CONFIG, useValue: config },
         { provide: LOGGER, useValue: logger },
         { provide: KAFKA, useValue: createKafka(config.KAFKA_BROKERS, 'passerelle-gateway', logger) },

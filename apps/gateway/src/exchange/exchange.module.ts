@@ -1,12 +1,8 @@
 import { Global, Module } from '@nestjs/common';
-import { APP_FILTER, APP_GUARD } from '@nestjs/core';
 import { ClientsModule } from '@nestjs/microservices';
 import { consentAuditGrpcOptions } from '@passerelle/contracts';
 import { loadGatewayKeys } from '@passerelle/crypto';
-import { RequiresGuard } from '../auth/requires.guard';
-import { DomainErrorFilter } from '../errors';
 import { GATEWAY_CONFIG, type GatewayConfig } from '../gateway.config';
-import { JwksController } from '../jwks/jwks.controller';
 import { GrpcAuditSink, LEDGER_GRPC_CLIENT } from './audit-sink';
 import { ExchangeHooks } from './exchange.hooks';
 import { ExchangeRecorder } from './exchange-recorder';
@@ -19,8 +15,9 @@ import { PSEUDONYM_KEYRING, pseudonymKeyringProvider } from './pseudonym-keyring
 import { UNVERIFIED_PER_MINUTE, UnverifiedFloods } from './unverified-floods';
 
 /**
- * The signed exchange (CONTRACT.md §2–3): registry, gateway keys, request-signature check,
- * replay store, ledger recording, response signature, the one authorisation guard and the JWKS.
+ * The signed exchange (CONTRACT.md §2–3): gateway keys, request-signature check, replay store,
+ * unverified-source limits, ledger recording (write-ahead for mutations) and response signature.
+ * The authorisation guard, the error filter and the JWKS are the application's (app.module.ts).
  * Global: every feature module can inject GATEWAY_KEYS and AUDIT_SINK (and RegistryHolder, from
  * RegistryModule).
  */
@@ -35,7 +32,6 @@ import { UNVERIFIED_PER_MINUTE, UnverifiedFloods } from './unverified-floods';
       },
     ]),
   ],
-  controllers: [JwksController],
   providers: [
     {
       provide: GATEWAY_KEYS,
@@ -57,8 +53,6 @@ import { UNVERIFIED_PER_MINUTE, UnverifiedFloods } from './unverified-floods';
     ResponseSigner,
     UnverifiedFloods,
     ExchangeHooks,
-    { provide: APP_GUARD, useClass: RequiresGuard },
-    { provide: APP_FILTER, useClass: DomainErrorFilter },
   ],
   exports: [GATEWAY_KEYS, PSEUDONYM_KEYRING, AUDIT_SINK],
 })
