@@ -20,6 +20,8 @@ export async function loadRequestDigestKey(secretsDir: string): Promise<Buffer> 
   const file = path.join(secretsDir, REQUEST_DIGEST_KEY_FILE);
   // Not overwritten when it exists (another process may have won the race: its key is kept).
   await fs.access(file).catch(() => writeSecretFile(file, `${randomBytes(32).toString('base64url')}\n`));
+  // As ssh does with private keys: a key others could read is refused, not used.
+  if (((await fs.stat(file)).mode & 0o077) !== 0) throw new Error(`${file} is readable by group or others; make it private (chmod 600)`);
   const key = Buffer.from((await fs.readFile(file, 'utf8')).trim(), 'base64url');
   if (key.length !== 32) throw new Error(`${file} must hold 32 bytes in base64url; remove it to have a new one made`);
   return key;
