@@ -12,8 +12,10 @@
  *   - the built consent-audit (decisions, consents, ledger);
  *   - the built gateway, full trust: signature, replay (PostgreSQL), Decisions.Decide over gRPC,
  *     ledger append (durable group commit over gRPC) before answering, response signature;
- *   - the same built gateway with the bench-only PASSERELLE_BENCH_TRUST_OFF=1 (+ its two
- *     guards): none of the above, every field the agreement covers permitted;
+ *   - the trust-off gateway (bench/trust-off/: the same gateway modules with the trust providers
+ *     replaced, built by the bench, never part of `npm run build`), started with
+ *     PASSERELLE_BENCH_TRUST_OFF=1 (+ its two guards): none of the above, every field the
+ *     agreement covers permitted;
  *   - bench/bare-server.js: Fastify + Mercurius, same query shape, one SQL select.
  * Loads N claimants through signed submitClaimants calls (10,000 per call), then grants every
  * one a JOB_MATCHING consent to ca.esdc straight in SQL (the consents table; loading shortcut).
@@ -176,7 +178,7 @@ async function main() {
     const full = startProcess('gateway-full', path.join(ROOT, 'dist/apps/gateway/main.js'), { ...common, GATEWAY_PORT: String(ports.full) });
     started.push(full);
     await waitFor(full, () => httpUp(`http://127.0.0.1:${ports.full}/.well-known/jwks.json`), 'HTTP');
-    const off = startProcess('gateway-trust-off', path.join(ROOT, 'dist/apps/gateway/main.js'), {
+    const off = startProcess('gateway-trust-off', path.join(ROOT, 'bench/trust-off/main.js'), {
       ...common,
       GATEWAY_PORT: String(ports.trustOff),
       PASSERELLE_BENCH_TRUST_OFF: '1',

@@ -18,7 +18,7 @@ function installTs() {
   require.extensions['.ts'] = (module, filename) => {
     const out = swc.transformSync(fs.readFileSync(filename, 'utf8'), {
       filename,
-      jsc: { parser: { syntax: 'typescript', decorators: true }, target: 'es2022', transform: { legacyDecorator: true, decoratorMetadata: false } },
+      jsc: { parser: { syntax: 'typescript', decorators: true }, target: 'es2022', transform: { legacyDecorator: true, decoratorMetadata: true, useDefineForClassFields: false } },
       module: { type: 'commonjs' },
     }).code;
     module._compile(out, filename);

@@ -1,19 +1,17 @@
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { createTestDatabase, REPO_ROOT, runApp, startFakeLedger, startTestGateway, type FakeLedger, type TestDatabase } from '@passerelle/testing';
+import { createTestDatabase, REPO_ROOT, runApp, startTrustStack, type TestDatabase } from '@passerelle/testing';
 
 /** The registry and exchange commands of the `passerelle` CLI, against a real gateway. */
 describe('passerelle CLI: registry check, keys generate, demo init, request', () => {
   let dir: string;
   let db: TestDatabase;
-  let ledger: FakeLedger;
 
   beforeAll(async () => {
-    [dir, db, ledger] = await Promise.all([fs.mkdtemp(path.join(os.tmpdir(), 'passerelle-cli-')), createTestDatabase('excli'), startFakeLedger()]);
+    [dir, db] = await Promise.all([fs.mkdtemp(path.join(os.tmpdir(), 'passerelle-cli-')), createTestDatabase('excli')]);
   });
   afterAll(async () => {
-    await ledger?.stop();
     await db?.drop();
     await fs.rm(dir, { recursive: true, force: true });
   });
@@ -54,13 +52,16 @@ describe('passerelle CLI: registry check, keys generate, demo init, request', ()
 
   it('request signs, sends and verifies; a refusal exits non-zero naming the code', async () => {
     const secrets = path.join(dir, 'secrets');
-    const gw = await startTestGateway({ registryFile: path.join(dir, 'registry.json'), databaseUrl: db.url, consentAuditUrl: ledger.url });
+    const stack = await startTrustStack({ registryFile: path.join(dir, 'registry.json'), databaseUrl: db.url });
+    const gw = stack.gateway;
     try {
       const key = path.join(secrets, 'agencies', 'qc.mifi.private.jwk.json');
       const ok = await runApp('cli', ['request', '--gateway', gw.url, '--agency', 'qc.mifi', '--key', key, '--purpose', 'STATISTICS', '--query', '{ gatewayInfo { contractVersion } }']);
       expect(ok.code).toBe(0);
       expect(JSON.parse(ok.stdout)).toEqual({ data: { gatewayInfo: { contractVersion: 'v1' } } });
       expect(ok.stderr).toMatch(/verified: HTTP 200, audit_seq \d+/);
+      const seq = Number(/audit_seq (\d+)/.exec(ok.stderr)![1]);
+      expect((await stack.ledgerEntries())[seq]).toMatchObject({ agency: 'qc.mifi', operation: 'graphql:gatewayInfo', decision: 'PERMIT' });
       // a key of another agency: the gateway refuses, the CLI names the code
       const wrong = path.join(secrets, 'agencies', 'ca.esdc.private.jwk.json');
       const refused = await runApp('cli', ['request', '--gateway', gw.url, '--agency', 'qc.mifi', '--key', wrong, '--purpose', 'STATISTICS', '--query', '{ gatewayInfo { contractVersion } }']);
@@ -70,7 +71,7 @@ describe('passerelle CLI: registry check, keys generate, demo init, request', ()
       expect(badPurpose.code).toBe(1);
       expect(badPurpose.stderr).toMatch(/--purpose must be one of/);
     } finally {
-      await gw.stop();
+      await stack.stop();
     }
   });
 });

@@ -1,5 +1,6 @@
 import fc from 'fast-check';
-import { createTestDatabase, createTestRegistry, startFakeLedger, startTestGateway, type FakeLedger, type TestDatabase, type TestGateway, type TestRegistry } from '@passerelle/testing';
+import type { LedgerEntryJson } from '@passerelle/contracts';
+import { createTestDatabase, createTestRegistry, queryAsOwner, startTrustStack, type TestDatabase, type TestGateway, type TestRegistry, type TrustStack } from '@passerelle/testing';
 import { b64u, craftSignature, newJti, sha256b64u } from './helpers';
 
 const CONTRACT_CODES = [
@@ -10,27 +11,29 @@ const RUNS = 5000;
 const CONCURRENCY = 16;
 
 /**
- * 5,000 generated malformed signatures and bodies against one real gateway process: never a
- * 5xx, always 401 with a contract code, and one ledger entry per attempt.
+ * 5,000 generated malformed signatures and bodies against one real gateway process and the real
+ * ledger: never a 5xx, always 401 with a contract code, and one ledger entry per attempt (the
+ * per-source limit on unverified requests is raised for this suite; signed-exchange tests it).
  */
 describe('signature check under fuzzing', () => {
   let db: TestDatabase;
-  let ledger: FakeLedger;
+  let stack: TrustStack;
   let registry: TestRegistry;
   let gw: TestGateway;
+  const ledgerFrom = async (seq: number) =>
+    (await queryAsOwner<{ canonical: string }>(db.url, 'SELECT canonical FROM ledger_entries WHERE seq >= $1 ORDER BY seq', [seq])).map((r) => JSON.parse(r.canonical) as LedgerEntryJson);
 
   beforeAll(async () => {
-    [db, ledger, registry] = await Promise.all([
+    [db, registry] = await Promise.all([
       createTestDatabase('exfuzz'),
-      startFakeLedger(),
       createTestRegistry({ agencies: [{ id: 'qc.mifi', roles: ['PROVIDER', 'CONSUMER'], extraKeys: [{ status: 'revoked' }] }, { id: 'ca.esdc', roles: ['CONSUMER'] }] }),
     ]);
-    gw = await startTestGateway({ registryFile: registry.file, databaseUrl: db.url, consentAuditUrl: ledger.url, env: { LOG_LEVEL: 'warn' } });
+    stack = await startTrustStack({ registryFile: registry.file, databaseUrl: db.url, gatewayEnv: { LOG_LEVEL: 'warn', GATEWAY_UNVERIFIED_PER_MINUTE: String(10 * RUNS) } });
+    gw = stack.gateway;
   }, 60_000);
 
   afterAll(async () => {
-    await gw?.stop();
-    await ledger?.stop();
+    await stack?.stop();
     await db?.drop();
     await registry?.cleanup();
   });
@@ -70,7 +73,7 @@ describe('signature check under fuzzing', () => {
     });
     const samples = fc.sample(attempt, { numRuns: RUNS, seed: 20260101 });
     const mifi = registry.activeKey('qc.mifi');
-    const before = ledger.entries.length;
+    const before = (await queryAsOwner<{ n: number }>(db.url, 'SELECT count(*)::int AS n FROM ledger_entries'))[0].n;
     const unexpected: string[] = [];
     let next = 0;
     const worker = async () => {
@@ -104,8 +107,9 @@ describe('signature check under fuzzing', () => {
     };
     await Promise.all(Array.from({ length: CONCURRENCY }, worker));
     expect(unexpected.slice(0, 5)).toEqual([]);
-    expect(ledger.entries.length - before).toBe(RUNS);
-    expect(ledger.entries.slice(before).every((e) => e.decision === 'DENY' && CONTRACT_CODES.includes(e.reason))).toBe(true);
+    const entries = await ledgerFrom(before);
+    expect(entries.length).toBe(RUNS);
+    expect(entries.filter((e) => !(e.decision === 'DENY' && CONTRACT_CODES.includes(e.reason))).slice(0, 3)).toEqual([]);
     expect(gw.app.proc.exitCode).toBeNull();
   }, 90_000);
 });

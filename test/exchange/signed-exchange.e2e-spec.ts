@@ -1,53 +1,73 @@
 import { createHmac } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { Client } from 'pg';
 import { verifyResponse } from '@passerelle/client';
+import type { LedgerEntryJson } from '@passerelle/contracts';
 import {
   createTestDatabase,
   createTestRegistry,
   queryAsOwner,
-  startFakeLedger,
   startTestGateway,
-  type FakeLedger,
+  startTrustStack,
   type TestDatabase,
   type TestGateway,
   type TestRegistry,
+  type TrustStack,
 } from '@passerelle/testing';
+import { ReplayStore } from '../../apps/gateway/src/exchange/replay-store';
 import { b64u, craftSignature, GATEWAY_INFO, newJti, post, sha256b64u } from './helpers';
 
 /**
- * The signed exchange against the real built gateway, a real database and a fake Ledger over
- * real gRPC: every contract refusal code, the replay guard across two processes, key revocation
- * by SIGHUP, the gateway's response signature, and an audit entry for every attempt.
+ * The signed exchange against the real built gateway, the real consent-audit and its ledger on
+ * a real database: every contract refusal code, the replay guard across two processes, key
+ * revocation by SIGHUP, the gateway's response signature, and an audit entry for every attempt,
+ * read back from the ledger table itself.
  */
 describe('signed exchange (CONTRACT.md §3)', () => {
   let db: TestDatabase;
-  let ledger: FakeLedger;
+  let stack: TrustStack;
   let registry: TestRegistry;
   let gw: TestGateway;
   let gw2: TestGateway;
 
   beforeAll(async () => {
-    [db, ledger, registry] = await Promise.all([
+    [db, registry] = await Promise.all([
       createTestDatabase('exchange'),
-      startFakeLedger(),
       createTestRegistry({
         agencies: [
           { id: 'qc.mifi', roles: ['PROVIDER', 'CONSUMER'], jurisdiction: 'QC', extraKeys: [{ status: 'retired' }, { status: 'active' }, { alg: 'ES256', status: 'active' }] },
           { id: 'ca.esdc', roles: ['CONSUMER', 'PUBLISHER'] },
+          { id: 'ca.ircc', roles: ['CONSUMER'] },
           { id: 'ops.audit', roles: ['OPERATOR'] },
         ],
       }),
     ]);
-    gw = await startTestGateway({ registryFile: registry.file, databaseUrl: db.url, consentAuditUrl: ledger.url });
+    // ca.ircc may send 2 requests a minute: enough to see whose quota a replay burns.
+    const doc = structuredClone(registry.document);
+    Object.assign(doc.agencies.find((a) => a.id === 'ca.ircc')!, { rateLimit: { requestsPerMinute: 2 } });
+    await registry.write(doc);
+    stack = await startTrustStack({ registryFile: registry.file, databaseUrl: db.url });
+    gw = stack.gateway;
     // A second process on the same database (and keys): the replay guard must hold across both.
-    gw2 = await startTestGateway({ registryFile: registry.file, databaseUrl: db.url, consentAuditUrl: ledger.url, secretsDir: gw.secretsDir });
+    gw2 = await startTestGateway({ registryFile: registry.file, databaseUrl: db.url, consentAuditUrl: stack.consentAudit.url, secretsDir: stack.secretsDir });
   }, 60_000);
 
   afterAll(async () => {
-    await Promise.all([gw?.stop(), gw2?.stop()]);
-    await ledger?.stop();
+    await gw2?.stop();
+    await stack?.stop();
     await db?.drop();
     await registry?.cleanup();
   });
+
+  /** The ledger's keyed request digest (docs/ledger.md "request_sha256"). */
+  const keyedDigest = (body: string) => {
+    const key = Buffer.from(fs.readFileSync(path.join(stack.secretsDir, 'request-digest.key'), 'utf8').trim(), 'base64url');
+    return createHmac('sha256', key).update(body).digest('base64url');
+  };
+  const ledgerSize = async () => (await queryAsOwner<{ n: number }>(db.url, 'SELECT count(*)::int AS n FROM ledger_entries'))[0].n;
+  const entriesFrom = async (seq: number): Promise<LedgerEntryJson[]> =>
+    (await queryAsOwner<{ canonical: string }>(db.url, 'SELECT canonical FROM ledger_entries WHERE seq >= $1 ORDER BY seq', [seq])).map((r) => JSON.parse(r.canonical) as LedgerEntryJson);
 
   const mifiKeys = () => [...registry.keys.values()].filter((k) => k.agency === 'qc.mifi');
   const mifi = () => registry.activeKey('qc.mifi');
@@ -55,10 +75,11 @@ describe('signed exchange (CONTRACT.md §3)', () => {
 
   /** Sends and returns the response plus the one ledger entry it produced. */
   async function attempt(signature: string | undefined, opts: { body?: string; path?: string; url?: string } = {}) {
-    const before = ledger.entries.length;
+    const before = await ledgerSize();
     const res = await post(opts.url ?? gw.url, signature, opts.body, opts.path);
-    expect(ledger.entries.length).toBe(before + 1); // appended before the answer left
-    return { ...res, entry: ledger.entries[before] };
+    const added = await entriesFrom(before);
+    expect(added).toHaveLength(1); // appended before the answer left
+    return { ...res, entry: added[0] };
   }
 
   async function expectRefused(signature: string | undefined | Promise<string>, code: string, opts: Parameters<typeof attempt>[1] = {}) {
@@ -66,7 +87,7 @@ describe('signed exchange (CONTRACT.md §3)', () => {
     expect({ status: res.status, code: res.json?.error?.code }).toEqual({ status: 401, code });
     expect(res.json?.error?.message).toEqual(expect.any(String));
     expect(res.gatewaySignature).toBeNull();
-    expect(res.entry).toMatchObject({ decision: 'DENY', reason: code, requestSha256: sha256b64u(opts.body ?? GATEWAY_INFO), subjects: [] });
+    expect(res.entry).toMatchObject({ decision: 'DENY', reason: code, request_sha256: keyedDigest(opts.body ?? GATEWAY_INFO), subjects: [] });
     return res;
   }
 
@@ -76,7 +97,7 @@ describe('signed exchange (CONTRACT.md §3)', () => {
     expect(res.status).toBe(200);
     expect(res.json.data.gatewayInfo.contractVersion).toBe('v1');
     expect(res.auditSeq).toEqual(expect.any(Number));
-    expect(ledger.entries[res.auditSeq!]).toMatchObject({ agency: 'qc.mifi', kid: mifi().kid, jti: res.jti, purpose: 'STATISTICS', decision: 'PERMIT', reason: 'ok', operation: 'graphql:gatewayInfo', responseSha256: sha256b64u(res.body) });
+    expect((await entriesFrom(res.auditSeq!))[0]).toMatchObject({ seq: res.auditSeq, agency: 'qc.mifi', kid: mifi().kid, jti: res.jti, purpose: 'STATISTICS', decision: 'PERMIT', reason: 'ok', operation: 'graphql:gatewayInfo', response_sha256: sha256b64u(res.body) });
     // independently, with the published JWKS
     const jwks = (await (await fetch(`${gw.url}/.well-known/jwks.json`)).json()) as import('jose').JSONWebKeySet;
     const claims = await verifyResponse({ jwks, agency: 'qc.mifi', expectedReqJti: res.jti, body: res.body, signatureHeader: res.headers.get('x-gateway-signature'), gatewayId: gatewayId() });
@@ -142,9 +163,10 @@ describe('signed exchange (CONTRACT.md §3)', () => {
     await expectRefused(await craftSigned({ claims: { iat: now - 200, exp: now - 31 } }), 'expired');
   });
 
-  it('refuses iat 31 s in the future: not_yet_valid', async () => {
+  it('refuses iat more than 30 s in the future: not_yet_valid', async () => {
+    // 32, not 31: the gateway reads its clock a moment later, possibly in the next second.
     const now = Math.floor(Date.now() / 1000);
-    await expectRefused(await craftSigned({ claims: { iat: now + 31, exp: now + 91 } }), 'not_yet_valid');
+    await expectRefused(await craftSigned({ claims: { iat: now + 32, exp: now + 92 } }), 'not_yet_valid');
   });
 
   it('refuses an unknown purpose: unknown_purpose', () => expectRefused(craftSigned({ claims: { purpose: 'CURIOSITY' } }), 'unknown_purpose'));
@@ -179,20 +201,23 @@ describe('signed exchange (CONTRACT.md §3)', () => {
   });
 
   it('signs the audit routes too (GET digests the empty string), and audits a 404 there', async () => {
-    const before = ledger.entries.length;
+    const before = await ledgerSize();
     const unsigned = await fetch(`${gw.url}/audit/sth`);
     expect(unsigned.status).toBe(401);
     expect(((await unsigned.json()) as { error: { code: string } }).error.code).toBe('missing_signature');
     const res = await registry.client('ops.audit', gw.url).get('/audit/definitely-not-a-route', 'AUDIT_REVIEW');
     expect(res.status).toBe(404);
-    expect(ledger.entries.slice(before)).toEqual([
-      expect.objectContaining({ decision: 'DENY', reason: 'missing_signature', operation: 'rest:GET /audit/sth', requestSha256: sha256b64u('') }),
+    expect(await entriesFrom(before)).toEqual([
+      expect.objectContaining({ decision: 'DENY', reason: 'missing_signature', operation: 'rest:GET /audit/sth', request_sha256: keyedDigest('') }),
       expect.objectContaining({ decision: 'DENY', reason: 'http_404', agency: 'ops.audit', purpose: 'AUDIT_REVIEW' }),
     ]);
   });
 
   it('withholds the answer with 503 audit_unavailable when the ledger append fails', async () => {
-    ledger.failAppends = true;
+    // The ledger down for real: an owner session holds the table, consent-audit's append waits, the gateway gives up.
+    const owner = new Client({ connectionString: db.url });
+    await owner.connect();
+    await owner.query('BEGIN; LOCK TABLE ledger_entries IN ACCESS EXCLUSIVE MODE');
     try {
       const res = await post(gw.url, await craftSigned({}));
       expect(res.status).toBe(503);
@@ -200,7 +225,104 @@ describe('signed exchange (CONTRACT.md §3)', () => {
       expect(res.text).not.toContain('contractVersion');
       expect(res.gatewaySignature).toBeNull();
     } finally {
-      ledger.failAppends = false;
+      await owner.query('ROLLBACK');
+      await owner.end();
+    }
+  });
+
+  it('the ledger cannot be brute-forced for client ids: request_sha256 is keyed with a private gateway secret', async () => {
+    const body = JSON.stringify({ query: 'mutation($r: [ClaimantInput!]!) { submitClaimants(records: $r) { accepted { index } } }', variables: { r: [{ clientId: 'UCI-12345678' }] } });
+    const before = await ledgerSize();
+    await post(gw.url, await craftSigned({ body, claims: { purpose: 'PROVISION' } }), body);
+    const entries = await entriesFrom(before);
+    expect(entries.map((e) => e.reason)).toEqual(['intent', 'ok']);
+    for (const entry of entries) {
+      expect(entry.request_sha256).toBe(keyedDigest(body));
+      expect(entry.request_sha256).not.toBe(sha256b64u(body));
+    }
+    expect(fs.statSync(path.join(stack.secretsDir, 'request-digest.key')).mode & 0o777).toBe(0o600);
+  });
+
+  it('audits a path or a root field longer than the ledger allows under a shortened, hashed name instead of refusing to answer', async () => {
+    const longPath = `/audit/${'x'.repeat(300)}`;
+    const rest = await registry.client('ops.audit', gw.url).get(longPath, 'AUDIT_REVIEW');
+    expect(rest.status).toBe(404);
+    const field = `f${'y'.repeat(250)}`;
+    const body = JSON.stringify({ query: `{ ${field} }` });
+    const gql = await attempt(await craftSigned({ body }), { body });
+    expect(gql.status).toBe(400);
+    expect((gql.json as { errors?: Array<{ extensions?: { code?: string } }> }).errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+    expect(gql.entry.operation).toMatch(new RegExp(`^graphql:f${'y'.repeat(141)}\\.\\.\\.#[A-Za-z0-9_-]{22}$`));
+    const restEntry = (await entriesFrom(rest.auditSeq!))[0];
+    expect(restEntry).toMatchObject({ decision: 'DENY', reason: 'http_404', agency: 'ops.audit' });
+    expect(restEntry.operation).toMatch(/^rest:GET \/audit\/x+\.\.\.#[A-Za-z0-9_-]{22}$/);
+    expect(restEntry.operation.length).toBeLessThanOrEqual(200);
+  });
+
+  it("a replayed request never burns the victim agency's rate quota", async () => {
+    const ircc = registry.activeKey('ca.ircc');
+    const signed = await craftSignature({ key: ircc, gatewayId: gatewayId() });
+    expect((await post(gw.url, signed)).status).toBe(200); // the victim's first request (1 of 2)
+    for (let i = 0; i < 3; i++) {
+      const replay = await post(gw.url, signed);
+      expect({ status: replay.status, code: replay.json?.error?.code }).toEqual({ status: 401, code: 'replayed_request' });
+    }
+    expect((await post(gw.url, await craftSignature({ key: ircc, gatewayId: gatewayId() }))).status).toBe(200); // 2 of 2: still there
+    const third = await post(gw.url, await craftSignature({ key: ircc, gatewayId: gatewayId() }));
+    expect({ status: third.status, code: third.json?.error?.code }).toEqual({ status: 429, code: 'rate_limited' });
+  });
+
+  it('unsigned floods: beyond its limit a source gets 429 and aggregate ledger entries, not a row per junk request', async () => {
+    const limited = await startTestGateway({ registryFile: registry.file, databaseUrl: db.url, consentAuditUrl: stack.consentAudit.url, secretsDir: stack.secretsDir, env: { GATEWAY_UNVERIFIED_PER_MINUTE: '5' } });
+    let stopped = false;
+    try {
+      const before = await ledgerSize();
+      const within = [];
+      for (let i = 0; i < 5; i++) within.push(await post(limited.url, undefined));
+      expect(within.map((r) => r.status)).toEqual([401, 401, 401, 401, 401]);
+      expect(await ledgerSize()).toBe(before + 5); // each refusal within the limit has its own entry
+      const beyond = [];
+      for (let i = 0; i < 3; i++) beyond.push(await post(limited.url, undefined));
+      for (let i = 0; i < 2; i++) beyond.push(await post(limited.url, 'not-a-jws'));
+      expect(beyond.map((r) => [r.status, r.json?.error?.code])).toEqual(Array(5).fill([429, 'rate_limited']));
+      // Answered before verification (a body over the limit is 413 before any hook sees it) counts against the same source.
+      const early = await post(limited.url, undefined, JSON.stringify({ query: 'x'.repeat(7 * 1024 * 1024) }));
+      expect([early.status, early.json?.error?.code]).toEqual([429, 'rate_limited']);
+      // A verified agency behind the same address is not limited by the flood.
+      const ok = await registry.client('qc.mifi', limited.url).graphql('{ gatewayInfo { contractVersion } }', undefined, 'STATISTICS');
+      expect(ok.status).toBe(200);
+      expect(await ledgerSize()).toBe(before + 6);
+      await limited.stop(); // closes the window: its aggregates are appended
+      stopped = true;
+      const aggregates = (await entriesFrom(before)).filter((e) => e.operation.startsWith('aggregate:unverified'));
+      expect(aggregates.map((e) => [e.decision, e.reason, e.agency, e.request_sha256])).toEqual([
+        ['DENY', 'missing_signature', '', ''],
+        ['DENY', 'malformed_signature', '', ''],
+        ['DENY', 'http_413', '', ''],
+      ]);
+      expect(aggregates[0].operation).toMatch(/^aggregate:unverified source=127\.0\.0\.1 window=\S+Z\/\S+Z count=3$/);
+      expect(aggregates[1].operation).toMatch(/ count=2$/);
+    } finally {
+      if (!stopped) await limited.stop();
+    }
+  });
+
+  it("one clock: the replay store asks the gateway's time, so a database clock running ahead cannot free a jti the gateway still accepts", async () => {
+    const pg = new Client({ connectionString: db.url });
+    await pg.connect();
+    try {
+      const silent = { debug: () => undefined, warn: () => undefined, error: () => undefined } as unknown as ConstructorParameters<typeof ReplayStore>[1];
+      const store = new ReplayStore({ query: async (sql: string, params: unknown[]) => (await pg.query(sql, params)).rows } as unknown as ConstructorParameters<typeof ReplayStore>[0], silent);
+      // The gateway's clock is 10 minutes behind the database's: for the gateway this jti is valid for another minute.
+      const gatewayNowMs = Date.now() - 600_000;
+      const exp = Math.floor(gatewayNowMs / 1000) + 60;
+      const jti = newJti();
+      expect(await store.firstUse('qc.mifi', jti, exp, gatewayNowMs)).toBe(true);
+      expect(await store.firstUse('qc.mifi', jti, exp, gatewayNowMs + 1000)).toBe(false);
+      // Once past exp + skew by the gateway's own clock, the jti may be used again (it would be refused as expired anyway).
+      expect(await store.firstUse('qc.mifi', jti, exp, (exp + 31) * 1000)).toBe(true);
+    } finally {
+      await pg.end();
     }
   });
 

@@ -65,7 +65,8 @@ describe('programs through the gateway', () => {
   let keyring: PseudonymKeyring;
   let consents: ConsentAuditConnection;
   const entryOf = async (res: GatewayResponse): Promise<LedgerEntryJson> => {
-    const entry = (await stack.ledgerEntries()).find((e) => e.jti === res.jti);
+    // the outcome entry, not the intent written before a mutation runs (docs/ledger.md "Mutations")
+    const entry = (await stack.ledgerEntries()).filter((e) => e.jti === res.jti && e.reason !== 'intent').pop();
     if (!entry) throw new Error(`no ledger entry for this exchange (HTTP ${res.status})`);
     return entry;
   };

@@ -1,4 +1,5 @@
 import { DynamicModule, Module } from '@nestjs/common';
+import { APP_FILTER, APP_GUARD } from '@nestjs/core';
 import { GraphQLModule } from '@nestjs/graphql';
 import { MercuriusDriver, type MercuriusDriverConfig } from '@nestjs/mercurius';
 import { LOGGER, type Logger } from '@passerelle/logger';
@@ -16,9 +17,13 @@ import { ClaimantsModule } from './claimants/claimants.module';
 import { ProgramsModule } from './programs/programs.module';
 import { StatisticsModule } from './statistics/statistics.module';
 import { graphqlHardening } from './graphql/graphql-hardening';
+import { recordRootMutationFields } from './graphql/root-field-outcomes';
 import { ConsoleModule } from './console/console.module';
 import { AuditModule } from './audit/audit.module';
 import { MatchesModule } from './matches/matches.module';
+import { RequiresGuard } from './auth/requires.guard';
+import { DomainErrorFilter } from './errors';
+import { JwksController } from './jwks/jwks.controller';
 
 @Module({})
 export class AppModule {
@@ -37,6 +42,8 @@ export class AppModule {
           jit: 1,
           path: '/graphql',
           ...graphqlHardening(config.NODE_ENV, logger),
+          // Write-ahead audit: every root mutation field gets its own outcome record (root-field-outcomes.ts).
+          transformSchema: recordRootMutationFields,
           context: (request: unknown, reply: unknown) => ({ req: request, reply }),
         }),
         ExchangeModule,
@@ -50,7 +57,11 @@ export class AppModule {
         AuditModule,
         MatchesModule,
       ],
+      controllers: [JwksController],
       providers: [
+        // The one authorisation guard and the one domain-error filter, for every route and resolver.
+        { provide: APP_GUARD, useClass: RequiresGuard },
+        { provide: APP_FILTER, useClass: DomainErrorFilter },
         { provide: GATEWAY_CONFIG, useValue: config },
         { provide: LOGGER, useValue: logger },
         { provide: KAFKA, useValue: createKafka(config.KAFKA_BROKERS, 'passerelle-gateway', logger) },

@@ -11,6 +11,7 @@ async function main() {
     'PASSERELLE_SECRETS_DIR',
     'GATEWAY_PORT',
     'GATEWAY_HOST',
+    'GATEWAY_UNVERIFIED_PER_MINUTE',
     'CONSENT_AUDIT_URL',
     'LOG_LEVEL',
     'NODE_ENV',

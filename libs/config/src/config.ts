@@ -37,6 +37,10 @@ export const variables = {
   PASSERELLE_SECRETS_DIR: { schema: z.string().min(1, 'must be a directory path'), doc: 'Directory holding the gateway signing key and pseudonymisation keys (0600 files, created on first start).' },
   GATEWAY_PORT: { schema: port.default(3000), doc: 'Gateway HTTP port.' },
   GATEWAY_HOST: { schema: z.string().min(1).default('127.0.0.1'), doc: 'Gateway bind address.' },
+  GATEWAY_UNVERIFIED_PER_MINUTE: {
+    schema: z.coerce.number({ error: 'must be a number' }).int('must be a whole number').min(1, 'must be at least 1').default(60),
+    doc: 'Unverified requests (unsigned, forged, replayed) the gateway answers one by one per source address and minute; beyond it 429, counted in aggregate ledger entries.',
+  },
   CONSENT_AUDIT_URL: { schema: hostPort.default('127.0.0.1:50051'), doc: 'consent-audit gRPC address, host:port.' },
   CONSENT_AUDIT_METRICS_PORT: { schema: port.default(9464), doc: 'consent-audit health and Prometheus metrics HTTP port.' },
   CONSUMER_METRICS_PORT: { schema: port.default(9465), doc: 'job-match-consumer health probe and Prometheus metrics HTTP port.' },

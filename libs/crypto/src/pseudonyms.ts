@@ -37,7 +37,9 @@ interface KeyringFile {
 
 const FILE = 'pseudonym-keys.json';
 const INTERNAL_ID = /^i_[A-Za-z0-9_-]{22}$/;
-const AGENCY_PSEUDONYM = /^p([0-9]{1,3})_([A-Za-z0-9_-]{59,60})$/;
+// Canonical spellings only: 44 bytes are exactly 59 base64url characters, and the version has no
+// leading zero ("p1_", never "p01_"). The byte check is in fromAgencyPseudonym.
+const AGENCY_PSEUDONYM = /^p([1-9][0-9]{0,2})_([A-Za-z0-9_-]{59})$/;
 
 /** Normalises a provider's client id before hashing: trims, uppercases, drops separators. */
 export function normaliseClientId(clientId: string): string {
@@ -72,7 +74,8 @@ export function fromAgencyPseudonym(keyring: PseudonymKeyring, agencyId: string,
   const key = keyring.versions.get(Number(m[1]));
   if (!key) return null;
   const body = Buffer.from(m[2], 'base64url');
-  if (body.length !== 44) return null;
+  // 44 bytes are 59 characters; the decoder ignores the last one's 2 low bits: only the spelling it would write back is accepted.
+  if (body.length !== 44 || body.toString('base64url') !== m[2]) return null;
   try {
     const decipher = createDecipheriv('aes-256-gcm', key.agencyKey, body.subarray(0, 12));
     decipher.setAAD(Buffer.from(agencyId, 'utf8'));

@@ -1,9 +1,8 @@
-import { Inject, Injectable, Optional, type OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
 import type { ClientGrpc } from '@nestjs/microservices';
 import type { consentAudit } from '@passerelle/contracts';
 import type { DisclosureCandidate, DisclosureReason, Verdict } from '@passerelle/policy';
 import { call, CONSENT_AUDIT_CHANNEL } from './consent-audit.client';
-import { BENCH_TRUST_OFF } from '../exchange/bench-trust-off';
 
 export type { DisclosureCandidate, DisclosureReason, Verdict } from '@passerelle/policy';
 
@@ -17,11 +16,7 @@ export type { DisclosureCandidate, DisclosureReason, Verdict } from '@passerelle
 export class DecisionsClient implements OnModuleInit {
   private decisions!: consentAudit.DecisionsClient;
 
-  constructor(
-    @Inject(CONSENT_AUDIT_CHANNEL) private readonly channel: ClientGrpc,
-    /** bench-only (exchange/bench-trust-off.ts): false in every real deployment */
-    @Optional() @Inject(BENCH_TRUST_OFF) private readonly trustOff: boolean = false,
-  ) {}
+  constructor(@Inject(CONSENT_AUDIT_CHANNEL) private readonly channel: ClientGrpc) {}
 
   onModuleInit() {
     this.decisions = this.channel.getService<consentAudit.DecisionsClient>('Decisions');
@@ -30,8 +25,6 @@ export class DecisionsClient implements OnModuleInit {
   /** One verdict per candidate, in the same order. `at` defaults to now (consent-audit's clock). */
   async decide(consumer: string, purpose: string, candidates: readonly DisclosureCandidate[], at?: Date): Promise<Verdict[]> {
     if (candidates.length === 0) return [];
-    // BENCH ONLY: trust-off mode treats every candidate as permitted, without asking consent-audit.
-    if (this.trustOff) return candidates.map(() => ({ permit: true, reason: 'ok' as DisclosureReason, agreementId: '' }));
     const res = await call(
       this.decisions.decide({
         consumer,

@@ -27,13 +27,29 @@ export interface ExchangeRecord {
   fields: Set<string>;
 }
 
+/** One executed root field of a mutation document, with its own ledger entry (its outcome). */
+export interface RootFieldOutcome {
+  /** "graphql:<field>" or "graphql:<field>#<position>" (graphql/operation-label.ts) */
+  operation: string;
+  record: ExchangeRecord;
+}
+
 /** Per-request state, hung on the Fastify request by the signature hook. */
 export interface Exchange {
   requestId: string;
-  /** SHA-256 of the exact request body bytes, base64url. */
+  /** HMAC-SHA256 of the exact request body bytes under the gateway's request-digest key, base64url (request-digest.ts). */
   requestSha256: string;
   caller?: VerifiedCaller;
+  /** the request's record: the one entry of a query, of a refusal, or of a document none of whose mutation fields ran */
   record: ExchangeRecord;
+  /** executed root fields whose values are mutations (write-ahead audit): one outcome entry each, in execution order */
+  outcomes: RootFieldOutcome[];
+  /** the root mutation field running now: notes go to its record (mutation fields run one after the other) */
+  current?: ExchangeRecord;
+  /** the seq of the intent entry written before the first mutation field ran */
+  intentSeq?: number;
+  /** GraphQL: the response keys of the executed root fields, in order (to number repeated fields; never recorded) */
+  rootFieldKeys?: string[];
 }
 
 declare module 'fastify' {
@@ -50,14 +66,36 @@ export function exchangeOf(request: FastifyRequest): Exchange {
 
 /** Notes what was disclosed: the ledger entry of the request will name these subjects and fields. */
 export function noteDisclosure(request: FastifyRequest, subjects: Iterable<string>, fields: Iterable<string>): void {
-  const record = exchangeOf(request).record;
+  const record = activeRecord(exchangeOf(request));
   for (const s of subjects) record.subjects.add(s);
   for (const f of fields) record.fields.add(f);
 }
 
 /** Notes a refusal: the ledger entry will say DENY with this reason (a contract error code). */
 export function noteDenial(request: FastifyRequest, reason: string): void {
-  const record = exchangeOf(request).record;
+  const record = activeRecord(exchangeOf(request));
   record.decision = 'DENY';
   record.reason = reason;
+}
+
+/** The record notes go to: the running root mutation field's, else the request's. */
+export function activeRecord(exchange: Exchange): ExchangeRecord {
+  return exchange.current ?? exchange.record;
+}
+
+/** Opens the record of a root mutation field about to run; returns it. */
+export function openRootField(exchange: Exchange, operation: string): ExchangeRecord {
+  const record: ExchangeRecord = { operation, decision: 'PERMIT', reason: 'ok', subjects: new Set(), fields: new Set() };
+  exchange.outcomes.push({ operation, record });
+  exchange.current = record;
+  return record;
+}
+
+/** Closes it; a field that failed without a noted denial is recorded DENY with its error code. */
+export function closeRootField(exchange: Exchange, record: ExchangeRecord, failure?: { code: string }): void {
+  if (failure && record.decision === 'PERMIT') {
+    record.decision = 'DENY';
+    record.reason = failure.code;
+  }
+  if (exchange.current === record) exchange.current = undefined;
 }

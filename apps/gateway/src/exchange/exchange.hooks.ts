@@ -1,150 +1,82 @@
 import { randomUUID } from 'node:crypto';
-import { Readable } from 'node:stream';
 import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
-import { sha256b64u, signAsGateway, type GatewayKeys } from '@passerelle/crypto';
+import { sha256b64u } from '@passerelle/crypto';
 import { LOGGER, type Logger } from '@passerelle/logger';
 import { RegistryHolder, type Registry } from '@passerelle/registry';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { Kind, parse as parseGraphql, type OperationDefinitionNode } from 'graphql';
-import type { AuditSink } from './audit-sink';
+import { graphqlOperationOf } from '../graphql/operation-label';
+import { errorBody, installExchangeJsonParser, payloadBytes } from './exchange-body';
 import type { Exchange } from './exchange-context';
-import { verifyAgencySignature } from './agency-signature.verifier';
-import { AgencyRateLimiter } from './rate-limit';
-import { ReplayStore } from './replay-store';
-import { SIGNATURE_HEADER, type SignatureErrorCode } from './signature-claims';
-import { AUDIT_SINK, GATEWAY_KEYS } from './tokens';
-import { BENCH_TRUST_OFF, unverifiedCaller } from './bench-trust-off';
+import { ExchangeRecorder, type Attribution } from './exchange-recorder';
+import { requestDigest } from './request-digest';
+import { RequestVerifier, type Refusal } from './request-verifier';
+import { GATEWAY_SIGNATURE_HEADER, ResponseSigner } from './response-signer';
+import { isSignedRoute, pathOf, restOperation } from './signed-routes';
+import { REQUEST_DIGEST_KEY } from './tokens';
+import { UnverifiedFloods } from './unverified-floods';
 
-export const GATEWAY_SIGNATURE_HEADER = 'x-gateway-signature';
-export const GATEWAY_RESPONSE_TYP = 'gateway-response+jwt';
+export { GATEWAY_RESPONSE_TYP, GATEWAY_SIGNATURE_HEADER } from './response-signer';
+export { isSignedRoute } from './signed-routes';
 
 /** What the hooks keep per request beside the public `request.exchange`. */
 interface ExchangeState {
   /** the registry the request was checked against (a reload mid-request does not change it) */
   registry: Registry;
   /** set when the signature verified but a later check failed: the attempt is attributable */
-  attributedTo?: { agency: string; kid: string };
+  attributedTo?: Attribution;
   /** set by the JSON parser when the body is not JSON: answered 400 after the signature check */
   bodyError?: string;
+  /** the preHandler ran (otherwise Fastify or a route hook answered first: 404, 405, 413...) */
+  checked?: boolean;
+  /** a GraphQL mutation document: its intent entry is written before any field runs */
+  mutation?: boolean;
+  /** refused beyond its source's limit: counted into an aggregate entry instead of its own (unverified-floods.ts) */
+  aggregated?: boolean;
 }
 const states = new WeakMap<FastifyRequest, ExchangeState>();
 
-/** Requests that must be signed: POST /graphql (any method on it, in fact) and everything under /audit. */
-export function isSignedRoute(request: FastifyRequest): boolean {
-  const path = request.url.split('?', 1)[0];
-  const route = request.routeOptions?.url ?? '';
-  return path === '/graphql' || route === '/graphql' || path === '/audit' || path.startsWith('/audit/') || route.startsWith('/audit');
-}
-
-/** "graphql:<root fields>" or "rest:<METHOD> <path>": the ledger entry's operation. */
-export function operationOf(request: FastifyRequest): string {
-  const path = request.url.split('?', 1)[0];
-  if (path !== '/graphql') return `rest:${request.method} ${path}`;
-  const body = request.body as { query?: unknown; operationName?: unknown } | undefined;
-  if (!body || typeof body.query !== 'string') return 'graphql:invalid';
-  // Agencies send the same few documents over and over: parse each (document, operation) once.
-  const cacheKey = JSON.stringify([typeof body.operationName === 'string' ? body.operationName : null, body.query]);
-  const cached = operationCache.get(cacheKey);
-  if (cached !== undefined) return cached;
-  const operation = parseOperation(body.query, body.operationName);
-  if (operationCache.size >= OPERATION_CACHE_SIZE) operationCache.clear();
-  if (body.query.length <= 20_000) operationCache.set(cacheKey, operation);
-  return operation;
-}
-
-/** Parsed operation names of recent GraphQL documents (cleared when full: no unbounded growth). */
-const operationCache = new Map<string, string>();
-const OPERATION_CACHE_SIZE = 1000;
-
-function parseOperation(query: string, operationName: unknown): string {
-  const body = { query, operationName };
-  try {
-    const doc = parseGraphql(body.query, { noLocation: true, maxTokens: 5000 });
-    const ops = doc.definitions.filter((d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION);
-    const op = typeof body.operationName === 'string' ? ops.find((o) => o.name?.value === body.operationName) : ops[0];
-    const fields = (op?.selectionSet.selections ?? []).flatMap((s) => (s.kind === Kind.FIELD ? [s.name.value] : []));
-    return fields.length ? `graphql:${[...new Set(fields)].sort().join(',')}` : 'graphql:invalid';
-  } catch {
-    return 'graphql:invalid';
-  }
-}
-
-function errorBody(code: string, message: string): string {
-  return JSON.stringify({ error: { code, message } });
-}
-
-async function payloadBytes(payload: unknown): Promise<Buffer> {
-  if (payload === null || payload === undefined) return Buffer.alloc(0);
-  if (typeof payload === 'string') return Buffer.from(payload, 'utf8');
-  if (Buffer.isBuffer(payload)) return payload;
-  if (payload instanceof Readable) {
-    const chunks: Buffer[] = [];
-    for await (const chunk of payload) chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk as string));
-    return Buffer.concat(chunks);
-  }
-  return Buffer.from(String(payload), 'utf8');
-}
-
 /**
- * The signed exchange, as three Fastify hooks on the gateway's one Fastify instance:
- * - onRequest: opens the exchange record of every request to a signed route (DENY until verified);
- * - preHandler: verifies X-Agency-Signature (all checks of §3, replay last) or answers 401;
- * - onSend: appends the ledger entry (verified or refused) and only then lets the answer go,
- *   signed with the gateway key for verified callers; 503 audit_unavailable if the ledger fails.
- * Plus the application/json parser that keeps the exact body bytes for the digest.
+ * The signed exchange, as small steps on the gateway's one Fastify instance:
+ * - onRequest → open: the exchange record of every request to a signed route (DENY until verified);
+ * - preHandler → describe (digest, operation label), verify (signature, replay, agency rate),
+ *   then, for a mutation document, the intent entry (write-ahead audit): refused 503 when it fails;
+ * - onSend → close: the closing entries (one per executed mutation field, else one) are durable
+ *   before the answer leaves, signed for verified callers; 503 audit_unavailable if the ledger fails.
+ * Refusals of unproven senders count against their source (unverified-floods.ts).
  */
 @Injectable()
 export class ExchangeHooks implements OnModuleInit {
-  /** per-agency token buckets, in this process's memory (rate-limit.ts) */
-  private readonly rateLimiter = new AgencyRateLimiter();
-
   constructor(
     private readonly adapterHost: HttpAdapterHost,
     @Inject(RegistryHolder) private readonly registry: RegistryHolder,
-    @Inject(ReplayStore) private readonly replay: ReplayStore,
-    @Inject(AUDIT_SINK) private readonly audit: AuditSink,
-    @Inject(GATEWAY_KEYS) private readonly keys: GatewayKeys,
+    @Inject(RequestVerifier) private readonly verifier: RequestVerifier,
+    @Inject(ExchangeRecorder) private readonly recorder: ExchangeRecorder,
+    @Inject(ResponseSigner) private readonly signer: ResponseSigner,
+    @Inject(UnverifiedFloods) private readonly floods: UnverifiedFloods,
+    @Inject(REQUEST_DIGEST_KEY) private readonly digestKey: Buffer,
     @Inject(LOGGER) private readonly logger: Logger,
-    /** bench-only (bench-trust-off.ts): false in every real deployment */
-    @Inject(BENCH_TRUST_OFF) private readonly trustOff: boolean = false,
   ) {}
 
   onModuleInit() {
     const fastify = this.adapterHost.httpAdapter.getInstance<FastifyInstance>();
-    this.installJsonParser(fastify);
+    installExchangeJsonParser(fastify, (request) => {
+      const state = states.get(request);
+      if (state) state.bodyError = 'the body is not valid JSON';
+    });
     fastify.addHook('onRequest', async (request) => this.open(request));
     fastify.addHook('preHandler', async (request, reply) => this.verify(request, reply));
-    fastify.addHook('onSend', async (request, reply, payload) => this.record(request, reply, payload));
-  }
-
-  private installJsonParser(fastify: FastifyInstance) {
-    const defaultParser = fastify.getDefaultJsonParser('error', 'error');
-    if (fastify.hasContentTypeParser('application/json')) fastify.removeContentTypeParser('application/json');
-    fastify.addContentTypeParser('application/json', { parseAs: 'buffer' }, (request, body, done) => {
-      const raw = body as Buffer;
-      request.rawBody = raw;
-      if (!isSignedRoute(request)) return defaultParser(request, raw.toString('utf8'), done);
-      // On signed routes a bad body must not short-circuit the signature check and its audit entry.
-      defaultParser(request, raw.toString('utf8'), (err, parsed) => {
-        if (err) {
-          const state = states.get(request);
-          if (state) state.bodyError = 'the body is not valid JSON';
-          return done(null, undefined);
-        }
-        done(null, parsed);
-      });
-    });
+    fastify.addHook('onSend', async (request, reply, payload) => this.close(request, reply, payload));
   }
 
   private open(request: FastifyRequest) {
     if (!isSignedRoute(request)) return;
-    const exchange: Exchange = {
+    request.exchange = {
       requestId: randomUUID(),
-      requestSha256: sha256b64u(''),
-      record: { operation: `rest:${request.method} ${request.url.split('?', 1)[0]}`, decision: 'DENY', reason: 'unverified', subjects: new Set(), fields: new Set() },
+      requestSha256: requestDigest(this.digestKey, ''),
+      record: { operation: restOperation(request), decision: 'DENY', reason: 'unverified', subjects: new Set(), fields: new Set() },
+      outcomes: [],
     };
-    request.exchange = exchange;
     states.set(request, { registry: this.registry.current() });
   }
 
@@ -152,107 +84,107 @@ export class ExchangeHooks implements OnModuleInit {
     const exchange = request.exchange;
     const state = states.get(request);
     if (!exchange || !state) return;
-    const body = request.rawBody ?? Buffer.alloc(0);
-    exchange.requestSha256 = sha256b64u(body);
-    exchange.record.operation = operationOf(request);
+    state.checked = true;
+    const body = this.describe(request, exchange, state);
     if (request.rawBody === undefined && request.body !== undefined && request.body !== null) {
       // A body came in through a parser that does not keep bytes (e.g. application/graphql).
-      return this.refuse(reply, exchange, 415, 'unsupported_media_type', 'send the request body as application/json');
+      return this.refuse(request, reply, state, { status: 415, code: 'unsupported_media_type', message: 'send the request body as application/json', unverified: true });
     }
-    if (this.trustOff) {
-      // BENCH ONLY: caller taken from the header unverified; no replay check (bench-trust-off.ts).
-      const claimed = unverifiedCaller(request.headers[SIGNATURE_HEADER]);
-      if (!claimed) return this.refuse(reply, exchange, 401, 'malformed_signature', 'trust-off bench mode still needs a decodable X-Agency-Signature');
-      exchange.caller = claimed;
-      exchange.record.decision = 'PERMIT';
-      exchange.record.reason = 'ok';
-      return;
+    const check = await this.verifier.check(request, body, state.registry, exchange.requestId);
+    if (!check.ok) {
+      state.attributedTo = check.attributedTo;
+      return this.refuse(request, reply, state, check);
     }
-    const result = await verifyAgencySignature(
-      { header: request.headers[SIGNATURE_HEADER], method: request.method, url: request.url, body },
-      state.registry,
-      Math.floor(Date.now() / 1000),
-    );
-    if (!result.ok) {
-      state.attributedTo = result.attributedTo;
-      return this.refuse(reply, exchange, 401, result.code, result.message);
-    }
-    const { caller } = result;
+    const { caller } = check;
     state.attributedTo = { agency: caller.agency, kid: caller.kid };
-    // Before the replay store: a flood is refused without a database round trip (and burns no jti).
-    const rate = this.rateLimiter.take(state.registry, caller.agency, Date.now());
-    if (!rate.ok) {
-      reply.header('retry-after', String(rate.retryAfterSeconds));
-      return this.refuse(reply, exchange, 429, 'rate_limited', rate.message);
-    }
-    let firstUse: boolean;
-    try {
-      firstUse = await this.replay.firstUse(caller.agency, caller.jti, caller.exp);
-    } catch (err) {
-      this.logger.error({ err, requestId: exchange.requestId }, 'replay store unavailable: request refused');
-      return this.refuse(reply, exchange, 503, 'unavailable', 'the gateway cannot check this request for replay right now; retry later with a new signature');
-    }
-    if (!firstUse) {
-      const code: SignatureErrorCode = 'replayed_request';
-      return this.refuse(reply, exchange, 401, code, 'this jti was already used; sign every request with a fresh jti');
-    }
     exchange.caller = caller;
     exchange.record.decision = 'PERMIT';
     exchange.record.reason = 'ok';
-    if (state.bodyError) return this.refuse(reply, exchange, 400, 'malformed_json', state.bodyError);
+    if (state.bodyError) return this.refuse(request, reply, state, { status: 400, code: 'malformed_json', message: state.bodyError, unverified: false });
+    if (state.mutation) return this.writeIntent(request, reply, state, exchange);
   }
 
-  private refuse(reply: FastifyReply, exchange: Exchange, status: number, code: string, message: string) {
+  /** The body's keyed digest and the exchange's operation label (GraphQL: its executed root fields). */
+  private describe(request: FastifyRequest, exchange: Exchange, state: ExchangeState): Buffer {
+    const body = request.rawBody ?? Buffer.alloc(0);
+    exchange.requestSha256 = requestDigest(this.digestKey, body);
+    if (pathOf(request) === '/graphql') {
+      const { label, shape } = graphqlOperationOf(request.body);
+      exchange.record.operation = label;
+      exchange.rootFieldKeys = shape?.rootFields.map((f) => f.responseKey);
+      state.mutation = shape?.kind === 'mutation';
+    }
+    return body;
+  }
+
+  /** Write-ahead audit: no mutation field runs before this entry is durable (graphql/root-field-outcomes.ts). */
+  private async writeIntent(request: FastifyRequest, reply: FastifyReply, state: ExchangeState, exchange: Exchange) {
+    try {
+      await this.recorder.appendIntent(exchange);
+    } catch (err) {
+      this.logger.error({ err, requestId: exchange.requestId, operation: exchange.record.operation }, 'intent entry not appended: mutation not run');
+      return this.refuse(request, reply, state, {
+        status: 503,
+        code: 'audit_unavailable',
+        message: 'the mutation could not be recorded in the audit ledger before it ran, so it was not run; retry later with a new signature',
+        unverified: false,
+      });
+    }
+  }
+
+  private refuse(request: FastifyRequest, reply: FastifyReply, state: ExchangeState, refusal: Refusal) {
+    const exchange = request.exchange!;
+    let { status, code, message, retryAfterSeconds } = refusal;
+    if (refusal.unverified) {
+      const verdict = this.floods.refused(request.ip, code, Date.now());
+      if (!verdict.ok) {
+        state.aggregated = true;
+        ({ message, retryAfterSeconds } = verdict);
+        status = 429;
+        code = 'rate_limited';
+      }
+    }
     exchange.record.decision = 'DENY';
     exchange.record.reason = code;
+    if (retryAfterSeconds !== undefined) reply.header('retry-after', String(retryAfterSeconds));
     return reply.code(status).type('application/json; charset=utf-8').send(errorBody(code, message));
   }
 
-  private async record(request: FastifyRequest, reply: FastifyReply, payload: unknown): Promise<unknown> {
+  private async close(request: FastifyRequest, reply: FastifyReply, payload: unknown): Promise<unknown> {
     const exchange = request.exchange;
     const state = states.get(request);
     if (!exchange || !state) return payload;
-    if (this.trustOff) return payload; // BENCH ONLY: no ledger entry, no response signature
-    const bytes = await payloadBytes(payload);
     const record = exchange.record;
     if (record.decision === 'PERMIT' && reply.statusCode >= 400) {
       record.decision = 'DENY';
       record.reason = `http_${reply.statusCode}`;
     }
+    if (!state.checked && !state.aggregated) {
+      // Answered before verification (404, 405, 413...): an unproven sender, limited like the others.
+      record.reason = `http_${reply.statusCode}`;
+      const verdict = this.floods.refused(request.ip, record.reason, Date.now());
+      if (!verdict.ok) {
+        state.aggregated = true;
+        reply.code(429).type('application/json; charset=utf-8').header('retry-after', String(verdict.retryAfterSeconds));
+        return errorBody('rate_limited', verdict.message);
+      }
+    }
+    if (state.aggregated) return payload; // counted into its source's aggregate entry
+    const bytes = await payloadBytes(payload);
     const caller = exchange.caller;
-    const attributed = caller ?? state.attributedTo;
     let seq: number;
     try {
-      ({ seq } = await this.audit.append({
-        agency: attributed?.agency ?? '',
-        kid: attributed?.kid ?? '',
-        jti: caller?.jti ?? '',
-        purpose: caller?.purpose ?? '',
-        operation: record.operation,
-        decision: record.decision,
-        reason: record.reason,
-        subjects: [...record.subjects].sort(),
-        fields: [...record.fields].sort(),
-        requestSha256: exchange.requestSha256,
-        responseSha256: sha256b64u(bytes),
-        requestId: exchange.requestId,
-      }));
+      seq = await this.recorder.appendClosing(exchange, caller ?? state.attributedTo, sha256b64u(bytes));
     } catch (err) {
       this.logger.error({ err, requestId: exchange.requestId, operation: record.operation }, 'ledger append failed: answer withheld');
       reply.removeHeader(GATEWAY_SIGNATURE_HEADER);
+      reply.removeHeader('retry-after');
       reply.code(503).type('application/json; charset=utf-8');
       return errorBody('audit_unavailable', 'the exchange could not be recorded in the audit ledger, so no answer is released; retry later with a new signature');
     }
     if (!caller) return bytes;
-    const signature = await signAsGateway(this.keys, GATEWAY_RESPONSE_TYP, {
-      iss: state.registry.gatewayId,
-      aud: caller.agency,
-      iat: Math.floor(Date.now() / 1000),
-      req_jti: caller.jti,
-      body_sha256: sha256b64u(bytes),
-      audit_seq: seq,
-    });
-    reply.header(GATEWAY_SIGNATURE_HEADER, signature);
+    const signature = await this.signer.sign(state.registry, caller, bytes, seq);
+    if (signature) reply.header(GATEWAY_SIGNATURE_HEADER, signature);
     return bytes;
   }
 }

@@ -1,23 +1,23 @@
 import { Global, Module } from '@nestjs/common';
-import { APP_FILTER, APP_GUARD } from '@nestjs/core';
 import { ClientsModule } from '@nestjs/microservices';
 import { consentAuditGrpcOptions } from '@passerelle/contracts';
 import { loadGatewayKeys } from '@passerelle/crypto';
-import { RequiresGuard } from '../auth/requires.guard';
-import { DomainErrorFilter } from '../errors';
 import { GATEWAY_CONFIG, type GatewayConfig } from '../gateway.config';
-import { JwksController } from '../jwks/jwks.controller';
 import { GrpcAuditSink, LEDGER_GRPC_CLIENT } from './audit-sink';
 import { ExchangeHooks } from './exchange.hooks';
+import { ExchangeRecorder } from './exchange-recorder';
 import { ReplayStore } from './replay-store';
-import { AUDIT_SINK, GATEWAY_KEYS } from './tokens';
+import { loadRequestDigestKey } from './request-digest';
+import { RequestVerifier } from './request-verifier';
+import { ResponseSigner } from './response-signer';
+import { AUDIT_SINK, GATEWAY_KEYS, REQUEST_DIGEST_KEY } from './tokens';
 import { PSEUDONYM_KEYRING, pseudonymKeyringProvider } from './pseudonym-keyring.provider';
-import { BENCH_TRUST_OFF, benchTrustOffProvider } from './bench-trust-off';
-import { LOGGER } from '@passerelle/logger';
+import { UNVERIFIED_PER_MINUTE, UnverifiedFloods } from './unverified-floods';
 
 /**
- * The signed exchange (CONTRACT.md §2–3): registry, gateway keys, request-signature check,
- * replay store, ledger recording, response signature, the one authorisation guard and the JWKS.
+ * The signed exchange (CONTRACT.md §2–3): gateway keys, request-signature check, replay store,
+ * unverified-source limits, ledger recording (write-ahead for mutations) and response signature.
+ * The authorisation guard, the error filter and the JWKS are the application's (app.module.ts).
  * Global: every feature module can inject GATEWAY_KEYS and AUDIT_SINK (and RegistryHolder, from
  * RegistryModule).
  */
@@ -32,23 +32,28 @@ import { LOGGER } from '@passerelle/logger';
       },
     ]),
   ],
-  controllers: [JwksController],
   providers: [
     {
       provide: GATEWAY_KEYS,
       inject: [GATEWAY_CONFIG],
       useFactory: (config: GatewayConfig) => loadGatewayKeys(config.PASSERELLE_SECRETS_DIR),
     },
-    // Bench-only trust-off switch (bench-trust-off.ts): false unless explicitly enabled and acknowledged.
-    { provide: BENCH_TRUST_OFF, inject: [LOGGER], useFactory: benchTrustOffProvider },
+    {
+      provide: REQUEST_DIGEST_KEY,
+      inject: [GATEWAY_CONFIG],
+      useFactory: (config: GatewayConfig) => loadRequestDigestKey(config.PASSERELLE_SECRETS_DIR),
+    },
+    { provide: UNVERIFIED_PER_MINUTE, inject: [GATEWAY_CONFIG], useFactory: (config: GatewayConfig) => config.GATEWAY_UNVERIFIED_PER_MINUTE },
     pseudonymKeyringProvider,
     GrpcAuditSink,
     { provide: AUDIT_SINK, useExisting: GrpcAuditSink },
     ReplayStore,
+    RequestVerifier,
+    ExchangeRecorder,
+    ResponseSigner,
+    UnverifiedFloods,
     ExchangeHooks,
-    { provide: APP_GUARD, useClass: RequiresGuard },
-    { provide: APP_FILTER, useClass: DomainErrorFilter },
   ],
-  exports: [GATEWAY_KEYS, PSEUDONYM_KEYRING, AUDIT_SINK, BENCH_TRUST_OFF],
+  exports: [GATEWAY_KEYS, PSEUDONYM_KEYRING, AUDIT_SINK],
 })
 export class ExchangeModule {}

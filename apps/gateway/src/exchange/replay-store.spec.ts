@@ -41,23 +41,23 @@ describe('ReplayStore', () => {
     const { ds, calls } = fakeDataSource();
     const store = new ReplayStore(ds, logger);
     const results = await Promise.all([
-      store.firstUse('ca.esdc', 'jti-aaaaaaaaaaaaaaaa', exp),
-      store.firstUse('ca.esdc', 'jti-bbbbbbbbbbbbbbbb', exp),
-      store.firstUse('ca.esdc', 'jti-aaaaaaaaaaaaaaaa', exp),
-      store.firstUse('qc.mifi', 'jti-aaaaaaaaaaaaaaaa', exp),
+      store.firstUse('ca.esdc', 'jti-aaaaaaaaaaaaaaaa', exp, Date.now()),
+      store.firstUse('ca.esdc', 'jti-bbbbbbbbbbbbbbbb', exp, Date.now()),
+      store.firstUse('ca.esdc', 'jti-aaaaaaaaaaaaaaaa', exp, Date.now()),
+      store.firstUse('qc.mifi', 'jti-aaaaaaaaaaaaaaaa', exp, Date.now()),
     ]);
     expect(results).toEqual([true, true, false, true]);
     expect(calls).toEqual([{ batch: true, size: 3 }]);
-    expect(await store.firstUse('ca.esdc', 'jti-bbbbbbbbbbbbbbbb', exp)).toBe(false);
+    expect(await store.firstUse('ca.esdc', 'jti-bbbbbbbbbbbbbbbb', exp, Date.now())).toBe(false);
   });
 
   it('falls back to one statement per request when the batch fails, keeping each failure with its request', async () => {
     const { ds, calls } = fakeDataSource({ failBatch: true });
     const store = new ReplayStore(ds, logger);
     const results = await Promise.allSettled([
-      store.firstUse('ca.esdc', 'jti-cccccccccccccccc', exp),
-      store.firstUse('ca.esdc', 'failing-jti-0000000', exp),
-      store.firstUse('ca.esdc', 'jti-cccccccccccccccc', exp),
+      store.firstUse('ca.esdc', 'jti-cccccccccccccccc', exp, Date.now()),
+      store.firstUse('ca.esdc', 'failing-jti-0000000', exp, Date.now()),
+      store.firstUse('ca.esdc', 'jti-cccccccccccccccc', exp, Date.now()),
     ]);
     expect(results[0]).toEqual({ status: 'fulfilled', value: true });
     expect(results[1].status).toBe('rejected');

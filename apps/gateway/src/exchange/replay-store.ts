@@ -9,6 +9,8 @@ interface JtiUse {
   jti: string;
   /** seconds since the epoch: exp + the clock skew */
   expiresAt: number;
+  /** the gateway's clock when the request was checked, ms since the epoch */
+  nowMs: number;
 }
 
 const PRUNE_EVERY_MS = 60_000;
@@ -17,6 +19,11 @@ const PRUNE_BATCH = 1000;
 /**
  * Remembers each (agency, jti) until its exp (plus the clock skew) has passed, in PostgreSQL so
  * that every gateway process on the database refuses the second use.
+ *
+ * One clock: "has this jti expired" is asked with the gateway's time, the same clock that checked
+ * the signature's exp (signature-claims.ts), passed into each statement. With the database's
+ * now() instead, a database clock ahead of the gateway's would free a jti the gateway still takes
+ * as valid, and a replay would pass.
  */
 @Injectable()
 export class ReplayStore implements OnModuleInit, OnModuleDestroy {
@@ -36,8 +43,8 @@ export class ReplayStore implements OnModuleInit, OnModuleDestroy {
    * twice in one batch is a first use for the first caller only. If the batch statement fails,
    * each check is retried alone, so a failure stays with the request that caused it.
    */
-  firstUse(agency: string, jti: string, exp: number): Promise<boolean> {
-    return this.checks.submit({ agency, jti, expiresAt: exp + CLOCK_SKEW_SECONDS }).then((r) => {
+  firstUse(agency: string, jti: string, exp: number, nowMs: number): Promise<boolean> {
+    return this.checks.submit({ agency, jti, expiresAt: exp + CLOCK_SKEW_SECONDS, nowMs }).then((r) => {
       if (r instanceof Error) throw r;
       return r;
     });
@@ -51,15 +58,17 @@ export class ReplayStore implements OnModuleInit, OnModuleDestroy {
     const firstIndex = new Map<string, number>();
     uses.forEach((u, i) => firstIndex.has(key(u)) || firstIndex.set(key(u), i));
     const unique = [...firstIndex.values()].map((i) => uses[i]);
+    // The earliest clock reading of the batch: a jti counts as expired only if it was for every request in it.
+    const nowMs = Math.min(...uses.map((u) => u.nowMs));
     let won: Set<string>;
     try {
       const rows: Array<{ agency: string; jti: string }> = await this.dataSource.query(
         `INSERT INTO agency_request_jtis AS t (agency, jti, expires_at)
          SELECT u.agency, u.jti, to_timestamp(u.exp) FROM unnest($1::text[], $2::text[], $3::bigint[]) AS u(agency, jti, exp)
          ON CONFLICT (agency, jti) DO UPDATE SET expires_at = EXCLUDED.expires_at
-           WHERE t.expires_at < now()
+           WHERE t.expires_at < to_timestamp($4::double precision / 1000)
          RETURNING t.agency, t.jti`,
-        [unique.map((u) => u.agency), unique.map((u) => u.jti), unique.map((u) => u.expiresAt)],
+        [unique.map((u) => u.agency), unique.map((u) => u.jti), unique.map((u) => u.expiresAt), nowMs],
       );
       won = new Set(rows.map(key));
     } catch {
@@ -77,20 +86,21 @@ export class ReplayStore implements OnModuleInit, OnModuleDestroy {
       `INSERT INTO agency_request_jtis (agency, jti, expires_at)
        VALUES ($1, $2, to_timestamp($3))
        ON CONFLICT (agency, jti) DO UPDATE SET expires_at = EXCLUDED.expires_at
-         WHERE agency_request_jtis.expires_at < now()
+         WHERE agency_request_jtis.expires_at < to_timestamp($4::double precision / 1000)
        RETURNING 1`,
-      [u.agency, u.jti, u.expiresAt],
+      [u.agency, u.jti, u.expiresAt, u.nowMs],
     );
     return rows.length === 1;
   }
 
-  /** Deletes expired rows in small batches; returns how many. */
-  async prune(): Promise<number> {
+  /** Deletes rows expired (by the gateway's clock) over a minute ago, in small batches; returns how many. */
+  async prune(nowMs = Date.now()): Promise<number> {
     let total = 0;
     for (;;) {
       const [, count] = (await this.dataSource.query(
         `DELETE FROM agency_request_jtis WHERE ctid IN (
-           SELECT ctid FROM agency_request_jtis WHERE expires_at < now() - interval '1 minute' LIMIT ${PRUNE_BATCH})`,
+           SELECT ctid FROM agency_request_jtis WHERE expires_at < to_timestamp($1::double precision / 1000) - interval '1 minute' LIMIT ${PRUNE_BATCH})`,
+        [nowMs],
       )) as [unknown, number];
       total += count ?? 0;
       if (!count || count < PRUNE_BATCH) return total;

@@ -1,24 +1,23 @@
 import type { Logger } from '@passerelle/logger';
 import type { Purpose } from '@passerelle/registry';
-import type { VerifiedCaller } from './exchange-context';
-import { decodeAgencySignature } from './signature-claims';
+import type { VerifiedCaller } from '../../apps/gateway/src/exchange/exchange-context';
+import { decodeAgencySignature } from '../../apps/gateway/src/exchange/signature-claims';
 
 /**
- * BENCH ONLY (issue 9, `bench/trust.js`): a switch that turns the whole trust layer OFF so the
- * benchmark can show what it costs. With it on, the gateway does NOT verify request signatures,
- * does NOT check replay, does NOT ask consent-audit for decisions (every field the agreements
- * cover is treated as permitted), does NOT write the ledger and does NOT sign responses.
+ * BENCH ONLY (issue 9, `bench/trust.js`): the trust layer turned OFF so the benchmark can show
+ * what it costs. The trust-off gateway does NOT verify request signatures, does NOT check replay,
+ * does NOT ask consent-audit for decisions (every field the agreements cover is treated as
+ * permitted), does NOT write the ledger and does NOT sign responses.
  *
- * It can never be on by accident: the gateway refuses to start when PASSERELLE_BENCH_TRUST_OFF
- * is set unless NODE_ENV=production AND PASSERELLE_BENCH_ACK carries the exact acknowledgement
- * below; it logs a loud warning when it is on. `npm start`, `npm test` and the demo never set it.
+ * It is not in the production build (issue 14): the gateway's own code has no reference to it.
+ * The bench builds its own gateway from the same modules with four providers replaced
+ * (bench/trust-off/trust-off-gateway.ts). That gateway still refuses to start unless
+ * PASSERELLE_BENCH_TRUST_OFF=1, NODE_ENV=production AND PASSERELLE_BENCH_ACK carries the exact
+ * acknowledgement below, and it logs a loud warning.
  */
 export const TRUST_OFF_ENV = 'PASSERELLE_BENCH_TRUST_OFF';
 export const TRUST_OFF_ACK_ENV = 'PASSERELLE_BENCH_ACK';
 export const TRUST_OFF_ACK = 'i-understand-this-disables-trust';
-
-/** Injection token: `true` only when the bench-only trust-off switch is on (and acknowledged). */
-export const BENCH_TRUST_OFF = Symbol('BENCH_TRUST_OFF');
 
 export class TrustOffRefused extends Error {
   constructor(message: string) {
@@ -44,15 +43,12 @@ export function benchTrustOff(env: NodeJS.ProcessEnv = process.env): boolean {
   return true;
 }
 
-/** The provider factory: reads the switch once at start and shouts when it is on. */
-export function benchTrustOffProvider(logger: Logger): boolean {
-  const on = benchTrustOff(process.env);
-  if (on) {
-    const banner = 'BENCH-ONLY TRUST-OFF MODE: requests are NOT verified, NOT replay-checked, NOT consent-checked, NOT audited and answers are NOT signed. Never run this in service.';
-    logger.warn({ [TRUST_OFF_ENV]: '1' }, banner);
-    process.stderr.write(`\n*** ${banner} ***\n\n`);
-  }
-  return on;
+/** Reads the switch once at start and shouts; throws TrustOffRefused when it is not on and acknowledged. */
+export function requireBenchTrustOff(logger: Logger): void {
+  if (!benchTrustOff(process.env)) throw new TrustOffRefused(`the trust-off bench gateway starts only with ${TRUST_OFF_ENV}=1`);
+  const banner = 'BENCH-ONLY TRUST-OFF MODE: requests are NOT verified, NOT replay-checked, NOT consent-checked, NOT audited and answers are NOT signed. Never run this in service.';
+  logger.warn({ [TRUST_OFF_ENV]: '1' }, banner);
+  process.stderr.write(`\n*** ${banner} ***\n\n`);
 }
 
 /**
