@@ -18,7 +18,7 @@ export class FileWitnessStore implements WitnessStore {
 
   private constructor(
     readonly dir: string,
-    private readonly lockFile: string,
+    private readonly lockFile: string | undefined,
   ) {}
 
   static async open(dir: string): Promise<FileWitnessStore> {
@@ -29,6 +29,16 @@ export class FileWitnessStore implements WitnessStore {
     return new FileWitnessStore(dir, lockFile);
   }
 
+  /**
+   * Reads the state of a witness that may be running (an auditor printing its evidence): no
+   * lock, and `update` refuses. Each record is read whole, as renames replace files whole.
+   */
+  static async openReadOnly(dir: string): Promise<FileWitnessStore> {
+    const st = await fs.stat(path.join(dir, 'logs')).catch(() => undefined);
+    if (!st?.isDirectory()) throw new Error(`${dir} is not a witness state directory (no logs/ inside)`);
+    return new FileWitnessStore(dir, undefined);
+  }
+
   private file(origin: string): string {
     return path.join(this.dir, 'logs', `${createHash('sha256').update(origin, 'utf8').digest('hex')}.json`);
   }
@@ -36,6 +46,7 @@ export class FileWitnessStore implements WitnessStore {
   update<T>(origin: string, f: (current: LogRecord | undefined) => StoreUpdate<T>): Promise<T> {
     return this.mutex.run(origin, async () => {
       this.assertOpen();
+      if (!this.lockFile) throw new Error('this witness state store is open read-only');
       const file = this.file(origin);
       const current = await readRecord(file, origin);
       const { next, result } = f(current);
@@ -63,7 +74,7 @@ export class FileWitnessStore implements WitnessStore {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    await fs.unlink(this.lockFile).catch(() => undefined);
+    if (this.lockFile) await fs.unlink(this.lockFile).catch(() => undefined);
   }
 
   private assertOpen(): void {

@@ -49,6 +49,19 @@ describe('file-backed witness state', () => {
     await (await FileWitnessStore.open(dir)).close();
   });
 
+  it('opens read-only beside a running witness, and refuses to write that way', async () => {
+    const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'witness-store-'));
+    const store = await FileWitnessStore.open(dir);
+    await store.update('example.org/log', () => ({ next: { origin: 'example.org/log', evidence: [] }, result: null }));
+    const reader = await FileWitnessStore.openReadOnly(dir);
+    expect(await reader.origins()).toEqual(['example.org/log']);
+    await expect(reader.update('example.org/log', () => ({ result: null }))).rejects.toThrow('read-only');
+    await reader.close();
+    await expect(FileWitnessStore.open(dir)).rejects.toThrow('in use'); // the reader did not drop the lock
+    await store.close();
+    await expect(FileWitnessStore.openReadOnly(path.join(dir, 'nope'))).rejects.toThrow('not a witness state directory');
+  });
+
   it('takes over the lock a dead process left behind', async () => {
     const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'witness-store-'));
     await fs.writeFile(path.join(dir, 'witness.lock'), '2147483646\n');
