@@ -12,9 +12,18 @@ witnessStoreConformance('in memory', {
 });
 
 const dirs = new Map<WitnessStore, string>();
+const made: string[] = [];
+const tmp = async () => {
+  const d = await fs.mkdtemp(path.join(os.tmpdir(), 'witness-store-'));
+  made.push(d);
+  return d;
+};
+afterAll(async () => {
+  for (const d of made) await fs.rm(d, { recursive: true, force: true });
+});
 witnessStoreConformance('files', {
   open: async () => {
-    const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'witness-store-'));
+    const dir = await tmp();
     const store = await FileWitnessStore.open(dir);
     dirs.set(store, dir);
     return store;
@@ -30,7 +39,7 @@ witnessStoreConformance('files', {
 
 describe('file-backed witness state', () => {
   it('writes records 0600 in a 0700 directory, atomically (no temporary file left behind)', async () => {
-    const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'witness-store-'));
+    const dir = await tmp();
     const store = await FileWitnessStore.open(dir);
     await store.update('example.org/log', () => ({ next: { origin: 'example.org/log', evidence: [] }, result: null }));
     const files = await fs.readdir(path.join(dir, 'logs'));
@@ -42,7 +51,7 @@ describe('file-backed witness state', () => {
   });
 
   it('refuses a second witness on the same state directory while the first runs', async () => {
-    const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'witness-store-'));
+    const dir = await tmp();
     const store = await FileWitnessStore.open(dir);
     await expect(FileWitnessStore.open(dir)).rejects.toThrow(`in use by process ${process.pid}`);
     await store.close();
@@ -50,7 +59,7 @@ describe('file-backed witness state', () => {
   });
 
   it('opens read-only beside a running witness, and refuses to write that way', async () => {
-    const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'witness-store-'));
+    const dir = await tmp();
     const store = await FileWitnessStore.open(dir);
     await store.update('example.org/log', () => ({ next: { origin: 'example.org/log', evidence: [] }, result: null }));
     const reader = await FileWitnessStore.openReadOnly(dir);
@@ -63,13 +72,13 @@ describe('file-backed witness state', () => {
   });
 
   it('takes over the lock a dead process left behind', async () => {
-    const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'witness-store-'));
+    const dir = await tmp();
     await fs.writeFile(path.join(dir, 'witness.lock'), '2147483646\n');
     await (await FileWitnessStore.open(dir)).close();
   });
 
   it('refuses a record file that is not the record of its origin', async () => {
-    const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'witness-store-'));
+    const dir = await tmp();
     const store = await FileWitnessStore.open(dir);
     await store.update('example.org/a', () => ({ next: { origin: 'example.org/a', evidence: [] }, result: null }));
     await store.update('example.org/b', () => ({ next: { origin: 'example.org/b', evidence: [] }, result: null }));

@@ -124,6 +124,8 @@ export async function addCheckpoint(witness: WitnessState, request: string | Add
     const text = parseNote(req.checkpoint).text;
     // A cosignature says "as of time t this is the largest tree I saw": never let t go backwards with the clock.
     const t = Math.max(observedAt, record.latest?.cosignedAt ?? 0);
+    // SPEC: The cosignature MUST NOT omit the timestamp, i.e. the timestamp MUST NOT be zero.
+    if (!(t > 0)) throw new Error('the witness clock reads 0; refusing to cosign without a timestamp');
     const line = witness.cosigner.cosign(text, t);
     const note = `${text}\n${[...logLines, line].join('\n')}\n`;
     // SPEC: If all the checks pass, the witness MUST update its record of the latest cosigned checkpoint (and persist it before responding).
@@ -131,6 +133,7 @@ export async function addCheckpoint(witness: WitnessState, request: string | Add
     return { next: { ...record, latest }, result: { accept: true, line, note } };
   });
   if (!outcome.accept) throw outcome.error;
+  // SPEC: The response body MUST be a sequence of one or more note signature lines, each starting with "—" and ending with a newline.
   return { checkpoint: cp, cosignatures: `${outcome.line}\n`, note: outcome.note };
 }
 
