@@ -57,7 +57,9 @@ describe('hostile input', () => {
   const AGENCY = 'qc.hostile';
 
   /** rows in the real ledger, as stored */
-  const ledgerRows = async () => (await queryAsOwner<{ n: number }>(db.url, 'SELECT count(*)::int AS n FROM ledger_entries'))[0].n;
+  // Audited exchanges, not rows: a mutation document writes an intent and one outcome per root
+  // field, all under the exchange's one request id (docs/ledger.md "Mutations").
+  const ledgerRows = async () => (await queryAsOwner<{ n: number }>(db.url, `SELECT count(DISTINCT canonical::jsonb->>'request_id')::int AS n FROM ledger_entries`))[0].n;
 
   beforeAll(async () => {
     [db, registry] = await Promise.all([
@@ -65,7 +67,7 @@ describe('hostile input', () => {
       // one agency holding every role, so that every operation's guard lets the hostile arguments through
       createTestRegistry({ agencies: [{ id: AGENCY, roles: [...ROLES], extraKeys: [{ status: 'revoked' }, { alg: 'ES256', status: 'active' }] }, { id: 'ca.other', roles: ['CONSUMER'] }] }),
     ]);
-    stack = await startTrustStack({ registryFile: registry.file, databaseUrl: db.url, gatewayEnv: { LOG_LEVEL: 'warn' } });
+    stack = await startTrustStack({ registryFile: registry.file, databaseUrl: db.url, gatewayEnv: { LOG_LEVEL: 'warn', GATEWAY_UNVERIFIED_PER_MINUTE: '100000' } /* one entry per refusal here; the per-source limit and its aggregate entries have their own suite (test/exchange) */ });
     gw = stack.gateway;
   }, 60_000);
 
