@@ -1,9 +1,8 @@
 import { Global, Module } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD } from '@nestjs/core';
-import { ClientsModule } from '@nestjs/microservices';
-import { consentAuditGrpcOptions } from '@passerelle/contracts';
 import { loadGatewayKeys } from '@passerelle/crypto';
 import { RequiresGuard } from '../auth/requires.guard';
+import { consentAuditChannel } from '../consent-audit-channel';
 import { DomainErrorFilter } from '../errors';
 import { GATEWAY_CONFIG, type GatewayConfig } from '../gateway.config';
 import { JwksController } from '../jwks/jwks.controller';
@@ -23,15 +22,7 @@ import { LOGGER } from '@passerelle/logger';
  */
 @Global()
 @Module({
-  imports: [
-    ClientsModule.registerAsync([
-      {
-        name: LEDGER_GRPC_CLIENT,
-        inject: [GATEWAY_CONFIG],
-        useFactory: (config: GatewayConfig) => consentAuditGrpcOptions(config.CONSENT_AUDIT_URL),
-      },
-    ]),
-  ],
+  imports: [consentAuditChannel(LEDGER_GRPC_CLIENT)],
   controllers: [JwksController],
   providers: [
     {
