@@ -21,6 +21,13 @@ export interface TestPki {
   files(identity: string): { ca: string; cert: string; key: string };
 }
 
+function pkiAt(tlsDir: string): TestPki {
+  return {
+    dir: tlsDir,
+    files: (identity) => ({ ca: path.join(tlsDir, 'ca.crt'), cert: path.join(tlsDir, `${identity}.crt`), key: path.join(tlsDir, `${identity}.key`) }),
+  };
+}
+
 let shared: TestPki | undefined;
 
 /** Makes a new PKI (its own CA) in a fresh temporary directory, removed at process exit. */
@@ -34,15 +41,19 @@ export function issueTestPki(extraIdentities: readonly string[] = [STRANGER]): T
     env: { PATH: process.env.PATH ?? '' },
     stdio: ['ignore', 'ignore', 'pipe'],
   });
-  return {
-    dir: tlsDir,
-    files: (identity) => ({ ca: path.join(tlsDir, 'ca.crt'), cert: path.join(tlsDir, `${identity}.crt`), key: path.join(tlsDir, `${identity}.key`) }),
-  };
+  return pkiAt(tlsDir);
 }
 
-/** This test process's PKI, made on first use. */
+/**
+ * This test process's PKI, made on first use, or the one a parent process made (its directory in
+ * PASSERELLE_TEST_PKI_DIR, which child processes such as bench workers inherit).
+ */
 export function testPki(): TestPki {
-  shared ??= issueTestPki();
+  if (!shared) {
+    const inherited = process.env.PASSERELLE_TEST_PKI_DIR;
+    shared = inherited && fs.existsSync(path.join(inherited, 'ca.crt')) ? pkiAt(inherited) : issueTestPki();
+    process.env.PASSERELLE_TEST_PKI_DIR = shared.dir;
+  }
   return shared;
 }
 
