@@ -22,6 +22,15 @@ import {
 } from '@passerelle/testing';
 import { auditEntry } from '../ledger/ledger-grpc';
 
+/** Resolves once a line matching `test` was logged; fails after 10 s without one. */
+async function logLine(lines: string[], test: (line: string) => boolean): Promise<void> {
+  const deadline = Date.now() + 10_000;
+  while (!lines.some(test)) {
+    if (Date.now() > deadline) throw new Error(`no such log line within 10 s; last lines:\n${lines.slice(-5).join('\n')}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
 /**
  * Hole 3 of issue 14: consent-audit's gRPC was open to anyone who reached the port. Now only
  * callers with a certificate of the apps' private CA get through the TLS handshake, and each
@@ -111,7 +120,30 @@ describe('consent-audit answers only the apps, each only for the RPCs it needs (
     const stranger = await failureOf(unary(client('Ledger', STRANGER), 'GetSignedTreeHead')({}));
     expect(stranger.code).toBe(grpc.status.PERMISSION_DENIED);
     expect(stranger.details).toBe(`identity ${STRANGER} may call no consent-audit RPC`);
-    expect(stack.consentAudit.app.lines.some((l) => l.includes('gRPC call refused') && l.includes('"identity":"stranger"'))).toBe(true);
+    // The refusal is logged with the identity (the log is written asynchronously: wait for the line).
+    await logLine(stack.consentAudit.app.lines, (l) => l.includes('gRPC call refused') && l.includes('"identity":"stranger"'));
+  });
+
+  it('`passerelle certs rotate` re-keys the gateway under the same CA: the running consent-audit accepts the new certificate', async () => {
+    const copy = await fs.mkdtemp(path.join(os.tmpdir(), 'passerelle-rotate-'));
+    try {
+      await fs.cp(testPki().dir, copy, { recursive: true });
+      const oldKey = await fs.readFile(path.join(copy, 'gateway.key'), 'utf8');
+      const rotated = await runApp('cli', ['certs', 'rotate', '--dir', copy, '--identity', 'gateway']);
+      expect(rotated.code).toBe(0);
+      expect(rotated.stdout).toMatch(/^gateway: renewed \(rotation requested\), valid until /m);
+      expect(rotated.stdout).toMatch(/^job-match-consumer: kept, /m);
+      expect(await fs.readFile(path.join(copy, 'gateway.key'), 'utf8')).not.toBe(oldKey);
+      expect((await fs.stat(path.join(copy, 'gateway.key'))).mode & 0o777).toBe(0o600);
+      const rotatedPki = { dir: copy, files: (id: string) => ({ ca: path.join(copy, 'ca.crt'), cert: path.join(copy, `${id}.crt`), key: path.join(copy, `${id}.key`) }) };
+      const res = await unary<unknown, { treeSize: number }>(client('Ledger', testChannelCredentials('gateway', rotatedPki)), 'GetSignedTreeHead')({});
+      expect(res.treeSize).toBe(await ledgerSize());
+      const refused = await runApp('cli', ['certs', 'rotate', '--dir', copy]);
+      expect(refused.code).toBe(1);
+      expect(refused.stderr.trim()).toBe('passerelle: certs rotate needs --identity <id>, --all or --ca');
+    } finally {
+      await fs.rm(copy, { recursive: true, force: true });
+    }
   });
 
   it('happy path: a signed exchange through the gateway is recorded in the ledger and its tree head served, over mutual TLS', async () => {
