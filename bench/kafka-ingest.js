@@ -27,6 +27,7 @@ installTs();
 
 const { createMatchWorld, validEvents } = require(path.join(ROOT, 'test/matches/harness.ts'));
 const { appMain } = require(path.join(ROOT, 'libs/testing/src/processes.ts'));
+const { testTlsEnv } = require(path.join(ROOT, 'libs/testing/src/test-pki.ts'));
 
 const arg = (name, dflt) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -74,6 +75,7 @@ async function pipelineSeconds(world) {
       PASSERELLE_REGISTRY: world.registry.file,
       PASSERELLE_SECRETS_DIR: world.secretsDir,
       CONSENT_AUDIT_URL: world.consentAudit.url,
+      ...testTlsEnv('job-match-consumer'),
       CONSUMER_METRICS_PORT: String(20000 + Math.floor(Math.random() * 20000)),
       JOB_MATCH_TOPIC: world.topic,
       JOB_MATCH_GROUP: world.group,

@@ -40,7 +40,10 @@ function ledgerClient(url) {
   const protoLoader = require('@grpc/proto-loader');
   const def = protoLoader.loadSync('passerelle/consentaudit/v1/consent_audit.proto', LOADER);
   const ns = grpc.loadPackageDefinition(def).passerelle.consentaudit.v1;
-  const client = new ns.Ledger(url, grpc.credentials.createInsecure(), { 'grpc.max_receive_message_length': 64 * 1024 * 1024 });
+  // Mutual TLS as the gateway, with the test PKI the main process made (callers inherit its directory).
+  const tls = process.env.PASSERELLE_TEST_PKI_DIR;
+  const credentials = grpc.credentials.createSsl(...['ca.crt', 'gateway.key', 'gateway.crt'].map((f) => fs.readFileSync(path.join(tls, f))));
+  const client = new ns.Ledger(url, credentials, { 'grpc.max_receive_message_length': 64 * 1024 * 1024, 'grpc.ssl_target_name_override': 'consent-audit', 'grpc.default_authority': 'consent-audit' });
   const unary = (method) => (req) => new Promise((resolve, reject) => client[method](req, (err, res) => (err ? reject(err) : resolve(res))));
   return {
     append: unary('Append'),
@@ -349,6 +352,7 @@ async function startConsentAudit(main, adminUrl, dbName, secrets) {
       PASSERELLE_SECRETS_DIR: secrets,
       CONSENT_AUDIT_URL: url,
       CONSENT_AUDIT_METRICS_PORT: String(await freePort()),
+      ...require(path.join(ROOT, 'libs/testing/src/test-pki.ts')).testTlsEnv('consent-audit'),
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -29,7 +29,7 @@ const { performance } = require('node:perf_hooks');
 const { installTs, ROOT } = require('./lib/ts');
 
 installTs();
-const { createTestRegistry, freePort, queryAsOwner } = require('@passerelle/testing');
+const { createTestRegistry, freePort, queryAsOwner, withTestTls } = require('@passerelle/testing');
 const { GatewayClient } = require('@passerelle/client');
 const { Client } = require('pg');
 
@@ -88,7 +88,8 @@ async function count(url) {
 }
 
 function startProcess(name, script, env) {
-  const proc = spawn(process.execPath, [script], { env: { PATH: process.env.PATH ?? '', NODE_ENV: 'production', LOG_LEVEL: 'warn', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  // Each app with its certificate of the test PKI (mutual TLS on gRPC, as in production).
+  const proc = spawn(process.execPath, [script], { env: { PATH: process.env.PATH ?? '', NODE_ENV: 'production', LOG_LEVEL: 'warn', ...withTestTls(path.basename(path.dirname(script)), env) }, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   proc.stdout.on('data', (c) => (output = (output + c).slice(-20_000)));
   proc.stderr.on('data', (c) => (output = (output + c).slice(-20_000)));

@@ -35,7 +35,7 @@ const { performance } = require('node:perf_hooks');
 const { installTs, ROOT } = require('./lib/ts');
 
 installTs();
-const { createTestDatabase, createTestRegistry, freePort, queryAsOwner } = require('@passerelle/testing');
+const { createTestDatabase, createTestRegistry, freePort, queryAsOwner, withTestTls } = require('@passerelle/testing');
 const { loadPseudonymKeyring, toInternalId, toAgencyPseudonym } = require('@passerelle/crypto');
 
 const SMOKE = process.env.BENCH_SMOKE === '1';
@@ -64,7 +64,8 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 function startProcess(name, script, env) {
   const prof = process.env.BENCH_CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir', path.resolve(process.env.BENCH_CPU_PROF), '--cpu-prof-name', `${name}-${Date.now()}.cpuprofile`] : [];
   const proc = spawn(process.execPath, [...prof, script], {
-    env: { PATH: process.env.PATH ?? '', NODE_ENV: 'production', LOG_LEVEL: 'warn', ...env },
+    // Each app with its certificate of the test PKI (mutual TLS on gRPC, as in production).
+    env: { PATH: process.env.PATH ?? '', NODE_ENV: 'production', LOG_LEVEL: 'warn', ...withTestTls(path.basename(path.dirname(script)), env) },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';

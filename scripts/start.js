@@ -3,7 +3,8 @@
  * `npm start`: the whole system on one machine with nothing to configure (CONTRACT.md §1).
  * Starts embedded PostgreSQL / local Kafka where DATABASE_URL / KAFKA_BROKERS are unset, the demo
  * registry (agency keys generated into PASSERELLE_SECRETS_DIR on first start) where
- * PASSERELLE_REGISTRY is unset, builds and starts the three apps, loads demo data once, and
+ * PASSERELLE_REGISTRY is unset, the apps' private CA and gRPC certificates (<secrets>/tls, mutual
+ * TLS), builds and starts the three apps, loads demo data once, and
  * stops everything it started on Ctrl-C.
  */
 const { spawn, execFileSync } = require('node:child_process');
@@ -100,13 +101,24 @@ async function main() {
     env.PASSERELLE_REGISTRY = out;
     say(`demo registry: ${out} (agency keys in ${path.join(env.PASSERELLE_SECRETS_DIR, 'agencies')})`);
   }
+  // Mutual TLS between the apps: a private CA and one certificate per app in <secrets>/tls
+  // (created on first start, renewed when near expiry), unless plaintext is explicitly asked for.
+  const tlsOf = {};
+  if (env.PASSERELLE_DEV_PLAINTEXT_GRPC !== '1') {
+    const tlsDir = path.join(env.PASSERELLE_SECRETS_DIR, 'tls');
+    say(`gRPC mutual TLS (${tlsDir}): ${runCli(['certs', 'issue', '--dir', tlsDir], env).trim().split('\n').join('; ')}`);
+    for (const app of ['consent-audit', 'gateway', 'job-match-consumer']) {
+      tlsOf[app] = { PASSERELLE_TLS_CA: path.join(tlsDir, 'ca.crt'), PASSERELLE_TLS_CERT: path.join(tlsDir, `${app}.crt`), PASSERELLE_TLS_KEY: path.join(tlsDir, `${app}.key`) };
+    }
+  }
   env.GATEWAY_PORT = env.GATEWAY_PORT || '3000';
+  env.GATEWAY_PROBE_PORT = env.GATEWAY_PROBE_PORT || '9466';
   env.CONSENT_AUDIT_URL = env.CONSENT_AUDIT_URL || '127.0.0.1:50051';
   env.NODE_ENV = env.NODE_ENV || 'development';
 
-  await startApp('consent-audit', env, /consent-audit listening/);
-  await startApp('gateway', env, /gateway listening/);
-  await startApp('job-match-consumer', env, /job-match-consumer running/);
+  await startApp('consent-audit', { ...env, ...tlsOf['consent-audit'] }, /consent-audit listening/);
+  await startApp('gateway', { ...env, ...tlsOf.gateway }, /gateway listening/);
+  await startApp('job-match-consumer', { ...env, ...tlsOf['job-match-consumer'] }, /job-match-consumer running/);
 
   // Demo data once per database: always into a fresh embedded one, once per DATABASE_URL otherwise.
   const marker = path.join(env.PASSERELLE_SECRETS_DIR, `demo-data-loaded.${require('node:crypto').createHash('sha256').update(env.DATABASE_URL).digest('hex').slice(0, 16)}`);
@@ -120,8 +132,8 @@ async function main() {
   }
 
   say(`ready in ${((Date.now() - t0) / 1000).toFixed(1)}s`);
-  say(`gateway        http://127.0.0.1:${env.GATEWAY_PORT}  (POST /graphql, /audit/*, /.well-known/jwks.json, /health, /metrics)`);
-  say(`consent-audit  grpc ${env.CONSENT_AUDIT_URL}  (probe http://127.0.0.1:${env.CONSENT_AUDIT_METRICS_PORT || 9464}/health)`);
+  say(`gateway        http://127.0.0.1:${env.GATEWAY_PORT}  (POST /graphql, /audit/*, /.well-known/jwks.json, /health, /metrics; probe http://127.0.0.1:${env.GATEWAY_PROBE_PORT}/health)`);
+  say(`consent-audit  grpc ${env.CONSENT_AUDIT_URL}, ${tlsOf.gateway ? 'mutual TLS' : 'PLAINTEXT (PASSERELLE_DEV_PLAINTEXT_GRPC=1)'}  (probe http://127.0.0.1:${env.CONSENT_AUDIT_METRICS_PORT || 9464}/health)`);
   say(`consumer       group passerelle.job-match-consumer  (probe http://127.0.0.1:${env.CONSUMER_METRICS_PORT || 9465}/health)`);
   say(`postgres       ${env.DATABASE_URL.replace(/:[^:@/]*@/, ':***@')}`);
   say(`kafka          ${env.KAFKA_BROKERS}`);

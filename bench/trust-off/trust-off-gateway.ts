@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { Injectable } from '@nestjs/common';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Test } from '@nestjs/testing';
-import { loadConfig } from '@passerelle/config';
+import { loadConfig, loadGrpcTls } from '@passerelle/config';
 import { createLogger, NestPinoLogger } from '@passerelle/logger';
 import type { DisclosureCandidate, DisclosureReason, Verdict } from '@passerelle/policy';
 import type { FastifyRequest } from 'fastify';
@@ -58,10 +58,11 @@ class PermitAll {
  * Built by the bench, never by `npm run build`; run by bench/trust-off/main.js.
  */
 async function main() {
-  const config = loadConfig('gateway', ['DATABASE_URL', 'KAFKA_BROKERS', 'PASSERELLE_REGISTRY', 'PASSERELLE_SECRETS_DIR', 'GATEWAY_PORT', 'GATEWAY_HOST', 'GATEWAY_UNVERIFIED_PER_MINUTE', 'CONSENT_AUDIT_URL', 'LOG_LEVEL', 'NODE_ENV']);
+  const config = loadConfig('gateway', ['DATABASE_URL', 'KAFKA_BROKERS', 'PASSERELLE_REGISTRY', 'PASSERELLE_SECRETS_DIR', 'GATEWAY_PORT', 'GATEWAY_HOST', 'GATEWAY_UNVERIFIED_PER_MINUTE', 'CONSENT_AUDIT_URL', 'LOG_LEVEL', 'NODE_ENV', 'GATEWAY_PROBE_PORT', 'GATEWAY_PROBE_HOST']);
   const logger = createLogger('gateway-trust-off', config.LOG_LEVEL);
   requireBenchTrustOff(logger);
-  const moduleRef = await Test.createTestingModule({ imports: [AppModule.forRoot(config, logger)] })
+  const grpcTls = await loadGrpcTls('gateway', 'gateway', (msg) => logger.error(msg));
+  const moduleRef = await Test.createTestingModule({ imports: [AppModule.forRoot({ ...config, grpcTls }, logger)] })
     .overrideProvider(RequestVerifier)
     .useClass(TrustOffVerifier)
     .overrideProvider(ExchangeRecorder)

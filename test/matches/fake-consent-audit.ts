@@ -2,7 +2,7 @@ import * as grpc from '@grpc/grpc-js';
 // Types only: @passerelle/contracts loads @nestjs/microservices (ESM), which jest cannot require.
 import type { consentAudit } from '@passerelle/contracts';
 import { consentInForce } from '@passerelle/policy';
-import { loadConsentAuditServices } from '@passerelle/testing';
+import { loadConsentAuditServices, testServerCredentials } from '@passerelle/testing';
 
 /**
  * consent-audit as the job-match consumer sees it (Ledger.Append/AppendBatch, Consents.List/InForce), over real gRPC
@@ -95,7 +95,7 @@ export async function startFakeConsentAudit(): Promise<FakeConsentAudit> {
     },
   });
   const port = await new Promise<number>((resolve, reject) =>
-    server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p))),
+    server.bindAsync('127.0.0.1:0', testServerCredentials(), (err, p) => (err ? reject(err) : resolve(p))),
   );
   fake.url = `127.0.0.1:${port}`;
   fake.stop = () => new Promise<void>((resolve) => server.tryShutdown(() => resolve()));

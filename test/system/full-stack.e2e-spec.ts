@@ -19,6 +19,7 @@ describe('the whole system, end to end', () => {
   let env: Record<string, string>;
   let gatewayUrl: string;
   let consentProbe: string;
+  let gatewayProbe: string;
   let consumerProbe: string;
   const topic = uniqueName('jobbank.matches.sys');
 
@@ -28,7 +29,8 @@ describe('the whole system, end to end', () => {
     const registryFile = path.join(secrets, 'registry.json');
     const init = await runApp('cli', ['demo', 'init', '--registry-template', path.join(REPO_ROOT, 'infra/registry/demo.json'), '--secrets', secrets, '--out', registryFile]);
     expect(init.code).toBe(0);
-    const [gatewayPort, grpcPort, consentMetrics, consumerMetrics] = await Promise.all([freePort(), freePort(), freePort(), freePort()]);
+    const [gatewayPort, grpcPort, consentMetrics, consumerMetrics, gatewayProbePort] = await Promise.all([freePort(), freePort(), freePort(), freePort(), freePort()]);
+    gatewayProbe = `http://127.0.0.1:${gatewayProbePort}`;
     gatewayUrl = `http://127.0.0.1:${gatewayPort}`;
     consentProbe = `http://127.0.0.1:${consentMetrics}`;
     consumerProbe = `http://127.0.0.1:${consumerMetrics}`;
@@ -38,6 +40,7 @@ describe('the whole system, end to end', () => {
       PASSERELLE_REGISTRY: registryFile,
       PASSERELLE_SECRETS_DIR: secrets,
       GATEWAY_PORT: String(gatewayPort),
+      GATEWAY_PROBE_PORT: String(gatewayProbePort),
       CONSENT_AUDIT_URL: `127.0.0.1:${grpcPort}`,
       CONSENT_AUDIT_METRICS_PORT: String(consentMetrics),
       CONSUMER_METRICS_PORT: String(consumerMetrics),
@@ -57,7 +60,8 @@ describe('the whole system, end to end', () => {
   });
 
   it('reports database and Kafka up in every part', async () => {
-    for (const url of [`${gatewayUrl}/health`, `${consentProbe}/health`, `${consumerProbe}/health`]) {
+    expect(await (await fetch(`${gatewayUrl}/health`)).json()).toEqual({ status: 'up' });
+    for (const url of [`${gatewayProbe}/health`, `${consentProbe}/health`, `${consumerProbe}/health`]) {
       const res = await fetch(url);
       expect({ url, status: res.status, body: await res.json() }).toMatchObject({ status: 200, body: { status: 'up', components: { database: { status: 'up' }, kafka: { status: 'up' } } } });
     }

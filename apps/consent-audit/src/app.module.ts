@@ -1,4 +1,5 @@
 import { DynamicModule, Module } from '@nestjs/common';
+import { APP_GUARD } from '@nestjs/core';
 import { LOGGER, type Logger } from '@passerelle/logger';
 import { PersistenceModule } from '@passerelle/persistence';
 import { loadGatewayKeys } from '@passerelle/crypto';
@@ -12,6 +13,7 @@ import { KAFKA } from './kafka.token';
 import { ConsentsModule } from './consents/consents.module';
 import { DecisionsModule } from './decisions/decisions.module';
 import { LedgerModule } from './ledger/ledger.module';
+import { GrpcCallerGuard } from './grpc-auth/grpc-caller.guard';
 
 @Module({})
 export class AppModule {
@@ -29,6 +31,8 @@ export class AppModule {
         { provide: KAFKA, useValue: createKafka(config.KAFKA_BROKERS, 'passerelle-consent-audit', logger) },
         { provide: Registry, useFactory: () => createMetricsRegistry('consent-audit') },
         DependencyHealthService,
+        // Who may call which RPC: one table, one guard (grpc-auth/).
+        { provide: APP_GUARD, useClass: GrpcCallerGuard },
         { provide: GATEWAY_KEYS, useFactory: () => loadGatewayKeys(config.PASSERELLE_SECRETS_DIR) },
       ],
       exports: [GATEWAY_KEYS, CONSENT_AUDIT_CONFIG, LOGGER, KAFKA, Registry],

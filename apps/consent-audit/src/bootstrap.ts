@@ -1,7 +1,7 @@
 import { NestFactory } from '@nestjs/core';
 import type { MicroserviceOptions } from '@nestjs/microservices';
 import { HealthImplementation } from 'grpc-health-check';
-import { consentAuditGrpcOptions } from '@passerelle/contracts';
+import { consentAuditServerOptions } from '@passerelle/contracts';
 import { NestPinoLogger, type Logger } from '@passerelle/logger';
 import { DependencyHealthService, onShutdown, startProbeServer } from '@passerelle/observability';
 import { Registry } from 'prom-client';
@@ -11,7 +11,7 @@ import type { ConsentAuditConfig } from './consent-audit.config';
 /** gRPC server (with the standard grpc.health.v1 service) plus an HTTP probe for /health and /metrics. */
 export async function bootstrapConsentAudit(config: ConsentAuditConfig, logger: Logger) {
   const grpcHealth = new HealthImplementation({ '': 'NOT_SERVING' });
-  const grpc = consentAuditGrpcOptions(config.CONSENT_AUDIT_URL);
+  const grpc = consentAuditServerOptions(config.CONSENT_AUDIT_URL, config.grpcTls);
   const app = await NestFactory.createMicroservice<MicroserviceOptions>(AppModule.forRoot(config, logger), {
     ...grpc,
     options: { ...grpc.options, onLoadPackageDefinition: (_pkg: unknown, server: Parameters<HealthImplementation['addToServer']>[0]) => grpcHealth.addToServer(server) },
@@ -21,7 +21,7 @@ export async function bootstrapConsentAudit(config: ConsentAuditConfig, logger: 
   grpcHealth.setStatus('', 'SERVING');
   const health = app.get(DependencyHealthService);
   const probe = await startProbeServer({ port: config.CONSENT_AUDIT_METRICS_PORT, registry: app.get(Registry), checks: health.checks() });
-  logger.info({ grpc: config.CONSENT_AUDIT_URL, probe: `http://127.0.0.1:${config.CONSENT_AUDIT_METRICS_PORT}` }, 'consent-audit listening');
+  logger.info({ grpc: config.CONSENT_AUDIT_URL, tls: config.grpcTls.mode, probe: `http://127.0.0.1:${config.CONSENT_AUDIT_METRICS_PORT}` }, 'consent-audit listening');
   onShutdown(logger, [
     async () => grpcHealth.setStatus('', 'NOT_SERVING'),
     () => new Promise((r) => probe.close(() => r(undefined))),

@@ -1,7 +1,7 @@
-import type { Config } from '@passerelle/config';
+import type { Config, GrpcTls } from '@passerelle/config';
 
 export type ConsentAuditConfig = Config<
   'DATABASE_URL' | 'KAFKA_BROKERS' | 'PASSERELLE_REGISTRY' | 'PASSERELLE_SECRETS_DIR' | 'CONSENT_AUDIT_URL' | 'CONSENT_AUDIT_METRICS_PORT' | 'LOG_LEVEL'
->;
+> & { grpcTls: GrpcTls };
 
 export const CONSENT_AUDIT_CONFIG = Symbol('CONSENT_AUDIT_CONFIG');

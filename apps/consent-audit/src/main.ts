@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { loadConfig } from '@passerelle/config';
+import { loadConfig, loadGrpcTls } from '@passerelle/config';
 import { createLogger } from '@passerelle/logger';
 import { bootstrapConsentAudit } from './bootstrap';
 
@@ -14,8 +14,9 @@ async function main() {
     'LOG_LEVEL',
   ]);
   const logger = createLogger('consent-audit', config.LOG_LEVEL);
+  const grpcTls = await loadGrpcTls('consent-audit', 'consent-audit', (msg) => logger.error(msg));
   try {
-    await bootstrapConsentAudit(config, logger);
+    await bootstrapConsentAudit({ ...config, grpcTls }, logger);
   } catch (e) {
     logger.fatal({ err: e }, 'consent-audit failed to start');
     process.exit(1);

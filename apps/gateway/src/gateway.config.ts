@@ -1,4 +1,4 @@
-import type { Config } from '@passerelle/config';
+import type { Config, GrpcTls } from '@passerelle/config';
 
 export type GatewayConfig = Config<
   | 'DATABASE_URL'
@@ -11,6 +11,8 @@ export type GatewayConfig = Config<
   | 'CONSENT_AUDIT_URL'
   | 'LOG_LEVEL'
   | 'NODE_ENV'
->;
+  | 'GATEWAY_PROBE_PORT'
+  | 'GATEWAY_PROBE_HOST'
+> & { grpcTls: GrpcTls };
 
 export const GATEWAY_CONFIG = Symbol('GATEWAY_CONFIG');

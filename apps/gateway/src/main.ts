@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { loadConfig } from '@passerelle/config';
+import { loadConfig, loadGrpcTls } from '@passerelle/config';
 import { createLogger } from '@passerelle/logger';
 import { bootstrapGateway } from './bootstrap';
 
@@ -15,10 +15,13 @@ async function main() {
     'CONSENT_AUDIT_URL',
     'LOG_LEVEL',
     'NODE_ENV',
+    'GATEWAY_PROBE_PORT',
+    'GATEWAY_PROBE_HOST',
   ]);
   const logger = createLogger('gateway', config.LOG_LEVEL);
+  const grpcTls = await loadGrpcTls('gateway', 'gateway', (msg) => logger.error(msg));
   try {
-    await bootstrapGateway(config, logger);
+    await bootstrapGateway({ ...config, grpcTls }, logger);
   } catch (e) {
     logger.fatal({ err: e }, 'gateway failed to start');
     process.exit(1);

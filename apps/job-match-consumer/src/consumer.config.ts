@@ -1,11 +1,11 @@
 import { z } from 'zod';
-import type { Config } from '@passerelle/config';
+import type { Config, GrpcTls } from '@passerelle/config';
 import { TOPICS } from '@passerelle/messaging';
 
 export type ConsumerConfig = Config<
   'DATABASE_URL' | 'KAFKA_BROKERS' | 'PASSERELLE_REGISTRY' | 'PASSERELLE_SECRETS_DIR' | 'CONSENT_AUDIT_URL' | 'CONSUMER_METRICS_PORT' | 'LOG_LEVEL'
 > &
-  MatchSettings;
+  MatchSettings & { grpcTls: GrpcTls };
 
 export const CONSUMER_CONFIG = Symbol('CONSUMER_CONFIG');
 

@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { loadConfig } from '@passerelle/config';
+import { loadConfig, loadGrpcTls } from '@passerelle/config';
 import { createLogger } from '@passerelle/logger';
 import { bootstrapConsumer } from './bootstrap';
 import { parseMatchSettings, type MatchSettings } from './consumer.config';
@@ -22,8 +22,9 @@ async function main() {
     process.exit(78);
   }
   const logger = createLogger('job-match-consumer', config.LOG_LEVEL);
+  const grpcTls = await loadGrpcTls('job-match-consumer', 'job-match-consumer', (msg) => logger.error(msg));
   try {
-    await bootstrapConsumer({ ...config, ...settings }, logger);
+    await bootstrapConsumer({ ...config, ...settings, grpcTls }, logger);
   } catch (e) {
     logger.fatal({ err: e }, 'job-match-consumer failed to start');
     process.exit(1);

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import fs from 'node:fs/promises';
 import { exportJWK, generateKeyPair, type JWK } from 'jose';
+import { readSecretFile, SecretFileModeError } from '@passerelle/crypto';
 import type { AgencyAlg } from './sign';
 
 /** A private agency key as kept in a file (`<agency>.private.jwk.json`, mode 0600): the JWK with kid and alg. */
@@ -25,12 +25,16 @@ export function publicRegistryKey(key: AgencyKeyFile, status: 'active' | 'retire
   return { kty, crv, x, ...(y !== undefined ? { y } : {}), kid: key.kid, alg: key.alg, status, use: 'sig' };
 }
 
-/** Reads a private key file, with a clear error naming what is wrong. */
+/**
+ * Reads a private key file, with a clear error naming what is wrong; a file that group or others
+ * may access is refused (as ssh refuses such keys): the key may already be someone else's.
+ */
 export async function readAgencyKeyFile(file: string): Promise<AgencyKeyFile> {
   let value: unknown;
   try {
-    value = JSON.parse(await fs.readFile(file, 'utf8'));
+    value = JSON.parse((await readSecretFile(file)).toString('utf8'));
   } catch (e) {
+    if (e instanceof SecretFileModeError) throw e;
     const code = (e as NodeJS.ErrnoException).code;
     throw new Error(`cannot read key file ${file}: ${code ?? 'not JSON'}`);
   }

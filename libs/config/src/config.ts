@@ -42,7 +42,28 @@ export const variables = {
     doc: 'Unverified requests (unsigned, forged, replayed) the gateway answers one by one per source address and minute; beyond it 429, counted in aggregate ledger entries.',
   },
   CONSENT_AUDIT_URL: { schema: hostPort.default('127.0.0.1:50051'), doc: 'consent-audit gRPC address, host:port.' },
+  PASSERELLE_TLS_CA: {
+    schema: z.string().min(1, 'must be a file path').optional(),
+    doc: 'PEM certificate of the private CA of the apps\' gRPC links: the only issuer whose certificates a peer is accepted with (`passerelle certs issue` writes <dir>/ca.crt; npm start uses .secrets/tls/).',
+  },
+  PASSERELLE_TLS_CERT: {
+    schema: z.string().min(1, 'must be a file path').optional(),
+    doc: 'PEM certificate this app presents on gRPC (consent-audit as the server, gateway and job-match-consumer as clients); its CN is the identity consent-audit authorises (<dir>/<app>.crt).',
+  },
+  PASSERELLE_TLS_KEY: {
+    schema: z.string().min(1, 'must be a file path').optional(),
+    doc: 'PEM private key of PASSERELLE_TLS_CERT; refused unless private to its owner (0600) (<dir>/<app>.key).',
+  },
+  PASSERELLE_DEV_PLAINTEXT_GRPC: {
+    schema: z.enum(['0', '1'], { error: 'must be 0 or 1' }).default('0'),
+    doc: 'Local development only: 1 runs gRPC without TLS when no PASSERELLE_TLS_* file is set, and consent-audit then accepts ANY caller for EVERY RPC (logged as an error at every start). Without it an app with no certificate refuses to start.',
+  },
   CONSENT_AUDIT_METRICS_PORT: { schema: port.default(9464), doc: 'consent-audit health and Prometheus metrics HTTP port.' },
+  GATEWAY_PROBE_PORT: {
+    schema: port.optional(),
+    doc: 'Gateway probe HTTP port, bound to 127.0.0.1 (or GATEWAY_PROBE_HOST): /health with each dependency\'s error detail, and /metrics. The public /health tells only up or down. Unset: no probe server.',
+  },
+  GATEWAY_PROBE_HOST: { schema: z.string().min(1).default('127.0.0.1'), doc: 'Gateway probe bind address (keep it off the public network).' },
   CONSUMER_METRICS_PORT: { schema: port.default(9465), doc: 'job-match-consumer health probe and Prometheus metrics HTTP port.' },
   LOG_LEVEL: {
     schema: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),

@@ -1,4 +1,4 @@
-import { checkHealth } from './health';
+import { checkHealth, publicHealth } from './health';
 
 describe('checkHealth', () => {
   it('is up only when every component is up', async () => {
@@ -14,5 +14,12 @@ describe('checkHealth', () => {
   it('reports a check that hangs as down after the timeout', async () => {
     const report = await checkHealth({ slow: () => new Promise(() => undefined) }, 20);
     expect(report.components.slow).toEqual({ status: 'down', detail: 'no answer within 20 ms' });
+  });
+});
+
+describe('publicHealth', () => {
+  it('keeps the status and drops every component name and error text', () => {
+    expect(publicHealth({ status: 'down', components: { kafka: { status: 'down', detail: 'connect ECONNREFUSED 10.0.0.7:9092' } } })).toEqual({ status: 'down' });
+    expect(publicHealth({ status: 'up', components: { database: { status: 'up' } } })).toEqual({ status: 'up' });
   });
 });

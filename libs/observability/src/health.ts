@@ -6,6 +6,14 @@ export interface HealthReport {
 
 export type HealthCheck = () => Promise<void>;
 
+/**
+ * What an anonymous caller may know: up or down, nothing else. Dependency names and error text
+ * (hosts, ports, driver messages) are for the probe port only.
+ */
+export function publicHealth(report: HealthReport): { status: ComponentStatus } {
+  return { status: report.status };
+}
+
 /** Runs every check with a timeout; the process is up only when every component is. */
 export async function checkHealth(checks: Record<string, HealthCheck>, timeoutMs = 2000): Promise<HealthReport> {
   const entries = await Promise.all(

@@ -3,8 +3,10 @@ import type { Registry } from 'prom-client';
 import { checkHealth, type HealthCheck } from './health';
 
 /**
- * For apps without an HTTP API of their own (consent-audit, job-match-consumer):
- * `GET /health` (200 when every check passes, 503 otherwise) and `GET /metrics`.
+ * The operators' probe, on its own port bound to loopback by default (consent-audit,
+ * job-match-consumer, and the gateway beside its public API): `GET /health` with each
+ * dependency's status and error detail (200 when every check passes, 503 otherwise) and
+ * `GET /metrics`.
  */
 export async function startProbeServer(opts: {
   host?: string;

@@ -2,6 +2,7 @@ import * as grpc from '@grpc/grpc-js';
 // Types only: @passerelle/contracts pulls in @nestjs/microservices (ESM), which jest cannot load.
 import type { consentAudit } from '@passerelle/contracts';
 import { loadConsentAuditServices } from './grpc';
+import { testServerCredentials } from './test-pki';
 
 export type DecideHandler = (request: consentAudit.DecideRequest) => consentAudit.DecideResponse | Promise<consentAudit.DecideResponse>;
 
@@ -86,7 +87,7 @@ export async function startFakeLedger(opts: { decide?: DecideHandler; port?: num
     },
   });
   const port = await new Promise<number>((resolve, reject) =>
-    server.bindAsync(`127.0.0.1:${opts.port ?? 0}`, grpc.ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p))),
+    server.bindAsync(`127.0.0.1:${opts.port ?? 0}`, testServerCredentials(), (err, p) => (err ? reject(err) : resolve(p))),
   );
   fake.url = `127.0.0.1:${port}`;
   fake.stop = () =>

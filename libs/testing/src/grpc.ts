@@ -3,6 +3,7 @@ import * as protoLoader from '@grpc/proto-loader';
 import path from 'node:path';
 // Not imported from @passerelle/contracts at runtime: it pulls @nestjs/microservices (ESM), which jest cannot load.
 import { REPO_ROOT } from './processes';
+import { testChannelCredentials } from './test-pki';
 
 export const CONSENT_AUDIT_PROTO = 'passerelle/consentaudit/v1/consent_audit.proto';
 /** Same options as @passerelle/contracts' protoLoaderOptions (both sides of the channel agree). */
@@ -18,9 +19,19 @@ export function loadConsentAuditServices(): ConsentAuditServices {
   return (grpc.loadPackageDefinition(definition) as unknown as { passerelle: { consentaudit: { v1: ConsentAuditServices } } }).passerelle.consentaudit.v1;
 }
 
-/** A plain grpc-js client of one consent-audit service at `url` (host:port), without TLS. */
-export function consentAuditClient(service: ConsentAuditServiceName, url: string, options: Partial<grpc.ChannelOptions> = {}): grpc.Client {
-  return new (loadConsentAuditServices()[service])(url, grpc.credentials.createInsecure(), options);
+/**
+ * A grpc-js client of one consent-audit service at `url` (host:port), over mutual TLS as
+ * `identity` of the test PKI (default the gateway, which may call every RPC tests need), or with
+ * no client certificate ('no-certificate'), or given credentials (e.g. of another CA).
+ */
+export function consentAuditClient(
+  service: ConsentAuditServiceName,
+  url: string,
+  options: Partial<grpc.ChannelOptions> = {},
+  identity: string | 'no-certificate' | ReturnType<typeof testChannelCredentials> = 'gateway',
+): grpc.Client {
+  const tls = typeof identity === 'string' ? testChannelCredentials(identity) : identity;
+  return new (loadConsentAuditServices()[service])(url, tls.credentials, { ...tls.options, ...options });
 }
 
 export type Unary<Req, Res> = (req: Req) => Promise<Res>;

@@ -6,5 +6,6 @@ export * from './test-registry';
 export * from './gateway';
 export * from './consent-audit';
 export * from './grpc';
+export * from './test-pki';
 export * from './linear-algebra';
 export * from './trust-stack';

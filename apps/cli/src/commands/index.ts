@@ -8,6 +8,7 @@ import { registerDemoInit } from './demo-init.command';
 import { registerAuditVerify } from './audit-verify.command';
 import { registerDemoSeed } from './demo-seed.command';
 import { registerWitness } from './witness.command';
+import { registerCerts } from './certs.command';
 
 /** Every CLI command; add one line per new command file. */
-export const commands: Array<(program: Command) => void> = [registerVersion, registerPublishMatches, registerRegistryCheck, registerKeysGenerate, registerRequest, registerDemoInit, registerAuditVerify, registerDemoSeed, registerWitness];
+export const commands: Array<(program: Command) => void> = [registerVersion, registerPublishMatches, registerRegistryCheck, registerKeysGenerate, registerRequest, registerDemoInit, registerAuditVerify, registerDemoSeed, registerWitness, registerCerts];

@@ -1,9 +1,9 @@
 import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
-import { ClientsModule, type ClientGrpc } from '@nestjs/microservices';
+import type { ClientGrpc } from '@nestjs/microservices';
 import { status as GrpcStatus } from '@grpc/grpc-js';
-import { consentAuditGrpcOptions, type consentAudit } from '@passerelle/contracts';
+import type { consentAudit } from '@passerelle/contracts';
 import { firstValueFrom, timeout, type Observable } from 'rxjs';
-import { GATEWAY_CONFIG, type GatewayConfig } from '../gateway.config';
+import { consentAuditChannel } from '../consent-audit-channel';
 import { Coalescer } from './coalescer';
 
 /** Injection token of the audit feature's gRPC channel to consent-audit's Ledger. */
@@ -12,13 +12,7 @@ export const LEDGER_CHANNEL = Symbol('AUDIT_LEDGER_CHANNEL');
 /** How long a ledger read may take before the gateway gives up. */
 export const LEDGER_READ_DEADLINE_MS = 15_000;
 
-export const ledgerChannel = ClientsModule.registerAsync([
-  {
-    name: LEDGER_CHANNEL,
-    inject: [GATEWAY_CONFIG],
-    useFactory: (config: GatewayConfig) => consentAuditGrpcOptions(config.CONSENT_AUDIT_URL),
-  },
-]);
+export const ledgerChannel = consentAuditChannel(LEDGER_CHANNEL);
 
 /** A refusal or failure of the ledger, with its meaning for callers. */
 export class LedgerCallError extends Error {

@@ -1,9 +1,7 @@
 import { status as GrpcStatus } from '@grpc/grpc-js';
-import { ClientsModule } from '@nestjs/microservices';
-import { consentAuditGrpcOptions } from '@passerelle/contracts';
 import { type Observable, firstValueFrom, timeout } from 'rxjs';
 import { BadUserInput, DomainError, Forbidden, NotFound, Unavailable } from '../errors';
-import { GATEWAY_CONFIG, type GatewayConfig } from '../gateway.config';
+import { consentAuditChannel as channelTo } from '../consent-audit-channel';
 
 /** Injection token of this feature's gRPC channel to consent-audit. */
 export const CONSENT_AUDIT_CHANNEL = Symbol('CONSENTS_CONSENT_AUDIT_CHANNEL');
@@ -11,13 +9,7 @@ export const CONSENT_AUDIT_CHANNEL = Symbol('CONSENTS_CONSENT_AUDIT_CHANNEL');
 /** How long the gateway waits for consent-audit before answering UNAVAILABLE. */
 export const CONSENT_AUDIT_DEADLINE_MS = 10_000;
 
-export const consentAuditChannel = ClientsModule.registerAsync([
-  {
-    name: CONSENT_AUDIT_CHANNEL,
-    inject: [GATEWAY_CONFIG],
-    useFactory: (config: GatewayConfig) => consentAuditGrpcOptions(config.CONSENT_AUDIT_URL),
-  },
-]);
+export const consentAuditChannel = channelTo(CONSENT_AUDIT_CHANNEL);
 
 interface GrpcError {
   code?: number;

@@ -1,7 +1,6 @@
 import { Global, Module } from '@nestjs/common';
-import { ClientsModule } from '@nestjs/microservices';
-import { consentAuditGrpcOptions } from '@passerelle/contracts';
 import { loadGatewayKeys } from '@passerelle/crypto';
+import { consentAuditChannel } from '../consent-audit-channel';
 import { GATEWAY_CONFIG, type GatewayConfig } from '../gateway.config';
 import { GrpcAuditSink, LEDGER_GRPC_CLIENT } from './audit-sink';
 import { ExchangeHooks } from './exchange.hooks';
@@ -23,15 +22,7 @@ import { UNVERIFIED_PER_MINUTE, UnverifiedFloods } from './unverified-floods';
  */
 @Global()
 @Module({
-  imports: [
-    ClientsModule.registerAsync([
-      {
-        name: LEDGER_GRPC_CLIENT,
-        inject: [GATEWAY_CONFIG],
-        useFactory: (config: GatewayConfig) => consentAuditGrpcOptions(config.CONSENT_AUDIT_URL),
-      },
-    ]),
-  ],
+  imports: [consentAuditChannel(LEDGER_GRPC_CLIENT)],
   providers: [
     {
       provide: GATEWAY_KEYS,

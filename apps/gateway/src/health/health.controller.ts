@@ -1,7 +1,11 @@
 import { Controller, Get, Res } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
-import { DependencyHealthService } from '@passerelle/observability';
+import { DependencyHealthService, publicHealth } from '@passerelle/observability';
 
+/**
+ * The public health check: up (200) or down (503) and nothing more, since anyone may call it.
+ * Which dependency failed and why is on the probe port (GATEWAY_PROBE_PORT).
+ */
 @Controller('health')
 export class HealthController {
   constructor(private readonly health: DependencyHealthService) {}
@@ -9,6 +13,6 @@ export class HealthController {
   @Get()
   async get(@Res() reply: FastifyReply) {
     const report = await this.health.report();
-    return reply.status(report.status === 'up' ? 200 : 503).send(report);
+    return reply.status(report.status === 'up' ? 200 : 503).send(publicHealth(report));
   }
 }

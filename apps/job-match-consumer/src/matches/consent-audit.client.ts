@@ -16,7 +16,7 @@ export const consentAuditChannel = ClientsModule.registerAsync([
   {
     name: CONSENT_AUDIT_CHANNEL,
     inject: [CONSUMER_CONFIG],
-    useFactory: (config: ConsumerConfig) => consentAuditGrpcOptions(config.CONSENT_AUDIT_URL),
+    useFactory: (config: ConsumerConfig) => consentAuditGrpcOptions(config.CONSENT_AUDIT_URL, config.grpcTls),
   },
 ]);
 
