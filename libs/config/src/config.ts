@@ -25,7 +25,7 @@ const port = z.coerce
   .max(65535, 'must be between 1 and 65535');
 
 export const variables = {
-  DATABASE_URL: { schema: postgresUrl, doc: 'PostgreSQL connection URL (a role that may run migrations).' },
+  DATABASE_URL: { schema: postgresUrl, doc: "PostgreSQL URL of the app's OWN login (passerelle_gateway, passerelle_ledger, passerelle_consumer); never the owner's: migrations use MIGRATION_DATABASE_URL (`npm run migration:run`)." },
   KAFKA_BROKERS: {
     schema: z
       .string()
@@ -35,6 +35,10 @@ export const variables = {
   },
   PASSERELLE_REGISTRY: { schema: z.string().min(1, 'must be a path to the registry JSON file'), doc: 'Path of the registry JSON file.' },
   PASSERELLE_SECRETS_DIR: { schema: z.string().min(1, 'must be a directory path'), doc: 'Directory holding the gateway signing key and pseudonymisation keys (0600 files, created on first start).' },
+  PASSERELLE_LOG_KEY_DIR: {
+    schema: z.string().min(1, 'must be a directory path').optional(),
+    doc: "consent-audit only: directory of the audit log's own tree-head signing key (0600, created on first start); default <PASSERELLE_SECRETS_DIR>/log-signing. Give it a directory no other app can read.",
+  },
   GATEWAY_PORT: { schema: port.default(3000), doc: 'Gateway HTTP port.' },
   GATEWAY_HOST: { schema: z.string().min(1).default('127.0.0.1'), doc: 'Gateway bind address.' },
   CONSENT_AUDIT_URL: { schema: hostPort.default('127.0.0.1:50051'), doc: 'consent-audit gRPC address, host:port.' },

@@ -8,3 +8,4 @@ export * from './consent-audit';
 export * from './grpc';
 export * from './linear-algebra';
 export * from './trust-stack';
+export * from './app-database';

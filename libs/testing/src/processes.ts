@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
+import { withAppDatabaseLogin } from './app-database';
 
 export const REPO_ROOT = path.resolve(__dirname, '../../..');
 
@@ -52,7 +53,7 @@ export async function startApp(
   args: string[] = [],
 ): Promise<RunningApp> {
   const proc = spawn(process.execPath, [appMain(app), ...args], {
-    env: { PATH: process.env.PATH ?? '', NODE_ENV: 'test', LOG_LEVEL: 'info', ...env },
+    env: { PATH: process.env.PATH ?? '', NODE_ENV: 'test', LOG_LEVEL: 'info', ...withAppDatabaseLogin(app, env) },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const lines: string[] = [];
@@ -106,7 +107,7 @@ export async function startApp(
 export async function runApp(app: AppName, args: string[], env: Record<string, string> = {}, timeoutMs = 60_000): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
     const proc = spawn(process.execPath, [appMain(app), ...args], {
-      env: { PATH: process.env.PATH ?? '', NODE_ENV: 'test', ...env },
+      env: { PATH: process.env.PATH ?? '', NODE_ENV: 'test', ...withAppDatabaseLogin(app, env) },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stdout = '';
