@@ -55,7 +55,8 @@ describe('PostgreSQL restart under load', () => {
     ledger = await startFakeLedger();
     registry = await createTestRegistry({ agencies: [{ id: 'qc.mifi', roles: ['PROVIDER', 'CONSUMER'], jurisdiction: 'QC' }] });
     pg = await startPostgres(port);
-    gw = await startTestGateway({ registryFile: registry.file, databaseUrl: pg!.url, consentAuditUrl: ledger.url, env: { LOG_LEVEL: 'warn' } });
+    // This test's own server, unmigrated: the gateway migrates it as the owner (development mode).
+    gw = await startTestGateway({ registryFile: registry.file, databaseUrl: pg!.url, consentAuditUrl: ledger.url, env: { LOG_LEVEL: 'warn', PASSERELLE_ALLOW_OWNER_LOGIN: '1' } });
   }, 120_000);
 
   afterAll(async () => {
