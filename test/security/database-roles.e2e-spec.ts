@@ -6,7 +6,7 @@
 import { spawn } from 'node:child_process';
 import { Client } from 'pg';
 import { APP_LOGINS, LEDGER_TABLES, LOGIN_ROLES, RETIRED_APP_ROLE, SEQUENCE_USAGE, TABLE_PRIVILEGES, type DatabaseApp } from '@passerelle/persistence';
-import { appMain, createTestDatabase, createTestRegistry, queryAsOwner, type TestDatabase, type TestRegistry } from '@passerelle/testing';
+import { appMain, createTestDatabase, createTestRegistry, freePort, kafkaBrokers, queryAsOwner, startApp, startTrustStack, uniqueName, type TestDatabase, type TestRegistry } from '@passerelle/testing';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { APP_LOGINS: SCRIPT_APP_LOGINS } = require('../../infra/postgres/logins.js') as { APP_LOGINS: Record<string, string> };
@@ -158,6 +158,52 @@ describe('append-only holds against the apps’ own database logins', () => {
       await c.query('ROLLBACK');
     });
     await expect(queryAsOwner(db.url, `TRUNCATE ledger_tree_heads`)).rejects.toThrow('ledger_tree_heads is append-only: TRUNCATE refused');
+  });
+
+  it('the running apps’ database sessions are each its own login, none a superuser or the owner', async () => {
+    const stack = await startTrustStack({ registryFile: registry.file, databaseUrl: db.url });
+    const consumer = await startApp(
+      'job-match-consumer',
+      {
+        DATABASE_URL: db.url,
+        KAFKA_BROKERS: kafkaBrokers(),
+        PASSERELLE_REGISTRY: registry.file,
+        PASSERELLE_SECRETS_DIR: stack.secretsDir,
+        CONSENT_AUDIT_URL: stack.consentAudit.url,
+        CONSUMER_METRICS_PORT: String(await freePort()),
+        JOB_MATCH_TOPIC: uniqueName('dbroles-matches'),
+        JOB_MATCH_GROUP: uniqueName('dbroles-group'),
+        // a purge every second keeps a consumer session open to observe
+        MATCH_PURGE_INTERVAL_SECONDS: '1',
+      },
+      { logLine: /job-match-consumer running/, timeoutMs: 60_000 },
+    );
+    try {
+      const appOf: Record<string, DatabaseApp> = {
+        'passerelle-gateway': 'gateway',
+        'passerelle-consent-audit': 'consent-audit',
+        'passerelle-ledger-writer': 'consent-audit',
+        'passerelle-job-match-consumer': 'job-match-consumer',
+      };
+      type Session = { application_name: string; usename: string; rolsuper: boolean };
+      let sessions: Session[] = [];
+      for (const deadline = Date.now() + 30_000; Date.now() < deadline; ) {
+        await fetch(`${stack.gateway.url}/health`).catch(() => undefined);
+        sessions = await queryAsOwner<Session>(
+          db.url,
+          `SELECT DISTINCT a.application_name, a.usename, r.rolsuper FROM pg_stat_activity a JOIN pg_roles r ON r.rolname = a.usename
+            WHERE a.datname = current_database() AND a.application_name = ANY($1) ORDER BY 1`,
+          [Object.keys(appOf)],
+        );
+        if (new Set(sessions.map((x) => appOf[x.application_name])).size === apps.length) break;
+        await new Promise((r) => setTimeout(r, 200));
+      }
+      expect(new Set(sessions.map((x) => appOf[x.application_name]))).toEqual(new Set(apps));
+      for (const x of sessions) expect(x).toEqual({ application_name: x.application_name, usename: APP_LOGINS[appOf[x.application_name]], rolsuper: false });
+    } finally {
+      await consumer.stop();
+      await stack.stop();
+    }
   });
 
   it.each(apps)('%s refuses to start on the owner’s login, with one line naming the problem (exit 78)', async (app) => {
