@@ -6,7 +6,7 @@
 import { spawn } from 'node:child_process';
 import { Client } from 'pg';
 import { APP_LOGINS, LEDGER_TABLES, LOGIN_ROLES, RETIRED_APP_ROLE, SEQUENCE_USAGE, TABLE_PRIVILEGES, type DatabaseApp } from '@passerelle/persistence';
-import { appMain, createTestDatabase, createTestRegistry, freePort, kafkaBrokers, queryAsOwner, startApp, startTrustStack, uniqueName, type TestDatabase, type TestRegistry } from '@passerelle/testing';
+import { appMain, createTestDatabase, createTestRegistry, freePort, startTestConsentAudit, kafkaBrokers, queryAsOwner, startApp, startTrustStack, uniqueName, type TestDatabase, type TestRegistry } from '@passerelle/testing';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { APP_LOGINS: SCRIPT_APP_LOGINS } = require('../../infra/postgres/logins.js') as { APP_LOGINS: Record<string, string> };
@@ -101,6 +101,15 @@ describe('append-only holds against the apps’ own database logins', () => {
         WHERE n.nspname = 'public' AND c.relowner::regrole::text <> current_user`,
     );
     expect(owned).toEqual([]);
+    const ownedByLogins = await queryAsOwner(
+      db.url,
+      `SELECT 'relation' AS kind, relname AS name FROM pg_class WHERE relowner::regrole::text = ANY($1)
+       UNION ALL SELECT 'schema', nspname FROM pg_namespace WHERE nspowner::regrole::text = ANY($1)
+       UNION ALL SELECT 'function', proname FROM pg_proc WHERE proowner::regrole::text = ANY($1)
+       UNION ALL SELECT 'database', datname FROM pg_database WHERE datdba::regrole::text = ANY($1)`,
+      [LOGIN_ROLES],
+    );
+    expect(ownedByLogins).toEqual([]);
     // The start/test scripts name the same logins as the matrix.
     expect(SCRIPT_APP_LOGINS).toEqual(APP_LOGINS);
   });
@@ -206,12 +215,13 @@ describe('append-only holds against the apps’ own database logins', () => {
     }
   });
 
-  it.each(apps)('%s refuses to start on the owner’s login, with one line naming the problem (exit 78)', async (app) => {
+  /** Runs a built app on exactly this DATABASE_URL (no mapping to its login) until it exits. */
+  async function runOn(app: DatabaseApp, databaseUrl: string): Promise<{ code: unknown; stderr: string }> {
     const proc = spawn(process.execPath, [appMain(app)], {
       env: {
         PATH: process.env.PATH ?? '',
         NODE_ENV: 'test',
-        DATABASE_URL: db.url,
+        DATABASE_URL: databaseUrl,
         KAFKA_BROKERS: '127.0.0.1:9',
         PASSERELLE_REGISTRY: registry.file,
         PASSERELLE_SECRETS_DIR: '/tmp/passerelle-unused-secrets',
@@ -222,10 +232,49 @@ describe('append-only holds against the apps’ own database logins', () => {
     let stderr = '';
     proc.stderr.on('data', (c) => (stderr += c));
     const code = await new Promise((resolve) => proc.on('exit', resolve));
+    return { code, stderr };
+  }
+
+  it.each(apps)('%s refuses to start on the owner’s login, with one line naming the problem (exit 78)', async (app) => {
+    const { code, stderr } = await runOn(app, db.url);
     const [{ owner }] = await queryAsOwner<{ owner: string }>(db.url, 'SELECT current_user AS owner');
     expect(code).toBe(78);
     expect(stderr.trim().split('\n')).toEqual([
       `${app}: configuration error: DATABASE_URL logs in as "${owner}", a superuser: give the app its own login (npm run migration:run creates it) or set PASSERELLE_ALLOW_OWNER_LOGIN=1 for development`,
     ]);
+  });
+
+  it('an app on its own login never migrates: on an unmigrated database it refuses to start, naming the command that migrates', async () => {
+    const bare = uniqueName('dbroles_bare').toLowerCase();
+    await queryAsOwner(process.env.DATABASE_URL!, `CREATE DATABASE "${bare}"`);
+    try {
+      const url = new URL(db.logins.gateway);
+      url.pathname = `/${bare}`;
+      const { code, stderr } = await runOn('gateway', url.toString());
+      expect(code).toBe(78);
+      expect(stderr.trim().split('\n')).toEqual([
+        expect.stringMatching(/^gateway: configuration error: the database schema is behind this build \(\d+ migration\(s\) pending, from Foundation1764000000000\): run `npm run migration:run` with MIGRATION_DATABASE_URL set to the owner's login$/),
+      ]);
+      const bareUrl = new URL(db.url);
+      bareUrl.pathname = `/${bare}`;
+      expect(await queryAsOwner(bareUrl.toString(), `SELECT count(*)::int AS n FROM pg_tables WHERE schemaname = 'public'`)).toEqual([{ n: 0 }]);
+    } finally {
+      await queryAsOwner(process.env.DATABASE_URL!, `DROP DATABASE IF EXISTS "${bare}" WITH (FORCE)`);
+    }
+  });
+
+  it('development only: PASSERELLE_ALLOW_OWNER_LOGIN=1 lets an app run on the owner’s login, migrating at start as it used to', async () => {
+    const bare = uniqueName('dbroles_dev').toLowerCase();
+    await queryAsOwner(process.env.DATABASE_URL!, `CREATE DATABASE "${bare}"`);
+    const ownerUrl = new URL(db.url);
+    ownerUrl.pathname = `/${bare}`;
+    const consentAudit = await startTestConsentAudit({ registryFile: registry.file, databaseUrl: ownerUrl.toString(), env: { PASSERELLE_ALLOW_OWNER_LOGIN: '1' } });
+    try {
+      const applied = await queryAsOwner<{ name: string }>(ownerUrl.toString(), 'SELECT name FROM schema_migrations ORDER BY id');
+      expect(applied.map((m) => m.name)).toContain('AppLogins1795500000000');
+    } finally {
+      await consentAudit.stop();
+      await queryAsOwner(process.env.DATABASE_URL!, `DROP DATABASE IF EXISTS "${bare}" WITH (FORCE)`);
+    }
   });
 });
