@@ -7,7 +7,11 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { compactVerify, createLocalJWKSet, type JWK } from 'jose';
-import { createTestDatabase, createTestRegistry, startTrustStack, type TestDatabase, type TestRegistry, type TrustStack } from '@passerelle/testing';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { decodeJwt } from 'jose';
+import { loadGatewayKeys, sha256b64u, signAsGateway, type GatewayKeys } from '@passerelle/crypto';
+import { createTestDatabase, createTestRegistry, runApp, startTrustStack, type TestDatabase, type TestRegistry, type TrustStack } from '@passerelle/testing';
 import { auditEntry, connectLedger } from './ledger-grpc';
 
 jest.setTimeout(90_000);
@@ -72,4 +76,58 @@ describe('the audit log signs its tree heads with its own key', () => {
     expect(gatewayEnv).not.toContain(logKeyDir);
     expect(gatewayEnv).not.toContain('PASSERELLE_LOG_KEY_DIR');
   });
+
+  it('`passerelle audit verify` refuses a tree head signed with the gateway key (a hostile gateway vouching for the log)', async () => {
+    const keyFile = path.join(stack.secretsDir, 'ops.audit.private.jwk.json');
+    fs.writeFileSync(keyFile, JSON.stringify(registry.activeKey('ops.audit').privateJwk), { mode: 0o600 });
+    const verify = (gatewayUrl: string) => runApp('cli', ['audit', 'verify', '--gateway', gatewayUrl, '--agency', 'ops.audit', '--key', keyFile, '--gateway-id', registry.document.gatewayId]);
+    const honest = await verify(stack.gateway.url);
+    expect(honest.stderr).toBe('');
+    expect(honest.code).toBe(0);
+
+    // The gateway holds its own key and nothing else: re-signing the head (same claims) and its
+    // answer with it is all a hostile gateway can do.
+    const hostile = await hostileGateway(stack.gateway.url, await loadGatewayKeys(stack.secretsDir));
+    try {
+      const refused = await verify(hostile.url);
+      expect(refused.code).toBe(2);
+      expect(refused.stderr).toContain("the signed tree head does not verify with the audit log's published keys");
+      expect(hostile.forgedHeads()).toBeGreaterThanOrEqual(1);
+    } finally {
+      await hostile.close();
+    }
+  });
 });
+
+/**
+ * A gateway in front of the real one that re-signs every tree head it serves with the gateway's
+ * key (same claims) and signs its answer again, as a gateway that vouched for the log would.
+ */
+async function hostileGateway(upstream: string, keys: GatewayKeys): Promise<{ url: string; forgedHeads(): number; close(): Promise<void> }> {
+  let forged = 0;
+  const server = http.createServer((req, res) => {
+    void (async () => {
+      const headers: Record<string, string> = {};
+      for (const [k, v] of Object.entries(req.headers)) if (typeof v === 'string' && k !== 'host') headers[k] = v;
+      const answer = await fetch(`${upstream}${req.url}`, { method: req.method, headers });
+      let body = Buffer.from(await answer.arrayBuffer());
+      const out: Record<string, string> = {};
+      answer.headers.forEach((v, k) => (out[k] = v));
+      if (req.url === '/audit/sth' && answer.status === 200) {
+        const sth = JSON.parse(body.toString('utf8')) as { tree_size: number; root_hash: string; timestamp: number; jws: string };
+        sth.jws = await signAsGateway(keys, 'tree-head+jwt', { tree_size: sth.tree_size, root_hash: sth.root_hash, timestamp: sth.timestamp });
+        body = Buffer.from(JSON.stringify(sth));
+        const claims = decodeJwt(out['x-gateway-signature']);
+        out['x-gateway-signature'] = await signAsGateway(keys, 'gateway-response+jwt', { ...claims, body_sha256: sha256b64u(body) });
+        forged++;
+      }
+      delete out['content-length'];
+      delete out['content-encoding'];
+      delete out['transfer-encoding'];
+      res.writeHead(answer.status, out).end(body);
+    })().catch((e) => res.writeHead(502).end(String(e)));
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const { port } = server.address() as AddressInfo;
+  return { url: `http://127.0.0.1:${port}`, forgedHeads: () => forged, close: () => new Promise((r) => server.close(() => r())) };
+}
