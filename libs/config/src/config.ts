@@ -26,6 +26,14 @@ const port = z.coerce
 
 export const variables = {
   DATABASE_URL: { schema: postgresUrl, doc: "PostgreSQL URL of the app's OWN login (passerelle_gateway, passerelle_ledger, passerelle_consumer); never the owner's: migrations use MIGRATION_DATABASE_URL (`npm run migration:run`)." },
+  MIGRATION_DATABASE_URL: {
+    schema: postgresUrl,
+    doc: "`npm run migration:run` only: PostgreSQL URL of the OWNER's login, which runs the migrations, owns every table and creates the apps' login roles. Never given to an app.",
+  },
+  PASSERELLE_ALLOW_OWNER_LOGIN: {
+    schema: z.enum(['0', '1']).default('0'),
+    doc: 'Development only: 1 lets an app run on a superuser or owner login (it then migrates at start); otherwise such a login stops the app with exit 78.',
+  },
   KAFKA_BROKERS: {
     schema: z
       .string()
