@@ -89,16 +89,27 @@ export async function ensureLoginRoles(q: Queryable): Promise<void> {
     await q.query(`DO $$ BEGIN
       CREATE ROLE ${ident(role)} LOGIN NOINHERIT NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS;
     EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL; END $$`);
+    // A twin migration fixing the same role at once may make this ALTER fail (tuple concurrently
+    // updated): what counts is that the role is right afterwards.
+    const wrongAttributes = `EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '${role}'
+      AND (rolsuper OR rolinherit OR rolcreaterole OR rolcreatedb OR rolreplication OR rolbypassrls OR NOT rolcanlogin))`;
     await q.query(`DO $$ BEGIN
-      IF EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '${role}'
-                 AND (rolsuper OR rolinherit OR rolcreaterole OR rolcreatedb OR rolreplication OR rolbypassrls OR NOT rolcanlogin)) THEN
-        ALTER ROLE ${ident(role)} LOGIN NOINHERIT NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS;
+      IF ${wrongAttributes} THEN
+        BEGIN
+          ALTER ROLE ${ident(role)} LOGIN NOINHERIT NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS;
+        EXCEPTION WHEN OTHERS THEN
+          IF ${wrongAttributes} THEN RAISE; END IF;
+        END;
       END IF;
     END $$`);
     // Membership in any role would let the login SET ROLE to it: none is allowed.
     await q.query(`DO $$ DECLARE r record; BEGIN
       FOR r IN SELECT m.roleid::regrole::text AS granted FROM pg_auth_members m WHERE m.member = '${role}'::regrole LOOP
-        EXECUTE format('REVOKE %s FROM ${ident(role)}', r.granted);
+        BEGIN
+          EXECUTE format('REVOKE %s FROM ${ident(role)}', r.granted);
+        EXCEPTION WHEN OTHERS THEN
+          IF EXISTS (SELECT 1 FROM pg_auth_members m WHERE m.member = '${role}'::regrole AND m.roleid::regrole::text = r.granted) THEN RAISE; END IF;
+        END;
       END LOOP;
     END $$`);
   }
