@@ -71,6 +71,8 @@ async function pipelineSeconds(world) {
       NODE_ENV: 'production',
       LOG_LEVEL: 'warn',
       DATABASE_URL: world.db.url,
+      // Bench databases are migrated by the apps at start, as the owner: development mode (libs/persistence/src/app-login.ts).
+      PASSERELLE_ALLOW_OWNER_LOGIN: '1',
       KAFKA_BROKERS: world.brokers,
       PASSERELLE_REGISTRY: world.registry.file,
       PASSERELLE_SECRETS_DIR: world.secretsDir,

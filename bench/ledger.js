@@ -347,6 +347,8 @@ async function startConsentAudit(main, adminUrl, dbName, secrets) {
       NODE_ENV: 'production',
       LOG_LEVEL: 'info',
       DATABASE_URL: dbUrl.toString(),
+      // Bench databases are migrated by the apps at start, as the owner: development mode (libs/persistence/src/app-login.ts).
+      PASSERELLE_ALLOW_OWNER_LOGIN: '1',
       KAFKA_BROKERS: process.env.KAFKA_BROKERS || '127.0.0.1:9092',
       PASSERELLE_REGISTRY: process.env.PASSERELLE_REGISTRY || path.join(ROOT, 'infra/registry/demo.json'),
       PASSERELLE_SECRETS_DIR: secrets,

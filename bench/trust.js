@@ -166,6 +166,8 @@ async function main() {
     const caPort = await freePort();
     const common = {
       DATABASE_URL: db.url,
+      // Bench databases are migrated by the apps at start, as the owner: development mode (libs/persistence/src/app-login.ts).
+      PASSERELLE_ALLOW_OWNER_LOGIN: '1',
       KAFKA_BROKERS: process.env.KAFKA_BROKERS || '127.0.0.1:9092',
       PASSERELLE_REGISTRY: registry.file,
       PASSERELLE_SECRETS_DIR: secretsDir,

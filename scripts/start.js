@@ -11,6 +11,7 @@ const { spawn, execFileSync } = require('node:child_process');
 const fs = require('node:fs');
 const path = require('node:path');
 const { ensureServices } = require('./services');
+const { ensureLoginPasswords } = require('../infra/postgres/logins');
 
 const root = path.join(__dirname, '..');
 const children = [];
@@ -54,6 +55,21 @@ function startApp(name, env, readyPattern) {
       }
     });
   });
+}
+
+/**
+ * Migrates as the owner (DATABASE_URL given to `npm start`, or MIGRATION_DATABASE_URL), then gives
+ * each app its OWN login: passwords generated once into <secrets>/database (0600), set by the
+ * owner. Returns each app's environment; no app gets the owner's URL.
+ */
+async function appDatabaseLogins(env) {
+  const ownerUrl = env.MIGRATION_DATABASE_URL || env.DATABASE_URL;
+  execFileSync(process.execPath, [path.join(__dirname, 'migration-run.js')], { cwd: root, env: { ...env, MIGRATION_DATABASE_URL: ownerUrl }, stdio: ['ignore', 'ignore', 'inherit'] });
+  const { urls } = await ensureLoginPasswords(ownerUrl, env.PASSERELLE_SECRETS_DIR);
+  return (app) => {
+    const { MIGRATION_DATABASE_URL: _owner, ...rest } = env;
+    return { ...rest, DATABASE_URL: urls[app] };
+  };
 }
 
 async function shutdown(code = 0) {
@@ -116,9 +132,10 @@ async function main() {
   env.CONSENT_AUDIT_URL = env.CONSENT_AUDIT_URL || '127.0.0.1:50051';
   env.NODE_ENV = env.NODE_ENV || 'development';
 
-  await startApp('consent-audit', { ...env, ...tlsOf['consent-audit'] }, /consent-audit listening/);
-  await startApp('gateway', { ...env, ...tlsOf.gateway }, /gateway listening/);
-  await startApp('job-match-consumer', { ...env, ...tlsOf['job-match-consumer'] }, /job-match-consumer running/);
+  const envOf = await appDatabaseLogins(env);
+  await startApp('consent-audit', { ...envOf('consent-audit'), ...tlsOf['consent-audit'] }, /consent-audit listening/);
+  await startApp('gateway', { ...envOf('gateway'), ...tlsOf.gateway }, /gateway listening/);
+  await startApp('job-match-consumer', { ...envOf('job-match-consumer'), ...tlsOf['job-match-consumer'] }, /job-match-consumer running/);
 
   // Demo data once per database: always into a fresh embedded one, once per DATABASE_URL otherwise.
   const marker = path.join(env.PASSERELLE_SECRETS_DIR, `demo-data-loaded.${require('node:crypto').createHash('sha256').update(env.DATABASE_URL).digest('hex').slice(0, 16)}`);

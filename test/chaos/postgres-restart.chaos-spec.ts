@@ -61,7 +61,9 @@ describe('PostgreSQL restart under load', () => {
     port = await freePort();
     registry = await createTestRegistry({ agencies: [{ id: 'qc.mifi', roles: ['PROVIDER', 'CONSUMER'], jurisdiction: 'QC' }] });
     pg = await startPostgres(port);
-    stack = await startTrustStack({ registryFile: registry.file, databaseUrl: pg!.url, gatewayEnv: { LOG_LEVEL: 'warn' } });
+    // This test's own server, unmigrated: the apps migrate it as the owner (development mode).
+    const ownerLogin = { PASSERELLE_ALLOW_OWNER_LOGIN: '1' };
+    stack = await startTrustStack({ registryFile: registry.file, databaseUrl: pg!.url, gatewayEnv: { LOG_LEVEL: 'warn', ...ownerLogin }, consentAuditEnv: ownerLogin });
     gw = stack.gateway;
   }, 120_000);
 

@@ -131,7 +131,7 @@ describe('claimant records under data-sharing agreements', () => {
       expect(current).toEqual([{ version: 2, claim_status: 'REJECTED' }]);
       // The app role may not rewrite history, and a trigger stops even the owner.
       await expect(queryAsOwner(world.db.url, 'UPDATE claimant_record_versions SET claim_status = NULL WHERE subject = $1', [subject])).rejects.toThrow(/append-only/);
-      const asApp = new Client({ connectionString: world.db.url, options: '-c role=passerelle_app' });
+      const asApp = new Client({ connectionString: world.db.logins.gateway });
       await asApp.connect();
       try {
         await expect(asApp.query('DELETE FROM claimant_record_versions WHERE subject = $1', [subject])).rejects.toThrow(/permission denied/);

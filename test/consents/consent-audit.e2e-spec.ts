@@ -218,7 +218,7 @@ describe('consent-audit: consents and decisions', () => {
 
   it('keeps the history append-only and consents immutable but for one revocation', async () => {
     const record = await grant(newInternalId());
-    const asApp = (sql: string) => queryAsOwner(db.url, `SET ROLE passerelle_app; ${sql}`);
+    const asApp = (sql: string) => queryAsOwner(db.logins['consent-audit'], sql);
     await expect(asApp(`DELETE FROM consents WHERE id = '${record.id}'`)).rejects.toThrow(/permission denied/);
     await expect(asApp(`UPDATE consent_events SET agency = 'x' WHERE consent_id = '${record.id}'`)).rejects.toThrow(/permission denied/);
     await expect(asApp(`UPDATE consents SET recipient = 'on.mltsd' WHERE id = '${record.id}'`)).rejects.toThrow(/a consent may only be revoked, once/);

@@ -11,7 +11,7 @@ import { status } from '@grpc/grpc-js';
 import { compactVerify, createLocalJWKSet, decodeJwt, decodeProtectedHeader } from 'jose';
 import { canonicalize } from 'json-canonicalize';
 import { Client } from 'pg';
-import { loadGatewayKeys } from '@passerelle/crypto';
+import { LOG_PUBLIC_JWKS_FILE } from '@passerelle/crypto';
 import { LedgerVerifier, leafHash, rootHash, verifyConsistency, verifyInclusion } from '@passerelle/merkle';
 import { createTestDatabase, createTestRegistry, queryAsOwner, startTestConsentAudit, type TestConsentAudit, type TestDatabase, type TestRegistry } from '@passerelle/testing';
 import { allEntries, auditEntry, connectLedger, failureOf, type LedgerConnection } from './ledger-grpc';
@@ -35,9 +35,10 @@ describe('consent-audit: the audit ledger', () => {
   beforeAll(async () => {
     db = await createTestDatabase('ledger');
     secretsDir = fs.mkdtempSync(path.join(os.tmpdir(), 'ledger-e2e-'));
-    jwks = createLocalJWKSet((await loadGatewayKeys(secretsDir)).jwks);
     registry = await createTestRegistry();
     app = await start();
+    // The log's own key, as consent-audit publishes it (public part only).
+    jwks = createLocalJWKSet(JSON.parse(fs.readFileSync(path.join(secretsDir, LOG_PUBLIC_JWKS_FILE), 'utf8')));
     ledger = connectLedger(app.url);
   });
 
@@ -77,7 +78,7 @@ describe('consent-audit: the audit ledger', () => {
     }
   });
 
-  it('signs tree heads with the gateway key, and its proofs verify with the pure RFC 9162 verifier', async () => {
+  it('signs tree heads with the log’s own key, and its proofs verify with the pure RFC 9162 verifier', async () => {
     const head = await ledger.sth({ treeSize: 0 });
     expect(head.treeSize).toBe(2560);
     const { payload, protectedHeader } = await compactVerify(head.jws, jwks);
@@ -184,7 +185,7 @@ describe('consent-audit: the audit ledger', () => {
   });
 
   it('refuses UPDATE, DELETE and TRUNCATE of the ledger tables to the app role, and to the owner through triggers', async () => {
-    const asApp = new Client({ connectionString: db.url, options: '-c role=passerelle_app' });
+    const asApp = new Client({ connectionString: db.logins['consent-audit'] });
     await asApp.connect();
     try {
       for (const sql of [

@@ -21,7 +21,7 @@ describe('applyToProgram under a cap (repository, real Postgres)', () => {
   beforeAll(async () => {
     db = await createTestDatabase('prograce');
     await runMigrations(db.url);
-    ds = await createDataSource({ url: db.url, asAppRole: true, poolSize: 24, applicationName: 'cap-race-test' }).initialize();
+    ds = await createDataSource({ url: db.logins.gateway, poolSize: 24, applicationName: 'cap-race-test' }).initialize();
     repo = new ProgramsRepository(ds);
   });
 

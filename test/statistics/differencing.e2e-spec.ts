@@ -57,7 +57,7 @@ describe('statistics resist differencing (real Postgres)', () => {
       `INSERT INTO claimant_records (subject, provider, province, version, supplied_at, supplied_by_kid) SELECT subject, 'ca.ircc', 'QC', 1, now() - interval '1 day', 'k' FROM claimant_records WHERE noc_code = '13110'`,
     );
     expect(k).toBe(420);
-    ds = await createDataSource({ url: db.url, asAppRole: true, poolSize: 4, applicationName: 'statistics-test' }).initialize();
+    ds = await createDataSource({ url: db.logins.gateway, poolSize: 4, applicationName: 'statistics-test' }).initialize();
     repo = new StatisticsRepository(ds);
   });
 

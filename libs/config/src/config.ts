@@ -25,7 +25,15 @@ const port = z.coerce
   .max(65535, 'must be between 1 and 65535');
 
 export const variables = {
-  DATABASE_URL: { schema: postgresUrl, doc: 'PostgreSQL connection URL (a role that may run migrations).' },
+  DATABASE_URL: { schema: postgresUrl, doc: "PostgreSQL URL of the app's OWN login (passerelle_gateway, passerelle_ledger, passerelle_consumer); never the owner's: migrations use MIGRATION_DATABASE_URL (`npm run migration:run`)." },
+  MIGRATION_DATABASE_URL: {
+    schema: postgresUrl,
+    doc: "`npm run migration:run` only: PostgreSQL URL of the OWNER's login, which runs the migrations, owns every table and creates the apps' login roles. Never given to an app.",
+  },
+  PASSERELLE_ALLOW_OWNER_LOGIN: {
+    schema: z.enum(['0', '1']).default('0'),
+    doc: 'Development only: 1 lets an app run on a superuser or owner login (it then migrates at start); otherwise such a login stops the app with exit 78.',
+  },
   KAFKA_BROKERS: {
     schema: z
       .string()
@@ -35,6 +43,10 @@ export const variables = {
   },
   PASSERELLE_REGISTRY: { schema: z.string().min(1, 'must be a path to the registry JSON file'), doc: 'Path of the registry JSON file.' },
   PASSERELLE_SECRETS_DIR: { schema: z.string().min(1, 'must be a directory path'), doc: 'Directory holding the gateway signing key and pseudonymisation keys (0600 files, created on first start).' },
+  PASSERELLE_LOG_KEY_DIR: {
+    schema: z.string().min(1, 'must be a directory path').optional(),
+    doc: "consent-audit only: directory of the audit log's own tree-head signing key (0600, created on first start); default <PASSERELLE_SECRETS_DIR>/log-signing. Give it a directory no other app can read.",
+  },
   GATEWAY_PORT: { schema: port.default(3000), doc: 'Gateway HTTP port.' },
   GATEWAY_HOST: { schema: z.string().min(1).default('127.0.0.1'), doc: 'Gateway bind address.' },
   GATEWAY_UNVERIFIED_PER_MINUTE: {

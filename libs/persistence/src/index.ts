@@ -1,3 +1,5 @@
 export * from './data-source';
 export * from './migrate';
+export * from './privileges';
+export * from './app-login';
 export * from './persistence.module';

@@ -1,4 +1,6 @@
 import { Client } from 'pg';
+import { runMigrations } from '../../persistence/src/migrate';
+import { appLogins, type AppLogins } from './app-database';
 import { uniqueName } from './names';
 
 export function adminDatabaseUrl(): string {
@@ -10,12 +12,18 @@ export function adminDatabaseUrl(): string {
 }
 
 export interface TestDatabase {
+  /** the owner's URL: migrations, tamper tests and checks (queryAsOwner) */
   url: string;
   name: string;
+  /** each app's own login URL on this database (startApp maps DATABASE_URL to it) */
+  logins: AppLogins;
   drop(): Promise<void>;
 }
 
-/** A fresh, empty database of its own for one test file, so files can run in parallel. */
+/**
+ * A fresh database of its own for one test file, so files can run in parallel, migrated by its
+ * owner (the admin login) and with the apps' login roles granted what the privilege matrix says.
+ */
 export async function createTestDatabase(prefix = 't'): Promise<TestDatabase> {
   const admin = adminDatabaseUrl();
   const name = uniqueName(prefix).toLowerCase();
@@ -25,9 +33,11 @@ export async function createTestDatabase(prefix = 't'): Promise<TestDatabase> {
   await client.end();
   const url = new URL(admin);
   url.pathname = `/${name}`;
+  await runMigrations(url.toString());
   return {
     url: url.toString(),
     name,
+    logins: appLogins(url.toString()),
     drop: async () => {
       const c = new Client({ connectionString: admin });
       await c.connect();

@@ -9,3 +9,4 @@ export * from './grpc';
 export * from './test-pki';
 export * from './linear-algebra';
 export * from './trust-stack';
+export * from './app-database';

@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { withTestTls } from './test-pki';
+import { withAppDatabaseLogin } from './app-database';
 
 export const REPO_ROOT = path.resolve(__dirname, '../../..');
 
@@ -53,7 +54,7 @@ export async function startApp(
   args: string[] = [],
 ): Promise<RunningApp> {
   const proc = spawn(process.execPath, [appMain(app), ...args], {
-    env: { PATH: process.env.PATH ?? '', NODE_ENV: 'test', LOG_LEVEL: 'info', ...withTestTls(app, env) },
+    env: { PATH: process.env.PATH ?? '', NODE_ENV: 'test', LOG_LEVEL: 'info', ...withTestTls(app, withAppDatabaseLogin(app, env)) },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const lines: string[] = [];
@@ -107,7 +108,7 @@ export async function startApp(
 export async function runApp(app: AppName, args: string[], env: Record<string, string> = {}, timeoutMs = 60_000): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
     const proc = spawn(process.execPath, [appMain(app), ...args], {
-      env: { PATH: process.env.PATH ?? '', NODE_ENV: 'test', ...env },
+      env: { PATH: process.env.PATH ?? '', NODE_ENV: 'test', ...withAppDatabaseLogin(app, env) },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stdout = '';

@@ -9,9 +9,16 @@ interface Key {
   jwks: JSONWebKeySet;
 }
 
-async function gatewayKey(kid = 'gw-1'): Promise<Key> {
+/** The audit log's key, published marked for tree heads (as the gateway's JWKS serves it). */
+async function gatewayKey(kid = 'log-1'): Promise<Key> {
   const { privateKey, publicKey } = await generateKeyPair('EdDSA', { crv: 'Ed25519' });
-  return { privateKey, jwks: { keys: [{ ...(await exportJWK(publicKey)), kid, alg: 'EdDSA' }] } };
+  return { privateKey, jwks: { keys: [{ ...(await exportJWK(publicKey)), kid, alg: 'EdDSA', use: 'sig', signs: 'tree-head+jwt' } as JSONWebKeySet['keys'][number]] } };
+}
+
+/** The gateway's response key, published unmarked beside the log's. */
+async function responseKey(kid = 'gateway-1'): Promise<Key> {
+  const { privateKey, publicKey } = await generateKeyPair('EdDSA', { crv: 'Ed25519' });
+  return { privateKey, jwks: { keys: [{ ...(await exportJWK(publicKey)), kid, alg: 'EdDSA', use: 'sig' }] } };
 }
 
 const entry = (seq: number) => ({ seq, time: '2026-01-01T00:00:00.000Z', agency: 'ca.esdc', kid: 'k', jti: `j${seq}`, purpose: 'JOB_MATCHING', operation: 'graphql:claimant', decision: 'PERMIT', reason: 'ok', subjects: [], fields: ['province'], request_sha256: '', response_sha256: '', request_id: `r${seq}` });
@@ -26,7 +33,7 @@ async function fakeGateway(n: number, key: Key) {
   const sign = async (treeSize: number, typ = 'tree-head+jwt', key2 = key): Promise<SthJson> => {
     const root = rootHash(leaves().slice(0, treeSize)).toString('base64url');
     const timestamp = 1_760_000_000_000 + treeSize;
-    const jws = await new SignJWT({ tree_size: treeSize, root_hash: root, timestamp }).setProtectedHeader({ alg: 'EdDSA', kid: 'gw-1', typ }).sign(key2.privateKey);
+    const jws = await new SignJWT({ tree_size: treeSize, root_hash: root, timestamp }).setProtectedHeader({ alg: 'EdDSA', kid: key2.jwks.keys[0].kid, typ }).sign(key2.privateKey);
     return { tree_size: treeSize, root_hash: root, timestamp, jws };
   };
   const source: LedgerSource = {
@@ -104,11 +111,23 @@ describe('audit verify (core)', () => {
     const other = await gatewayKey();
     const gw = await fakeGateway(10, key);
     expect(await checkTreeHead(await gw.sign(10), key.jwks)).toBeUndefined();
-    expect(await checkTreeHead(await gw.sign(10, 'tree-head+jwt', other), key.jwks)).toContain("does not verify with the gateway's published keys");
+    expect(await checkTreeHead(await gw.sign(10, 'tree-head+jwt', other), key.jwks)).toContain("does not verify with the audit log's published keys");
     expect(await checkTreeHead(await gw.sign(10, 'gateway-response+jwt'), key.jwks)).toContain('not tree-head+jwt');
     const head = await gw.sign(10);
     expect(await checkTreeHead({ ...head, tree_size: 9 }, key.jwks)).toContain('differ from the values served');
     const out = await verifyLedger({ ...gw.source, sth: () => gw.sign(10, 'tree-head+jwt', other) }, { gateway: 'http://gw' });
+    expect(out).toMatchObject({ ok: false, check: 'signature' });
+  });
+
+  it('the log signs its own tree heads: a head signed with the gateway response key is refused, though the JWKS publishes that key', async () => {
+    const log = await gatewayKey();
+    const gateway = await responseKey();
+    const jwks = { keys: [...gateway.jwks.keys, ...log.jwks.keys] };
+    const gw = await fakeGateway(10, log);
+    expect(await checkTreeHead(await gw.sign(10), jwks)).toBeUndefined();
+    expect(await checkTreeHead(await gw.sign(10, 'tree-head+jwt', gateway), jwks)).toContain("does not verify with the audit log's published keys");
+    expect(await checkTreeHead(await gw.sign(10, 'tree-head+jwt', gateway), gateway.jwks)).toContain('publishes no audit log key');
+    const out = await verifyLedger({ ...gw.source, jwks: async () => jwks, sth: () => gw.sign(10, 'tree-head+jwt', gateway) }, { gateway: 'http://gw' });
     expect(out).toMatchObject({ ok: false, check: 'signature' });
   });
 

@@ -1,6 +1,7 @@
 import fs from 'node:fs/promises';
 import { compactVerify, createLocalJWKSet, type JSONWebKeySet } from 'jose';
 import { canonicalize } from 'json-canonicalize';
+import { TREE_HEAD_TYP, treeHeadKeys } from '@passerelle/crypto';
 import { LedgerVerifier, defaultVerifyWorkers, ParallelLedgerVerifier, type VerificationResult, type VerifierState } from '@passerelle/merkle';
 
 /** The signed tree head as GET /audit/sth returns it. */
@@ -33,21 +34,24 @@ export type VerifyOutcome =
   | { ok: false; check: 'signature' | 'entry' | 'consistency' | 'count'; seq?: number; message: string };
 
 export const PAGE = 1000;
-export const TREE_HEAD_TYP = 'tree-head+jwt';
+export { TREE_HEAD_TYP };
 
 /**
- * Checks a signed tree head: its JWS verifies with a key of the JWKS, it is a tree head
- * (typ tree-head+jwt), and its claims are the values served beside it.
+ * Checks a signed tree head: its JWS verifies with one of the LOG's keys of the JWKS (those
+ * marked `signs: "tree-head+jwt"`; a head signed with the gateway's response key is refused), it
+ * is a tree head (typ tree-head+jwt), and its claims are the values served beside it.
  */
 export async function checkTreeHead(sth: SthJson, jwks: JSONWebKeySet): Promise<string | undefined> {
+  const logKeys = treeHeadKeys(jwks);
+  if (logKeys.keys.length === 0) return `the JWKS publishes no audit log key (a key marked signs: "${TREE_HEAD_TYP}"): the signed tree head cannot be checked`;
   let payload: Uint8Array;
   let typ: unknown;
   try {
-    const verified = await compactVerify(sth.jws, createLocalJWKSet(jwks));
+    const verified = await compactVerify(sth.jws, createLocalJWKSet(logKeys));
     payload = verified.payload;
     typ = verified.protectedHeader.typ;
   } catch (e) {
-    return `the signed tree head does not verify with the gateway's published keys (${(e as Error).message})`;
+    return `the signed tree head does not verify with the audit log's published keys (${(e as Error).message})`;
   }
   if (typ !== TREE_HEAD_TYP) return `the signed tree head has typ ${JSON.stringify(typ)}, not ${TREE_HEAD_TYP}`;
   let claims: { tree_size?: unknown; root_hash?: unknown; timestamp?: unknown };

@@ -1,4 +1,7 @@
+import path from 'node:path';
 import { Module } from '@nestjs/common';
+import { CONSENT_AUDIT_CONFIG, type ConsentAuditConfig } from '../consent-audit.config';
+import { LOG_KEY, loadLogKey } from './log-key';
 import { LedgerController } from './ledger.controller';
 import { LedgerRepository } from './ledger.repository';
 import { LedgerService } from './ledger.service';
@@ -9,6 +12,12 @@ import { LedgerService } from './ledger.service';
   providers: [
     LedgerRepository,
     LedgerService,
+    {
+      provide: LOG_KEY,
+      inject: [CONSENT_AUDIT_CONFIG],
+      useFactory: (config: ConsentAuditConfig) =>
+        loadLogKey(config.PASSERELLE_LOG_KEY_DIR ?? path.join(config.PASSERELLE_SECRETS_DIR, 'log-signing'), config.PASSERELLE_SECRETS_DIR),
+    },
   ],
   exports: [LedgerService],
 })

@@ -1,6 +1,6 @@
 import { Inject, Injectable, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
-import { isInternalId, signAsGateway, type GatewayKeys } from '@passerelle/crypto';
+import { isInternalId } from '@passerelle/crypto';
 import type { consentAudit } from '@passerelle/contracts';
 import { LOGGER, type Logger } from '@passerelle/logger';
 import { storedConsistencyProof, storedInclusionProof, storedRootHash, type Hash } from '@passerelle/merkle';
@@ -9,11 +9,9 @@ import { validateEntryInput, type LedgerEntryJson } from './ledger-entry';
 import { InvalidArgument, OutOfRange } from './ledger-errors';
 import { LedgerWriter } from './ledger-writer';
 import { LedgerRepository, type StoredEntry, type StoredTreeHead } from './ledger.repository';
-import { GATEWAY_KEYS } from '../gateway-keys.token';
+import { LOG_KEY, signTreeHead, type LogKey } from './log-key';
 import { WriterLock } from './writer-lock';
 
-/** The gateway signing keys, for tree heads. */
-export const TREE_HEAD_TYP = 'tree-head+jwt';
 export const MAX_ENTRIES_PER_READ = 1000;
 export const MAX_SEARCH_PAGE = 500;
 export const MAX_APPEND_BATCH = 1000;
@@ -37,7 +35,7 @@ export class LedgerService implements OnModuleInit, OnApplicationShutdown {
 
   constructor(
     private readonly repo: LedgerRepository,
-    @Inject(GATEWAY_KEYS) private readonly keys: GatewayKeys,
+    @Inject(LOG_KEY) private readonly logKey: LogKey,
     @Inject(CONSENT_AUDIT_CONFIG) config: ConsentAuditConfig,
     @Inject(LOGGER) private readonly logger: Logger,
     registry: Registry,
@@ -166,7 +164,7 @@ export class LedgerService implements OnModuleInit, OnApplicationShutdown {
   private async signHead(size: number, knownRoot?: Hash): Promise<StoredTreeHead> {
     const rootHash = knownRoot ?? (await storedRootHash(size, (keys) => this.repo.getNodes(keys)));
     const timestampMs = Date.now();
-    const jws = await signAsGateway(this.keys, TREE_HEAD_TYP, { tree_size: size, root_hash: rootHash.toString('base64url'), timestamp: timestampMs });
+    const jws = await signTreeHead(this.logKey, { tree_size: size, root_hash: rootHash.toString('base64url'), timestamp: timestampMs });
     return this.repo.insertHead({ treeSize: size, rootHash, timestampMs, jws });
   }
 

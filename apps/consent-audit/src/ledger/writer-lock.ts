@@ -1,6 +1,5 @@
 import { Client } from 'pg';
 import type { Logger } from '@passerelle/logger';
-import { APP_ROLE } from '@passerelle/persistence';
 
 /** Arbitrary constant: the advisory lock whose holder is THE ledger writer of a database. */
 export const LEDGER_WRITER_LOCK_KEY = 8_724_112_006;
@@ -23,7 +22,7 @@ export class WriterLock {
   }
 
   async tryAcquire(onLost: () => void): Promise<boolean> {
-    const client = new Client({ connectionString: this.url, connectionTimeoutMillis: 3000, application_name: 'passerelle-ledger-writer', options: `-c role=${APP_ROLE}` });
+    const client = new Client({ connectionString: this.url, connectionTimeoutMillis: 3000, application_name: 'passerelle-ledger-writer' });
     let lost = false;
     const lose = (err?: Error) => {
       if (lost) return;

@@ -14,7 +14,7 @@ async function gateway() {
   const { privateKey, publicKey } = await generateKeyPair('EdDSA', { crv: 'Ed25519', extractable: true });
   const jwks: Jwks = { keys: [{ ...(await exportJWK(publicKey)), kid: 'gw-1', alg: 'EdDSA' } as Jwks['keys'][number]] };
   const sign = (typ: string, claims: Record<string, unknown>) => new SignJWT(claims).setProtectedHeader({ alg: 'EdDSA', kid: 'gw-1', typ }).sign(privateKey);
-  return { jwks, sign };
+  return { jwks, sign, privateKey };
 }
 
 describe('signing requests in the browser (CONTRACT.md §3)', () => {
@@ -79,6 +79,12 @@ describe('checking the gateway signatures', () => {
 
   it('verifies a signed tree head and flags a tampered root, a re-signed payload and a wrong typ', async () => {
     const gw = await gateway();
+    // The audit log's own key signs tree heads; the gateway's key beside it in the JWKS may not.
+    const headSigner = await gateway();
+    const responseOnly = await checkTreeHead(await gw.sign('tree-head+jwt', { tree_size: 9, root_hash: createHash('sha256').update('root').digest('base64url'), timestamp: 1 }), gw.jwks);
+    expect(responseOnly.verified).toBe(false);
+    gw.jwks.keys.push(...headSigner.jwks.keys.map((k) => ({ ...k, kid: 'log-1', signs: 'tree-head+jwt' })));
+    gw.sign = (typ, claims) => new SignJWT(claims).setProtectedHeader({ alg: 'EdDSA', kid: 'log-1', typ }).sign(headSigner.privateKey);
     const root = createHash('sha256').update('root').digest('base64url');
     const claims = { tree_size: 9, root_hash: root, timestamp: 1_800_000_000_000 };
     const jws = await gw.sign('tree-head+jwt', claims);

@@ -122,6 +122,8 @@ export interface Jwk {
   y?: string;
   kid?: string;
   alg?: string;
+  /** `tree-head+jwt` on the audit log's keys: the only keys a tree head may verify with */
+  signs?: string;
 }
 
 export interface Jwks {

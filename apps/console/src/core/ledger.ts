@@ -70,7 +70,8 @@ function plainClaims(json: unknown): Partial<TreeHeadClaims> {
 }
 
 /**
- * Checks a tree head answer: the JWS must verify with the gateway's key (typ tree-head+jwt),
+ * Checks a tree head answer: the JWS must verify with the audit log's key (published marked
+ * `signs: "tree-head+jwt"`; never the gateway's response key), typ tree-head+jwt,
  * its claims must be well-formed, and any unsigned copy of them beside it must agree.
  */
 export async function checkTreeHead(json: unknown, jwks: Jwks, now = Date.now()): Promise<CheckedHead> {
@@ -82,7 +83,8 @@ export async function checkTreeHead(json: unknown, jwks: Jwks, now = Date.now())
     problems.push('no signed tree head (JWS) in the answer');
     claims = plain;
   } else {
-    const check = await verifyGatewayJws<TreeHeadClaims>(jws, jwks, 'tree-head+jwt');
+    const logKeys = { keys: jwks.keys.filter((k) => k.signs === 'tree-head+jwt') };
+    const check = await verifyGatewayJws<TreeHeadClaims>(jws, logKeys, 'tree-head+jwt');
     claims = check.claims ?? decodeCompact<TreeHeadClaims>(jws)?.claims ?? {};
     if (!check.ok) problems.push(`signature: ${check.detail}`);
     for (const k of ['tree_size', 'root_hash', 'timestamp'] as const) {

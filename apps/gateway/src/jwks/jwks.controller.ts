@@ -2,17 +2,27 @@ import { Controller, Get, Header, Inject } from '@nestjs/common';
 import type { GatewayKeys } from '@passerelle/crypto';
 import { Public } from '../auth/requires.decorator';
 import { GATEWAY_KEYS } from '../exchange/tokens';
+import { GATEWAY_CONFIG, type GatewayConfig } from '../gateway.config';
+import { LogPublicKeys } from './log-public-keys';
 
-/** The gateway's public keys: anyone verifies response signatures, tree heads and receipts with them. */
+/**
+ * The public keys verifiers need: the gateway's (responses and consent receipts) and the audit
+ * log's (tree heads, marked `signs: "tree-head+jwt"`), which consent-audit publishes and the
+ * gateway only relays; the gateway never holds the log's private key.
+ */
 @Controller('.well-known')
 export class JwksController {
-  constructor(@Inject(GATEWAY_KEYS) private readonly keys: GatewayKeys) {}
+  private readonly logKeys: LogPublicKeys;
+
+  constructor(@Inject(GATEWAY_KEYS) private readonly keys: GatewayKeys, @Inject(GATEWAY_CONFIG) config: GatewayConfig) {
+    this.logKeys = new LogPublicKeys(config.PASSERELLE_SECRETS_DIR);
+  }
 
   @Public()
   @Get('jwks.json')
   @Header('Cache-Control', 'public, max-age=300')
   @Header('Content-Type', 'application/jwk-set+json')
-  jwks() {
-    return this.keys.jwks;
+  async jwks() {
+    return { keys: [...this.keys.jwks.keys, ...(await this.logKeys.read())] };
   }
 }

@@ -8,9 +8,9 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
  *   gateway-internal ids).
  * - `ledger_nodes`: the hash of every COMPLETE subtree (level, idx) of the RFC 9162 tree,
  *   written once when its last leaf is appended; roots and proofs read O(log n) of them.
- * - `ledger_tree_heads`: signed tree heads (compact JWS by the gateway key), one per size.
+ * - `ledger_tree_heads`: signed tree heads (compact JWS by the log's own key, see apps/consent-audit/src/ledger/log-key.ts), one per size.
  *
- * The app role may only SELECT and INSERT; triggers refuse UPDATE, DELETE and TRUNCATE from
+ * Only consent-audit's login may SELECT and INSERT (privileges.ts); triggers refuse UPDATE, DELETE and TRUNCATE from
  * anyone (a superuser must disable them explicitly, which is what a tamper drill does).
  */
 export class Ledger1795471000000 implements MigrationInterface {

@@ -90,7 +90,7 @@ export class AuditEntryFilter {
   until?: string;
 }
 
-@ObjectType({ description: 'A signed tree head: compact JWS by the gateway key, typ tree-head+jwt.' })
+@ObjectType({ description: "A signed tree head: compact JWS by the audit log's own key (published in /.well-known/jwks.json marked signs: tree-head+jwt), typ tree-head+jwt." })
 export class SignedTreeHead {
   @Field(() => Float, { description: 'Entries covered (an integer).' })
   treeSize: number;

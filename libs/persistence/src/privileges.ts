@@ -1,0 +1,151 @@
+/**
+ * Who may do what in the database: THE privilege matrix (login role -> table -> verbs), written
+ * once. Migrations run as the owner (the login of MIGRATION_DATABASE_URL), which owns every
+ * table; each app logs in as its own role below and gets exactly these grants, nothing by
+ * default. `applyPrivileges` (run by the roles migration and after every migration run)
+ * reconciles the database to this file, and test/security/database-roles.e2e-spec.ts compares
+ * the database's grants with it.
+ *
+ * A new table gets no grant until it is named here.
+ */
+
+/** The apps that log in to the database, and the login role of each. */
+export const APP_LOGINS = {
+  gateway: 'passerelle_gateway',
+  'consent-audit': 'passerelle_ledger',
+  'job-match-consumer': 'passerelle_consumer',
+} as const;
+
+export type DatabaseApp = keyof typeof APP_LOGINS;
+export type LoginRole = (typeof APP_LOGINS)[DatabaseApp];
+export type TableVerb = 'SELECT' | 'INSERT' | 'UPDATE' | 'DELETE';
+
+/**
+ * The role the apps used to SET ROLE to. Kept in the cluster (other databases may still name it)
+ * but stripped of every privilege here; nobody is granted membership of it.
+ */
+export const RETIRED_APP_ROLE = 'passerelle_app';
+
+/**
+ * role -> table -> verbs. UPDATE appears only where the app updates rows (or upserts, or locks a
+ * row FOR UPDATE); append-only tables get SELECT and INSERT and keep their triggers. Only the
+ * ledger's role may write the ledger (entries, Merkle nodes, tree heads) and consents.
+ * `schema_migrations` is readable so an app can refuse to start on a schema it does not know.
+ */
+export const TABLE_PRIVILEGES: Record<LoginRole, Record<string, readonly TableVerb[]>> = {
+  passerelle_gateway: {
+    schema_migrations: ['SELECT'],
+    agency_request_jtis: ['SELECT', 'INSERT', 'UPDATE', 'DELETE'],
+    claimant_records: ['SELECT', 'INSERT', 'UPDATE'],
+    claimant_record_versions: ['SELECT', 'INSERT'],
+    program_counters: ['SELECT', 'INSERT', 'UPDATE'],
+    program_applications: ['SELECT', 'INSERT'],
+    job_matches: ['SELECT'],
+    relocation_referrals: ['SELECT', 'INSERT', 'UPDATE'],
+  },
+  passerelle_ledger: {
+    schema_migrations: ['SELECT'],
+    consents: ['SELECT', 'INSERT', 'UPDATE'],
+    consent_events: ['SELECT', 'INSERT'],
+    consent_outbox: ['SELECT', 'INSERT', 'UPDATE'],
+    ledger_entries: ['SELECT', 'INSERT'],
+    ledger_nodes: ['SELECT', 'INSERT'],
+    ledger_tree_heads: ['SELECT', 'INSERT'],
+  },
+  passerelle_consumer: {
+    schema_migrations: ['SELECT'],
+    job_matches: ['SELECT', 'INSERT', 'DELETE'],
+    processed_events: ['SELECT', 'INSERT', 'UPDATE'],
+  },
+};
+
+/** role -> sequences it may draw from (USAGE), for bigserial columns of tables it inserts into. */
+export const SEQUENCE_USAGE: Record<LoginRole, readonly string[]> = {
+  passerelle_gateway: [],
+  passerelle_ledger: ['consent_events_seq_seq', 'consent_outbox_id_seq'],
+  passerelle_consumer: [],
+};
+
+/** The ledger tables: append-only, written only by the ledger's role. */
+export const LEDGER_TABLES = ['ledger_entries', 'ledger_nodes', 'ledger_tree_heads'] as const;
+
+export const LOGIN_ROLES = Object.values(APP_LOGINS) as LoginRole[];
+
+/** Minimal query interface: a TypeORM QueryRunner or a pg Client both fit. */
+export interface Queryable {
+  query(sql: string, params?: unknown[]): Promise<unknown>;
+}
+
+const ident = (name: string) => `"${name.replace(/"/g, '""')}"`;
+
+/**
+ * Creates the login roles if absent and gives them exactly the attributes of an app login:
+ * LOGIN, NOINHERIT, nothing else, member of no role. Roles are cluster-wide and several
+ * databases may migrate at once, so creation tolerates a concurrent twin and ALTER runs only
+ * when an attribute is wrong (a concurrent ALTER of the same role would fail).
+ */
+export async function ensureLoginRoles(q: Queryable): Promise<void> {
+  for (const role of LOGIN_ROLES) {
+    await q.query(`DO $$ BEGIN
+      CREATE ROLE ${ident(role)} LOGIN NOINHERIT NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS;
+    EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL; END $$`);
+    // A twin migration fixing the same role at once may make this ALTER fail (tuple concurrently
+    // updated): what counts is that the role is right afterwards.
+    const wrongAttributes = `EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '${role}'
+      AND (rolsuper OR rolinherit OR rolcreaterole OR rolcreatedb OR rolreplication OR rolbypassrls OR NOT rolcanlogin))`;
+    await q.query(`DO $$ BEGIN
+      IF ${wrongAttributes} THEN
+        BEGIN
+          ALTER ROLE ${ident(role)} LOGIN NOINHERIT NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS;
+        EXCEPTION WHEN OTHERS THEN
+          IF ${wrongAttributes} THEN RAISE; END IF;
+        END;
+      END IF;
+    END $$`);
+    // Membership in any role would let the login SET ROLE to it: none is allowed.
+    await q.query(`DO $$ DECLARE r record; BEGIN
+      FOR r IN SELECT m.roleid::regrole::text AS granted FROM pg_auth_members m WHERE m.member = '${role}'::regrole LOOP
+        BEGIN
+          EXECUTE format('REVOKE %s FROM ${ident(role)}', r.granted);
+        EXCEPTION WHEN OTHERS THEN
+          IF EXISTS (SELECT 1 FROM pg_auth_members m WHERE m.member = '${role}'::regrole AND m.roleid::regrole::text = r.granted) THEN RAISE; END IF;
+        END;
+      END LOOP;
+    END $$`);
+  }
+}
+
+/**
+ * Reconciles this database's privileges with the matrix, deny by default: every table and
+ * sequence of the public schema loses every grant to PUBLIC, the retired app role and the login
+ * roles, then gets exactly the matrix's. Runs as the owner, in the migration's transaction.
+ * Tables the matrix names but that do not exist (yet) are skipped.
+ */
+export async function applyPrivileges(q: Queryable): Promise<void> {
+  const grantees = ['PUBLIC', RETIRED_APP_ROLE, ...LOGIN_ROLES].map((r) => (r === 'PUBLIC' ? r : ident(r))).join(', ');
+  await q.query(`DO $$ BEGIN
+    EXECUTE format('REVOKE ALL ON DATABASE %I FROM PUBLIC', current_database());
+    EXECUTE format('GRANT CONNECT ON DATABASE %I TO ${LOGIN_ROLES.map(ident).join(', ')}', current_database());
+  END $$`);
+  await q.query(`REVOKE ALL ON SCHEMA public FROM ${grantees}`);
+  await q.query(`GRANT USAGE ON SCHEMA public TO ${LOGIN_ROLES.map(ident).join(', ')}`);
+  await q.query(`REVOKE ALL ON ALL TABLES IN SCHEMA public FROM ${grantees}`);
+  await q.query(`REVOKE ALL ON ALL SEQUENCES IN SCHEMA public FROM ${grantees}`);
+  await q.query(`REVOKE ALL ON ALL FUNCTIONS IN SCHEMA public FROM ${grantees}`);
+  for (const role of LOGIN_ROLES) {
+    for (const [table, verbs] of Object.entries(TABLE_PRIVILEGES[role])) {
+      await q.query(`DO $$ BEGIN
+        IF to_regclass('public.${table}') IS NOT NULL THEN
+          GRANT ${verbs.join(', ')} ON public.${ident(table)} TO ${ident(role)};
+        END IF;
+      END $$`);
+    }
+    for (const sequence of SEQUENCE_USAGE[role]) {
+      await q.query(`DO $$ BEGIN
+        IF to_regclass('public.${sequence}') IS NOT NULL THEN
+          GRANT USAGE ON SEQUENCE public.${ident(sequence)} TO ${ident(role)};
+        END IF;
+      END $$`);
+    }
+  }
+}
