@@ -1,4 +1,5 @@
 import { createHmac } from 'node:crypto';
+import http from 'node:http';
 import fs from 'node:fs';
 import path from 'node:path';
 import { Client } from 'pg';
@@ -272,6 +273,32 @@ describe('signed exchange (CONTRACT.md §3)', () => {
     expect({ status: third.status, code: third.json?.error?.code }).toEqual({ status: 429, code: 'rate_limited' });
   });
 
+  /**
+   * Announces a body over the gateway's limit (Content-Length) and waits for the answer before
+   * sending any of it: the gateway refuses on the announced length alone, so nothing races the
+   * upload (sending 7 MB while the gateway answers and closes made fetch fail with EPIPE).
+   */
+  function postOversize(url: string, bytes: number): Promise<{ status: number; json: { error?: { code?: string } } | undefined }> {
+    return new Promise((resolve, reject) => {
+      const req = http.request(`${url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', 'content-length': String(bytes) } }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => {
+          req.destroy();
+          let json;
+          try {
+            json = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+          } catch {
+            json = undefined;
+          }
+          resolve({ status: res.statusCode ?? 0, json });
+        });
+      });
+      req.on('error', reject);
+      req.flushHeaders();
+    });
+  }
+
   it('unsigned floods: beyond its limit a source gets 429 and aggregate ledger entries, not a row per junk request', async () => {
     const limited = await startTestGateway({ registryFile: registry.file, databaseUrl: db.url, consentAuditUrl: stack.consentAudit.url, secretsDir: stack.secretsDir, env: { GATEWAY_UNVERIFIED_PER_MINUTE: '5' } });
     let stopped = false;
@@ -286,7 +313,7 @@ describe('signed exchange (CONTRACT.md §3)', () => {
       for (let i = 0; i < 2; i++) beyond.push(await post(limited.url, 'not-a-jws'));
       expect(beyond.map((r) => [r.status, r.json?.error?.code])).toEqual(Array(5).fill([429, 'rate_limited']));
       // Answered before verification (a body over the limit is 413 before any hook sees it) counts against the same source.
-      const early = await post(limited.url, undefined, JSON.stringify({ query: 'x'.repeat(7 * 1024 * 1024) }));
+      const early = await postOversize(limited.url, 7 * 1024 * 1024);
       expect([early.status, early.json?.error?.code]).toEqual([429, 'rate_limited']);
       // A verified agency behind the same address is not limited by the flood.
       const ok = await registry.client('qc.mifi', limited.url).graphql('{ gatewayInfo { contractVersion } }', undefined, 'STATISTICS');

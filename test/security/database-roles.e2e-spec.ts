@@ -6,7 +6,7 @@
 import { spawn } from 'node:child_process';
 import { Client } from 'pg';
 import { APP_LOGINS, LEDGER_TABLES, LOGIN_ROLES, RETIRED_APP_ROLE, SEQUENCE_USAGE, TABLE_PRIVILEGES, type DatabaseApp } from '@passerelle/persistence';
-import { appMain, createTestDatabase, createTestRegistry, freePort, startTestConsentAudit, kafkaBrokers, queryAsOwner, startApp, startTrustStack, uniqueName, type TestDatabase, type TestRegistry } from '@passerelle/testing';
+import { appMain, createTestDatabase, createTestRegistry, freePort, startTestConsentAudit, kafkaBrokers, queryAsOwner, startApp, startTrustStack, testTlsEnv, uniqueName, type TestDatabase, type TestRegistry } from '@passerelle/testing';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { APP_LOGINS: SCRIPT_APP_LOGINS } = require('../../infra/postgres/logins.js') as { APP_LOGINS: Record<string, string> };
@@ -226,6 +226,8 @@ describe('append-only holds against the apps’ own database logins', () => {
         PASSERELLE_REGISTRY: registry.file,
         PASSERELLE_SECRETS_DIR: '/tmp/passerelle-unused-secrets',
         CONSENT_AUDIT_URL: '127.0.0.1:9',
+        // valid certificates, so that the login is the one thing wrong
+        ...testTlsEnv(app),
       },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
