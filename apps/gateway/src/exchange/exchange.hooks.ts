@@ -12,6 +12,7 @@ import type { Exchange } from './exchange-context';
 import { verifyAgencySignature } from './agency-signature.verifier';
 import { AgencyRateLimiter } from './rate-limit';
 import { ReplayStore } from './replay-store';
+import type { ExchangeRefusalCode, HttpStatusOf } from '../errors/error-codes';
 import { SIGNATURE_HEADER, type SignatureErrorCode } from './signature-claims';
 import { AUDIT_SINK, GATEWAY_KEYS } from './tokens';
 import { BENCH_TRUST_OFF, unverifiedCaller } from './bench-trust-off';
@@ -70,7 +71,7 @@ function parseOperation(query: string, operationName: unknown): string {
   }
 }
 
-function errorBody(code: string, message: string): string {
+function errorBody(code: ExchangeRefusalCode, message: string): string {
   return JSON.stringify({ error: { code, message } });
 }
 
@@ -202,7 +203,7 @@ export class ExchangeHooks implements OnModuleInit {
     if (state.bodyError) return this.refuse(reply, exchange, 400, 'malformed_json', state.bodyError);
   }
 
-  private refuse(reply: FastifyReply, exchange: Exchange, status: number, code: string, message: string) {
+  private refuse<C extends ExchangeRefusalCode>(reply: FastifyReply, exchange: Exchange, status: HttpStatusOf<C>, code: C, message: string) {
     exchange.record.decision = 'DENY';
     exchange.record.reason = code;
     return reply.code(status).type('application/json; charset=utf-8').send(errorBody(code, message));
