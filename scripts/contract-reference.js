@@ -59,7 +59,7 @@ const MEANINGS = {
     body_digest_mismatch: '`body_sha256` is not the SHA-256 of the body bytes received',
     unknown_purpose: '`purpose` is not one of the contract\'s purposes',
     malformed_json: 'a verified request whose body is not valid JSON',
-    unsupported_media_type: 'a body sent with another content type than `application/json`',
+    unsupported_media_type: 'a body sent as another content type than `application/json` (e.g. `application/graphql`)',
     rate_limited: 'the agency is over its request rate (registry `rateLimit.requestsPerMinute`); retry later with a new signature',
     unavailable: 'the gateway cannot check the request for replay right now; retry later with a new signature',
     audit_unavailable: 'the exchange could not be recorded in the audit ledger, so no answer is released; retry later with a new signature',
@@ -81,13 +81,13 @@ const MEANINGS = {
     UNAVAILABLE: 'a service the gateway depends on (consent-audit, the ledger, the database) is unavailable; retry later with a new signature',
   },
   dlq: {
-    undecodable: 'the value is not a `JobMatchEvent`',
-    bad_signature: 'missing, malformed or non-verifying `x-signature`, wrong `typ` or `alg`, or claims that do not match the event',
+    undecodable: 'no value, or the value is not a `JobMatchEvent` (checked after the signature)',
+    bad_signature: 'missing, malformed or non-verifying `x-signature`, wrong `typ`, `alg` not the key\'s, or `iss`, `event_id`, `value_sha256` not those of the event',
     unknown_key: 'the JWS `kid` is not an active key of the publisher',
     unknown_publisher: '`x-agency` is missing or is not a `PUBLISHER` in the registry',
-    unknown_pseudonym: 'the key is not a pseudonym this publisher was issued',
+    unknown_pseudonym: 'the event\'s pseudonym is not one the gateway issued to this publisher',
     consent_missing: 'the claimant has no consent in force for `JOB_MATCHING`',
-    invalid_field: 'a field of the event is out of its range or format',
+    invalid_field: 'a field of the event is out of its range or format, or the Kafka key is not the event\'s pseudonym',
   },
 };
 
@@ -172,22 +172,24 @@ function meaning(family, code, missing) {
   return text ?? `_${UNDESCRIBED}_`;
 }
 
-/** The services and RPCs of the proto files: `service X {` … `rpc Name(Req) returns (Res);` */
+/** The services and RPCs of the proto files: `service X { rpc Name(Req) returns (Res); … }`, in file order. */
 function grpcTable(protos) {
   const rows = [];
   for (const { file, text } of protos) {
-    const pkg = /^\s*package\s+([\w.]+)\s*;/m.exec(text)?.[1] ?? '';
-    const lines = text.replace(/\/\*[\s\S]*?\*\//g, '').split('\n');
-    let service;
-    let depth = 0;
-    for (const raw of lines) {
-      const line = raw.replace(/\/\/.*$/, '');
-      const opened = /^\s*service\s+(\w+)\s*\{/.exec(line);
-      if (opened && depth === 0) service = opened[1];
-      const rpc = /\brpc\s+(\w+)\s*\(\s*(stream\s+)?([\w.]+)\s*\)\s*returns\s*\(\s*(stream\s+)?([\w.]+)\s*\)/.exec(line);
-      if (rpc && service) rows.push(`| \`${pkg}.${service}\` | \`${rpc[1]}\` | \`${rpc[2] ?? ''}${rpc[3]}\` | \`${rpc[4] ?? ''}${rpc[5]}\` | \`${file}\` |`);
-      depth += (line.match(/\{/g) ?? []).length - (line.match(/\}/g) ?? []).length;
-      if (depth === 0) service = undefined;
+    const code = text.replace(/\/\*[\s\S]*?\*\//g, '').replace(/\/\/[^\n]*/g, '').replace(/"(?:[^"\\\n]|\\.)*"/g, '""');
+    const pkg = /\bpackage\s+([\w.]+)\s*;/.exec(code)?.[1];
+    const qualified = (name) => (pkg ? `${pkg}.${name}` : name);
+    for (const opened of code.matchAll(/\bservice\s+(\w+)\s*\{/g)) {
+      let depth = 1;
+      let end = opened.index + opened[0].length;
+      for (; end < code.length && depth > 0; end++) {
+        if (code[end] === '{') depth++;
+        else if (code[end] === '}') depth--;
+      }
+      const body = code.slice(opened.index + opened[0].length, end - 1);
+      for (const rpc of body.matchAll(/\brpc\s+(\w+)\s*\(\s*(stream\s+)?([\w.]+)\s*\)\s*returns\s*\(\s*(stream\s+)?([\w.]+)\s*\)/g)) {
+        rows.push(`| \`${qualified(opened[1])}\` | \`${rpc[1]}\` | \`${rpc[2] ?? ''}${rpc[3]}\` | \`${rpc[4] ?? ''}${rpc[5]}\` | \`${file}\` |`);
+      }
     }
   }
   return ['| service | rpc | request | response | file |', '| --- | --- | --- | --- | --- |', ...rows].join('\n');

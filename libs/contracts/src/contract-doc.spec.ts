@@ -51,6 +51,31 @@ describe('docs/contract.md', () => {
     expect(text).toEqual(reference.generate({ load, doc: text }).text);
   });
 
+  it('the gRPC table lists every rpc of every service, comments and strings aside, the 1.1 RPCs included', () => {
+    const sources = reference.collectSources(ROOT, load);
+    expect(reference.renderSections(sources).sections['grpc-services']).toMatch(/`passerelle\.consentaudit\.v1\.Ledger` \| `AppendBatch`[\s\S]*`passerelle\.consentaudit\.v1\.Consents` \| `InForce`/);
+    const proto = [
+      'syntax = "proto3";',
+      'package a.b;',
+      '// service Commented { rpc No(A) returns (B); }',
+      '/* rpc AlsoNo(A) returns (B); */',
+      'service S {',
+      '  rpc Multi(',
+      '    stream Req',
+      '  ) returns (stream Res) { option (x) = { y: "}" }; }',
+      '  rpc Two(A) returns (B);',
+      '}',
+      'message M { string s = 1; }',
+      'service T { rpc One(.a.b.X) returns (Y); }',
+    ].join('\n');
+    const table = reference.renderSections({ ...sources, protos: [{ file: 'x.proto', text: proto }] }).sections['grpc-services'];
+    expect(table.split('\n').filter((line) => line.startsWith('| `'))).toEqual([
+      '| `a.b.S` | `Multi` | `stream Req` | `stream Res` | `x.proto` |',
+      '| `a.b.S` | `Two` | `A` | `B` | `x.proto` |',
+      '| `a.b.T` | `One` | `.a.b.X` | `Y` | `x.proto` |',
+    ]);
+  });
+
   it('refuses a document whose markers are unknown, unclosed or missing, naming the section', () => {
     const { sections } = reference.renderSections(reference.collectSources(ROOT, load));
     const all = Object.keys(sections).map((name) => `<!-- generated:${name} --><!-- /generated:${name} -->`).join('\n');
