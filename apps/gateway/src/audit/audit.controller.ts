@@ -3,6 +3,7 @@ import type { FastifyRequest } from 'fastify';
 import { Requires } from '../auth';
 import { noteDenial } from '../exchange/exchange-context';
 import { AuditBadRequest, consistencyParams, entriesRange, inclusionParams } from './audit-params';
+import type { RouteErrorCode } from '../errors/error-codes';
 import { AuditService } from './audit.service';
 import { LedgerCallError } from './ledger.client';
 
@@ -48,7 +49,7 @@ export class AuditController {
 }
 
 /** A refusal as HTTP status and contract error code, or undefined for an unexpected error. */
-function httpRefusal(e: unknown): { status: HttpStatus; code: string } | undefined {
+function httpRefusal(e: unknown): { status: HttpStatus; code: RouteErrorCode } | undefined {
   if (e instanceof AuditBadRequest) return { status: HttpStatus.BAD_REQUEST, code: 'bad_request' };
   if (!(e instanceof LedgerCallError)) return undefined;
   switch (e.kind) {

@@ -2,6 +2,7 @@ import { ForbiddenException, Inject, Injectable, type CanActivate, type Executio
 import { Reflector } from '@nestjs/core';
 import { RegistryHolder } from '@passerelle/registry';
 import { Forbidden } from '../errors';
+import type { RouteErrorCode } from '../errors/error-codes';
 import { noteDenial } from '../exchange/exchange-context';
 import { PUBLIC_KEY, REQUIRES_KEY, type Requirement } from './requires.decorator';
 import { requestOf } from './request-of';
@@ -34,6 +35,6 @@ export class RequiresGuard implements CanActivate {
     if (verdict.ok) return true;
     if (request?.exchange) noteDenial(request, 'FORBIDDEN');
     if (ctx.getType<string>() === 'graphql') throw new Forbidden(verdict.message);
-    throw new ForbiddenException({ error: { code: 'forbidden', message: verdict.message } });
+    throw new ForbiddenException({ error: { code: 'forbidden' satisfies RouteErrorCode, message: verdict.message } });
   }
 }

@@ -2,7 +2,8 @@
  * Typed refusals thrown by services; one filter maps them to the contract's GraphQL
  * `extensions.code`. Messages must never contain a raw identifier.
  */
-export type GraphqlErrorCode = 'FORBIDDEN' | 'NO_AGREEMENT' | 'CONSENT_REQUIRED' | 'BAD_USER_INPUT' | 'NOT_FOUND' | 'QUERY_TOO_COMPLEX' | 'CONFLICT' | 'RATE_LIMITED' | 'UNAVAILABLE' | 'INVALID_CURSOR';
+import type { GraphqlErrorCode } from './error-codes';
+export type { GraphqlErrorCode };
 
 export abstract class DomainError extends Error {
   abstract readonly code: GraphqlErrorCode;

@@ -1,7 +1,7 @@
 import { GraphQLError, type ExecutionResult, type GraphQLFormattedError } from 'graphql';
 import type { Logger } from '@passerelle/logger';
 import { noteDenial } from '../exchange/exchange-context';
-import type { GraphqlErrorCode } from '../errors/domain-errors';
+import { GRAPHQL_ERROR_CODES, type GraphqlErrorCode } from '../errors/error-codes';
 
 /**
  * The one GraphQL error formatter. Its job is that no error message ever carries a submitted
@@ -18,18 +18,7 @@ import type { GraphqlErrorCode } from '../errors/domain-errors';
  * When the answer carries no data the exchange is marked DENY with the first error's code, so
  * refusals before any resolver ran are audited like the others.
  */
-export const CONTRACT_CODES: ReadonlySet<string> = new Set<GraphqlErrorCode>([
-  'FORBIDDEN',
-  'NO_AGREEMENT',
-  'CONSENT_REQUIRED',
-  'BAD_USER_INPUT',
-  'NOT_FOUND',
-  'QUERY_TOO_COMPLEX',
-  'CONFLICT',
-  'RATE_LIMITED',
-  'UNAVAILABLE',
-  'INVALID_CURSOR',
-]);
+export const CONTRACT_CODES: ReadonlySet<string> = new Set<GraphqlErrorCode>(GRAPHQL_ERROR_CODES);
 
 const SAFE_PATH = /^[A-Za-z0-9_[\].]{1,200}$/;
 const SUGGESTION = /\s*Did you mean [^?]*\?/g;
