@@ -36,8 +36,16 @@ const COLUMNS = `id, subject, purpose, recipient, collected_by AS "collectedBy",
 export class ConsentsRepository {
   constructor(private readonly dataSource: DataSource) {}
 
-  async insert(id: string, grant: ConsentGrant, grantedAt: Date, topic: string): Promise<ConsentRow> {
+  /**
+   * Inserts a grant. `check` sees the earlier consents of the same subject, purpose and recipient
+   * (serialised per triple by a transaction lock, so two grants cannot both pass on a stale view)
+   * and throws to refuse.
+   */
+  async insert(id: string, grant: ConsentGrant, grantedAt: Date, topic: string, check: (priors: ConsentRow[]) => void = () => undefined): Promise<ConsentRow> {
     return this.dataSource.transaction(async (m) => {
+      await m.query(`SELECT pg_advisory_xact_lock(hashtextextended($1, 14))`, [`${grant.subject}|${grant.purpose}|${grant.recipient}`]);
+      const priors = (await m.query(`SELECT ${COLUMNS} FROM consents WHERE subject = $1 AND purpose = $2 AND recipient = $3`, [grant.subject, grant.purpose, grant.recipient])) as ConsentRow[];
+      check(priors);
       const [row] = (await m.query(
         `INSERT INTO consents (id, subject, purpose, recipient, collected_by, valid_from, expires_at, evidence_sha256, granted_at)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING ${COLUMNS}`,
@@ -62,6 +70,15 @@ export class ConsentsRepository {
       await this.recordEvent(m, row, 'revoked', revokedBy, at, topic);
       return row;
     });
+  }
+
+  /** Who collected this subject's consents, for which purpose and recipient (Ledger.Disclosures access). */
+  async collectedFor(subject: string): Promise<Array<{ collectedBy: string; purpose: string; recipient: string }>> {
+    return (await this.dataSource.query(`SELECT DISTINCT collected_by AS "collectedBy", purpose, recipient FROM consents WHERE subject = $1`, [subject])) as Array<{
+      collectedBy: string;
+      purpose: string;
+      recipient: string;
+    }>;
   }
 
   async findBySubject(subject: string): Promise<ConsentRow[]> {
