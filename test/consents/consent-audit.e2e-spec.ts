@@ -183,6 +183,25 @@ describe('consent-audit: consents and decisions', () => {
     expect(events.map((e) => e.event)).toEqual(['granted', 'revoked']);
   });
 
+  it('consent is collected, never self-granted: a consent whose collector the registry does not declare (recorded before the rule) unlocks nothing', async () => {
+    const subject = newInternalId();
+    // As a self-granted consent recorded before collectors were declared would sit in the table.
+    await queryAsOwner(
+      db.url,
+      `INSERT INTO consents (id, subject, purpose, recipient, collected_by, valid_from, expires_at, evidence_sha256, granted_at)
+       VALUES (gen_random_uuid(), $1, 'JOB_MATCHING', 'ca.esdc', 'ca.esdc', now() - interval '1 hour', now() + interval '1 day', $2, now())`,
+      [subject, evidenceOf()],
+    );
+    const decided = await gatewayA.decide({ consumer: 'ca.esdc', purpose: 'JOB_MATCHING', candidates: [jobMatching(subject)] });
+    expect(decided.verdicts[0]).toMatchObject({ permit: false, reason: 'consent_required' });
+    const inForce = await gatewayA.inForce({ subjects: [subject], purpose: 'JOB_MATCHING' });
+    expect(inForce.subjects).toEqual([{ subject, recipients: [] }]);
+    // the declared collector's consent does count
+    await grant(subject);
+    expect((await gatewayA.decide({ consumer: 'ca.esdc', purpose: 'JOB_MATCHING', candidates: [jobMatching(subject)] })).verdicts[0]).toMatchObject({ permit: true });
+    expect((await gatewayA.inForce({ subjects: [subject], purpose: 'JOB_MATCHING' })).subjects).toEqual([{ subject, recipients: ['ca.esdc'] }]);
+  });
+
   it('honours expiry to the second', async () => {
     const subject = newInternalId();
     const expiresMs = Math.ceil(Date.now() / 1000) * 1000 + 2000;

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { Registry } from '@passerelle/registry';
-import { consentGrantRefusal, mayReadDisclosures, type PriorConsent } from './consent-policy';
+import { consentGrantRefusal, declaredConsents, mayReadDisclosures, type PriorConsent } from './consent-policy';
 import type { ConsentGrant } from './consent-input';
 
 const agency = (id: string, roles: Array<'PROVIDER' | 'CONSUMER'>) => ({ id, names: { en: id, fr: id }, jurisdiction: 'CA', roles, keys: [] });
@@ -58,5 +58,17 @@ describe('disclosures are open only to declared collectors of the claimant', () 
     ['no consent at all', 'qc.mifi', [], false],
   ])('%s', (_name, caller, consents, open) => {
     expect(mayReadDisclosures(caller, consents, registry)).toBe(open);
+  });
+});
+
+describe('only consents collected by a declared collector count (Decide, InForce)', () => {
+  it('drops self-granted and undeclared consents, keeps declared ones', () => {
+    const rows = [
+      { collectedBy: 'qc.mifi', purpose: 'JOB_MATCHING', recipient: 'ca.esdc', id: 1 },
+      { collectedBy: 'ca.esdc', purpose: 'JOB_MATCHING', recipient: 'ca.esdc', id: 2 },
+      { collectedBy: 'qc.mifi', purpose: 'RELOCATION', recipient: 'ca.esdc', id: 3 },
+      { collectedBy: 'ca.ircc', purpose: 'JOB_MATCHING', recipient: 'ca.esdc', id: 4 },
+    ];
+    expect(declaredConsents(rows, registry).map((r) => r.id)).toEqual([1, 4]);
   });
 });

@@ -51,3 +51,12 @@ export interface CollectedConsent {
 export function mayReadDisclosures(agency: string, consents: readonly CollectedConsent[], registry: Registry): boolean {
   return consents.some((c) => c.collectedBy === agency && registry.mayCollectConsent(agency, c.purpose, c.recipient));
 }
+
+/**
+ * Pure: the consents that count, those whose collector the registry (as in force now) declares
+ * for their purpose and recipient. A consent recorded otherwise (self-granted before collectors
+ * were declared, or by a collector since removed from the registry) unlocks nothing.
+ */
+export function declaredConsents<T extends CollectedConsent>(consents: readonly T[], registry: Registry): T[] {
+  return consents.filter((c) => registry.mayCollectConsent(c.collectedBy, c.purpose, c.recipient));
+}

@@ -17,6 +17,9 @@ export interface ConsentRow {
   revokedBy: string | null;
 }
 
+/** A consent's terms, with who collected it (a consent counts only if the registry declares its collector). */
+export type CollectedTerms = ConsentTerms & { collectedBy: string };
+
 /** A consent event as published (never an identifier of the person). */
 export interface ConsentEventMessage {
   event: 'granted' | 'revoked';
@@ -86,13 +89,13 @@ export class ConsentsRepository {
   }
 
   /** The consents of these subjects for one purpose and recipient, in ONE query (Decide). */
-  async termsFor(subjects: string[], purpose: string, recipient: string): Promise<ConsentTerms[]> {
+  async termsFor(subjects: string[], purpose: string, recipient: string): Promise<CollectedTerms[]> {
     if (subjects.length === 0) return [];
     return (await this.dataSource.query(
-      `SELECT subject, purpose, recipient, valid_from AS "validFrom", expires_at AS "expiresAt", revoked_at AS "revokedAt"
+      `SELECT subject, purpose, recipient, collected_by AS "collectedBy", valid_from AS "validFrom", expires_at AS "expiresAt", revoked_at AS "revokedAt"
          FROM consents WHERE subject = ANY($1::text[]) AND purpose = $2 AND recipient = $3`,
       [subjects, purpose, recipient],
-    )) as ConsentTerms[];
+    )) as CollectedTerms[];
   }
 
   /**
@@ -100,16 +103,16 @@ export class ConsentsRepository {
    * ONE read-only query (Consents.InForce). The bounds mirror libs/policy's consentInForce to the
    * second; the caller still applies consentInForce to what comes back.
    */
-  async inForceTerms(subjects: string[], purpose: string, at: Date): Promise<ConsentTerms[]> {
+  async inForceTerms(subjects: string[], purpose: string, at: Date): Promise<CollectedTerms[]> {
     if (subjects.length === 0) return [];
     const nextSecond = new Date((Math.floor(at.getTime() / 1000) + 1) * 1000);
     return (await this.dataSource.query(
-      `SELECT subject, purpose, recipient, valid_from AS "validFrom", expires_at AS "expiresAt", revoked_at AS "revokedAt"
+      `SELECT subject, purpose, recipient, collected_by AS "collectedBy", valid_from AS "validFrom", expires_at AS "expiresAt", revoked_at AS "revokedAt"
          FROM consents
         WHERE subject = ANY($1::text[]) AND purpose = $2
           AND valid_from < $3 AND expires_at >= $3 AND (revoked_at IS NULL OR revoked_at >= $3)`,
       [subjects, purpose, nextSecond],
-    )) as ConsentTerms[];
+    )) as CollectedTerms[];
   }
 
   private async recordEvent(m: EntityManager, row: ConsentRow, event: 'granted' | 'revoked', agency: string, at: Date, topic: string) {

@@ -6,7 +6,7 @@ import { LOGGER, type Logger } from '@passerelle/logger';
 import { RegistryHolder } from '@passerelle/registry';
 import { ConsentNotFound, ConsentPermissionDenied, InvalidConsentInput } from './consent-errors';
 import { isConsentId, parseConsentGrant } from './consent-input';
-import { consentGrantRefusal } from './consent-policy';
+import { consentGrantRefusal, declaredConsents } from './consent-policy';
 import { ConsentOutboxRelay } from './consent-outbox.relay';
 import { parseInForceRequest, recipientsInForce } from './consents-in-force';
 import { signReceipt } from './consent-receipts';
@@ -72,7 +72,7 @@ export class ConsentsService {
   /** Per subject, the recipients with a consent for the purpose in force at `at` (one read-only query). */
   async inForce(req: consentAudit.InForceRequest): Promise<consentAudit.InForceResponse> {
     const q = parseInForceRequest(req, new Date());
-    const rows = await this.repository.inForceTerms(q.subjects, q.purpose, q.at);
+    const rows = declaredConsents(await this.repository.inForceTerms(q.subjects, q.purpose, q.at), this.registry.current());
     return { subjects: recipientsInForce(req.subjects ?? [], rows, q.at) };
   }
 
