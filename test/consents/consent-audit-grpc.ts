@@ -9,6 +9,7 @@ export interface ConsentAuditConnection {
   revoke: Unary<Partial<consentAudit.RevokeConsentRequest>, consentAudit.ConsentRecord>;
   list: Unary<Partial<consentAudit.ListConsentsRequest>, consentAudit.ListConsentsResponse>;
   decide: Unary<Partial<consentAudit.DecideRequest>, consentAudit.DecideResponse>;
+  inForce: Unary<Partial<consentAudit.InForceRequest>, consentAudit.InForceResponse>;
   close(): void;
 }
 
@@ -23,6 +24,7 @@ export function connectConsentAudit(url: string): ConsentAuditConnection {
     revoke: unary(consents, 'Revoke'),
     list: unary(consents, 'List'),
     decide: unary(decisions, 'Decide'),
+    inForce: unary(consents, 'InForce'),
     close: () => {
       consents.close();
       decisions.close();

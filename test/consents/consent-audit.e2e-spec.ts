@@ -163,6 +163,45 @@ describe('consent-audit: consents and decisions', () => {
     expect(malformed.details).toBe('consent_id must be a consent id (a UUID); revoked_by is required (the revoking agency id)');
   });
 
+  it('consent is collected, never self-granted: Record refuses a recipient’s own consent and an undeclared collector, with specific codes', async () => {
+    const subject = newInternalId();
+    const self = await failureOf(grant(subject, { collectedBy: 'ca.esdc' }));
+    expect(self.code).toBe(status.PERMISSION_DENIED);
+    expect(self.details).toMatch(/^self_granted_consent: /);
+    const undeclared = await failureOf(grant(subject, { collectedBy: 'on.mltsd' }));
+    expect(undeclared.code).toBe(status.PERMISSION_DENIED);
+    expect(undeclared.details).toBe('collector_not_declared: the registry does not declare on.mltsd a consent collector for JOB_MATCHING to ca.esdc');
+    expect((await gatewayA.list({ subject })).consents ?? []).toEqual([]);
+
+    const form = evidenceOf('revoked form');
+    const first = await grant(subject, { evidenceSha256: form });
+    await gatewayA.revoke({ consentId: first.id, revokedBy: 'qc.mifi' });
+    const replayed = await failureOf(grant(subject, { evidenceSha256: form }));
+    expect(replayed.code).toBe(status.FAILED_PRECONDITION);
+    expect(replayed.details).toMatch(/^regrant_evidence_reused: /);
+    const events = await queryAsOwner<{ event: string }>(db.url, `SELECT e.event FROM consent_events e JOIN consents c ON c.id = e.consent_id WHERE c.subject = $1 ORDER BY e.seq`, [subject]);
+    expect(events.map((e) => e.event)).toEqual(['granted', 'revoked']);
+  });
+
+  it('consent is collected, never self-granted: a consent whose collector the registry does not declare (recorded before the rule) unlocks nothing', async () => {
+    const subject = newInternalId();
+    // As a self-granted consent recorded before collectors were declared would sit in the table.
+    await queryAsOwner(
+      db.url,
+      `INSERT INTO consents (id, subject, purpose, recipient, collected_by, valid_from, expires_at, evidence_sha256, granted_at)
+       VALUES (gen_random_uuid(), $1, 'JOB_MATCHING', 'ca.esdc', 'ca.esdc', now() - interval '1 hour', now() + interval '1 day', $2, now())`,
+      [subject, evidenceOf()],
+    );
+    const decided = await gatewayA.decide({ consumer: 'ca.esdc', purpose: 'JOB_MATCHING', candidates: [jobMatching(subject)] });
+    expect(decided.verdicts[0]).toMatchObject({ permit: false, reason: 'consent_required' });
+    const inForce = await gatewayA.inForce({ subjects: [subject], purpose: 'JOB_MATCHING' });
+    expect(inForce.subjects).toEqual([{ subject, recipients: [] }]);
+    // the declared collector's consent does count
+    await grant(subject);
+    expect((await gatewayA.decide({ consumer: 'ca.esdc', purpose: 'JOB_MATCHING', candidates: [jobMatching(subject)] })).verdicts[0]).toMatchObject({ permit: true });
+    expect((await gatewayA.inForce({ subjects: [subject], purpose: 'JOB_MATCHING' })).subjects).toEqual([{ subject, recipients: ['ca.esdc'] }]);
+  });
+
   it('honours expiry to the second', async () => {
     const subject = newInternalId();
     const expiresMs = Math.ceil(Date.now() / 1000) * 1000 + 2000;

@@ -35,6 +35,8 @@ export function consentTestRegistry(extraAgencies: Agency[] = []): RegistryDocum
     ],
     programs: [],
     consentRequiredFor: ['JOB_MATCHING', 'RELOCATION'],
+    // MIFI, in contact with the claimants, collects their consents; the recipients never do.
+    consentCollectors: [{ agency: 'qc.mifi', purposes: ['JOB_MATCHING', 'RELOCATION'], recipients: ['ca.esdc', 'on.mltsd'] }],
   };
 }
 

@@ -20,7 +20,8 @@ import {
   type TestGateway,
   type TestRegistry,
 } from '@passerelle/testing';
-import { connectConsentAudit, type ConsentAuditConnection } from './consent-audit-grpc';
+import { status } from '@grpc/grpc-js';
+import { connectConsentAudit, failureOf, type ConsentAuditConnection } from './consent-audit-grpc';
 import { agreement, evidenceOf, newInternalId } from './fixtures';
 import { connectLedger, type LedgerConnection } from '../ledger/ledger-grpc';
 
@@ -40,7 +41,7 @@ const DISCLOSURES = `query($p: String!) { disclosures(pseudonym: $p, first: 10) 
 
 interface GqlError {
   message: string;
-  extensions?: { code?: string };
+  extensions?: { code?: string; reason?: string };
 }
 interface Gql<T> {
   data?: T | null;
@@ -68,17 +69,24 @@ describe('gateway GraphQL: recordConsent, revokeConsent, consents, disclosures',
   let ledger: LedgerConnection;
   let mifi: GatewayClient;
   let esdc: GatewayClient;
+  let ircc: GatewayClient;
 
   beforeAll(async () => {
     db = await createTestDatabase('gwconsents');
     registry = await createTestRegistry({
       agencies: [
         { id: 'qc.mifi', roles: ['PROVIDER'], jurisdiction: 'QC' },
+        { id: 'ca.ircc', roles: ['PROVIDER', 'CONSUMER'] },
         { id: 'ca.esdc', roles: ['CONSUMER'] },
         { id: 'ops.audit', roles: ['OPERATOR'] },
       ],
       agreements: [agreement({ id: 'dsa-mifi-esdc-jobs', provider: 'qc.mifi', consumer: 'ca.esdc' })],
       consentRequiredFor: ['JOB_MATCHING', 'RELOCATION'],
+      // MIFI and IRCC both collect job-matching consent to ESDC; nobody else collects anything.
+      consentCollectors: [
+        { agency: 'qc.mifi', purposes: ['JOB_MATCHING'], recipients: ['ca.esdc'] },
+        { agency: 'ca.ircc', purposes: ['JOB_MATCHING'], recipients: ['ca.esdc'] },
+      ],
     });
     secretsDir = fs.mkdtempSync(path.join(os.tmpdir(), 'gw-consents-e2e-'));
     consentAudit = await startTestConsentAudit({ registryFile: registry.file, databaseUrl: db.url, secretsDir });
@@ -88,6 +96,7 @@ describe('gateway GraphQL: recordConsent, revokeConsent, consents, disclosures',
     ledger = connectLedger(consentAudit.url);
     mifi = registry.client('qc.mifi', gateway.url);
     esdc = registry.client('ca.esdc', gateway.url);
+    ircc = registry.client('ca.ircc', gateway.url);
   });
 
   afterAll(async () => {
@@ -181,17 +190,79 @@ describe('gateway GraphQL: recordConsent, revokeConsent, consents, disclosures',
     expect(codesOf(wrongPurpose)).toEqual(['FORBIDDEN']);
   });
 
-  it('shows disclosures only to an agency that collected a consent from the claimant', async () => {
+  const refusalOf = (r: Gql<unknown>) => ({ code: r.errors?.[0]?.extensions?.code, reason: r.errors?.[0]?.extensions?.reason });
+  const pseudonymsOf = (subject: string) => ({ mifi: toAgencyPseudonym(keyring, 'qc.mifi', subject), esdc: toAgencyPseudonym(keyring, 'ca.esdc', subject), ircc: toAgencyPseudonym(keyring, 'ca.ircc', subject) });
+
+  it('consent is collected, never self-granted: a recipient cannot record its own consent, even right after the claimant revoked', async () => {
     const subject = newInternalId();
-    const mifiPseudonym = toAgencyPseudonym(keyring, 'qc.mifi', subject);
-    const esdcPseudonym = toAgencyPseudonym(keyring, 'ca.esdc', subject);
-    const before = await gql<unknown>(mifi, DISCLOSURES, { p: mifiPseudonym });
-    expect({ codes: codesOf(before), message: before.errors?.[0]?.message }).toEqual({ codes: ['FORBIDDEN'], message: 'only an agency that collected a consent from this claimant may see their disclosures' });
-    await gql(mifi, RECORD, { input: input(mifiPseudonym) });
-    const page = await gql<{ disclosures: { hasMore: boolean; disclosures: unknown[] } }>(mifi, DISCLOSURES, { p: mifiPseudonym });
+    const p = pseudonymsOf(subject);
+    const granted = await gql<{ recordConsent: ConsentOut }>(mifi, RECORD, { input: input(p.mifi) });
+    expect(granted.errors).toBeUndefined();
+    await gql(mifi, REVOKE, { id: granted.data!.recordConsent.id });
+    expect(await decide(subject)).toMatchObject({ permit: false, reason: 'consent_revoked' });
+
+    const selfGranted = await gql<unknown>(esdc, RECORD, { input: input(p.esdc) });
+    expect(refusalOf(selfGranted)).toEqual({ code: 'FORBIDDEN', reason: 'self_granted_consent' });
+    expect(selfGranted.errors![0].message).toMatch(/^an agency never records a consent naming itself as recipient/);
+    expect(await decide(subject)).toMatchObject({ permit: false, reason: 'consent_revoked' });
+    expect(await subjectsOfEntry(selfGranted.auditSeq!)).toMatchObject({ decision: 'DENY', reason: 'FORBIDDEN', subjects: [subject] });
+    // nor does the attempt make the recipient a collector who may read the claimant's disclosures
+    expect(refusalOf(await gql<unknown>(esdc, DISCLOSURES, { p: p.esdc }))).toEqual({ code: 'FORBIDDEN', reason: 'not_a_collector_of_claimant' });
+  });
+
+  it('consent is collected only by the collectors the registry declares, for their purposes and recipients', async () => {
+    const subject = newInternalId();
+    const p = pseudonymsOf(subject);
+    const otherPurpose = await gql<unknown>(mifi, RECORD, { input: input(p.mifi, { purpose: 'RELOCATION' }) });
+    expect(refusalOf(otherPurpose)).toEqual({ code: 'FORBIDDEN', reason: 'collector_not_declared' });
+    expect(otherPurpose.errors![0].message).toBe('the registry does not declare qc.mifi a consent collector for RELOCATION to ca.esdc');
+    const otherRecipient = await gql<unknown>(mifi, RECORD, { input: input(p.mifi, { recipient: 'ca.ircc' }) });
+    expect(refusalOf(otherRecipient)).toEqual({ code: 'FORBIDDEN', reason: 'collector_not_declared' });
+    expect(await subjectsOfEntry(otherRecipient.auditSeq!)).toMatchObject({ decision: 'DENY', reason: 'FORBIDDEN' });
+    const { consents } = await decisions.list({ subject });
+    expect(consents ?? []).toEqual([]);
+  });
+
+  it('a revoked consent is granted again only by its collector, with new evidence', async () => {
+    const subject = newInternalId();
+    const p = pseudonymsOf(subject);
+    const form = evidenceOf('the form the claimant later revoked');
+    const first = await gql<{ recordConsent: ConsentOut }>(mifi, RECORD, { input: input(p.mifi, { evidenceSha256: form }) });
+    await gql(mifi, REVOKE, { id: first.data!.recordConsent.id });
+
+    const byOtherCollector = await gql<unknown>(ircc, RECORD, { input: input(p.ircc) });
+    expect(refusalOf(byOtherCollector)).toEqual({ code: 'FORBIDDEN', reason: 'regrant_not_by_collector' });
+    expect(await subjectsOfEntry(byOtherCollector.auditSeq!)).toMatchObject({ decision: 'DENY', reason: 'FORBIDDEN', subjects: [subject] });
+
+    const sameEvidence = await gql<unknown>(mifi, RECORD, { input: input(p.mifi, { evidenceSha256: form }) });
+    expect(refusalOf(sameEvidence)).toEqual({ code: 'CONFLICT', reason: 'regrant_evidence_reused' });
+    expect(await subjectsOfEntry(sameEvidence.auditSeq!)).toMatchObject({ decision: 'DENY', reason: 'CONFLICT' });
+    expect(await decide(subject)).toMatchObject({ permit: false, reason: 'consent_revoked' });
+
+    const newEvidence = await gql<{ recordConsent: ConsentOut }>(mifi, RECORD, { input: input(p.mifi, { evidenceSha256: evidenceOf('a newly signed form') }) });
+    expect(newEvidence.errors).toBeUndefined();
+    expect(newEvidence.data!.recordConsent).toMatchObject({ collectedBy: 'qc.mifi', recipient: 'ca.esdc', revokedAt: null });
+    expect(await decide(subject)).toMatchObject({ permit: true, reason: 'ok' });
+  });
+
+  it('disclosures are open only to the declared collectors of the claimant, checked by consent-audit for the verified caller', async () => {
+    const subject = newInternalId();
+    const p = pseudonymsOf(subject);
+    const before = await gql<unknown>(mifi, DISCLOSURES, { p: p.mifi });
+    expect(refusalOf(before)).toEqual({ code: 'FORBIDDEN', reason: 'not_a_collector_of_claimant' });
+    await gql(mifi, RECORD, { input: input(p.mifi) });
+    const page = await gql<{ disclosures: { hasMore: boolean; disclosures: unknown[] } }>(mifi, DISCLOSURES, { p: p.mifi });
     expect(page.errors).toBeUndefined();
     expect(page.data!.disclosures).toEqual({ hasMore: expect.any(Boolean), disclosures: expect.any(Array) });
-    const recipient = await gql<unknown>(esdc, DISCLOSURES, { p: esdcPseudonym });
-    expect(codesOf(recipient)).toEqual(['FORBIDDEN']);
+    const recipient = await gql<unknown>(esdc, DISCLOSURES, { p: p.esdc });
+    expect(refusalOf(recipient)).toEqual({ code: 'FORBIDDEN', reason: 'not_a_collector_of_claimant' });
+    expect(await subjectsOfEntry(recipient.auditSeq!)).toMatchObject({ decision: 'DENY', reason: 'FORBIDDEN', subjects: [subject] });
+    // a declared collector that collected nothing from this claimant
+    expect(refusalOf(await gql<unknown>(ircc, DISCLOSURES, { p: p.ircc }))).toEqual({ code: 'FORBIDDEN', reason: 'not_a_collector_of_claimant' });
+    // consent-audit itself refuses, whoever asks it directly: the acting agency is required and checked
+    const direct = await failureOf(ledger.disclosures({ subject, first: 10, agency: 'ca.esdc' }));
+    expect(direct).toMatchObject({ code: status.PERMISSION_DENIED, details: expect.stringMatching(/^not_a_collector_of_claimant: /) });
+    expect(await failureOf(ledger.disclosures({ subject, first: 10 }))).toMatchObject({ code: status.INVALID_ARGUMENT, details: 'agency is required (the acting agency, as the gateway verified it)' });
+    expect((await ledger.disclosures({ subject, first: 10, agency: 'qc.mifi' })).hasMore).toBe(false);
   });
 });

@@ -13,7 +13,7 @@ import { canonicalize } from 'json-canonicalize';
 import { Client } from 'pg';
 import { LOG_PUBLIC_JWKS_FILE } from '@passerelle/crypto';
 import { LedgerVerifier, leafHash, rootHash, verifyConsistency, verifyInclusion } from '@passerelle/merkle';
-import { createTestDatabase, createTestRegistry, queryAsOwner, startTestConsentAudit, type TestConsentAudit, type TestDatabase, type TestRegistry } from '@passerelle/testing';
+import { consentAuditClient, createTestDatabase, createTestRegistry, queryAsOwner, startTestConsentAudit, unary, type TestConsentAudit, type TestDatabase, type TestRegistry } from '@passerelle/testing';
 import { allEntries, auditEntry, connectLedger, failureOf, type LedgerConnection } from './ledger-grpc';
 
 jest.setTimeout(60_000);
@@ -174,10 +174,20 @@ describe('consent-audit: the audit ledger', () => {
     expect(future.entries).toEqual([]);
 
     await ledger.append(auditEntry({ decision: 'DENY', reason: 'CONSENT_REQUIRED', subjects: [SUBJECT_B], fields: ['nocCode'] }));
-    const disclosures = await ledger.disclosures({ subject: SUBJECT_B, first: 500 });
+    // Disclosures are shown only to a declared collector of the subject's consent (issue 14, hole 2).
+    const consents = consentAuditClient('Consents', app.url);
+    try {
+      await unary(consents, 'Record')({
+        subject: SUBJECT_B, purpose: 'JOB_MATCHING', recipient: 'ca.esdc', collectedBy: 'qc.mifi',
+        validFrom: new Date(Date.now() - 3600_000).toISOString(), expiresAt: new Date(Date.now() + 3600_000).toISOString(), evidenceSha256: 'A'.repeat(43),
+      });
+    } finally {
+      consents.close();
+    }
+    const disclosures = await ledger.disclosures({ subject: SUBJECT_B, first: 500, agency: 'qc.mifi' });
     expect(disclosures.disclosures).toHaveLength(500);
     expect(disclosures.hasMore).toBe(true);
-    const more = await ledger.disclosures({ subject: SUBJECT_B, first: 500, beforeSeq: disclosures.disclosures[499].seq });
+    const more = await ledger.disclosures({ subject: SUBJECT_B, first: 500, beforeSeq: disclosures.disclosures[499].seq, agency: 'qc.mifi' });
     // The DENY entry naming SUBJECT_B is not a disclosure; entries without fields are not either.
     expect(disclosures.disclosures.length + more.disclosures.length).toBe(640);
     expect(disclosures.disclosures[0]).toMatchObject({ agency: 'ca.esdc', purpose: 'JOB_MATCHING', operation: 'graphql:claimant', fields: ['province'] });

@@ -57,9 +57,11 @@ describe('job matches in the gateway', () => {
   const entryOf = async (res: GatewayResponse) => JSON.parse((await ledger.entries({ start: res.auditSeq!, end: res.auditSeq! })).entries[0].canonicalJson) as {
     decision: string; reason: string; subjects: string[]; fields: string[]; operation: string;
   };
+  // The claimant consents through a collector, never through the recipient itself (issue 14, hole 2).
+  const collectorFor = (recipient: string) => (recipient === 'qc.mifi' ? 'ca.esdc' : 'qc.mifi');
   const grant = async (subject: string, purpose: string, recipient: string) => {
     const record = await consents.record({
-      subject, purpose, recipient, collectedBy: 'qc.mifi',
+      subject, purpose, recipient, collectedBy: collectorFor(recipient),
       validFrom: new Date(Date.now() - 3600_000).toISOString(), expiresAt: new Date(Date.now() + 24 * 3600_000).toISOString(),
       evidenceSha256: createHash('sha256').update(randomBytes(16)).digest('base64url'),
     });
@@ -265,7 +267,7 @@ describe('job matches in the gateway', () => {
     const before = await mifi.graphql<GraphqlBody<Page>>(JOB_MATCHES, {}, 'JOB_MATCHING');
     expect(before.json.data!.jobMatches.nodes).toHaveLength(3);
     const jobMatching = (await consents.list({ subject: withConsent })).consents.find((c) => c.purpose === 'JOB_MATCHING')!;
-    await consents.revoke({ consentId: jobMatching.id, revokedBy: 'qc.mifi' });
+    await consents.revoke({ consentId: jobMatching.id, revokedBy: jobMatching.collectedBy });
     const after = await mifi.graphql<GraphqlBody<Page>>(JOB_MATCHES, {}, 'JOB_MATCHING');
     expect(after.json.data!.jobMatches.nodes).toEqual([]);
     // The matches are still stored (purged by the consumer after the grace period).

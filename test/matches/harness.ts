@@ -1,9 +1,13 @@
+import { createHash, randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { loadPseudonymKeyring, toAgencyPseudonym, toInternalId, type PseudonymKeyring } from '@passerelle/crypto';
 import { buildJobMatchMessage, createKafka, sampleJobMatchEvent, signerFromPrivateJwk, type JobMatchEvent, type JobMatchSigner } from '@passerelle/messaging';
+// Types only: @passerelle/contracts loads @nestjs/microservices (ESM), which jest cannot require.
+import type { consentAudit as ca, LedgerEntryJson } from '@passerelle/contracts';
 import {
+  consentAuditClient,
   createTestDatabase,
   createTestRegistry,
   freePort,
@@ -11,23 +15,45 @@ import {
   queryAsOwner,
   runApp,
   startApp,
+  startTestConsentAudit,
+  unary,
   uniqueName,
   type RunningApp,
+  type TestConsentAudit,
   type TestDatabase,
   type TestRegistry,
 } from '@passerelle/testing';
 import type { Admin, IHeaders, Kafka } from 'kafkajs';
-import { startFakeConsentAudit, type FakeConsentAudit } from './fake-consent-audit';
 
 export const PUBLISHER = 'ca.esdc';
+/** The agency that collects the claimants' consents in these worlds (a declared collector). */
+export const COLLECTOR = 'qc.mifi';
 
-/** One isolated world per test: database, registry, secrets, consent-audit fake, topics, group. */
+/**
+ * The real consent-audit process of a world (Consents, Decisions, Ledger on the world's database),
+ * with what the tests need: consents recorded and revoked through its gRPC, the ledger as written
+ * in the database, and a real outage (the process stopped, then started again on the same address).
+ */
+export interface MatchConsentAudit {
+  url: string;
+  grantJobMatching(subject: string, recipient: string): Promise<void>;
+  /** revokes every consent of the subject (by its collector) */
+  revokeAll(subject: string): Promise<void>;
+  /** the ledger entries the world's consumer appended (operation kafka:<topic>), in seq order */
+  entries(): Promise<LedgerEntryJson[]>;
+  /** an outage: the process stops */
+  stop(): Promise<void>;
+  /** back, on the same address */
+  start(): Promise<void>;
+}
+
+/** One isolated world per test: database, registry, secrets, the real consent-audit, topics, group. */
 export interface MatchWorld {
   db: TestDatabase;
   registry: TestRegistry;
   secretsDir: string;
   keyring: PseudonymKeyring;
-  consentAudit: FakeConsentAudit;
+  consentAudit: MatchConsentAudit;
   kafka: Kafka;
   admin: Admin;
   brokers: string;
@@ -59,18 +85,18 @@ export async function createMatchWorld(opts: { partitions: number; subjects: num
   });
   const secretsDir = await fs.mkdtemp(path.join(os.tmpdir(), 'passerelle-jm-secrets-'));
   const keyring = await loadPseudonymKeyring(secretsDir);
-  const consentAudit = await startFakeConsentAudit();
   const kafka = createKafka(brokers.split(','), uniqueName('jm-test'));
   const admin = kafka.admin();
   await admin.connect();
   const topic = uniqueName('jobbank.matches.t');
   const dlq = `${topic}.dlq`;
   await admin.createTopics({ topics: [{ topic, numPartitions: opts.partitions }, { topic: dlq, numPartitions: 1 }], waitForLeaders: true });
+  const consentAudit = await startMatchConsentAudit({ registryFile: registry.file, databaseUrl: db.url, secretsDir, topic });
   const keyFile = path.join(secretsDir, 'esdc-private.jwk.json');
   const key = registry.activeKey(PUBLISHER);
   await fs.writeFile(keyFile, JSON.stringify(key.privateJwk), { mode: 0o600 });
   const subjects = Array.from({ length: opts.subjects }, (_, i) => toInternalId(keyring, `TEST-CLIENT-${i}`));
-  for (const s of subjects) consentAudit.grantJobMatching(s, PUBLISHER);
+  for (let i = 0; i < subjects.length; i += 25) await Promise.all(subjects.slice(i, i + 25).map((s) => consentAudit.grantJobMatching(s, PUBLISHER)));
   const world: MatchWorld = {
     db,
     registry,
@@ -178,3 +204,58 @@ export async function readTopic(kafka: Kafka, topic: string, expected: number, t
 }
 
 export { buildJobMatchMessage };
+
+/** Starts the built consent-audit for a match world (see MatchConsentAudit). */
+async function startMatchConsentAudit(opts: { registryFile: string; databaseUrl: string; secretsDir: string; topic: string }): Promise<MatchConsentAudit> {
+  const env = { CONSENT_AUDIT_URL: `127.0.0.1:${await freePort()}`, PASSERELLE_CONSENT_TOPIC: uniqueName('consent-events') };
+  let running: TestConsentAudit | undefined = await startTestConsentAudit({ ...opts, env });
+  const consents = () => {
+    const client = consentAuditClient('Consents', env.CONSENT_AUDIT_URL);
+    return {
+      record: unary<Partial<ca.RecordConsentRequest>, ca.ConsentRecord>(client, 'Record'),
+      revoke: unary<Partial<ca.RevokeConsentRequest>, ca.ConsentRecord>(client, 'Revoke'),
+      list: unary<Partial<ca.ListConsentsRequest>, ca.ListConsentsResponse>(client, 'List'),
+      close: () => client.close(),
+    };
+  };
+  return {
+    url: env.CONSENT_AUDIT_URL,
+    grantJobMatching: async (subject, recipient) => {
+      const c = consents();
+      try {
+        await c.record({
+          subject,
+          purpose: 'JOB_MATCHING',
+          recipient,
+          collectedBy: COLLECTOR,
+          validFrom: new Date(Date.now() - 3600_000).toISOString(),
+          expiresAt: new Date(Date.now() + 365 * 86400_000).toISOString(),
+          evidenceSha256: createHash('sha256').update(randomBytes(16)).digest('base64url'),
+        });
+      } finally {
+        c.close();
+      }
+    },
+    revokeAll: async (subject) => {
+      const c = consents();
+      try {
+        for (const consent of (await c.list({ subject })).consents ?? []) {
+          if (!consent.revokedAt) await c.revoke({ consentId: consent.id, revokedBy: consent.collectedBy });
+        }
+      } finally {
+        c.close();
+      }
+    },
+    entries: async () =>
+      (await queryAsOwner<{ canonical: string }>(opts.databaseUrl, 'SELECT canonical FROM ledger_entries ORDER BY seq'))
+        .map((r) => JSON.parse(r.canonical) as LedgerEntryJson)
+        .filter((e) => e.operation === `kafka:${opts.topic}`),
+    stop: async () => {
+      await running?.stop();
+      running = undefined;
+    },
+    start: async () => {
+      running ??= await startTestConsentAudit({ ...opts, env });
+    },
+  };
+}

@@ -7,6 +7,7 @@ describe('job-match consumer settings', () => {
       JOB_MATCH_GROUP: 'passerelle.job-match-consumer',
       JOB_MATCH_SESSION_TIMEOUT_MS: 30_000,
       JOB_MATCH_VERIFY_THREADS: 1,
+      JOB_MATCH_MAX_HOLD_SECONDS: 300,
       MATCH_PURGE_GRACE_SECONDS: 86_400,
       MATCH_PURGE_INTERVAL_SECONDS: 600,
     });
@@ -19,6 +20,8 @@ describe('job-match consumer settings', () => {
     [{ MATCH_PURGE_GRACE_SECONDS: '-1' }, 'MATCH_PURGE_GRACE_SECONDS is malformed: must be 0 or more'],
     [{ JOB_MATCH_SESSION_TIMEOUT_MS: '10' }, 'JOB_MATCH_SESSION_TIMEOUT_MS is malformed: must be at least 1000'],
     [{ JOB_MATCH_VERIFY_THREADS: '-1' }, 'JOB_MATCH_VERIFY_THREADS is malformed: must be 0 or more'],
+    [{ JOB_MATCH_MAX_HOLD_SECONDS: '0' }, 'JOB_MATCH_MAX_HOLD_SECONDS is malformed: must be at least 1'],
+    [{ JOB_MATCH_MAX_HOLD_SECONDS: 'forever' }, 'JOB_MATCH_MAX_HOLD_SECONDS is malformed: must be a number of seconds'],
   ])('names the bad variable: %j', (env, message) => {
     expect(() => parseMatchSettings(env)).toThrow(message);
   });

@@ -29,6 +29,18 @@ const matchVariables = {
    * thread that decodes, stores and audits; 0 verifies on the main thread.
    */
   JOB_MATCH_VERIFY_THREADS: z.coerce.number({ error: 'must be a number of threads' }).int('must be a whole number').min(0, 'must be 0 or more').max(16, 'must be at most 16').default(1),
+  /**
+   * The longest one event may hold its partition while the dependencies work (default 5 min): an
+   * event refused for good, or still failing after this, is dead-lettered (`refused_<status>`,
+   * `held_too_long`) once a probe shows consent-audit and the database answering. During an outage
+   * (the probe fails too) events wait, however long, and nothing is dead-lettered.
+   */
+  JOB_MATCH_MAX_HOLD_SECONDS: z.coerce
+    .number({ error: 'must be a number of seconds' })
+    .int('must be a whole number of seconds')
+    .min(1, 'must be at least 1')
+    .max(24 * 3600, `must be at most ${24 * 3600}`)
+    .default(300),
   /** How long matches of a claimant with no JOB_MATCHING consent in force are kept before purge (default 24 h). */
   MATCH_PURGE_GRACE_SECONDS: seconds(365 * 24 * 3600).default(24 * 3600),
   /** How often the purge job runs (default 10 min; 0 turns the job off). */

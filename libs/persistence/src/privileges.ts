@@ -55,7 +55,8 @@ export const TABLE_PRIVILEGES: Record<LoginRole, Record<string, readonly TableVe
   passerelle_consumer: {
     schema_migrations: ['SELECT'],
     job_matches: ['SELECT', 'INSERT', 'DELETE'],
-    processed_events: ['SELECT', 'INSERT', 'UPDATE'],
+    // DELETE: an event being dead-lettered whose PERMIT was never recorded is forgotten (matches.repository.ts#forgetUnaudited)
+    processed_events: ['SELECT', 'INSERT', 'UPDATE', 'DELETE'],
   },
 };
 

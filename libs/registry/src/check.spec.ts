@@ -24,6 +24,7 @@ function validDoc(): RegistryDocument {
       { id: 'dsa-1', provider: 'qc.mifi', consumer: 'ca.esdc', purposes: ['JOB_MATCHING'], fields: ['province', 'nocCode'], validFrom: '2026-01-01', validTo: '2027-12-31', legalBasis: 'accord' },
     ],
     // a valid program under the rule language of libs/policy/src/programs (issue 8)
+    consentCollectors: [{ agency: 'qc.mifi', purposes: ['JOB_MATCHING'], recipients: ['ca.esdc'] }],
     programs: [{ id: 'qc-health-asylum', names: { en: 'Quebec health', fr: 'Santé Québec' }, conditions: [{ name: 'in-quebec', kind: 'provinceIn', provinces: ['QC'] }], cap: 1500, capPeriod: null }] as never,
   };
 }
@@ -69,6 +70,13 @@ describe('checkRegistryText', () => {
     ['bad key material', (d: RegistryDocument) => (d.agencies[0].keys[0].x = 'AAAA'), '/agencies/0/keys/0/x', /not a valid Ed25519 public key/],
     ['missing gatewayId', (d: RegistryDocument) => delete (d as Partial<RegistryDocument>).gatewayId, '', /missing required property 'gatewayId'/],
     ['unknown property', (d: RegistryDocument) => ((d.agreements[0] as unknown as Record<string, unknown>).extra = 1), '/agreements/0/extra', /unknown property 'extra'/],
+    ['a collector naming itself as recipient', (d: RegistryDocument) => d.consentCollectors![0].recipients.push('qc.mifi'), '/consentCollectors/0/recipients/1', /never collects consent to itself/],
+    ['an unknown consent collector', (d: RegistryDocument) => (d.consentCollectors![0].agency = 'qc.nope'), '/consentCollectors/0/agency', /consent collector 'qc.nope' is not an agency/],
+    ['a collector without a consent-managing role', (d: RegistryDocument) => (d.agencies[0].roles = ['PUBLISHER']), '/consentCollectors/0/agency', /neither the PROVIDER nor the CONSUMER role/],
+    ['an unknown recipient', (d: RegistryDocument) => (d.consentCollectors![0].recipients = ['on.nope']), '/consentCollectors/0/recipients/0', /recipient 'on.nope' is not an agency/],
+    ['a recipient lacking CONSUMER', (d: RegistryDocument) => (d.agencies[1].roles = ['PUBLISHER']), '/consentCollectors/0/recipients/0', /does not hold the CONSUMER role/],
+    ['a purpose nobody consents to', (d: RegistryDocument) => ((d.consentCollectors![0].purposes as string[])[0] = 'AUDIT_REVIEW'), '/consentCollectors/0/purposes/0', /"AUDIT_REVIEW" is not allowed/],
+    ['a collector entry without recipients', (d: RegistryDocument) => (d.consentCollectors![0].recipients = []), '/consentCollectors/0/recipients', /at least 1 item/],
     ['program without id', (d: RegistryDocument) => (d.programs = [{ cap: 3 } as never]), '/programs/0', /missing required property 'id'/],
   ])('names %s', (_name, mutate, pointer, message) => {
     const doc = validDoc();
@@ -117,6 +125,17 @@ describe('Registry', () => {
     expect(registry.hasRole('ca.esdc', 'PUBLISHER')).toBe(true);
     expect(registry.hasRole('ca.esdc', 'PROVIDER')).toBe(false);
     expect(registry.hasRole('nobody', 'CONSUMER')).toBe(false);
+  });
+
+  it('says who may collect consent for which purpose and recipient, never to itself', () => {
+    expect(registry.mayCollectConsent('qc.mifi', 'JOB_MATCHING', 'ca.esdc')).toBe(true);
+    expect(registry.mayCollectConsent('qc.mifi', 'RELOCATION', 'ca.esdc')).toBe(false);
+    expect(registry.mayCollectConsent('ca.esdc', 'JOB_MATCHING', 'ca.esdc')).toBe(false);
+    expect(registry.mayCollectConsent('qc.mifi', 'JOB_MATCHING', 'qc.mifi')).toBe(false);
+    expect(registry.isConsentCollector('qc.mifi')).toBe(true);
+    expect(registry.isConsentCollector('ca.esdc')).toBe(false);
+    const none = new Registry({ ...validDoc(), consentCollectors: undefined });
+    expect(none.mayCollectConsent('qc.mifi', 'JOB_MATCHING', 'ca.esdc')).toBe(false);
   });
 
   it('is immutable', () => {

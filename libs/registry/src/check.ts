@@ -282,6 +282,8 @@ function semanticProblems(doc: unknown): Array<{ pointer: string; message: strin
     }
   });
 
+  out.push(...consentCollectorProblems(doc.consentCollectors, agencies));
+
   const programIds = new Set<string>();
   arrayOf(doc.programs).forEach((program, i) => {
     if (isObject(program) && typeof program.id === 'string') {
@@ -291,6 +293,32 @@ function semanticProblems(doc: unknown): Array<{ pointer: string; message: strin
   });
   // Program rules (issue 8): validated by the policy library that evaluates them.
   out.push(...programProblems(doc.programs));
+  return out;
+}
+
+/** Collectors and recipients are agencies of the registry with the right roles; no agency collects consent to itself. */
+function consentCollectorProblems(collectors: unknown, agencies: Map<string, Loose>): Array<{ pointer: string; message: string }> {
+  const out: Array<{ pointer: string; message: string }> = [];
+  arrayOf(collectors).forEach((collector, i) => {
+    if (!isObject(collector)) return;
+    const at = `/consentCollectors/${i}`;
+    const id = collector.agency;
+    if (typeof id === 'string') {
+      const agency = agencies.get(id);
+      if (!agency) out.push({ pointer: `${at}/agency`, message: `consent collector '${id}' is not an agency of this registry` });
+      else if (!arrayOf(agency.roles).some((r) => r === 'PROVIDER' || r === 'CONSUMER')) {
+        out.push({ pointer: `${at}/agency`, message: `consent collector '${id}' holds neither the PROVIDER nor the CONSUMER role, so it cannot manage consents` });
+      }
+    }
+    arrayOf(collector.recipients).forEach((recipient, r) => {
+      if (typeof recipient !== 'string') return;
+      const rat = `${at}/recipients/${r}`;
+      const agency = agencies.get(recipient);
+      if (recipient === id) out.push({ pointer: rat, message: `consent collector '${recipient}' names itself as a recipient: an agency never collects consent to itself (the claimant's consent must be collected by another party)` });
+      else if (!agency) out.push({ pointer: rat, message: `recipient '${recipient}' is not an agency of this registry` });
+      else if (!arrayOf(agency.roles).includes('CONSUMER')) out.push({ pointer: rat, message: `recipient '${recipient}' does not hold the CONSUMER role, so it can receive nothing under a consent` });
+    });
+  });
   return out;
 }
 

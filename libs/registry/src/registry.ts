@@ -75,4 +75,20 @@ export class Registry {
   consentRequired(purpose: Purpose): boolean {
     return this.consentPurposes.has(purpose);
   }
+
+  /**
+   * Whether the registry declares `agency` a collector of consent for `purpose` to `recipient`.
+   * Never for an agency's own consent: a recipient does not collect consent to itself.
+   */
+  mayCollectConsent(agency: string, purpose: string, recipient: string): boolean {
+    if (agency === recipient) return false;
+    return (this.document.consentCollectors ?? []).some(
+      (c) => c.agency === agency && (c.purposes as readonly string[]).includes(purpose) && c.recipients.includes(recipient),
+    );
+  }
+
+  /** Whether `agency` is declared a consent collector for any purpose and recipient. */
+  isConsentCollector(agency: string): boolean {
+    return (this.document.consentCollectors ?? []).some((c) => c.agency === agency);
+  }
 }

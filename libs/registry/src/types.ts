@@ -71,6 +71,22 @@ export interface Agreement {
   legalBasis: string;
 }
 
+/** Purposes a claimant can consent to (libs/policy CONSENTABLE_PURPOSES; repeated here: the registry depends on nothing). */
+export const CONSENT_COLLECTOR_PURPOSES = ['JOB_MATCHING', 'RELOCATION', 'PROGRAM_ELIGIBILITY', 'STATISTICS'] as const;
+
+/**
+ * Who may collect a claimant's consent, for which purposes and to which recipients: the agency in
+ * contact with the claimant (who keeps the signed form). Nothing else may record a consent, a
+ * recipient never records its own, and only a declared collector may read a claimant's disclosures.
+ */
+export interface ConsentCollector {
+  /** the collecting agency (PROVIDER or CONSUMER role) */
+  agency: string;
+  purposes: Purpose[];
+  /** agencies (CONSUMER role) that may receive data under the consents it collects; never itself */
+  recipients: string[];
+}
+
 /** Programs are modelled by their own feature; the registry only requires an id. */
 export interface Program {
   id: string;
@@ -84,6 +100,8 @@ export interface RegistryDocument {
   programs: Program[];
   /** which purposes need consent; default DEFAULT_CONSENT_REQUIRED_FOR */
   consentRequiredFor?: Purpose[];
+  /** who may record consents (absent: nobody may) */
+  consentCollectors?: ConsentCollector[];
 }
 
 export interface RegistryProblem {

@@ -2,7 +2,7 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { GatewayClient, type AgencyAlg } from '@passerelle/client';
-import type { Agreement, RegistryDocument, RegistryKey, Role } from '@passerelle/registry';
+import { CONSENT_COLLECTOR_PURPOSES, type Agreement, type ConsentCollector, type RegistryDocument, type RegistryKey, type Role } from '@passerelle/registry';
 import { exportJWK, generateKeyPair, type JWK } from 'jose';
 import { uniqueName } from './names';
 
@@ -49,6 +49,19 @@ export const DEMO_AGENCIES: TestAgencySpec[] = [
   { id: 'ops.audit', roles: ['OPERATOR'], jurisdiction: 'CA' },
 ];
 
+/**
+ * The collectors a test registry declares unless told otherwise: every PROVIDER collects consent,
+ * for every consentable purpose, to every other agency holding CONSUMER (never to itself), as the
+ * agencies in contact with claimants do in DOMAIN.md.
+ */
+export function defaultConsentCollectors(agencies: readonly TestAgencySpec[]): ConsentCollector[] {
+  const consumers = agencies.filter((a) => a.roles.includes('CONSUMER')).map((a) => a.id);
+  return agencies
+    .filter((a) => a.roles.includes('PROVIDER'))
+    .map((a) => ({ agency: a.id, purposes: [...CONSENT_COLLECTOR_PURPOSES], recipients: consumers.filter((c) => c !== a.id) }))
+    .filter((c) => c.recipients.length > 0);
+}
+
 export interface TestRegistry {
   file: string;
   dir: string;
@@ -69,7 +82,15 @@ export interface TestRegistry {
  * agency, and returns clients that sign with those keys.
  */
 export async function createTestRegistry(
-  opts: { gatewayId?: string; agencies?: TestAgencySpec[]; agreements?: Agreement[]; programs?: RegistryDocument['programs']; consentRequiredFor?: RegistryDocument['consentRequiredFor'] } = {},
+  opts: {
+    gatewayId?: string;
+    agencies?: TestAgencySpec[];
+    agreements?: Agreement[];
+    programs?: RegistryDocument['programs'];
+    consentRequiredFor?: RegistryDocument['consentRequiredFor'];
+    /** who may collect consent; default `defaultConsentCollectors(agencies)` */
+    consentCollectors?: ConsentCollector[];
+  } = {},
 ): Promise<TestRegistry> {
   const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'passerelle-registry-'));
   const file = path.join(dir, 'registry.json');
@@ -101,6 +122,7 @@ export async function createTestRegistry(
     agreements: opts.agreements ?? [],
     programs: opts.programs ?? [],
     ...(opts.consentRequiredFor ? { consentRequiredFor: opts.consentRequiredFor } : {}),
+    consentCollectors: opts.consentCollectors ?? defaultConsentCollectors(opts.agencies ?? DEMO_AGENCIES),
   };
   const registry: TestRegistry = {
     file,

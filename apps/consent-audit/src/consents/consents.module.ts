@@ -4,6 +4,7 @@ import { ConsentsController } from './consents.controller';
 import { ConsentsRepository } from './consents.repository';
 import { ConsentsService } from './consents.service';
 import { CONSENT_TOPIC, consentTopicFromEnv } from './consents.tokens';
+import { DisclosuresAccess } from './disclosures-access';
 
 /** gRPC Consents: record, revoke, list; the history and the outbox relay to Kafka. */
 @Module({
@@ -12,8 +13,9 @@ import { CONSENT_TOPIC, consentTopicFromEnv } from './consents.tokens';
     ConsentsRepository,
     ConsentsService,
     ConsentOutboxRelay,
+    DisclosuresAccess,
     { provide: CONSENT_TOPIC, useFactory: () => consentTopicFromEnv() },
   ],
-  exports: [ConsentsRepository],
+  exports: [ConsentsRepository, DisclosuresAccess],
 })
 export class ConsentsModule {}

@@ -17,6 +17,9 @@ export interface ConsentRow {
   revokedBy: string | null;
 }
 
+/** A consent's terms, with who collected it (a consent counts only if the registry declares its collector). */
+export type CollectedTerms = ConsentTerms & { collectedBy: string };
+
 /** A consent event as published (never an identifier of the person). */
 export interface ConsentEventMessage {
   event: 'granted' | 'revoked';
@@ -36,8 +39,16 @@ const COLUMNS = `id, subject, purpose, recipient, collected_by AS "collectedBy",
 export class ConsentsRepository {
   constructor(private readonly dataSource: DataSource) {}
 
-  async insert(id: string, grant: ConsentGrant, grantedAt: Date, topic: string): Promise<ConsentRow> {
+  /**
+   * Inserts a grant. `check` sees the earlier consents of the same subject, purpose and recipient
+   * (serialised per triple by a transaction lock, so two grants cannot both pass on a stale view)
+   * and throws to refuse.
+   */
+  async insert(id: string, grant: ConsentGrant, grantedAt: Date, topic: string, check: (priors: ConsentRow[]) => void = () => undefined): Promise<ConsentRow> {
     return this.dataSource.transaction(async (m) => {
+      await m.query(`SELECT pg_advisory_xact_lock(hashtextextended($1, 14))`, [`${grant.subject}|${grant.purpose}|${grant.recipient}`]);
+      const priors = (await m.query(`SELECT ${COLUMNS} FROM consents WHERE subject = $1 AND purpose = $2 AND recipient = $3`, [grant.subject, grant.purpose, grant.recipient])) as ConsentRow[];
+      check(priors);
       const [row] = (await m.query(
         `INSERT INTO consents (id, subject, purpose, recipient, collected_by, valid_from, expires_at, evidence_sha256, granted_at)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING ${COLUMNS}`,
@@ -64,18 +75,27 @@ export class ConsentsRepository {
     });
   }
 
+  /** Who collected this subject's consents, for which purpose and recipient (Ledger.Disclosures access). */
+  async collectedFor(subject: string): Promise<Array<{ collectedBy: string; purpose: string; recipient: string }>> {
+    return (await this.dataSource.query(`SELECT DISTINCT collected_by AS "collectedBy", purpose, recipient FROM consents WHERE subject = $1`, [subject])) as Array<{
+      collectedBy: string;
+      purpose: string;
+      recipient: string;
+    }>;
+  }
+
   async findBySubject(subject: string): Promise<ConsentRow[]> {
     return (await this.dataSource.query(`SELECT ${COLUMNS} FROM consents WHERE subject = $1 ORDER BY granted_at, id`, [subject])) as ConsentRow[];
   }
 
   /** The consents of these subjects for one purpose and recipient, in ONE query (Decide). */
-  async termsFor(subjects: string[], purpose: string, recipient: string): Promise<ConsentTerms[]> {
+  async termsFor(subjects: string[], purpose: string, recipient: string): Promise<CollectedTerms[]> {
     if (subjects.length === 0) return [];
     return (await this.dataSource.query(
-      `SELECT subject, purpose, recipient, valid_from AS "validFrom", expires_at AS "expiresAt", revoked_at AS "revokedAt"
+      `SELECT subject, purpose, recipient, collected_by AS "collectedBy", valid_from AS "validFrom", expires_at AS "expiresAt", revoked_at AS "revokedAt"
          FROM consents WHERE subject = ANY($1::text[]) AND purpose = $2 AND recipient = $3`,
       [subjects, purpose, recipient],
-    )) as ConsentTerms[];
+    )) as CollectedTerms[];
   }
 
   /**
@@ -83,16 +103,16 @@ export class ConsentsRepository {
    * ONE read-only query (Consents.InForce). The bounds mirror libs/policy's consentInForce to the
    * second; the caller still applies consentInForce to what comes back.
    */
-  async inForceTerms(subjects: string[], purpose: string, at: Date): Promise<ConsentTerms[]> {
+  async inForceTerms(subjects: string[], purpose: string, at: Date): Promise<CollectedTerms[]> {
     if (subjects.length === 0) return [];
     const nextSecond = new Date((Math.floor(at.getTime() / 1000) + 1) * 1000);
     return (await this.dataSource.query(
-      `SELECT subject, purpose, recipient, valid_from AS "validFrom", expires_at AS "expiresAt", revoked_at AS "revokedAt"
+      `SELECT subject, purpose, recipient, collected_by AS "collectedBy", valid_from AS "validFrom", expires_at AS "expiresAt", revoked_at AS "revokedAt"
          FROM consents
         WHERE subject = ANY($1::text[]) AND purpose = $2
           AND valid_from < $3 AND expires_at >= $3 AND (revoked_at IS NULL OR revoked_at >= $3)`,
       [subjects, purpose, nextSecond],
-    )) as ConsentTerms[];
+    )) as CollectedTerms[];
   }
 
   private async recordEvent(m: EntityManager, row: ConsentRow, event: 'granted' | 'revoked', agency: string, at: Date, topic: string) {

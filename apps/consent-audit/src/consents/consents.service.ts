@@ -6,6 +6,7 @@ import { LOGGER, type Logger } from '@passerelle/logger';
 import { RegistryHolder } from '@passerelle/registry';
 import { ConsentNotFound, ConsentPermissionDenied, InvalidConsentInput } from './consent-errors';
 import { isConsentId, parseConsentGrant } from './consent-input';
+import { consentGrantRefusal, declaredConsents } from './consent-policy';
 import { ConsentOutboxRelay } from './consent-outbox.relay';
 import { parseInForceRequest, recipientsInForce } from './consents-in-force';
 import { signReceipt } from './consent-receipts';
@@ -27,8 +28,12 @@ export class ConsentsService {
 
   async record(req: consentAudit.RecordConsentRequest): Promise<consentAudit.ConsentRecord> {
     const now = new Date();
-    const grant = parseConsentGrant(req, this.registry.current(), now);
-    const row = await this.repository.insert(randomUUID(), grant, now, this.topic);
+    const registry = this.registry.current();
+    const grant = parseConsentGrant(req, registry, now);
+    const row = await this.repository.insert(randomUUID(), grant, now, this.topic, (priors) => {
+      const refused = consentGrantRefusal(grant, registry, priors);
+      if (refused) throw refused;
+    });
     this.outbox.nudge();
     this.logger.info({ consent_id: row.id, purpose: row.purpose, recipient: row.recipient, collected_by: row.collectedBy }, 'consent recorded');
     return this.toRecord(row, now);
@@ -67,7 +72,7 @@ export class ConsentsService {
   /** Per subject, the recipients with a consent for the purpose in force at `at` (one read-only query). */
   async inForce(req: consentAudit.InForceRequest): Promise<consentAudit.InForceResponse> {
     const q = parseInForceRequest(req, new Date());
-    const rows = await this.repository.inForceTerms(q.subjects, q.purpose, q.at);
+    const rows = declaredConsents(await this.repository.inForceTerms(q.subjects, q.purpose, q.at), this.registry.current());
     return { subjects: recipientsInForce(req.subjects ?? [], rows, q.at) };
   }
 

@@ -4,6 +4,7 @@ import { LOGGER, type Logger } from '@passerelle/logger';
 import { decideDisclosures } from '@passerelle/policy';
 import { RegistryHolder } from '@passerelle/registry';
 import { Counter, Registry as MetricsRegistry } from 'prom-client';
+import { declaredConsents } from '../consents/consent-policy';
 import { ConsentsRepository } from '../consents/consents.repository';
 import { parseDecideRequest } from './decide-input';
 
@@ -36,7 +37,8 @@ export class DecisionsService {
     const registry = this.registry.current();
     const consentRequired = registry.consentRequired(q.purpose);
     const subjects = [...new Set(q.candidates.map((c) => c.subject))];
-    const consents = consentRequired ? await this.consents.termsFor(subjects, q.purpose, q.consumer) : [];
+    // Only consents whose collector the registry declares count: a self-granted one unlocks nothing.
+    const consents = consentRequired ? declaredConsents(await this.consents.termsFor(subjects, q.purpose, q.consumer), registry) : [];
     const agreements = registry.document.agreements.filter((a) => a.consumer === q.consumer);
     const verdicts = decideDisclosures({ consumer: q.consumer, purpose: q.purpose, candidates: q.candidates, agreements, consents, consentRequired, at: q.at });
     const counts = new Map<string, number>();

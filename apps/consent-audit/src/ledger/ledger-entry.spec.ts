@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { canonicalize } from 'json-canonicalize';
 import type { consentAudit } from '@passerelle/contracts';
+import { sampleJobMatchEvent, validateJobMatchEvent } from '@passerelle/messaging';
 import { buildEntry, validateEntryInput } from './ledger-entry';
 
 const ID_A = 'i_AAAAAAAAAAAAAAAAAAAAAA';
@@ -22,6 +23,17 @@ const good = (over: Partial<consentAudit.AuditEntryInput> = {}): consentAudit.Au
 });
 
 describe('ledger entry input', () => {
+  it('every event the contract allows is auditable: any event id a job-match event may carry is a valid jti', () => {
+    expect(validateEntryInput(good({ jti: 'jobbank.2026-03:evt.0001:a' })).jti).toBe('jobbank.2026-03:evt.0001:a');
+    fc.assert(
+      fc.property(fc.stringMatching(/^[A-Za-z0-9._:-]{1,128}$/), (eventId) => {
+        const event = sampleJobMatchEvent({ eventId });
+        expect(validateJobMatchEvent(event).filter((p) => p.field === 'eventId')).toEqual([]);
+        expect(validateEntryInput(good({ jti: eventId })).jti).toBe(eventId);
+      }),
+    );
+  });
+
   it('accepts a good entry, recording subjects and fields as sorted sets', () => {
     const v = validateEntryInput(good());
     expect(v.subjects).toEqual([ID_A, ID_B]);

@@ -14,7 +14,12 @@ export const MAX_FIELDS = 200;
 
 const AGENCY = /^[a-z0-9][a-z0-9._-]{0,127}$/;
 const TOKEN = /^[A-Za-z0-9._:-]{0,128}$/;
-const JTI = /^[A-Za-z0-9_-]{0,128}$/;
+/**
+ * The jti of an entry is either a signed request's jti (CONTRACT.md §3: base64url) or a job-match
+ * event id (§6: 1–128 of A-Z a-z 0-9 . _ : -): the union, so every exchange the contract allows can
+ * be recorded under its own id (a narrower rule here refused valid events and stalled their partition).
+ */
+const JTI = /^[A-Za-z0-9._:-]{0,128}$/;
 const PURPOSE = /^[A-Z][A-Z_]{0,39}$/;
 const REASON = /^[A-Za-z0-9_.:-]{1,100}$/;
 const FIELD = /^[A-Za-z][A-Za-z0-9_]{0,63}$/;
@@ -38,7 +43,7 @@ export function validateEntryInput(input: consentAudit.AuditEntryInput | undefin
   const kid = str('kid');
   if (!TOKEN.test(kid)) throw new InvalidArgument('entry.kid must be at most 128 characters among letters, digits, ".", "_", ":", "-"');
   const jti = str('jti');
-  if (!JTI.test(jti)) throw new InvalidArgument('entry.jti must be at most 128 base64url characters');
+  if (!JTI.test(jti)) throw new InvalidArgument('entry.jti must be at most 128 characters among letters, digits, ".", "_", ":", "-" (a request jti or an event id)');
   const purpose = str('purpose');
   if (purpose !== '' && !PURPOSE.test(purpose)) throw new InvalidArgument('entry.purpose must be a purpose name in capitals (e.g. JOB_MATCHING) or empty');
   const operation = str('operation');

@@ -3,6 +3,9 @@ import { GrpcMethod, RpcException } from '@nestjs/microservices';
 import { status } from '@grpc/grpc-js';
 import type { consentAudit } from '@passerelle/contracts';
 import { LOGGER, type Logger } from '@passerelle/logger';
+import { ConsentError } from '../consents/consent-errors';
+import { toRpcException } from '../consents/consent-rpc';
+import { DisclosuresAccess } from '../consents/disclosures-access';
 import { LedgerError } from './ledger-errors';
 import { LedgerService } from './ledger.service';
 
@@ -11,6 +14,7 @@ import { LedgerService } from './ledger.service';
 export class LedgerController {
   constructor(
     private readonly ledger: LedgerService,
+    private readonly disclosuresAccess: DisclosuresAccess,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
 
@@ -51,7 +55,11 @@ export class LedgerController {
 
   @GrpcMethod('Ledger', 'Disclosures')
   disclosures(req: consentAudit.DisclosuresRequest): Promise<consentAudit.DisclosuresResponse> {
-    return this.rpc('Disclosures', () => this.ledger.disclosures(req));
+    return this.rpc('Disclosures', async () => {
+      // Open only to a declared consent collector of this claimant (the acting agency as the gateway verified it).
+      await this.disclosuresAccess.check(req.agency ?? '', req.subject ?? '');
+      return this.ledger.disclosures(req);
+    });
   }
 
   /** Typed refusals keep their status and message; anything else is INTERNAL, logged, never a stack trace. */
@@ -60,6 +68,7 @@ export class LedgerController {
       return await body();
     } catch (e) {
       if (e instanceof LedgerError) throw new RpcException({ code: e.grpcCode, message: e.message });
+      if (e instanceof ConsentError) throw toRpcException(e);
       this.logger.error({ err: e, method }, 'ledger request failed');
       throw new RpcException({ code: status.INTERNAL, message: `Ledger.${method} failed; see the consent-audit log` });
     }

@@ -2,12 +2,14 @@ import path from 'node:path';
 import { Module } from '@nestjs/common';
 import { CONSENT_AUDIT_CONFIG, type ConsentAuditConfig } from '../consent-audit.config';
 import { LOG_KEY, loadLogKey } from './log-key';
+import { ConsentsModule } from '../consents/consents.module';
 import { LedgerController } from './ledger.controller';
 import { LedgerRepository } from './ledger.repository';
 import { LedgerService } from './ledger.service';
 
 /** gRPC Ledger: the verifiable audit ledger (CONTRACT.md §5). */
 @Module({
+  imports: [ConsentsModule],
   controllers: [LedgerController],
   providers: [
     LedgerRepository,

@@ -1,6 +1,6 @@
 import { status as GrpcStatus } from '@grpc/grpc-js';
 import { type Observable, firstValueFrom, timeout } from 'rxjs';
-import { BadUserInput, DomainError, Forbidden, NotFound, Unavailable } from '../errors';
+import { BadUserInput, Conflict, DomainError, Forbidden, NotFound, Unavailable } from '../errors';
 import { consentAuditChannel as channelTo } from '../consent-audit-channel';
 
 /** Injection token of this feature's gRPC channel to consent-audit. */
@@ -27,13 +27,24 @@ export function toDomainError(e: unknown): Error {
     case GrpcStatus.NOT_FOUND:
       return new NotFound(details);
     case GrpcStatus.PERMISSION_DENIED:
-      return new Forbidden(details);
+      return new Forbidden(...withRefusalCode(details));
+    case GrpcStatus.FAILED_PRECONDITION:
+      return new Conflict(...withRefusalCode(details));
     case GrpcStatus.UNAVAILABLE:
     case GrpcStatus.DEADLINE_EXCEEDED:
       return new Unavailable('the consent service is unavailable; try again');
     default:
       return e instanceof Error ? e : new Error(String(e));
   }
+}
+
+/**
+ * consent-audit's consent refusals read "<code>: <explanation>" (e.g. self_granted_consent): the
+ * agency gets the explanation, and the code as `extensions.reason`.
+ */
+export function withRefusalCode(details: string): [string, Record<string, unknown>] {
+  const m = /^([a-z][a-z_]{2,63}): (.+)$/s.exec(details);
+  return m ? [m[2], { reason: m[1] }] : [details, {}];
 }
 
 /** Awaits one unary gRPC answer with a deadline, mapping failures to typed errors. */

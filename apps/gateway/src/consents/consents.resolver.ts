@@ -12,7 +12,7 @@ const CONSENT_MANAGEMENT = { role: ['PROVIDER', 'CONSUMER'], purposes: ['CONSENT
 export class ConsentsResolver {
   constructor(private readonly service: ConsentsService) {}
 
-  @Mutation(() => Consent, { description: 'Records a consent the calling agency collected; the answer carries its signed receipt.' })
+  @Mutation(() => Consent, { description: 'Records a consent the calling agency collected, as a collector the registry declares for this purpose and recipient (never to itself; after a revocation only the same collector, with new evidence). FORBIDDEN or CONFLICT with extensions.reason otherwise. The answer carries its signed receipt.' })
   @Requires({ role: [...CONSENT_MANAGEMENT.role], purposes: [...CONSENT_MANAGEMENT.purposes] })
   recordConsent(
     @Args('input', { type: () => RecordConsentInput }) input: RecordConsentInput,
@@ -34,7 +34,7 @@ export class ConsentsResolver {
     return this.service.list(req, caller, pseudonym);
   }
 
-  @Query(() => DisclosurePage, { description: 'Which agency received which fields about a claimant, when and why; only for an agency that collected a consent from them.' })
+  @Query(() => DisclosurePage, { description: 'Which agency received which fields about a claimant, when and why; only for an agency the registry declares a consent collector, for a consent it collected from them (FORBIDDEN, reason not_a_collector_of_claimant, otherwise).' })
   @Requires({ role: [...CONSENT_MANAGEMENT.role], purposes: [...CONSENT_MANAGEMENT.purposes] })
   disclosures(
     @Args('pseudonym', { type: () => String }) pseudonym: string,

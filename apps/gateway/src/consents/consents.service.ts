@@ -3,7 +3,7 @@ import type { ClientGrpc } from '@nestjs/microservices';
 import type { FastifyRequest } from 'fastify';
 import { fromAgencyPseudonym, toAgencyPseudonym, type PseudonymKeyring } from '@passerelle/crypto';
 import type { consentAudit } from '@passerelle/contracts';
-import { BadUserInput, Forbidden, NotFound } from '../errors';
+import { BadUserInput, NotFound } from '../errors';
 import { noteDisclosure, type VerifiedCaller } from '../exchange/exchange-context';
 import { call, CONSENT_AUDIT_CHANNEL } from './consent-audit.client';
 import { PSEUDONYM_KEYRING } from '../exchange/pseudonym-keyring.provider';
@@ -87,18 +87,15 @@ export class ConsentsService implements OnModuleInit {
     return (consents ?? []).filter((c) => c.collectedBy === caller.agency || c.recipient === caller.agency).map((c) => this.toConsent(caller, c));
   }
 
-  /** The ledger's disclosures of a claimant, for an agency that collected a consent from them. */
+  /** The ledger's disclosures of a claimant, for an agency the registry declares a collector of their consent. */
   async disclosures(request: FastifyRequest, caller: VerifiedCaller, pseudonym: string, first: number | null | undefined, before: number | null | undefined): Promise<DisclosurePage> {
     const subject = this.subjectOf(caller, pseudonym);
     noteDisclosure(request, [subject], []);
     const size = first ?? 100;
     if (!Number.isInteger(size) || size < 1 || size > MAX_DISCLOSURES_PAGE) throw new BadUserInput(`first must be between 1 and ${MAX_DISCLOSURES_PAGE}`);
     if (before != null && (!Number.isSafeInteger(before) || before < 1)) throw new BadUserInput('before must be a ledger seq (a positive whole number) from a previous page');
-    const { consents } = await call(this.consents.list({ subject }));
-    if (!(consents ?? []).some((c) => c.collectedBy === caller.agency)) {
-      throw new Forbidden('only an agency that collected a consent from this claimant may see their disclosures');
-    }
-    const page = await call(this.ledger.disclosures({ subject, first: size, beforeSeq: before ?? 0 }));
+    // consent-audit decides who may see them (a declared collector of this claimant): the acting agency is the verified caller.
+    const page = await call(this.ledger.disclosures({ subject, first: size, beforeSeq: before ?? 0, agency: caller.agency }));
     return {
       disclosures: (page.disclosures ?? []).map((d) => ({ seq: d.seq, time: d.time, agency: d.agency, purpose: d.purpose, operation: d.operation, fields: d.fields ?? [] })),
       hasMore: page.hasMore === true,

@@ -3,7 +3,7 @@ import { ClientsModule, type ClientGrpc } from '@nestjs/microservices';
 import { consentAuditGrpcOptions, type consentAudit } from '@passerelle/contracts';
 import { firstValueFrom, timeout, type Observable } from 'rxjs';
 import { CONSUMER_CONFIG, type ConsumerConfig } from '../consumer.config';
-import { DependencyUnavailable } from './dependency';
+import { ConsentAuditRefused, DependencyUnavailable, refusalCodeOf } from './dependency';
 
 export const CONSENT_AUDIT_CHANNEL = Symbol('JOB_MATCH_CONSENT_AUDIT_CHANNEL');
 const DEADLINE_MS = 10_000;
@@ -20,10 +20,14 @@ export const consentAuditChannel = ClientsModule.registerAsync([
   },
 ]);
 
+/** A well-formed internal id no claimant has (all zero bits): the probe's question involves nobody. */
+const PROBE_SUBJECT = 'i_AAAAAAAAAAAAAAAAAAAAAA';
+
 /**
  * The consumer's calls to consent-audit: Ledger.AppendBatch (and Append), Consents.InForce
- * (and List, for the purge job). Any failure is a
- * DependencyUnavailable: the consumer retries the event, it never dead-letters it for that.
+ * (and List, for the purge job). A refusal (INVALID_ARGUMENT, FAILED_PRECONDITION,
+ * PERMISSION_DENIED…) is a ConsentAuditRefused, which the consumer may dead-letter the event for;
+ * any other failure is a DependencyUnavailable: the consumer retries the event.
  */
 @Injectable()
 export class ConsentAuditClient implements OnModuleInit {
@@ -73,6 +77,20 @@ export class ConsentAuditClient implements OnModuleInit {
     return out;
   }
 
+  /**
+   * Whether consent-audit answers a question that involves no event (Consents.InForce for an id
+   * nobody has, which reads its database): tells "this event is refused or stuck" from "consent-audit
+   * is down or refuses everyone".
+   */
+  async answers(): Promise<boolean> {
+    try {
+      await call(this.consents.inForce({ subjects: [PROBE_SUBJECT], purpose: 'JOB_MATCHING', at: '' }));
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
   async listConsents(subject: string): Promise<consentAudit.ConsentRecord[]> {
     const res = await call(this.consents.list({ subject }));
     return res.consents ?? [];
@@ -83,6 +101,9 @@ async function call<T>(observable: Observable<T>): Promise<T> {
   try {
     return await firstValueFrom(observable.pipe(timeout(DEADLINE_MS)));
   } catch (e) {
+    const grpc = e as { code?: unknown; details?: unknown };
+    const refusal = refusalCodeOf(grpc?.code);
+    if (refusal) throw new ConsentAuditRefused(grpc.code as number, refusal, typeof grpc.details === 'string' ? grpc.details : String(e));
     throw new DependencyUnavailable('consent-audit', e);
   }
 }

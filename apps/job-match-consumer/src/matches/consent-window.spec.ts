@@ -50,12 +50,13 @@ describe('consent window', () => {
     );
   });
 
-  it('considers only JOB_MATCHING consents to the publisher', () => {
+  it('considers only JOB_MATCHING consents to the publisher, collected by a declared collector', () => {
     const record = (purpose: string, recipient: string) => ({
       id: 'c', subject: 's', purpose, recipient, collectedBy: 'qc.mifi', validFrom: '2026-01-01T00:00:00Z', expiresAt: '2027-01-01T00:00:00Z',
       evidenceSha256: '', grantedAt: '', revokedAt: '', revokedBy: '', receipt: '',
     });
     const found = jobMatchingConsents([record('JOB_MATCHING', 'ca.esdc'), record('RELOCATION', 'ca.esdc'), record('JOB_MATCHING', 'qc.mifi')], 'ca.esdc');
+    expect(jobMatchingConsents([record('JOB_MATCHING', 'ca.esdc')], 'ca.esdc', (c) => c.collectedBy !== 'qc.mifi')).toEqual([]);
     expect(found).toHaveLength(1);
     expect(found[0]).toMatchObject({ purpose: 'JOB_MATCHING', recipient: 'ca.esdc', revokedAt: null });
   });

@@ -12,10 +12,17 @@ function terms(c: consentAudit.ConsentRecord): ConsentTerms | null {
   return { subject: c.subject, purpose: c.purpose, recipient: c.recipient, validFrom: new Date(validFrom), expiresAt: new Date(expiresAt), revokedAt };
 }
 
-/** The subject's JOB_MATCHING consents whose recipient is the publisher. */
-export function jobMatchingConsents(consents: readonly consentAudit.ConsentRecord[], publisher: string): ConsentTerms[] {
+/**
+ * The subject's JOB_MATCHING consents whose recipient is the publisher and whose collector the
+ * registry declares (`declared`; by default all): an undeclared or self-granted consent keeps no match.
+ */
+export function jobMatchingConsents(
+  consents: readonly consentAudit.ConsentRecord[],
+  publisher: string,
+  declared: (c: consentAudit.ConsentRecord) => boolean = () => true,
+): ConsentTerms[] {
   return consents
-    .filter((c) => c.purpose === JOB_MATCHING && c.recipient === publisher)
+    .filter((c) => c.purpose === JOB_MATCHING && c.recipient === publisher && declared(c))
     .map(terms)
     .filter((t): t is ConsentTerms => t !== null);
 }

@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { backoffMs, DependencyUnavailable, ProcessingAborted, untilDone, type RetryContext } from './dependency';
+import { backoffMs, DependencyUnavailable, ProcessingAborted, refusalCodeOf, untilDone, type RetryContext } from './dependency';
 
 function context(over: Partial<RetryContext> = {}): RetryContext & { retries: number[]; heartbeats: number } {
   const ctx = {
@@ -57,5 +57,21 @@ describe('backoffMs', () => {
         expect(ms).toBeLessThanOrEqual(cap);
       }),
     );
+  });
+});
+
+describe('refusalCodeOf', () => {
+  it.each([
+    [3, 'refused_invalid_argument'],
+    [9, 'refused_failed_precondition'],
+    [7, 'refused_permission_denied'],
+    [16, 'refused_unauthenticated'],
+    [14, undefined], // UNAVAILABLE: retry
+    [4, undefined], // DEADLINE_EXCEEDED: retry
+    [13, undefined], // INTERNAL: consent-audit's database down answers this: retry
+    [8, undefined], // RESOURCE_EXHAUSTED: retry
+    [undefined, undefined], // not a gRPC status (a timeout): retry
+  ])('status %p → %p', (status, code) => {
+    expect(refusalCodeOf(status)).toBe(code);
   });
 });

@@ -5,6 +5,7 @@ import { ensureTopics } from '@passerelle/messaging';
 import { CONSUMER_CONFIG, type ConsumerConfig } from '../consumer.config';
 import { KAFKA } from '../kafka.token';
 import { ProcessingAborted } from './dependency';
+import { processBounded } from './bounded-processing';
 import { JobMatchPipeline } from './job-match.pipeline';
 import { MatchesMetrics } from './matches.metrics';
 
@@ -96,7 +97,7 @@ export class JobMatchConsumer implements OnApplicationBootstrap, OnApplicationSh
     for (let i = 0; i < batch.messages.length; i += CHUNK) {
       const chunk = batch.messages.slice(i, i + CHUNK);
       try {
-        await this.pipeline.process(topic, partition, chunk, ctx);
+        await processBounded(this.pipeline, topic, partition, chunk, ctx, this.config.JOB_MATCH_MAX_HOLD_SECONDS * 1000, this.logger);
       } catch (e) {
         if (e instanceof ProcessingAborted) return; // not committed: the next owner takes over
         throw e;

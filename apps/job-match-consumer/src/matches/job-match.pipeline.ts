@@ -2,13 +2,14 @@ import { Inject, Injectable, type OnModuleDestroy } from '@nestjs/common';
 import type { consentAudit } from '@passerelle/contracts';
 import type { PseudonymKeyring } from '@passerelle/crypto';
 import { LOGGER, type Logger } from '@passerelle/logger';
-import { deadLetterMessage, JobMatchVerifier } from '@passerelle/messaging';
+import { deadLetterMessage, JobMatchVerifier, type DeadLetterCode } from '@passerelle/messaging';
 import { RegistryHolder } from '@passerelle/registry';
 import type { KafkaMessage } from 'kafkajs';
 import { CONSUMER_CONFIG, deadLetterTopic, type ConsumerConfig } from '../consumer.config';
 import { ConsentAuditClient } from './consent-audit.client';
 import { DeadLetterWriter } from './dead-letter.writer';
-import { untilDone, type RetryContext } from './dependency';
+import { ConsentAuditRefused, DependencyUnavailable, untilDone, type RetryContext } from './dependency';
+import { EVENT_ID, operationFor, requestIdFor } from './ledger-labels';
 import { checkMessages, type CheckedEvent } from './event-check';
 import { JOB_MATCHING, JobMatchingConsent } from './job-matching-consent';
 import { MatchesMetrics } from './matches.metrics';
@@ -99,33 +100,19 @@ export class JobMatchPipeline implements OnModuleDestroy {
     }
 
     // Store matches and processed rows together (one transaction; what was processed before is a
-    // duplicate) and, alongside, the dead letters (one send: the original key, value and headers,
-    // plus the error code and detail).
+    // duplicate).
     const good = items.filter((i) => i.checked.ok);
     const bad = items.filter((i) => !i.checked.ok);
-    const [outcome] = await Promise.all([
-      untilDone(
-        () =>
-          this.repository.storeNew(
-            good.map((i) => {
-              const c = i.checked as Extract<CheckedEvent, { ok: true }>;
-              return { publisher: c.agency, subject: c.subject, event: c.event, topic, partition, offset: i.message.offset };
-            }),
-          ),
-        ctx,
-      ),
-      untilDone(
-        () =>
-          this.deadLetters.send(
-            deadLetterTopic(topic),
-            bad.map((i) => {
-              const c = i.checked as Extract<CheckedEvent, { ok: false }>;
-              return deadLetterMessage(i.message, c.code, c.detail);
-            }),
-          ),
-        ctx,
-      ),
-    ]);
+    const outcome = await untilDone(
+      () =>
+        this.repository.storeNew(
+          good.map((i) => {
+            const c = i.checked as Extract<CheckedEvent, { ok: true }>;
+            return { publisher: c.agency, subject: c.subject, event: c.event, topic, partition, offset: i.message.offset };
+          }),
+        ),
+      ctx,
+    );
     const seen = new Set<string>();
     for (const item of good) {
       const c = item.checked as Extract<CheckedEvent, { ok: true }>;
@@ -141,8 +128,23 @@ export class JobMatchPipeline implements OnModuleDestroy {
       item.auditOwed = true;
     }
 
-    // Ledger: PERMIT for what was stored, DENY for every dead letter, in ONE AppendBatch call.
+    // Ledger: PERMIT for what was stored, DENY for every dead letter, in ONE AppendBatch call. A
+    // refusal (ConsentAuditRefused) propagates: the caller isolates the event it concerns.
     await untilDone(() => this.appendOwed(items, topic, partition), ctx);
+    // Then, once their DENY entries are in, the dead letters (one send: the original key, value and
+    // headers, plus the error code and detail). After the ledger, so that an event whose entry the
+    // ledger refuses is dead-lettered once, by deadLetterOne, not twice.
+    await untilDone(
+      () =>
+        this.deadLetters.send(
+          deadLetterTopic(topic),
+          bad.map((i) => {
+            const c = i.checked as Extract<CheckedEvent, { ok: false }>;
+            return deadLetterMessage(i.message, c.code, c.detail);
+          }),
+        ),
+      ctx,
+    );
     const permits = items.filter((i) => i.checked.ok && i.seq !== undefined);
     await untilDone(
       () =>
@@ -170,6 +172,56 @@ export class JobMatchPipeline implements OnModuleDestroy {
     return counts;
   }
 
+  /**
+   * Dead-letters one event the partition cannot get past (its call refused for good, or held past
+   * the bound while consent-audit and the database answer), with a ledger entry that carries
+   * nothing of the event the ledger could refuse. An event that is bad in itself keeps its own code;
+   * a good one gets `reason`. A stored match whose PERMIT was never recorded is removed first (no
+   * effect without its entry); one that was recorded after all is left as processed. If even the
+   * minimal entry is refused, the ledger refuses everyone: that is waited out, not dead-lettered.
+   */
+  async deadLetterOne(topic: string, partition: number, message: KafkaMessage, reason: { code: DeadLetterCode; detail: string }, ctx: RetryContext): Promise<'dead_lettered' | 'already_processed'> {
+    const [checked] = await checkMessages([message], this.verifier, this.keyring);
+    const code = checked.ok ? reason.code : checked.code;
+    const detail = checked.ok ? reason.detail : checked.detail;
+    if (checked.ok) {
+      const state = await untilDone(() => this.repository.forgetUnaudited(checked.agency, checked.event.eventId), ctx);
+      if (state === 'audited') return 'already_processed';
+    }
+    const eventId = checked.ok ? checked.event.eventId : checked.eventId;
+    const entry: consentAudit.AuditEntryInput = {
+      agency: checked.agency,
+      kid: checked.kid,
+      jti: EVENT_ID.test(eventId) ? eventId : '',
+      purpose: JOB_MATCHING,
+      operation: operationFor(topic),
+      decision: 'DENY',
+      reason: code,
+      subjects: checked.subject ? [checked.subject] : [],
+      fields: [],
+      requestSha256: checked.valueSha256,
+      responseSha256: '',
+      requestId: requestIdFor(topic, partition, message.offset),
+    };
+    await untilDone(async () => {
+      try {
+        return await this.consentAudit.appendBatch([entry]);
+      } catch (e) {
+        if (e instanceof ConsentAuditRefused) throw new DependencyUnavailable('consent-audit', e);
+        throw e;
+      }
+    }, ctx);
+    await untilDone(() => this.deadLetters.send(deadLetterTopic(topic), [deadLetterMessage(message, code, detail)]), ctx);
+    this.metrics.deadLettered.inc({ code });
+    this.logger.warn({ topic, partition, offset: message.offset, code }, 'job-match event dead-lettered so that its partition moves on');
+    return 'dead_lettered';
+  }
+
+  /** Whether the dependencies answer a question that involves no event (consent-audit, then the database). */
+  async dependenciesAnswer(): Promise<boolean> {
+    return (await this.consentAudit.answers()) && (await this.repository.answers());
+  }
+
   private async appendOwed(items: Item[], topic: string, partition: number): Promise<void> {
     const owed = items.filter((i) => i.auditOwed && i.seq === undefined);
     if (owed.length === 0) return;
@@ -181,10 +233,10 @@ export class JobMatchPipeline implements OnModuleDestroy {
     const c = item.checked;
     const base = {
       purpose: JOB_MATCHING,
-      operation: `kafka:${topic}`,
+      operation: operationFor(topic),
       requestSha256: c.valueSha256,
       responseSha256: '',
-      requestId: `${topic}:${partition}:${item.message.offset}`,
+      requestId: requestIdFor(topic, partition, item.message.offset),
     };
     if (c.ok) {
       return { ...base, agency: c.agency, kid: c.kid, jti: c.event.eventId, decision: 'PERMIT', reason: 'ok', subjects: [c.subject], fields: STORED_FIELDS };

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { ConsentTerms } from '@passerelle/policy';
+import { RegistryHolder } from '@passerelle/registry';
 import { ConsentAuditClient } from './consent-audit.client';
 import { JOB_MATCHING, jobMatchingConsents } from './consent-window';
 
@@ -14,7 +15,10 @@ export { JOB_MATCHING, consentEndedAt, jobMatchingConsents, purgeDue } from './c
  */
 @Injectable()
 export class JobMatchingConsent {
-  constructor(private readonly consentAudit: ConsentAuditClient) {}
+  constructor(
+    private readonly consentAudit: ConsentAuditClient,
+    private readonly registry: RegistryHolder,
+  ) {}
 
   /** For each `${subject}|${publisher}` pair given, whether a JOB_MATCHING consent is in force now. */
   async inForce(pairs: Array<{ subject: string; publisher: string }>): Promise<Map<string, boolean>> {
@@ -26,6 +30,7 @@ export class JobMatchingConsent {
   }
 
   async listFor(subject: string, publisher: string): Promise<ConsentTerms[]> {
-    return jobMatchingConsents(await this.consentAudit.listConsents(subject), publisher);
+    const registry = this.registry.current();
+    return jobMatchingConsents(await this.consentAudit.listConsents(subject), publisher, (c) => registry.mayCollectConsent(c.collectedBy, c.purpose, c.recipient));
   }
 }

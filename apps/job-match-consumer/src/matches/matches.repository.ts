@@ -103,6 +103,36 @@ export class MatchesRepository {
     }
   }
 
+  /**
+   * Removes the match and processed row of an event whose PERMIT entry was never recorded (it is
+   * being dead-lettered instead). Says 'audited' when its PERMIT was recorded after all (then it
+   * stays), 'absent' when it was never stored.
+   */
+  async forgetUnaudited(publisher: string, eventId: string): Promise<'forgotten' | 'audited' | 'absent'> {
+    try {
+      return await this.dataSource.transaction(async (tx) => {
+        const [row] = (await tx.query(`SELECT ledger_seq FROM processed_events WHERE publisher = $1 AND event_id = $2 FOR UPDATE`, [publisher, eventId])) as Array<{ ledger_seq: string | null }>;
+        if (!row) return 'absent';
+        if (row.ledger_seq !== null) return 'audited';
+        await tx.query(`DELETE FROM job_matches WHERE publisher = $1 AND event_id = $2`, [publisher, eventId]);
+        await tx.query(`DELETE FROM processed_events WHERE publisher = $1 AND event_id = $2`, [publisher, eventId]);
+        return 'forgotten';
+      });
+    } catch (e) {
+      throw new DependencyUnavailable('database', e);
+    }
+  }
+
+  /** Whether the database answers (the probe that tells a stuck event from a database outage). */
+  async answers(): Promise<boolean> {
+    try {
+      await this.dataSource.query('SELECT 1');
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
   /** Distinct (subject, publisher) pairs of stored matches, paged by a cursor, for the purge job. */
   async subjectsPage(after: { subject: string; publisher: string } | null, limit: number): Promise<Array<{ subject: string; publisher: string; oldestStoredAt: Date }>> {
     const rows = (await this.dataSource.query(

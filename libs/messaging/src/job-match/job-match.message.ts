@@ -31,7 +31,26 @@ export function headerString(headers: IHeaders | undefined, name: string): strin
 }
 
 /** Error codes a dead-lettered job-match event may carry in `x-error-code`. */
-export const DEAD_LETTER_CODES = ['undecodable', 'bad_signature', 'unknown_key', 'unknown_publisher', 'unknown_pseudonym', 'consent_missing', 'invalid_field'] as const;
+export const DEAD_LETTER_CODES = [
+  'undecodable',
+  'bad_signature',
+  'unknown_key',
+  'unknown_publisher',
+  'unknown_pseudonym',
+  'consent_missing',
+  'invalid_field',
+  // consent-audit refused this event's call for good (its gRPC status), while it answers others
+  'refused_invalid_argument',
+  'refused_failed_precondition',
+  'refused_permission_denied',
+  'refused_not_found',
+  'refused_already_exists',
+  'refused_out_of_range',
+  'refused_unimplemented',
+  'refused_unauthenticated',
+  // the event kept failing longer than the consumer's bound while its dependencies answered
+  'held_too_long',
+] as const;
 export type DeadLetterCode = (typeof DEAD_LETTER_CODES)[number];
 
 /**

@@ -130,6 +130,13 @@ export interface DisclosuresRequest {
   subject: string;
   first: number;
   beforeSeq: number;
+  /**
+   * The acting agency, as the gateway verified it from the request signature (never a field of
+   * the agency's document). Only an agency the registry declares a consent collector, for a
+   * consent it collected from this subject, is answered; others get PERMISSION_DENIED
+   * "not_a_collector_of_claimant: …".
+   */
+  agency: string;
 }
 
 export interface Disclosure {
@@ -146,13 +153,20 @@ export interface DisclosuresResponse {
   hasMore: boolean;
 }
 
+/**
+ * Record refuses (PERMISSION_DENIED, or FAILED_PRECONDITION for reused evidence) with a message
+ * starting "<code>: ", code among self_granted_consent (collected_by = recipient),
+ * collector_not_declared (the registry's consentCollectors do not name collected_by for this
+ * purpose and recipient), regrant_not_by_collector (after a revocation, only the revoked
+ * consent's collector may grant again), regrant_evidence_reused (a revoked consent's evidence).
+ */
 export interface RecordConsentRequest {
   /** internal pseudonym */
   subject: string;
   purpose: string;
   /** agency id that may receive data under this consent */
   recipient: string;
-  /** agency that collected it (the caller) */
+  /** agency that collected it: the acting agency as the gateway verified it */
   collectedBy: string;
   /** ISO-8601 */
   validFrom: string;
@@ -1326,7 +1340,7 @@ export const SearchEntriesResponse: MessageFns<SearchEntriesResponse> = {
 };
 
 function createBaseDisclosuresRequest(): DisclosuresRequest {
-  return { subject: "", first: 0, beforeSeq: 0 };
+  return { subject: "", first: 0, beforeSeq: 0, agency: "" };
 }
 
 export const DisclosuresRequest: MessageFns<DisclosuresRequest> = {
@@ -1339,6 +1353,9 @@ export const DisclosuresRequest: MessageFns<DisclosuresRequest> = {
     }
     if (message.beforeSeq !== 0) {
       writer.uint32(24).int64(message.beforeSeq);
+    }
+    if (message.agency !== "") {
+      writer.uint32(34).string(message.agency);
     }
     return writer;
   },
@@ -1378,6 +1395,14 @@ export const DisclosuresRequest: MessageFns<DisclosuresRequest> = {
             }
 
             message.beforeSeq = longToNumber(reader.int64());
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.agency = reader.string();
             continue;
           }
         }
@@ -2443,7 +2468,10 @@ export interface LedgerClient {
 
   searchEntries(request: SearchEntriesRequest): Observable<SearchEntriesResponse>;
 
-  /** Which agency received which fields about a subject, when and why (from the ledger). */
+  /**
+   * Which agency received which fields about a subject, when and why (from the ledger); only for
+   * a declared consent collector of the subject (DisclosuresRequest.agency).
+   */
 
   disclosures(request: DisclosuresRequest): Observable<DisclosuresResponse>;
 
@@ -2485,7 +2513,10 @@ export interface LedgerController {
     request: SearchEntriesRequest,
   ): Promise<SearchEntriesResponse> | Observable<SearchEntriesResponse> | SearchEntriesResponse;
 
-  /** Which agency received which fields about a subject, when and why (from the ledger). */
+  /**
+   * Which agency received which fields about a subject, when and why (from the ledger); only for
+   * a declared consent collector of the subject (DisclosuresRequest.agency).
+   */
 
   disclosures(
     request: DisclosuresRequest,
