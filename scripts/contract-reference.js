@@ -89,6 +89,16 @@ const MEANINGS = {
     unknown_pseudonym: 'the event\'s pseudonym is not one the gateway issued to this publisher',
     consent_missing: 'the claimant has no consent in force for `JOB_MATCHING`',
     invalid_field: 'a field of the event is out of its range or format, or the Kafka key is not the event\'s pseudonym',
+
+    refused_invalid_argument: 'consent-audit refused to audit or check the event as malformed (gRPC INVALID_ARGUMENT); retrying cannot help',
+    refused_failed_precondition: 'consent-audit refused the event in its current state (gRPC FAILED_PRECONDITION)',
+    refused_permission_denied: 'consent-audit refused the consumer the call the event needs (gRPC PERMISSION_DENIED)',
+    refused_not_found: 'consent-audit found nothing the event refers to (gRPC NOT_FOUND)',
+    refused_already_exists: 'consent-audit refused the event as a duplicate of something it holds (gRPC ALREADY_EXISTS)',
+    refused_out_of_range: 'a value of the event is outside what consent-audit accepts (gRPC OUT_OF_RANGE)',
+    refused_unimplemented: 'consent-audit does not offer the call the event needs (gRPC UNIMPLEMENTED)',
+    refused_unauthenticated: 'consent-audit did not accept the consumer\'s credentials for the call the event needs (gRPC UNAUTHENTICATED)',
+    held_too_long: 'the event kept failing for longer than `JOB_MATCH_MAX_HOLD_SECONDS` while consent-audit and the database answered other calls, so it would otherwise hold its partition',
   },
 };
 
