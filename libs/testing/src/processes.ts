@@ -108,7 +108,7 @@ export async function startApp(
 export async function runApp(app: AppName, args: string[], env: Record<string, string> = {}, timeoutMs = 60_000): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
     const proc = spawn(process.execPath, [appMain(app), ...args], {
-      env: { PATH: process.env.PATH ?? '', NODE_ENV: 'test', ...withTestTls(app, withAppDatabaseLogin(app, env)) },
+      env: { PATH: process.env.PATH ?? '', NODE_ENV: 'test', ...withAppDatabaseLogin(app, env) },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stdout = '';
