@@ -3,6 +3,7 @@ import { GrpcMethod, RpcException } from '@nestjs/microservices';
 import { status } from '@grpc/grpc-js';
 import type { consentAudit } from '@passerelle/contracts';
 import { LOGGER, type Logger } from '@passerelle/logger';
+import { LedgerAggregates } from './ledger-aggregates';
 import { LedgerError } from './ledger-errors';
 import { LedgerService } from './ledger.service';
 
@@ -11,6 +12,7 @@ import { LedgerService } from './ledger.service';
 export class LedgerController {
   constructor(
     private readonly ledger: LedgerService,
+    private readonly aggregatesOf: LedgerAggregates,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
 
@@ -52,6 +54,11 @@ export class LedgerController {
   @GrpcMethod('Ledger', 'Disclosures')
   disclosures(req: consentAudit.DisclosuresRequest): Promise<consentAudit.DisclosuresResponse> {
     return this.rpc('Disclosures', () => this.ledger.disclosures(req));
+  }
+
+  @GrpcMethod('Ledger', 'Aggregates')
+  aggregates(req: consentAudit.AggregatesRequest): Promise<consentAudit.AggregatesResponse> {
+    return this.rpc('Aggregates', () => this.aggregatesOf.aggregates(req));
   }
 
   /** Typed refusals keep their status and message; anything else is INTERNAL, logged, never a stack trace. */
