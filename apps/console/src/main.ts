@@ -725,15 +725,16 @@ async function chartsPage(main: HTMLElement, params: URLSearchParams) {
     try {
       const [byAgency, byPurpose, byDecision, byReason] = await Promise.all(['agency', 'purpose', 'decision', 'reason'].map((by) => aggregates(asked, by)));
       if (asked !== window) return;
-      const decisions = aggregatesSeries(byDecision);
+      const none = t('noneKey');
+      const decisions = aggregatesSeries(byDecision, none);
       for (const row of decisions.rows) row.key = row.key === 'PERMIT' || row.key === 'DENY' ? t(row.key) : row.key;
       replace(
         body,
         h('p', { className: 'muted', 'data-testid': 'charts-intro' }, t('chartsIntro', { count: byAgency.total, since: formatTime(byAgency.since), until: formatTime(byAgency.until), bucket: t(BUCKET_LABEL[asked]) })),
-        stackedBars(t('byAgency'), aggregatesSeries(byAgency)),
-        stackedBars(t('byPurpose'), aggregatesSeries(byPurpose)),
+        stackedBars(t('byAgency'), aggregatesSeries(byAgency, none)),
+        stackedBars(t('byPurpose'), aggregatesSeries(byPurpose, none)),
         stackedBars(t('byDecision'), decisions),
-        horizontalBars(t('byReason'), reasonBars(byReason).map((r) => ({ label: reasonText(r.reason), count: r.count }))),
+        horizontalBars(t('byReason'), reasonBars(byReason).map((r) => ({ label: r.reason || none, description: r.reason ? reasonText(r.reason) : none, count: r.count }))),
       );
       body.dataset.window = asked;
     } catch (e) {

@@ -36,10 +36,11 @@ describe('console analysis', () => {
     expect(s.bucketMs).toBe(300_000);
     expect(s.buckets).toEqual([Date.parse('2026-03-01T10:00:00Z'), Date.parse('2026-03-01T10:05:00Z')]);
     expect(s.rows.map((r) => r.key)).toEqual(['—', 'NO_AGREEMENT', 'bad_signature', 'ok']);
+    expect(aggregatesSeries(a, '(none)').rows[0].key).toBe('(none)');
     expect(reasonBars(a)).toEqual([
       { reason: 'bad_signature', count: 2 },
       { reason: 'NO_AGREEMENT', count: 2 },
-      { reason: '—', count: 1 },
+      { reason: '', count: 1 },
     ]);
   });
 

@@ -65,12 +65,12 @@ export interface PipelineAnswer {
   read_at: string;
 }
 
-/** An aggregates answer as chart series ('—' for an empty key, e.g. an unattributed request). */
-export function aggregatesSeries(a: AggregatesAnswer): Series {
+/** An aggregates answer as chart series, `empty` naming the empty key (e.g. an unsigned request's agency). */
+export function aggregatesSeries(a: AggregatesAnswer, empty = '—'): Series {
   return {
     buckets: a.buckets.map((b) => Date.parse(b)),
     bucketMs: a.bucket_seconds * 1000,
-    rows: a.series.map((r) => ({ key: r.key || '—', counts: [...r.counts] })),
+    rows: a.series.map((r) => ({ key: r.key || empty, counts: [...r.counts] })),
   };
 }
 
@@ -78,6 +78,6 @@ export function aggregatesSeries(a: AggregatesAnswer): Series {
 export function reasonBars(a: AggregatesAnswer): { reason: string; count: number }[] {
   return a.series
     .filter((r) => r.key !== 'ok' && r.total > 0)
-    .map((r) => ({ reason: r.key || '—', count: r.total }))
+    .map((r) => ({ reason: r.key, count: r.total }))
     .sort((x, y) => y.count - x.count || x.reason.localeCompare(y.reason));
 }
