@@ -16,7 +16,9 @@ import {
 } from '@passerelle/testing';
 import { startProbeServer } from '@passerelle/observability';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { Client } from 'pg';
 import { Registry } from 'prom-client';
+import { AGGREGATE_DIMENSIONS, aggregatesSql } from '../../apps/consent-audit/src/ledger/ledger-aggregates';
 import { MatchesMetrics } from '../../apps/job-match-consumer/src/matches/matches.metrics';
 import { auditEntry, connectLedger } from '../ledger/ledger-grpc';
 import { axeViolations, focusByTab } from './keyboard';
@@ -431,6 +433,22 @@ describe('GET /audit/aggregates and GET /audit/pipeline (signed, OPERATOR, AUDIT
       expect(total('reason', 'no_consent')).toBe(1);
       expect(total('decision', 'DENY')).toBeGreaterThanOrEqual(count((e) => e.decision === 'DENY'));
       for (const a of Object.values(answers)) for (const s of a.series) expect(s.counts.reduce((n, c) => n + c, 0)).toBe(s.total);
+    }
+  });
+
+  it("groups over a time range the ledger's time index serves, whatever the grouping", async () => {
+    const client = new Client({ connectionString: db.url });
+    await client.connect();
+    try {
+      // Told not to scan the table, the planner must still find a plan: the range is index-usable.
+      await client.query('SET enable_seqscan = off');
+      for (const by of AGGREGATE_DIMENSIONS) {
+        const sql = aggregatesSql(by).replace('$1', '300').replace('$2', "'2026-01-01T00:00:00Z'").replace('$3', "'2026-01-02T00:00:00Z'");
+        const plan = (await client.query(`EXPLAIN ${sql}`)).rows.map((r: Record<string, string>) => r['QUERY PLAN']).join('\n');
+        expect([by, plan]).toEqual([by, expect.stringMatching(/Index (Only )?Scan using ledger_entries_time_idx|Bitmap Index Scan on ledger_entries_time_idx/)]);
+      }
+    } finally {
+      await client.end();
     }
   });
 

@@ -50,6 +50,15 @@ function isoDateTime(value: string, name: string): Date {
   return d;
 }
 
+/** The grouping statement ($1 bucket seconds, $2 since, $3 until): a plain range on `time`, which its index serves. */
+export function aggregatesSql(by: AggregateDimension): string {
+  return `SELECT date_bin(make_interval(secs => $1), time, TIMESTAMPTZ '1970-01-01T00:00:00Z') AS bucket, ${KEY_SQL[by]} AS key, count(*) AS n
+    FROM ledger_entries
+    WHERE time >= $2 AND time < $3
+    GROUP BY 1, 2
+    ORDER BY 1, 2`;
+}
+
 /**
  * Counts of ledger entries per time bucket and per value of one dimension, grouped in SQL over
  * a time range the `time` index serves (ledger_entries_time_idx). Read-only.
@@ -60,14 +69,7 @@ export class LedgerAggregates {
 
   async aggregates(req: consentAudit.AggregatesRequest): Promise<consentAudit.AggregatesResponse> {
     const q = aggregateQuery(req);
-    const rows: Array<{ bucket: Date; key: string | null; n: string }> = await this.dataSource.query(
-      `SELECT date_bin(make_interval(secs => $1), time, TIMESTAMPTZ '1970-01-01T00:00:00Z') AS bucket, ${KEY_SQL[q.by]} AS key, count(*) AS n
-       FROM ledger_entries
-       WHERE time >= $2 AND time < $3
-       GROUP BY 1, 2
-       ORDER BY 1, 2`,
-      [q.bucketSeconds, q.since.toISOString(), q.until.toISOString()],
-    );
+    const rows: Array<{ bucket: Date; key: string | null; n: string }> = await this.dataSource.query(aggregatesSql(q.by), [q.bucketSeconds, q.since.toISOString(), q.until.toISOString()]);
     return { counts: rows.map((r) => ({ bucket: new Date(r.bucket).toISOString(), key: r.key ?? '', count: Number(r.n) })) };
   }
 }
