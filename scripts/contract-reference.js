@@ -68,6 +68,9 @@ const MEANINGS = {
     not_found: 'an `/audit/*` request names something the ledger does not hold',
     ledger_unavailable: 'consent-audit (the ledger) did not answer in time or is down',
     ledger_error: 'consent-audit failed unexpectedly',
+    bad_window: '`GET /audit/aggregates`: `window` is not one of `1h`, `1d`, `30d`',
+    bad_by: '`GET /audit/aggregates`: `by` is not one of `agency`, `purpose`, `decision`, `reason`',
+    consumer_metrics_unavailable: '`GET /audit/pipeline`: the job-match consumer\'s figures cannot be read right now',
   },
   graphql: {
     FORBIDDEN: 'the calling agency lacks the role or purpose the operation needs',

@@ -58,7 +58,7 @@ class PermitAll {
  * Built by the bench, never by `npm run build`; run by bench/trust-off/main.js.
  */
 async function main() {
-  const config = loadConfig('gateway', ['DATABASE_URL', 'KAFKA_BROKERS', 'PASSERELLE_REGISTRY', 'PASSERELLE_SECRETS_DIR', 'GATEWAY_PORT', 'GATEWAY_HOST', 'GATEWAY_UNVERIFIED_PER_MINUTE', 'CONSENT_AUDIT_URL', 'LOG_LEVEL', 'NODE_ENV', 'GATEWAY_PROBE_PORT', 'GATEWAY_PROBE_HOST']);
+  const config = loadConfig('gateway', ['DATABASE_URL', 'KAFKA_BROKERS', 'PASSERELLE_REGISTRY', 'PASSERELLE_SECRETS_DIR', 'GATEWAY_PORT', 'GATEWAY_HOST', 'GATEWAY_UNVERIFIED_PER_MINUTE', 'CONSENT_AUDIT_URL', 'LOG_LEVEL', 'NODE_ENV', 'GATEWAY_PROBE_PORT', 'GATEWAY_PROBE_HOST', 'CONSUMER_METRICS_URL']);
   const logger = createLogger('gateway-trust-off', config.LOG_LEVEL);
   requireBenchTrustOff(logger);
   const grpcTls = await loadGrpcTls('gateway', 'gateway', (msg) => logger.error(msg));

@@ -1,5 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
+import type http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import {
@@ -13,12 +14,20 @@ import {
   type TestRegistry,
   type TrustStack,
 } from '@passerelle/testing';
+import { startProbeServer } from '@passerelle/observability';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { Client } from 'pg';
+import { Registry } from 'prom-client';
+import { AGGREGATE_DIMENSIONS, aggregatesSql } from '../../apps/consent-audit/src/ledger/ledger-aggregates';
+import { MatchesMetrics } from '../../apps/job-match-consumer/src/matches/matches.metrics';
 import { auditEntry, connectLedger } from '../ledger/ledger-grpc';
+import { axeViolations, focusByTab } from './keyboard';
 
 /**
- * The operator console (issue 11) in a real browser against the real gateway and ledger:
+ * The operator console (issues 11 and 19) in a real browser against the real gateway and ledger:
  * the operator signs in with a key the test generates, and every proof is checked in the page.
+ * The job-match pipeline's figures come from the consumer's own probe server and metrics
+ * (libs/observability, MatchesMetrics), counted here instead of by a consumer run.
  * Screenshots of each page go to docs/console/ with UPDATE_SCREENSHOTS=1 (the README shows them),
  * and to a temp folder otherwise, so a test run never changes tracked files.
  */
@@ -42,6 +51,8 @@ const cspViolations: string[] = [];
 const pageErrors: string[] = [];
 let esdcAuditStatus: number;
 let unsignedAuditStatus: number;
+let consumerProbe: http.Server;
+let consumerProbeUrl: string;
 
 function ensureConsoleBuilt() {
   if (fs.existsSync(path.join(REPO_ROOT, 'dist', 'console', 'index.html'))) return;
@@ -58,7 +69,17 @@ beforeAll(async () => {
   db = await createTestDatabase('console');
   registry = await createTestRegistry();
   secretsDir = fs.mkdtempSync(path.join(os.tmpdir(), 'console-e2e-'));
-  stack = await startTrustStack({ registryFile: registry.file, databaseUrl: db.url });
+  // The consumer's probe, with its metrics as a running consumer would have counted them.
+  const metricsRegistry = new Registry();
+  const metrics = new MatchesMetrics(metricsRegistry);
+  metrics.consumed.inc(5);
+  metrics.stored.inc(3);
+  metrics.deadLettered.inc({ code: 'bad_signature' });
+  metrics.deadLettered.inc({ code: 'consent_missing' });
+  metrics.lag.set({ topic: 'jobbank.matches.v1', partition: '0' }, 2);
+  consumerProbe = await startProbeServer({ port: 0, registry: metricsRegistry, checks: {} });
+  consumerProbeUrl = `http://127.0.0.1:${(consumerProbe.address() as { port: number }).port}`;
+  stack = await startTrustStack({ registryFile: registry.file, databaseUrl: db.url, gatewayEnv: { CONSUMER_METRICS_URL: consumerProbeUrl } });
   ({ consentAudit, gateway } = stack);
 
   // Some ledger history by other agencies: permitted and refused exchanges.
@@ -100,6 +121,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await context?.close();
   await stack?.stop();
+  if (consumerProbe?.listening) await new Promise((resolve) => consumerProbe.close(resolve));
   await db?.drop();
   await registry?.cleanup();
   if (secretsDir) fs.rmSync(secretsDir, { recursive: true, force: true });
@@ -158,16 +180,14 @@ describe('the operator console', () => {
     await page.getByLabel('Agency', { exact: true }).fill('ca.esdc');
     await page.getByLabel('Decision').selectOption('DENY');
     await page.getByRole('button', { name: 'Apply filters' }).click();
-    await page.waitForURL(/agency=ca\.esdc/);
-    await page.getByTestId('entries').waitFor();
+    await page.locator('[data-testid=results][data-state=loaded][data-query="agency=ca.esdc&decision=DENY"] [data-testid=entries]').waitFor();
     const rows = page.locator('[data-testid=entries] tbody tr');
     // Its refused audit request and the two refused job-match events.
     await expect(rows.count()).resolves.toBe(3);
     await expect(page.locator('[data-testid=entries] tbody tr td:nth-child(3)').allTextContents()).resolves.toEqual(['ca.esdc', 'ca.esdc', 'ca.esdc']);
     await page.getByLabel('Operation').fill('rest:GET /audit/sth');
     await page.getByRole('button', { name: 'Apply filters' }).click();
-    await page.waitForURL(/operation=/);
-    await page.getByTestId('entries').waitFor();
+    await page.locator('[data-testid=results][data-state=loaded][data-query*="operation="] [data-testid=entries]').waitFor();
     await expect(rows.count()).resolves.toBe(1);
     await expect(rows.first().locator('td').nth(2).textContent()).resolves.toBe('ca.esdc');
     await expect(rows.first().locator('td').nth(5).textContent()).resolves.toBe('Deny');
@@ -232,24 +252,39 @@ describe('the operator console', () => {
     await shot('claimant');
   });
 
-  it('shows the job-match pipeline section and the dead-letter entries', async () => {
+  it("shows the job-match pipeline's figures from the consumer's metrics, and the dead-letter entries with their meaning", async () => {
     await page.getByRole('link', { name: 'Job-match pipeline' }).click();
     await page.getByRole('heading', { name: 'Dead-letter queue: recent refusals' }).waitFor();
     await page.locator('[data-testid=pipeline-figures][data-state=loaded]').waitFor();
     await page.locator('[data-testid=dlq][data-state=loaded]').waitFor();
-    // Nothing exposes the consumer's figures to the gateway yet: the section says so.
-    await expect(page.getByTestId('pipeline-unavailable').count()).resolves.toBe(1);
-    const codes = await page.locator('[data-testid=dlq] tbody tr td:nth-child(5)').allTextContents();
+    await expect(page.getByTestId('pipeline-unavailable').count()).resolves.toBe(0);
+    const figure = (id: string) => page.locator(`[data-testid=pipeline-figures] [data-figure=${id}]`).textContent();
+    await expect(figure('consumed')).resolves.toBe('5');
+    await expect(figure('stored')).resolves.toBe('3');
+    await expect(figure('dead-lettered')).resolves.toBe('2');
+    await expect(figure('lag')).resolves.toBe('2');
+    await expect(page.locator('[data-testid=dead-by-code] tbody').textContent()).resolves.toContain('consent_missing — no consent in force');
+    const codes = await page.locator('[data-testid=dlq] tbody tr td:nth-child(5) code').allTextContents();
     expect(codes).toEqual(['no_consent', 'bad_signature']);
+    await expect(page.locator('[data-testid=dlq] tbody tr td:nth-child(5)').first().textContent()).resolves.toBe('no_consent — no consent in force');
     await shot('pipeline');
   });
 
-  it('draws the charts as inline SVG', async () => {
+  it("draws the ledger's own counts over the chosen window as inline SVG", async () => {
     await page.getByRole('link', { name: 'Charts' }).click();
-    await page.locator('svg.chart-svg').first().waitFor();
-    await expect(page.locator('svg.chart-svg').count()).resolves.toBe(3);
+    await page.locator('[data-testid=charts][data-state=loaded][data-window="1d"]').waitFor();
+    await expect(page.locator('svg.chart-svg').count()).resolves.toBe(4);
     await expect(page.locator('.legend').first().textContent()).resolves.toContain('ca.esdc');
+    await expect(page.getByTestId('charts-intro').textContent()).resolves.toMatch(/^Counted by the ledger: \d+ entries from .+ in periods of one hour\.$/);
+    await expect(page.locator('figure', { hasText: 'Refusals by reason' }).locator('table').textContent()).resolves.toContain('no_consent — no consent in force');
     await shot('charts');
+    await page.getByLabel('Last hour').check();
+    await page.locator('[data-testid=charts][data-state=loaded][data-window="1h"]').waitFor();
+    await page.waitForURL(/#\/charts\?window=1h$/);
+    await expect(page.getByTestId('charts-intro').textContent()).resolves.toContain('in periods of 5 minutes');
+    await page.getByLabel('Last 30 days').check();
+    await page.locator('[data-testid=charts][data-state=loaded][data-window="30d"]').waitFor();
+    await shot('charts-30d');
   });
 
   it('switches to French and back', async () => {
@@ -259,6 +294,14 @@ describe('the operator console', () => {
     await expect(page.locator('html').getAttribute('lang')).resolves.toBe('fr-CA');
     await expect(page.getByRole('heading', { level: 1 }).textContent()).resolves.toBe('Registre d’audit');
     await shot('entries-fr');
+    await page.getByRole('link', { name: 'Chaîne d’appariement' }).click();
+    await page.locator('[data-testid=dlq][data-state=loaded]').waitFor();
+    await expect(page.locator('[data-testid=dlq] tbody tr td:nth-child(5)').allTextContents()).resolves.toEqual([
+      'no_consent — aucun consentement en vigueur',
+      'bad_signature — la signature n’est pas valide',
+    ]);
+    await page.locator('[data-testid=pipeline-figures][data-state=loaded]').waitFor();
+    await shot('pipeline-fr');
     await page.getByRole('button', { name: 'Display in English' }).click();
     await expect(page.getByRole('link', { name: 'Ledger' }).count()).resolves.toBe(1);
   });
@@ -268,5 +311,188 @@ describe('the operator console', () => {
     expect(foreign).toEqual([]);
     expect(cspViolations).toEqual([]);
     expect(pageErrors).toEqual([]);
+  });
+});
+
+describe('the operator console, by keyboard only and for assistive technologies', () => {
+  const audit: Record<string, unknown[]> = {};
+
+  async function checkPage(name: string) {
+    audit[name] = await axeViolations(page);
+  }
+
+  it('signs in, filters the ledger, opens an entry with its verified inclusion proof and changes the chart window with the keyboard alone', async () => {
+    await page.goto(`${gateway.url}/console/`);
+    await page.getByRole('heading', { name: 'Sign in' }).waitFor();
+    await checkPage('signin');
+    // The agency field has focus on arrival.
+    await expect(page.evaluate('document.activeElement?.getAttribute("name")')).resolves.toBe('agency');
+    await page.keyboard.press('ControlOrMeta+a');
+    await page.keyboard.type('ops.audit');
+    await focusByTab(page, 'input[name=key]');
+    const [chooser] = await Promise.all([page.waitForEvent('filechooser'), page.keyboard.press('Space')]);
+    await chooser.setFiles(keyFile);
+    await focusByTab(page, 'button[type=submit]');
+    await page.keyboard.press('Enter');
+    await page.getByTestId('entries').waitFor();
+    await checkPage('entries');
+
+    // Filter: agency qc.mifi, submitted with Enter from the field.
+    await focusByTab(page, 'input[name=agency]');
+    await page.keyboard.type('qc.mifi');
+    await page.keyboard.press('Enter');
+    await page.locator('[data-testid=results][data-state=loaded][data-query="agency=qc.mifi"] [data-testid=entries]').waitFor();
+    await expect(page.locator('[data-testid=entries] tbody tr td:nth-child(3)').allTextContents()).resolves.toEqual(['qc.mifi']);
+
+    // Open the entry and let the page verify its inclusion proof.
+    await focusByTab(page, '[data-testid=entries] tbody a');
+    await page.keyboard.press('Enter');
+    const verdict = page.getByTestId('inclusion-verdict');
+    await verdict.waitFor({ timeout: 30_000 });
+    await expect(verdict.getAttribute('data-verified')).resolves.toBe('true');
+    await checkPage('entry');
+
+    // The charts, then another window with the arrow keys; focus stays on the choice.
+    await focusByTab(page, 'nav a[href="#/charts"]', { backwards: true });
+    await page.keyboard.press('Enter');
+    await page.locator('[data-testid=charts][data-state=loaded][data-window="1d"]').waitFor();
+    await checkPage('charts');
+    await focusByTab(page, 'input[name=window]:checked');
+    await page.keyboard.press('ArrowLeft');
+    await page.locator('[data-testid=charts][data-state=loaded][data-window="1h"]').waitFor();
+    await expect(page.evaluate('document.activeElement?.id')).resolves.toBe('window-1h');
+    await page.keyboard.press('ArrowRight');
+    await page.keyboard.press('ArrowRight');
+    await page.locator('[data-testid=charts][data-state=loaded][data-window="30d"]').waitFor();
+    await expect(page.evaluate('document.activeElement?.id')).resolves.toBe('window-30d');
+
+    // The remaining pages, reached from the navigation by keyboard.
+    for (const [href, ready, name] of [
+      ['#/pipeline', '[data-testid=dlq][data-state=loaded]', 'pipeline'],
+      ['#/heads', '[data-testid=head-verdict]', 'heads'],
+      ['#/claimant', 'input[name=pseudonym]', 'claimant'],
+    ] as const) {
+      await focusByTab(page, `nav a[href="${href}"]`, { backwards: true });
+      await page.keyboard.press('Enter');
+      await page.locator(ready).waitFor();
+      await checkPage(name);
+    }
+    // The check itself sees a real violation: an image without a text alternative.
+    await page.evaluate(`document.querySelector('main').append(Object.assign(document.createElement('img'), { id: 'axe-probe', src: 'data:image/gif;base64,R0lGODlhAQABAAAAACw=' }))`);
+    await expect(axeViolations(page, 'critical')).resolves.toEqual([expect.objectContaining({ id: 'image-alt', targets: ['#axe-probe'] })]);
+    await page.evaluate(`document.getElementById('axe-probe').remove()`);
+  });
+
+  it('has no serious or critical axe-core violation on any page', () => {
+    expect(Object.keys(audit).sort()).toEqual(['charts', 'claimant', 'entries', 'entry', 'heads', 'pipeline', 'signin']);
+    expect(audit).toEqual({ signin: [], entries: [], entry: [], charts: [], pipeline: [], heads: [], claimant: [] });
+  });
+});
+
+describe('GET /audit/aggregates and GET /audit/pipeline (signed, OPERATOR, AUDIT_REVIEW)', () => {
+  const SUBJECTS = ['i_AggregateSubject00000A', 'i_AggregateSubject00000B'];
+
+  async function ledgerEntries(): Promise<{ seq: number; agency: string; purpose: string; decision: string; reason: string; operation: string }[]> {
+    const ops = registry.client('ops.audit', gateway.url);
+    const sth = await ops.get<{ tree_size: number }>('/audit/sth', 'AUDIT_REVIEW');
+    const size = sth.json.tree_size;
+    const res = await ops.get<{ entries: { seq: number; agency: string; purpose: string; decision: string; reason: string; operation: string }[] }>(`/audit/entries?start=${Math.max(0, size - 1000)}&end=${size - 1}`, 'AUDIT_REVIEW');
+    return res.json.entries;
+  }
+
+  it('counts by agency, purpose, decision and reason exactly as the ledger holds them, and never answers with subjects', async () => {
+    const ledger = connectLedger(consentAudit.url);
+    try {
+      for (const reason of ['ok', 'consent_required']) {
+        await ledger.append(auditEntry({ agency: 'qc.mifi', purpose: 'STATISTICS', operation: 'graphql:claimants', decision: reason === 'ok' ? 'PERMIT' : 'DENY', reason, subjects: SUBJECTS, fields: ['region'] }));
+      }
+    } finally {
+      ledger.close();
+    }
+    const ops = registry.client('ops.audit', gateway.url);
+    const entries = await ledgerEntries();
+    const count = (pred: (e: (typeof entries)[number]) => boolean) => entries.filter(pred).length;
+    type Answer = { window: string; by: string; buckets: string[]; bucket_seconds: number; series: { key: string; counts: number[]; total: number }[]; total: number };
+    for (const window of ['1h', '1d', '30d']) {
+      const answers: Record<string, Answer> = {};
+      for (const by of ['agency', 'purpose', 'decision', 'reason']) {
+        const res = await ops.get<Answer>(`/audit/aggregates?window=${window}&by=${by}`, 'AUDIT_REVIEW');
+        expect([window, by, res.status]).toEqual([window, by, 200]);
+        for (const s of SUBJECTS) expect(res.body).not.toContain(s);
+        expect(res.body).not.toMatch(/"subjects"|"fields"|i_[A-Za-z0-9_-]{22}/);
+        answers[by] = res.json;
+      }
+      const total = (by: string, key: string) => answers[by].series.find((s) => s.key === key)?.total ?? 0;
+      expect(answers.agency.buckets).toHaveLength({ '1h': 12, '1d': 24, '30d': 30 }[window]!);
+      // Only ops.audit's own requests are added meanwhile: every other count is exact.
+      expect(total('agency', 'qc.mifi')).toBe(count((e) => e.agency === 'qc.mifi'));
+      expect(total('agency', 'ca.esdc')).toBe(count((e) => e.agency === 'ca.esdc'));
+      expect(total('purpose', 'JOB_MATCHING')).toBe(count((e) => e.purpose === 'JOB_MATCHING'));
+      expect(total('purpose', 'STATISTICS')).toBe(count((e) => e.purpose === 'STATISTICS'));
+      expect(total('reason', 'consent_required')).toBe(1);
+      expect(total('reason', 'no_consent')).toBe(1);
+      expect(total('decision', 'DENY')).toBeGreaterThanOrEqual(count((e) => e.decision === 'DENY'));
+      for (const a of Object.values(answers)) for (const s of a.series) expect(s.counts.reduce((n, c) => n + c, 0)).toBe(s.total);
+    }
+  });
+
+  it("groups over a time range the ledger's time index serves, whatever the grouping", async () => {
+    const client = new Client({ connectionString: db.url });
+    await client.connect();
+    try {
+      // Told not to scan the table, the planner must still find a plan: the range is index-usable.
+      await client.query('SET enable_seqscan = off');
+      for (const by of AGGREGATE_DIMENSIONS) {
+        const sql = aggregatesSql(by).replace('$1', '300').replace('$2', "'2026-01-01T00:00:00Z'").replace('$3', "'2026-01-02T00:00:00Z'");
+        const plan = (await client.query(`EXPLAIN ${sql}`)).rows.map((r: Record<string, string>) => r['QUERY PLAN']).join('\n');
+        expect([by, plan]).toEqual([by, expect.stringMatching(/Index (Only )?Scan using ledger_entries_time_idx|Bitmap Index Scan on ledger_entries_time_idx/)]);
+      }
+    } finally {
+      await client.end();
+    }
+  });
+
+  it('refuses an unknown window or grouping with 400 bad_window / bad_by, and records the refusal', async () => {
+    const ops = registry.client('ops.audit', gateway.url);
+    const cases: [string, string][] = [
+      ['/audit/aggregates?window=7d&by=agency', 'bad_window'],
+      ['/audit/aggregates?by=agency', 'bad_window'],
+      ['/audit/aggregates?window=1h&by=subjects', 'bad_by'],
+      ['/audit/aggregates?window=1h&by=fields', 'bad_by'],
+      ['/audit/aggregates?window=1h', 'bad_by'],
+    ];
+    for (const [path, code] of cases) {
+      const res = await ops.get<{ error: { code: string; message: string } }>(path, 'AUDIT_REVIEW');
+      expect([path, res.status, res.json.error.code]).toEqual([path, 400, code]);
+      expect(res.json.error.message).toMatch(/query parameter (window|by) /);
+    }
+    const refusals = (await ledgerEntries()).filter((e) => e.agency === 'ops.audit' && e.operation === 'rest:GET /audit/aggregates' && e.decision === 'DENY');
+    expect(refusals.map((e) => e.reason).sort()).toEqual(['bad_by', 'bad_by', 'bad_by', 'bad_window', 'bad_window']);
+  });
+
+  it('refuses agencies that are not operators (403, recorded), and unsigned requests (401)', async () => {
+    const mifi = registry.client('qc.mifi', gateway.url);
+    expect((await mifi.get('/audit/aggregates?window=1h&by=agency', 'AUDIT_REVIEW')).status).toBe(403);
+    expect((await mifi.get('/audit/pipeline', 'AUDIT_REVIEW')).status).toBe(403);
+    expect((await fetch(`${gateway.url}/audit/aggregates?window=1h&by=agency`)).status).toBe(401);
+    expect((await fetch(`${gateway.url}/audit/pipeline`)).status).toBe(401);
+    // An operator with another purpose is refused too.
+    expect((await registry.client('ops.audit', gateway.url).get('/audit/aggregates?window=1h&by=agency', 'STATISTICS')).status).toBe(403);
+    const denied = (await ledgerEntries()).filter((e) => e.agency === 'qc.mifi' && e.decision === 'DENY').map((e) => e.operation);
+    expect(denied).toEqual(expect.arrayContaining(['rest:GET /audit/aggregates', 'rest:GET /audit/pipeline']));
+  });
+
+  it("answers the pipeline's figures only from the consumer's metrics, and 503 consumer_metrics_unavailable without its address when they cannot be read", async () => {
+    const ops = registry.client('ops.audit', gateway.url);
+    const ok = await ops.get<{ consumed: number; dead_lettered: { by_code: Record<string, number> } }>('/audit/pipeline', 'AUDIT_REVIEW');
+    expect(ok.status).toBe(200);
+    expect(ok.json.consumed).toBe(5);
+    expect(ok.json.dead_lettered.by_code).toEqual({ bad_signature: 1, consent_missing: 1 });
+    expect(ok.body).not.toMatch(/nodejs_|process_|127\.0\.0\.1/);
+    await new Promise((resolve) => consumerProbe.close(resolve));
+    const down = await ops.get<{ error: { code: string; message: string } }>('/audit/pipeline', 'AUDIT_REVIEW');
+    expect(down.status).toBe(503);
+    expect(down.json.error.code).toBe('consumer_metrics_unavailable');
+    expect(down.body).not.toContain(consumerProbeUrl);
   });
 });

@@ -1,5 +1,5 @@
 import './styles.css';
-import { countOverTime, denialsByReason, isDeadLetter, matchesFilter, pipelineFromMetrics, type EntryFilter } from './core/analysis';
+import { aggregatesSeries, AGGREGATE_WINDOWS, isDeadLetter, matchesFilter, reasonBars, type AggregatesAnswer, type AggregateWindow, type EntryFilter, type PipelineAnswer } from './core/analysis';
 import { GatewayApi, type ResponseSignature, type SignedAnswer } from './core/api';
 import { canonicalJson } from './core/jcs';
 import { importAgencyKey, KeyImportError, PURPOSES } from './core/jws';
@@ -9,6 +9,7 @@ import { b64url } from './core/bytes';
 import { formatTime, lang, setLang, t, type MessageKey } from './i18n';
 import { horizontalBars, stackedBars } from './ui/charts';
 import { field, h, replace, s, select } from './ui/dom';
+import { reasonMeaning, reasonText } from './reasons';
 import { loadHeads, loadLang, saveHeads, saveLang, type HeadRecord, type Session } from './state';
 
 /** The operator console: hash-routed pages over the signed /audit REST API and GraphQL. */
@@ -226,6 +227,12 @@ function errorBox(e: unknown): HTMLElement {
   return h('p', { className: 'error', role: 'alert' }, text);
 }
 
+/** The code as the contract names it, then its meaning in the console's language. */
+function reasonCell(code: string): HTMLElement {
+  const meaning = code ? reasonMeaning(code) : undefined;
+  return h('span', { className: 'reason' }, h('code', {}, code || '—'), meaning ? h('span', { className: 'muted' }, ` — ${meaning}`) : null);
+}
+
 function verdict(ok: boolean, text: string, testid: string): HTMLElement {
   return h('p', { className: `verdict ${ok ? 'ok' : 'bad'}`, 'data-testid': testid, 'data-verified': ok ? 'true' : 'false' }, h('span', { 'aria-hidden': 'true' }, ok ? '✔ ' : '✖ '), text);
 }
@@ -337,7 +344,8 @@ async function entriesPage(main: HTMLElement, params: URLSearchParams) {
     pageStack = [];
     location.hash = `#/entries?${q}`;
   });
-  const results = h('section', { 'aria-labelledby': 'results-title', 'aria-busy': 'true' }, h('p', {}, t('loading')));
+  // data-state and data-query tell a test which filters the shown page answers, once it is shown.
+  const results = h('section', { 'aria-labelledby': 'results-title', 'aria-busy': 'true', 'data-testid': 'results', 'data-state': 'loading' }, h('p', {}, t('loading')));
   replace(main, h('h1', { id: 'results-title' }, t('entriesTitle')), form, results);
   try {
     const page = await searchLedger(filter, before);
@@ -351,7 +359,7 @@ async function entriesPage(main: HTMLElement, params: URLSearchParams) {
         h('td', {}, e.purpose || '—'),
         h('td', { className: 'mono' }, e.operation),
         h('td', {}, h('span', { className: `badge ${e.decision}` }, t(e.decision))),
-        h('td', { className: 'mono' }, e.reason),
+        h('td', {}, reasonCell(e.reason)),
         h('td', {}, String(e.subjects?.length ?? 0)),
       ),
     );
@@ -362,6 +370,8 @@ async function entriesPage(main: HTMLElement, params: URLSearchParams) {
       h('button', { type: 'button', disabled: page.nextBefore === undefined, onclick: () => (pageStack.push(before), gotoPage(params, page.nextBefore)) }, `${t('older')} →`),
     );
     results.setAttribute('aria-busy', 'false');
+    results.dataset.state = 'loaded';
+    results.dataset.query = params.toString();
     replace(
       results,
       h('p', { className: 'muted', 'data-testid': 'scanned' }, page.entries.length ? t('shown', { from: page.scannedHigh, to: page.scannedLow, count: page.entries.length }) : ''),
@@ -381,6 +391,8 @@ async function entriesPage(main: HTMLElement, params: URLSearchParams) {
     );
   } catch (e) {
     results.setAttribute('aria-busy', 'false');
+    results.dataset.state = 'loaded';
+    results.dataset.query = params.toString();
     replace(results, errorBox(e));
   }
 }
@@ -413,7 +425,7 @@ async function entryPage(main: HTMLElement, seqText: string) {
       ['cPurpose', entry.purpose || '—'],
       ['cOperation', entry.operation],
       ['cDecision', t(entry.decision)],
-      ['cReason', entry.reason],
+      ['cReason', reasonText(entry.reason)],
       ['cSubjects', (entry.subjects ?? []).join(', ') || '—'],
       ['cFields', (entry.fields ?? []).join(', ') || '—'],
       ['leafHash', leaf],
@@ -593,25 +605,57 @@ async function pipelinePage(main: HTMLElement) {
   const figures = h('section', { className: 'card', 'aria-labelledby': 'figures-title', 'data-testid': 'pipeline-figures', 'data-state': 'loading' }, h('h2', { id: 'figures-title' }, t('figuresTitle')), h('p', {}, t('loading')));
   const dlq = h('section', { className: 'card', 'aria-labelledby': 'dlq-title', 'data-testid': 'dlq', 'data-state': 'loading' }, h('h2', { id: 'dlq-title' }, t('dlqTitle')), h('p', {}, t('loading')));
   replace(main, h('h1', {}, t('pipelineTitle')), figures, dlq);
+  const title = () => h('h2', { id: 'figures-title' }, t('figuresTitle'));
   try {
-    const res = await fetch('/metrics', { cache: 'no-store', credentials: 'omit' });
-    const f = res.ok ? pipelineFromMetrics(await res.text()) : {};
-    const keys: [keyof typeof f, MessageKey][] = [
-      ['consumed', 'consumed'],
-      ['stored', 'stored'],
-      ['deadLettered', 'deadLettered'],
-      ['lag', 'lag'],
-    ];
-    const any = keys.some(([k]) => f[k] !== undefined);
-    replace(
-      figures,
-      h('h2', { id: 'figures-title' }, t('figuresTitle')),
-      any
-        ? h('dl', { className: 'figures' }, ...keys.flatMap(([k, label]) => [h('dt', {}, t(label)), h('dd', {}, f[k] === undefined ? '—' : String(f[k]))]))
-        : h('p', { className: 'muted', 'data-testid': 'pipeline-unavailable' }, t('notAvailable')),
-    );
-  } catch {
-    replace(figures, h('h2', { id: 'figures-title' }, t('figuresTitle')), h('p', { className: 'muted', 'data-testid': 'pipeline-unavailable' }, t('notAvailable')));
+    const res = await api().get<PipelineAnswer>('/audit/pipeline');
+    if (res.status !== 200 || !res.json) {
+      const code = res.errorCode ?? `HTTP ${res.status}`;
+      replace(figures, title(), h('p', { className: 'muted', 'data-testid': 'pipeline-unavailable' }, t('notAvailable', { code: reasonText(code) })));
+    } else {
+      const f = res.json;
+      const numbers: [MessageKey, number, string][] = [
+        ['consumed', f.consumed, 'consumed'],
+        ['stored', f.stored, 'stored'],
+        ['duplicates', f.duplicates, 'duplicates'],
+        ['deadLettered', f.dead_lettered.total, 'dead-lettered'],
+        ['lag', f.lag.total, 'lag'],
+      ];
+      const byCode = Object.entries(f.dead_lettered.by_code).sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]));
+      replace(
+        figures,
+        title(),
+        h('dl', { className: 'figures' }, ...numbers.flatMap(([label, n, id]) => [h('dt', {}, t(label)), h('dd', { 'data-figure': id }, String(n))])),
+        h('p', { className: 'muted' }, t('readAt', { time: formatTime(f.read_at) })),
+        byCode.length ? h('h3', {}, t('deadByCode')) : null,
+        byCode.length
+          ? h(
+              'div',
+              { className: 'table-wrap' },
+              h(
+                'table',
+                { 'data-testid': 'dead-by-code' },
+                h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, t('errorCode')), h('th', { scope: 'col' }, t('count')))),
+                h('tbody', {}, ...byCode.map(([code, n]) => h('tr', {}, h('th', { scope: 'row' }, reasonCell(code)), h('td', {}, String(n))))),
+              ),
+            )
+          : null,
+        f.lag.partitions.length ? h('h3', {}, t('lagPartitions')) : null,
+        f.lag.partitions.length
+          ? h(
+              'div',
+              { className: 'table-wrap' },
+              h(
+                'table',
+                {},
+                h('thead', {}, h('tr', {}, ...(['cTopic', 'cPartition', 'lag'] as MessageKey[]).map((k) => h('th', { scope: 'col' }, t(k))))),
+                h('tbody', {}, ...f.lag.partitions.map((p) => h('tr', {}, h('td', { className: 'mono' }, p.topic), h('td', {}, p.partition), h('td', {}, String(p.lag))))),
+              ),
+            )
+          : null,
+      );
+    }
+  } catch (e) {
+    replace(figures, title(), errorBox(e));
   }
   figures.dataset.state = 'loaded';
   try {
@@ -632,7 +676,7 @@ async function pipelinePage(main: HTMLElement) {
                 'tbody',
                 {},
                 ...dead.slice(0, 50).map((e) =>
-                  h('tr', {}, h('td', {}, h('a', { href: `#/entry/${e.seq}` }, String(e.seq))), h('td', {}, formatTime(e.time)), h('td', {}, e.agency || '—'), h('td', { className: 'mono' }, e.operation), h('td', { className: 'mono' }, e.reason)),
+                  h('tr', {}, h('td', {}, h('a', { href: `#/entry/${e.seq}`, 'aria-label': t('entryTitle', { seq: e.seq }) }, String(e.seq))), h('td', {}, formatTime(e.time)), h('td', {}, e.agency || '—'), h('td', { className: 'mono' }, e.operation), h('td', {}, reasonCell(e.reason))),
                 ),
               ),
             ),
@@ -645,21 +689,62 @@ async function pipelinePage(main: HTMLElement) {
   dlq.dataset.state = 'loaded';
 }
 
-async function chartsPage(main: HTMLElement) {
-  const body = h('div', {}, h('p', {}, t('loading')));
-  replace(main, h('h1', {}, t('chartsTitle')), body);
-  try {
-    const entries = await recentEntries(RECENT);
-    replace(
-      body,
-      h('p', { className: 'muted' }, t('chartsIntro', { count: entries.length })),
-      stackedBars(t('byAgency'), countOverTime(entries, (e) => e.agency)),
-      stackedBars(t('byPurpose'), countOverTime(entries, (e) => e.purpose)),
-      horizontalBars(t('byReason'), denialsByReason(entries).map((r) => ({ label: r.reason, count: r.count }))),
-    );
-  } catch (e) {
-    replace(body, errorBox(e));
-  }
+const WINDOW_LABEL: Record<AggregateWindow, MessageKey> = { '1h': 'window1h', '1d': 'window1d', '30d': 'window30d' };
+const BUCKET_LABEL: Record<AggregateWindow, MessageKey> = { '1h': 'bucket1h', '1d': 'bucket1d', '30d': 'bucket30d' };
+
+function windowOf(params: URLSearchParams): AggregateWindow {
+  const w = params.get('window');
+  return w && w in AGGREGATE_WINDOWS ? (w as AggregateWindow) : '1d';
+}
+
+async function aggregates(window: AggregateWindow, by: string): Promise<AggregatesAnswer> {
+  return (await getOk<AggregatesAnswer>(`/audit/aggregates?window=${window}&by=${by}`)).json as AggregatesAnswer;
+}
+
+/** Charts of the ledger's own counts (GET /audit/aggregates) over the chosen window. */
+async function chartsPage(main: HTMLElement, params: URLSearchParams) {
+  let window = windowOf(params);
+  const body = h('div', { 'data-testid': 'charts', 'data-state': 'loading', 'aria-live': 'polite', 'aria-busy': 'true' }, h('p', {}, t('loading')));
+  const radios = (Object.keys(AGGREGATE_WINDOWS) as AggregateWindow[]).map((w) => {
+    const input = h('input', { type: 'radio', name: 'window', value: w, id: `window-${w}`, checked: w === window });
+    input.addEventListener('change', () => {
+      if (!input.checked) return;
+      window = w;
+      // The address follows the choice without re-rendering the page: focus stays on the choice.
+      history.replaceState(null, '', `#/charts?window=${w}`);
+      void load();
+    });
+    return h('span', { className: 'choice' }, input, h('label', { for: `window-${w}` }, t(WINDOW_LABEL[w])));
+  });
+  const chooser = h('fieldset', { className: 'card window' }, h('legend', {}, t('windowLegend')), ...radios);
+  replace(main, h('h1', {}, t('chartsTitle')), chooser, body);
+  const load = async () => {
+    const asked = window;
+    body.dataset.state = 'loading';
+    body.setAttribute('aria-busy', 'true');
+    try {
+      const [byAgency, byPurpose, byDecision, byReason] = await Promise.all(['agency', 'purpose', 'decision', 'reason'].map((by) => aggregates(asked, by)));
+      if (asked !== window) return;
+      const none = t('noneKey');
+      const decisions = aggregatesSeries(byDecision, none);
+      for (const row of decisions.rows) row.key = row.key === 'PERMIT' || row.key === 'DENY' ? t(row.key) : row.key;
+      replace(
+        body,
+        h('p', { className: 'muted', 'data-testid': 'charts-intro' }, t('chartsIntro', { count: byAgency.total, since: formatTime(byAgency.since), until: formatTime(byAgency.until), bucket: t(BUCKET_LABEL[asked]) })),
+        stackedBars(t('byAgency'), aggregatesSeries(byAgency, none)),
+        stackedBars(t('byPurpose'), aggregatesSeries(byPurpose, none)),
+        stackedBars(t('byDecision'), decisions),
+        horizontalBars(t('byReason'), reasonBars(byReason).map((r) => ({ label: r.reason || none, description: r.reason ? reasonText(r.reason) : none, count: r.count }))),
+      );
+      body.dataset.window = asked;
+    } catch (e) {
+      if (asked !== window) return;
+      replace(body, errorBox(e));
+    }
+    body.dataset.state = 'loaded';
+    body.setAttribute('aria-busy', 'false');
+  };
+  await load();
 }
 
 // ------------------------------------------------------------------ boot
@@ -684,7 +769,7 @@ async function render() {
     case 'pipeline':
       return pipelinePage(main);
     case 'charts':
-      return chartsPage(main);
+      return chartsPage(main, params);
     default:
       return entriesPage(main, params);
   }

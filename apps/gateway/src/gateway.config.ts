@@ -13,6 +13,7 @@ export type GatewayConfig = Config<
   | 'NODE_ENV'
   | 'GATEWAY_PROBE_PORT'
   | 'GATEWAY_PROBE_HOST'
+  | 'CONSUMER_METRICS_URL'
 > & { grpcTls: GrpcTls };
 
 export const GATEWAY_CONFIG = Symbol('GATEWAY_CONFIG');

@@ -17,6 +17,7 @@ async function main() {
     'NODE_ENV',
     'GATEWAY_PROBE_PORT',
     'GATEWAY_PROBE_HOST',
+    'CONSUMER_METRICS_URL',
   ]);
   const logger = createLogger('gateway', config.LOG_LEVEL);
   const grpcTls = await loadGrpcTls('gateway', 'gateway', (msg) => logger.error(msg));

@@ -77,6 +77,10 @@ export const variables = {
   },
   GATEWAY_PROBE_HOST: { schema: z.string().min(1).default('127.0.0.1'), doc: 'Gateway probe bind address (keep it off the public network).' },
   CONSUMER_METRICS_PORT: { schema: port.default(9465), doc: 'job-match-consumer health probe and Prometheus metrics HTTP port.' },
+  CONSUMER_METRICS_URL: {
+    schema: z.url({ protocol: /^https?$/, error: 'must be an http(s):// URL' }).default('http://127.0.0.1:9465'),
+    doc: "Gateway only: the job-match-consumer's probe (its CONSUMER_METRICS_PORT), read for the operators' signed GET /audit/pipeline summary. Reached on the internal network only; the probe itself is never exposed publicly.",
+  },
   LOG_LEVEL: {
     schema: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     doc: 'pino log level.',

@@ -27,6 +27,7 @@ describe('consent-audit gRPC permissions', () => {
     ['job-match-consumer', 'Decisions/Decide'],
     ['job-match-consumer', 'Ledger/GetEntries'],
     ['job-match-consumer', 'Ledger/Disclosures'],
+    ['job-match-consumer', 'Ledger/Aggregates'],
     ['gateway', 'Consents/InForce'],
     ['consent-audit', 'Ledger/Append'],
     ['stranger', 'Ledger/GetSignedTreeHead'],
@@ -40,6 +41,7 @@ describe('consent-audit gRPC permissions', () => {
     ['gateway', 'Consents/Record'],
     ['gateway', 'Ledger/AppendBatch'],
     ['gateway', 'Decisions/Decide'],
+    ['gateway', 'Ledger/Aggregates'],
     ['job-match-consumer', 'Ledger/AppendBatch'],
     ['job-match-consumer', 'Consents/InForce'],
   ])('lets %s call %s', (identity, rpc) => {

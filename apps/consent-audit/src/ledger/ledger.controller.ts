@@ -6,6 +6,7 @@ import { LOGGER, type Logger } from '@passerelle/logger';
 import { ConsentError } from '../consents/consent-errors';
 import { toRpcException } from '../consents/consent-rpc';
 import { DisclosuresAccess } from '../consents/disclosures-access';
+import { LedgerAggregates } from './ledger-aggregates';
 import { LedgerError } from './ledger-errors';
 import { LedgerService } from './ledger.service';
 
@@ -15,6 +16,7 @@ export class LedgerController {
   constructor(
     private readonly ledger: LedgerService,
     private readonly disclosuresAccess: DisclosuresAccess,
+    private readonly aggregatesOf: LedgerAggregates,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
 
@@ -60,6 +62,11 @@ export class LedgerController {
       await this.disclosuresAccess.check(req.agency ?? '', req.subject ?? '');
       return this.ledger.disclosures(req);
     });
+  }
+
+  @GrpcMethod('Ledger', 'Aggregates')
+  aggregates(req: consentAudit.AggregatesRequest): Promise<consentAudit.AggregatesResponse> {
+    return this.rpc('Aggregates', () => this.aggregatesOf.aggregates(req));
   }
 
   /** Typed refusals keep their status and message; anything else is INTERNAL, logged, never a stack trace. */

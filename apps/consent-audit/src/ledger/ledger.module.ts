@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { Module } from '@nestjs/common';
 import { CONSENT_AUDIT_CONFIG, type ConsentAuditConfig } from '../consent-audit.config';
+import { LedgerAggregates } from './ledger-aggregates';
 import { LOG_KEY, loadLogKey } from './log-key';
 import { ConsentsModule } from '../consents/consents.module';
 import { LedgerController } from './ledger.controller';
@@ -14,6 +15,7 @@ import { LedgerService } from './ledger.service';
   providers: [
     LedgerRepository,
     LedgerService,
+    LedgerAggregates,
     {
       provide: LOG_KEY,
       inject: [CONSENT_AUDIT_CONFIG],

@@ -1,4 +1,4 @@
-import { countOverTime, denialsByReason, isDeadLetter, matchesFilter, pipelineFromMetrics } from './analysis';
+import { aggregatesSeries, isDeadLetter, matchesFilter, reasonBars, type AggregatesAnswer } from './analysis';
 import type { LedgerEntry } from './ledger';
 
 function entry(over: Partial<LedgerEntry>): LedgerEntry {
@@ -16,37 +16,36 @@ describe('console analysis', () => {
     expect(matchesFilter(e, { decision: 'PERMIT' })).toBe(false);
   });
 
-  it('counts per key in round buckets and denials by reason', () => {
-    const es = [
-      entry({ time: '2026-03-01T10:00:00Z' }),
-      entry({ time: '2026-03-01T10:20:00Z', agency: 'qc.mifi', decision: 'DENY', reason: 'NO_AGREEMENT' }),
-      entry({ time: '2026-03-01T11:40:00Z', decision: 'DENY', reason: 'NO_AGREEMENT' }),
-      entry({ time: '2026-03-01T11:41:00Z', decision: 'DENY', reason: 'bad_signature' }),
-    ];
-    const s = countOverTime(es, (e) => e.agency);
-    expect(s.bucketMs).toBe(15 * 60_000);
-    expect(s.rows.find((r) => r.key === 'ca.esdc')!.counts.reduce((a, b) => a + b)).toBe(3);
-    expect(s.rows.map((r) => r.key)).toEqual(['ca.esdc', 'qc.mifi']);
-    expect(denialsByReason(es)).toEqual([
+  it("draws the gateway's aggregates as series, and refusals by reason without the permitted ones", () => {
+    const a: AggregatesAnswer = {
+      window: '1h',
+      by: 'reason',
+      since: '2026-03-01T10:00:00.000Z',
+      until: '2026-03-01T10:10:00.000Z',
+      bucket_seconds: 300,
+      buckets: ['2026-03-01T10:00:00.000Z', '2026-03-01T10:05:00.000Z'],
+      series: [
+        { key: '', counts: [1, 0], total: 1 },
+        { key: 'NO_AGREEMENT', counts: [2, 0], total: 2 },
+        { key: 'bad_signature', counts: [0, 2], total: 2 },
+        { key: 'ok', counts: [5, 6], total: 11 },
+      ],
+      total: 16,
+    };
+    const s = aggregatesSeries(a);
+    expect(s.bucketMs).toBe(300_000);
+    expect(s.buckets).toEqual([Date.parse('2026-03-01T10:00:00Z'), Date.parse('2026-03-01T10:05:00Z')]);
+    expect(s.rows.map((r) => r.key)).toEqual(['—', 'NO_AGREEMENT', 'bad_signature', 'ok']);
+    expect(aggregatesSeries(a, '(none)').rows[0].key).toBe('(none)');
+    expect(reasonBars(a)).toEqual([
+      { reason: 'bad_signature', count: 2 },
       { reason: 'NO_AGREEMENT', count: 2 },
-      { reason: 'bad_signature', count: 1 },
+      { reason: '', count: 1 },
     ]);
-    expect(countOverTime([], (e) => e.agency).rows).toEqual([]);
   });
 
-  it('recognises dead letters and pipeline metrics', () => {
+  it('recognises dead letters', () => {
     expect(isDeadLetter(entry({ operation: 'kafka:jobbank.matches.v1', decision: 'DENY' }))).toBe(true);
     expect(isDeadLetter(entry({ operation: 'kafka:jobbank.matches.v1' }))).toBe(false);
-    const text = [
-      '# HELP passerelle_job_match_consumed_total events taken in',
-      'passerelle_job_match_consumed_total{app="c"} 12',
-      'passerelle_job_match_stored_total 9',
-      'passerelle_job_match_dead_lettered_total{code="bad_signature"} 2',
-      'passerelle_job_match_dead_lettered_total{code="no_consent"} 1',
-      'passerelle_job_match_lag{partition="0"} 4',
-      'process_cpu_seconds_total 3',
-    ].join('\n');
-    expect(pipelineFromMetrics(text)).toEqual({ consumed: 12, stored: 9, deadLettered: 3, lag: 4 });
-    expect(pipelineFromMetrics('process_cpu_seconds_total 3')).toEqual({});
   });
 });

@@ -34,67 +34,50 @@ export function isDeadLetter(e: LedgerEntry): boolean {
 export interface Series {
   /** bucket start times (ms), oldest first */
   buckets: number[];
-  /** one row per key (agency or purpose), counts per bucket */
+  /** one row per key (agency, purpose, decision…), counts per bucket */
   rows: { key: string; counts: number[] }[];
   bucketMs: number;
 }
 
-const STEPS = [60_000, 5 * 60_000, 15 * 60_000, 3600_000, 6 * 3600_000, 86_400_000, 7 * 86_400_000];
+/** The chart windows the gateway counts over (GET /audit/aggregates?window=…). */
+export const AGGREGATE_WINDOWS = { '1h': 12, '1d': 24, '30d': 30 } as const;
+export type AggregateWindow = keyof typeof AGGREGATE_WINDOWS;
 
-/** Counts entries per key over time, in at most `maxBuckets` equal buckets of a round size. */
-export function countOverTime(entries: readonly LedgerEntry[], keyOf: (e: LedgerEntry) => string, maxBuckets = 12): Series {
-  const times = entries.map((e) => Date.parse(e.time)).filter((t) => Number.isFinite(t));
-  if (!times.length) return { buckets: [], rows: [], bucketMs: STEPS[0] };
-  const min = Math.min(...times);
-  const max = Math.max(...times);
-  const bucketMs = STEPS.find((s) => Math.floor(max / s) - Math.floor(min / s) + 1 <= maxBuckets) ?? STEPS[STEPS.length - 1];
-  const first = Math.floor(min / bucketMs) * bucketMs;
-  const n = Math.floor(max / bucketMs) - Math.floor(min / bucketMs) + 1;
-  const buckets = Array.from({ length: n }, (_, i) => first + i * bucketMs);
-  const rows = new Map<string, number[]>();
-  for (const e of entries) {
-    const t = Date.parse(e.time);
-    if (!Number.isFinite(t)) continue;
-    const key = keyOf(e) || '—';
-    let row = rows.get(key);
-    if (!row) rows.set(key, (row = new Array<number>(n).fill(0)));
-    row[Math.floor((t - first) / bucketMs)]++;
-  }
-  return { buckets, bucketMs, rows: [...rows].map(([key, counts]) => ({ key, counts })).sort((a, b) => a.key.localeCompare(b.key)) };
+/** GET /audit/aggregates: the ledger's counts per bucket, one dense series per key. */
+export interface AggregatesAnswer {
+  window: AggregateWindow;
+  by: string;
+  since: string;
+  until: string;
+  bucket_seconds: number;
+  buckets: string[];
+  series: { key: string; counts: number[]; total: number }[];
+  total: number;
 }
 
-/** Denials by reason, most frequent first. */
-export function denialsByReason(entries: readonly LedgerEntry[]): { reason: string; count: number }[] {
-  const counts = new Map<string, number>();
-  for (const e of entries) if (e.decision === 'DENY') counts.set(e.reason || '—', (counts.get(e.reason || '—') ?? 0) + 1);
-  return [...counts].map(([reason, count]) => ({ reason, count })).sort((a, b) => b.count - a.count || a.reason.localeCompare(b.reason));
+/** GET /audit/pipeline: the job-match consumer's figures, as the gateway read them. */
+export interface PipelineAnswer {
+  consumed: number;
+  stored: number;
+  duplicates: number;
+  dead_lettered: { total: number; by_code: Record<string, number> };
+  lag: { total: number; partitions: { topic: string; partition: string; lag: number }[] };
+  read_at: string;
 }
 
-export interface PipelineFigures {
-  consumed?: number;
-  stored?: number;
-  deadLettered?: number;
-  lag?: number;
+/** An aggregates answer as chart series, `empty` naming the empty key (e.g. an unsigned request's agency). */
+export function aggregatesSeries(a: AggregatesAnswer, empty = '—'): Series {
+  return {
+    buckets: a.buckets.map((b) => Date.parse(b)),
+    bucketMs: a.bucket_seconds * 1000,
+    rows: a.series.map((r) => ({ key: r.key || empty, counts: [...r.counts] })),
+  };
 }
 
-/**
- * Reads the job-match pipeline's figures from Prometheus text, whichever process exposes them:
- * sums every series of a metric whose name says what it counts.
- */
-export function pipelineFromMetrics(text: string): PipelineFigures {
-  const out: PipelineFigures = {};
-  const add = (k: keyof PipelineFigures, v: number) => (out[k] = (out[k] ?? 0) + v);
-  for (const line of text.split('\n')) {
-    if (!line || line.startsWith('#')) continue;
-    const m = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{[^}]*\})?\s+(\S+)/.exec(line);
-    if (!m) continue;
-    const name = m[1];
-    const value = Number(m[3]);
-    if (!Number.isFinite(value) || !/job_?match|matches/.test(name)) continue;
-    if (/dead_?letter|dlq/.test(name)) add('deadLettered', value);
-    else if (/lag/.test(name)) add('lag', value);
-    else if (/stored|persisted/.test(name)) add('stored', value);
-    else if (/consumed|received/.test(name)) add('consumed', value);
-  }
-  return out;
+/** Refusals by reason over the whole window (the `ok` of permitted exchanges left out), most frequent first. */
+export function reasonBars(a: AggregatesAnswer): { reason: string; count: number }[] {
+  return a.series
+    .filter((r) => r.key !== 'ok' && r.total > 0)
+    .map((r) => ({ reason: r.key, count: r.total }))
+    .sort((x, y) => y.count - x.count || x.reason.localeCompare(y.reason));
 }

@@ -36,7 +36,10 @@ export function stackedBars(title: string, series: Series): HTMLElement {
     });
     if (i === 0 || i === series.buckets.length - 1 || series.buckets.length <= 6) {
       const label = new Intl.DateTimeFormat(lang() === 'fr' ? 'fr-CA' : 'en-CA', series.bucketMs >= 86_400_000 ? { month: 'short', day: 'numeric' } : { hour: '2-digit', minute: '2-digit' }).format(b);
-      svg.append(s('text', { x: pad.l + i * bw + bw / 2, y: H - pad.b + 16, 'text-anchor': 'middle', className: 'axis' }, label));
+      // The first and last labels are anchored inside the plot so they are never clipped.
+      const last = i === series.buckets.length - 1 && series.buckets.length > 1;
+      const x = i === 0 ? pad.l : last ? W - pad.r : pad.l + i * bw + bw / 2;
+      svg.append(s('text', { x, y: H - pad.b + 16, 'text-anchor': i === 0 ? 'start' : last ? 'end' : 'middle', className: 'axis' }, label));
     }
   });
   const legend = h('ul', { className: 'legend' }, ...series.rows.map((row, r) => h('li', {}, swatch(r), ` ${row.key}`)));
@@ -50,8 +53,8 @@ export function stackedBars(title: string, series: Series): HTMLElement {
   return figure;
 }
 
-/** Horizontal bars, one per label. */
-export function horizontalBars(title: string, rows: { label: string; count: number }[]): HTMLElement {
+/** Horizontal bars, one per label (a short code); the data table gives each its longer description. */
+export function horizontalBars(title: string, rows: { label: string; description?: string; count: number }[]): HTMLElement {
   const figure = h('figure', { className: 'chart' }, h('figcaption', {}, title));
   if (!rows.length) return (figure.append(h('p', {}, t('noData'))), figure);
   const W = 640;
@@ -63,14 +66,14 @@ export function horizontalBars(title: string, rows: { label: string; count: numb
   rows.forEach((r, i) => {
     const w = ((W - labelW - 60) * r.count) / max;
     svg.append(s('text', { x: labelW - 8, y: i * row + 22, 'text-anchor': 'end', className: 'axis' }, r.label));
-    svg.append(s('rect', { x: labelW, y: i * row + 8, width: Math.max(1, w), height: row - 8, fill: '#b3401a' }, s('title', {}, `${r.label}: ${r.count}`)));
+    svg.append(s('rect', { x: labelW, y: i * row + 8, width: Math.max(1, w), height: row - 8, fill: '#b3401a' }, s('title', {}, `${r.description ?? r.label}: ${r.count}`)));
     svg.append(s('text', { x: labelW + w + 6, y: i * row + 22, className: 'axis' }, String(r.count)));
   });
   const table = h(
     'table',
     {},
     h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, t('reason')), h('th', { scope: 'col' }, t('count')))),
-    h('tbody', {}, ...rows.map((r) => h('tr', {}, h('th', { scope: 'row' }, r.label), h('td', {}, r.count)))),
+    h('tbody', {}, ...rows.map((r) => h('tr', {}, h('th', { scope: 'row' }, r.description ?? r.label), h('td', {}, r.count)))),
   );
   figure.append(svg, h('details', {}, h('summary', {}, t('chartTable')), table));
   return figure;

@@ -3,7 +3,8 @@
  * asked. Pure; each refusal names the parameter (values are not echoed).
  */
 export class AuditBadRequest extends Error {
-  constructor(message: string) {
+  /** the contract error code answered with HTTP 400 */
+  constructor(message: string, readonly code = 'bad_request') {
     super(message);
     this.name = 'AuditBadRequest';
   }

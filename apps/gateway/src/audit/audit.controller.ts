@@ -3,9 +3,10 @@ import type { FastifyRequest } from 'fastify';
 import { Requires } from '../auth';
 import { noteDenial } from '../exchange/exchange-context';
 import { AuditBadRequest, consistencyParams, entriesRange, inclusionParams } from './audit-params';
-import type { RouteErrorCode } from '../errors/error-codes';
+import { aggregateRange } from './aggregate-params';
 import { AuditService } from './audit.service';
 import { LedgerCallError } from './ledger.client';
+import { PipelineMetricsClient, PipelineMetricsUnavailable } from './pipeline-metrics';
 
 type QueryParams = Record<string, unknown>;
 
@@ -16,7 +17,10 @@ type QueryParams = Record<string, unknown>;
 @Controller('audit')
 @Requires({ role: 'OPERATOR', purposes: ['AUDIT_REVIEW'] })
 export class AuditController {
-  constructor(private readonly audit: AuditService) {}
+  constructor(
+    private readonly audit: AuditService,
+    private readonly pipeline: PipelineMetricsClient,
+  ) {}
 
   @Get('sth')
   sth(@Req() req: FastifyRequest) {
@@ -46,11 +50,24 @@ export class AuditController {
       return this.audit.consistencyProof(first, second);
     });
   }
+
+  /** Counts over a window (1h, 1d, 30d) by agency, purpose, decision or reason; never subjects. */
+  @Get('aggregates')
+  aggregates(@Query() query: QueryParams, @Req() req: FastifyRequest) {
+    return rest(req, () => this.audit.aggregates(aggregateRange(query, new Date())));
+  }
+
+  /** The job-match pipeline's figures, from the consumer's metrics (read on the internal network). */
+  @Get('pipeline')
+  pipelineFigures(@Req() req: FastifyRequest) {
+    return rest(req, () => this.pipeline.summary());
+  }
 }
 
 /** A refusal as HTTP status and contract error code, or undefined for an unexpected error. */
-function httpRefusal(e: unknown): { status: HttpStatus; code: RouteErrorCode } | undefined {
-  if (e instanceof AuditBadRequest) return { status: HttpStatus.BAD_REQUEST, code: 'bad_request' };
+function httpRefusal(e: unknown): { status: HttpStatus; code: string } | undefined {
+  if (e instanceof AuditBadRequest) return { status: HttpStatus.BAD_REQUEST, code: e.code };
+  if (e instanceof PipelineMetricsUnavailable) return { status: HttpStatus.SERVICE_UNAVAILABLE, code: 'consumer_metrics_unavailable' };
   if (!(e instanceof LedgerCallError)) return undefined;
   switch (e.kind) {
     case 'bad_request':

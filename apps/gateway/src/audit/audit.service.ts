@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import type { consentAudit, LedgerEntryJson } from '@passerelle/contracts';
 import { BadUserInput, NotFound, Unavailable } from '../errors';
 import { AUDIT_PAGE_DEFAULT, AUDIT_PAGE_MAX, type AuditDecisionEnum, type AuditEntry, type AuditEntryConnection, type AuditEntryFilter, type SignedTreeHead } from './dto/audit-types';
+import { toSeries, type AggregateRange, type AggregateSeries } from './aggregate-params';
 import { LedgerCallError, LedgerClient } from './ledger.client';
 
 /** Operator access to the ledger (REST shapes of CONTRACT.md §5, and the GraphQL ones). */
@@ -30,6 +31,22 @@ export class AuditService {
   async consistencyProof(first: number, second: number): Promise<{ consistency: string[] }> {
     const res = await this.ledger.consistencyProof(first, second);
     return { consistency: res.consistency };
+  }
+
+  /** Entry counts per bucket and per value of `by`, grouped by the ledger in SQL: never subjects. */
+  async aggregates(range: AggregateRange): Promise<AggregatesAnswer> {
+    const res = await this.ledger.aggregates({ since: range.since.toISOString(), until: range.until.toISOString(), by: range.by, bucketSeconds: range.bucketSeconds });
+    const series = toSeries(range, res.counts.map((c) => ({ bucket: c.bucket, key: c.key, count: Number(c.count) })));
+    return {
+      window: range.window,
+      by: range.by,
+      since: range.since.toISOString(),
+      until: range.until.toISOString(),
+      bucket_seconds: range.bucketSeconds,
+      buckets: range.buckets.map((b) => b.toISOString()),
+      series,
+      total: series.reduce((n, s) => n + s.total, 0),
+    };
   }
 
   // ------------------------------------------------------------------ GraphQL
@@ -74,6 +91,17 @@ export class AuditService {
       return { nodes, hasMore: res.hasMore, endCursor: nodes.length ? String(nodes[nodes.length - 1].seq) : null };
     });
   }
+}
+
+export interface AggregatesAnswer {
+  window: string;
+  by: string;
+  since: string;
+  until: string;
+  bucket_seconds: number;
+  buckets: string[];
+  series: AggregateSeries[];
+  total: number;
 }
 
 function toAuditEntry(e: consentAudit.LedgerEntry): AuditEntry {

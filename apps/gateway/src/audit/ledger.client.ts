@@ -27,7 +27,7 @@ export class LedgerCallError extends Error {
 
 /**
  * The gateway's client of consent-audit's Ledger: coalesced appends, and reads (tree heads,
- * entries, proofs, search, disclosures), as promises with a deadline and typed failures.
+ * entries, proofs, search, disclosures, aggregates), as promises with a deadline and typed failures.
  * Exported by AuditModule for other features.
  */
 @Injectable()
@@ -74,6 +74,10 @@ export class LedgerClient implements OnModuleInit {
 
   disclosures(req: consentAudit.DisclosuresRequest): Promise<consentAudit.DisclosuresResponse> {
     return call(this.ledger.disclosures(req));
+  }
+
+  aggregates(req: consentAudit.AggregatesRequest): Promise<consentAudit.AggregatesResponse> {
+    return call(this.ledger.aggregates(req));
   }
 }
 

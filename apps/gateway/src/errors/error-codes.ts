@@ -40,6 +40,9 @@ export const ROUTE_ERROR_STATUS = {
   not_found: 404,
   ledger_unavailable: 503,
   ledger_error: 502,
+  bad_window: 400,
+  bad_by: 400,
+  consumer_metrics_unavailable: 503,
 } as const;
 export type RouteErrorCode = keyof typeof ROUTE_ERROR_STATUS;
 export const ROUTE_ERROR_CODES = Object.keys(ROUTE_ERROR_STATUS) as readonly RouteErrorCode[];

@@ -153,6 +153,29 @@ export interface DisclosuresResponse {
   hasMore: boolean;
 }
 
+export interface AggregatesRequest {
+  /** ISO-8601, inclusive */
+  since: string;
+  /** ISO-8601, exclusive */
+  until: string;
+  /** agency | purpose | decision | reason */
+  by: string;
+  /** bucket width; buckets start at multiples of it since the Unix epoch */
+  bucketSeconds: number;
+}
+
+export interface AggregateCount {
+  /** ISO-8601 start of the bucket */
+  bucket: string;
+  /** the value of `by` ("" when the entry has none, e.g. an unattributed agency) */
+  key: string;
+  count: number;
+}
+
+export interface AggregatesResponse {
+  counts: AggregateCount[];
+}
+
 /**
  * Record refuses (PERMISSION_DENIED, or FAILED_PRECONDITION for reused evidence) with a message
  * starting "<code>: ", code among self_granted_consent (collected_by = recipient),
@@ -1576,6 +1599,199 @@ export const DisclosuresResponse: MessageFns<DisclosuresResponse> = {
   },
 };
 
+function createBaseAggregatesRequest(): AggregatesRequest {
+  return { since: "", until: "", by: "", bucketSeconds: 0 };
+}
+
+export const AggregatesRequest: MessageFns<AggregatesRequest> = {
+  encode(message: AggregatesRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.since !== "") {
+      writer.uint32(10).string(message.since);
+    }
+    if (message.until !== "") {
+      writer.uint32(18).string(message.until);
+    }
+    if (message.by !== "") {
+      writer.uint32(26).string(message.by);
+    }
+    if (message.bucketSeconds !== 0) {
+      writer.uint32(32).int64(message.bucketSeconds);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): AggregatesRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseAggregatesRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.since = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.until = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.by = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.bucketSeconds = longToNumber(reader.int64());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+};
+
+function createBaseAggregateCount(): AggregateCount {
+  return { bucket: "", key: "", count: 0 };
+}
+
+export const AggregateCount: MessageFns<AggregateCount> = {
+  encode(message: AggregateCount, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.bucket !== "") {
+      writer.uint32(10).string(message.bucket);
+    }
+    if (message.key !== "") {
+      writer.uint32(18).string(message.key);
+    }
+    if (message.count !== 0) {
+      writer.uint32(24).int64(message.count);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): AggregateCount {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseAggregateCount();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.bucket = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.key = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.count = longToNumber(reader.int64());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+};
+
+function createBaseAggregatesResponse(): AggregatesResponse {
+  return { counts: [] };
+}
+
+export const AggregatesResponse: MessageFns<AggregatesResponse> = {
+  encode(message: AggregatesResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.counts) {
+      AggregateCount.encode(v!, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): AggregatesResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseAggregatesResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.counts.push(AggregateCount.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+};
+
 function createBaseRecordConsentRequest(): RecordConsentRequest {
   return { subject: "", purpose: "", recipient: "", collectedBy: "", validFrom: "", expiresAt: "", evidenceSha256: "" };
 }
@@ -2482,6 +2698,14 @@ export interface LedgerClient {
    */
 
   appendBatch(request: AppendBatchRequest): Observable<AppendBatchResponse>;
+
+  /**
+   * Operator counts of entries over a time range, per time bucket and per value of one column
+   * (agency, purpose, decision or reason), grouped in SQL. Never returns subjects or fields.
+   * INVALID_ARGUMENT names a bad `by`, time range or bucket size (at most 1000 buckets).
+   */
+
+  aggregates(request: AggregatesRequest): Observable<AggregatesResponse>;
 }
 
 export interface LedgerController {
@@ -2531,6 +2755,16 @@ export interface LedgerController {
   appendBatch(
     request: AppendBatchRequest,
   ): Promise<AppendBatchResponse> | Observable<AppendBatchResponse> | AppendBatchResponse;
+
+  /**
+   * Operator counts of entries over a time range, per time bucket and per value of one column
+   * (agency, purpose, decision or reason), grouped in SQL. Never returns subjects or fields.
+   * INVALID_ARGUMENT names a bad `by`, time range or bucket size (at most 1000 buckets).
+   */
+
+  aggregates(
+    request: AggregatesRequest,
+  ): Promise<AggregatesResponse> | Observable<AggregatesResponse> | AggregatesResponse;
 }
 
 export function LedgerControllerMethods() {
@@ -2544,6 +2778,7 @@ export function LedgerControllerMethods() {
       "searchEntries",
       "disclosures",
       "appendBatch",
+      "aggregates",
     ];
     for (const method of grpcMethods) {
       const descriptor: any = Reflect.getOwnPropertyDescriptor(constructor.prototype, method);
