@@ -1,3 +1,4 @@
+import './tracing';
 import 'reflect-metadata';
 import { loadConfig, loadGrpcTls } from '@passerelle/config';
 import { createLogger } from '@passerelle/logger';
