@@ -12,6 +12,8 @@ const { prettyFactory } = require('pino-pretty');
 const COLOURS = { gateway: 35, 'consent-audit': 36, 'job-match-consumer': 33, passerelle: 32 };
 const WIDTH = Math.max(...Object.keys(COLOURS).map((a) => a.length));
 const ERROR_LEVELS = new Set(['error', 'fatal', 50, 60]);
+/** Nest's per-module and per-route start-up lines: kept in JSON, not shown to a person. */
+const FRAMEWORK_CHATTER = new Set(['InstanceLoader', 'RoutesResolver', 'RouterExplorer']);
 
 /** 'pretty' when asked (LOG_FORMAT=pretty) or when writing to a terminal, unless LOG_FORMAT=json. */
 function logFormat(env = process.env, isTTY = Boolean(process.stdout.isTTY)) {
@@ -39,8 +41,12 @@ function lineFormatter({ format = 'json', quiet = false, colour = format === 'pr
     if (entry && typeof entry === 'object') {
       if (quiet && !ERROR_LEVELS.has(entry.level)) return undefined;
       if (format === 'json') return line;
+      if (FRAMEWORK_CHATTER.has(entry.context) && !ERROR_LEVELS.has(entry.level)) return undefined;
       // One line per event: an error shows its message here (the stack is in the JSON log).
-      if (entry.err && typeof entry.err === 'object') entry.err = entry.err.message ?? String(entry.err.type ?? 'error');
+      if (entry.err && typeof entry.err === 'object') {
+        entry.msg = `${entry.msg ?? ''}: ${entry.err.message ?? entry.err.type ?? 'error'}`;
+        delete entry.err;
+      }
       return `${prefix(app, colour)} ${pretty(entry).trimEnd()}`;
     }
     // Not a log line (a crash's stack trace, a Node warning): always shown, prefixed in a terminal.

@@ -165,7 +165,10 @@ function checkRegistry(env) {
     out = execFileSync(process.execPath, [path.join(root, 'dist/apps/cli/main.js'), 'registry', 'check', file], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] }).toString();
   } catch (e) {
     const first = `${e.stdout ?? ''}${e.stderr ?? ''}`.split('\n').find((l) => l.trim()) ?? 'unreadable';
-    throw new StartRefused(`the registry ${file} is not valid (${first.replace(`${file}:`, 'at ').trim()}): run \`node bin/passerelle.js registry check ${file}\` to see every problem and fix them, or unset PASSERELLE_REGISTRY to start with the demo registry`);
+    // `registry check` prints FILE:LINE POINTER: MESSAGE; the line and message are what helps here.
+    const m = /:(\d+) (\S*): (.*)$/.exec(first);
+    const problem = m ? `line ${m[1]}${m[2] && m[2] !== '/' ? ` at ${m[2]}` : ''}: ${m[3]}` : first.trim();
+    throw new StartRefused(`the registry ${file} is not valid (${problem}): run \`node bin/passerelle.js registry check ${file}\` to see every problem and fix them, or unset PASSERELLE_REGISTRY to start with the demo registry`);
   }
   return out;
 }
@@ -182,7 +185,7 @@ async function main() {
   preset.GATEWAY_PROBE_PORT = preset.GATEWAY_PROBE_PORT || '9466';
   preset.CONSENT_AUDIT_URL = preset.CONSENT_AUDIT_URL || '127.0.0.1:50051';
   await checkPorts(preset);
-  services = await ensureServices({ pgPort: 54329, kafkaPort: 9092, log: say });
+  services = await ensureServices({ pgPort: 54329, kafkaPort: Number(preset.PASSERELLE_KAFKA_PORT || 9092), log: say });
   for (const s of services.started) say(`started ${s}`);
   if (!argv.includes('--no-build')) execFileSync(process.execPath, [path.join(__dirname, 'build.js')], { stdio: quiet ? ['ignore', 'ignore', 'inherit'] : 'inherit', cwd: root });
 

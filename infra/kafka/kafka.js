@@ -174,7 +174,7 @@ async function ensureJava() {
 
 /** One line for a failed jar download: the network when Maven could not reach its repository, else the log. */
 function fetchFailure(output, log) {
-  if (/could not transfer|could not be resolved|unknownhost|connection refused|network is unreachable|connect timed out|timed out|no route to host|temporary failure in name resolution|unable to find valid certification path/i.test(output)) {
+  if (/no plugin found for prefix|could not resolve|could not transfer|could not be resolved|unknownhost|connection refused|network is unreachable|connect timed out|timed out|no route to host|temporary failure in name resolution|unable to find valid certification path/i.test(output)) {
     return `could not download the local Kafka's jars from Maven Central (no connection to the repository): check the network or the proxy/mirror in ~/.m2/settings.xml, then run \`npm run kafka:fetch\`, or set KAFKA_BROKERS to a running Kafka broker (Maven's output: ${log})`;
   }
   return `Maven could not copy the local Kafka's jars: see ${log}, or set KAFKA_BROKERS to a running Kafka broker`;
