@@ -45,7 +45,7 @@ let started: NodeSDK | undefined;
 
 /** Starts tracing for `service` when enabled; returns a stop function (flushes pending spans). */
 export function startTracing(service: string, env: NodeJS.ProcessEnv = process.env): () => Promise<void> {
-  if (!tracingEnabled(env) || started) return async () => undefined;
+  if (!tracingEnabled(env) || started) return stopTracing;
   /* eslint-disable @typescript-eslint/no-require-imports -- loaded only when tracing is on */
   const otel = require('@opentelemetry/sdk-node') as typeof import('@opentelemetry/sdk-node');
   const { OTLPTraceExporter } = require('@opentelemetry/exporter-trace-otlp-http') as typeof import('@opentelemetry/exporter-trace-otlp-http');
@@ -80,5 +80,12 @@ export function startTracing(service: string, env: NodeJS.ProcessEnv = process.e
   });
   sdk.start();
   started = sdk;
-  return () => sdk.shutdown();
+  return stopTracing;
+}
+
+/** Exports the spans still buffered and stops the SDK (a no-op when tracing is off). */
+export async function stopTracing(): Promise<void> {
+  const sdk = started;
+  started = undefined;
+  await sdk?.shutdown();
 }
