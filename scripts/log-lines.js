@@ -43,9 +43,12 @@ function lineFormatter({ format = 'json', quiet = false, colour = format === 'pr
       if (format === 'json') return line;
       if (FRAMEWORK_CHATTER.has(entry.context) && !ERROR_LEVELS.has(entry.level)) return undefined;
       // One line per event: an error shows its message here (the stack is in the JSON log).
-      if (entry.err && typeof entry.err === 'object') {
-        entry.msg = `${entry.msg ?? ''}: ${entry.err.message ?? entry.err.type ?? 'error'}`;
-        delete entry.err;
+      // (pino-pretty would print err/error objects over several lines)
+      for (const key of ['err', 'error']) {
+        const e = entry[key];
+        if (e === undefined || e === null) continue;
+        entry.msg = `${entry.msg ?? ''}: ${typeof e === 'object' ? (e.message ?? e.type ?? 'error') : String(e)}`;
+        delete entry[key];
       }
       return `${prefix(app, colour)} ${pretty(entry).trimEnd()}`;
     }

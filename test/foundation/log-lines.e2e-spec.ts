@@ -27,6 +27,8 @@ describe('npm start log lines', () => {
     const errorLine = show('gateway', error)!;
     expect(errorLine.split('\n')).toHaveLength(1);
     expect(errorLine).toMatch(/^gateway +\| \[\d\d:\d\d:\d\d\] ERROR: ledger append failed: answer withheld: connection refused$/);
+    const kafkajs = JSON.stringify({ level: 'error', time: '2026-12-01T15:14:52.000Z', app: 'consent-audit', msg: 'Response CreateTopics(key: 19, version: 3)', error: 'Topic creation errors' });
+    expect(show('consent-audit', kafkajs)).toMatch(/^consent-audit +\| \[\d\d:\d\d:\d\d\] ERROR: Response CreateTopics\(key: 19, version: 3\): Topic creation errors$/);
     expect(show('gateway', chatter)).toBeUndefined();
     expect(show('gateway', 'Error: boom')).toBe(`${'gateway'.padEnd(18)} | Error: boom`);
   });
