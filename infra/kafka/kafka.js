@@ -346,8 +346,7 @@ async function start({ port = 9092, controllerPort, dataDir, quiet = false } = {
     throw new Error(`port ${controllerPort} (the local Kafka's controller) is already in use: stop what holds it, or set KAFKA_BROKERS to a running Kafka broker`);
   }
 
-  await ensureJava();
-  await fetch({ quiet });
+  await fetch({ quiet }); // checks java first when the jars must be fetched; StorageTool below does otherwise
 
   dataDir = path.resolve(dataDir ?? path.join(os.tmpdir(), `passerelle-kafka-${port}`));
   rmrf(dataDir);
