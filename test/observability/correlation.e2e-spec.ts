@@ -71,6 +71,8 @@ describe('correlation: X-Request-Id and OpenTelemetry traces', () => {
     const server = shared.find((s) => s.service === 'passerelle-consent-audit' && s.kind === 2)!;
     const client = shared.find((s) => s.spanId === server.parentSpanId);
     expect(client).toMatchObject({ service: 'passerelle-gateway', kind: 3 });
+    // Fastify's own instrumentation names the route in the same trace.
+    await until("the gateway's Fastify request span", () => otlp.spans.find((s) => s.traceId === server.traceId && s.service === 'passerelle-gateway' && s.attributes['http.route'] === '/graphql'));
   });
 
   it('no identifier in a span: query strings, message keys and statement parameters are withheld', async () => {
@@ -81,6 +83,7 @@ describe('correlation: X-Request-Id and OpenTelemetry traces', () => {
     await until('the refusal in the ledger', async () => (await stack.ledgerEntries()).find((e) => e.request_id === requestId));
     await until("the refused request's server span", () => (gatewayServerSpans() > before ? true : undefined));
     await until('pg spans from consent-audit', () => otlp.spans.find((s) => s.service === 'passerelle-consent-audit' && s.attributes['db.system.name'] === 'postgresql'));
+    await until("the refused request's Fastify span", () => otlp.spans.find((s) => s.service === 'passerelle-gateway' && s.attributes['fastify.root'] !== undefined && s.attributes['http.route'] === '/graphql' && s.traceId !== undefined && s.attributes['url.path'] === '/graphql'));
     const attributeText = JSON.stringify(otlp.spans.map((s) => s.attributes));
     expect(attributeText).not.toContain('987654321');
     for (const s of otlp.spans) {

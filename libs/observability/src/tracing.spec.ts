@@ -23,4 +23,10 @@ describe('tracing', () => {
     withholdAttributes(attributes);
     expect(attributes).toEqual({ 'rpc.method': 'Append', 'db.query.text': 'SELECT 1 WHERE x = $1' });
   });
+
+  it('keeps a path but not its query string', () => {
+    const attributes: Record<string, unknown> = { 'url.path': '/graphql?clientId=987654321', 'http.route': '/graphql' };
+    withholdAttributes(attributes);
+    expect(attributes).toEqual({ 'url.path': '/graphql', 'http.route': '/graphql' });
+  });
 });

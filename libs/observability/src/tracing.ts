@@ -5,12 +5,10 @@ import type { NodeSDK, tracing } from '@opentelemetry/sdk-node';
  * OpenTelemetry traces, exported over OTLP/HTTP only when OTEL_EXPORTER_OTLP_ENDPOINT (or
  * OTEL_EXPORTER_OTLP_TRACES_ENDPOINT) is set. Unset, nothing is loaded: no SDK, no hooks, no cost.
  *
- * The spans are the SDK's own instrumentations (HTTP, pg, gRPC, kafkajs), which also carry
+ * The spans are the SDK's own instrumentations (HTTP, Fastify's @fastify/otel, pg, gRPC, kafkajs), which also carry
  * the W3C `traceparent` across the hops: gateway HTTP → gRPC metadata → consent-audit, and Kafka
  * message headers → job-match consumer. Must run before those modules are first required, hence
- * each app's `tracing.ts`, imported first by its main.ts. (No Fastify instrumentation: Nest 12
- * imports Fastify as an ES module, which require hooks never see; the HTTP server span is the
- * request's span.)
+ * each app's `tracing.ts`, imported first by its main.ts.
  *
  * No identifier may leave in a span: pg records statements without their parameters, no
  * instrumentation records headers or bodies, and the attributes below (message keys can be
@@ -34,6 +32,9 @@ export function tracingEnabled(env: NodeJS.ProcessEnv = process.env): boolean {
 
 /** Removes the withheld attributes (and any `db.query.parameter.*`) from a span's attributes, in place. */
 export function withholdAttributes(attributes: Record<string, unknown>): void {
+  // Fastify's request.url keeps the query string: a path is only its path.
+  const path = attributes['url.path'];
+  if (typeof path === 'string' && path.includes('?')) attributes['url.path'] = path.slice(0, path.indexOf('?'));
   for (const key of Object.keys(attributes)) {
     if ((SPAN_ATTRIBUTES_WITHHELD as readonly string[]).includes(key) || key.startsWith('db.query.parameter.') || key.startsWith('http.request.header.') || key.startsWith('http.response.header.')) {
       delete attributes[key];
@@ -50,6 +51,7 @@ export function startTracing(service: string, env: NodeJS.ProcessEnv = process.e
   const otel = require('@opentelemetry/sdk-node') as typeof import('@opentelemetry/sdk-node');
   const { OTLPTraceExporter } = require('@opentelemetry/exporter-trace-otlp-http') as typeof import('@opentelemetry/exporter-trace-otlp-http');
   const { HttpInstrumentation } = require('@opentelemetry/instrumentation-http') as typeof import('@opentelemetry/instrumentation-http');
+  const { FastifyOtelInstrumentation } = require('@fastify/otel') as typeof import('@fastify/otel');
   const { PgInstrumentation } = require('@opentelemetry/instrumentation-pg') as typeof import('@opentelemetry/instrumentation-pg');
   const { GrpcInstrumentation } = require('@opentelemetry/instrumentation-grpc') as typeof import('@opentelemetry/instrumentation-grpc');
   const { KafkaJsInstrumentation } = require('@opentelemetry/instrumentation-kafkajs') as typeof import('@opentelemetry/instrumentation-kafkajs');
@@ -73,6 +75,8 @@ export function startTracing(service: string, env: NodeJS.ProcessEnv = process.e
         // probes and scrapes are not exchanges
         ignoreIncomingRequestHook: (req) => /^\/(health|metrics)\b/.test(req.url ?? ''),
       }),
+      // Fastify's own: hooked on its diagnostics channel, so it sees the instance Nest imports as an ES module.
+      new FastifyOtelInstrumentation({ registerOnInitialization: true }),
       new PgInstrumentation({ enhancedDatabaseReporting: false, requireParentSpan: true }),
       new GrpcInstrumentation({ ignoreGrpcMethods: [/^Check$|^Watch$/] }),
       new KafkaJsInstrumentation(),
