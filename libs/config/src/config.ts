@@ -96,7 +96,7 @@ export const variables = {
         }
       }, 'must be an http(s):// URL of an OTLP/HTTP receiver')
       .optional(),
-    doc: 'OpenTelemetry traces over OTLP/HTTP (JSON) to <url>/v1/traces, from the SDK\'s HTTP, pg, gRPC and kafkajs instrumentations; W3C traceparent crosses gRPC metadata and Kafka headers. Unset (the default): tracing is off and nothing of the SDK is loaded. The standard OTEL_* variables (OTEL_SERVICE_NAME, OTEL_BSP_SCHEDULE_DELAY, OTEL_SDK_DISABLED...) apply. No identifier is put in a span (libs/observability/src/tracing.ts).',
+    doc: 'OpenTelemetry traces over OTLP/HTTP (JSON) to <url>/v1/traces, from the HTTP, Fastify (@fastify/otel), pg, gRPC and kafkajs instrumentations; W3C traceparent crosses gRPC metadata and Kafka headers. Unset (the default): tracing is off and nothing of the SDK is loaded. The standard OTEL_* variables (OTEL_SERVICE_NAME, OTEL_BSP_SCHEDULE_DELAY, OTEL_SDK_DISABLED...) apply. No identifier is put in a span (libs/observability/src/tracing.ts).',
   },
   NODE_ENV: { schema: z.enum(['development', 'production', 'test']).default('production'), doc: 'development enables GraphQL introspection.' },
 } as const;
