@@ -20,7 +20,8 @@ async function ensureServices({ pgPort, kafkaPort, log = (m) => console.log(m) }
     }
     if (!process.env.KAFKA_BROKERS) {
       const kafka = require(path.join(__dirname, '..', 'infra', 'kafka', 'kafka.js'));
-      const broker = await kafka.start({ port: kafkaPort });
+      if (!kafka.isFetched()) log(`kafka: downloading Apache Kafka ${kafka.kafkaVersion()}'s jars from Maven Central once, into ${kafka.libsDir()}…`);
+      const broker = await kafka.start({ port: kafkaPort, quiet: true });
       env.KAFKA_BROKERS = broker.brokers;
       stops.push(broker.stop);
       started.push(`kafka on ${broker.brokers} (local KRaft)`);

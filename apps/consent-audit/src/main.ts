@@ -1,3 +1,4 @@
+import './tracing';
 import 'reflect-metadata';
 import { loadConfig, loadGrpcTls } from '@passerelle/config';
 import { createLogger } from '@passerelle/logger';
@@ -13,6 +14,8 @@ async function main() {
     'CONSENT_AUDIT_URL',
     'CONSENT_AUDIT_METRICS_PORT',
     'LOG_LEVEL',
+    'LOG_FORMAT',
+    'OTEL_EXPORTER_OTLP_ENDPOINT',
   ]);
   const logger = createLogger('consent-audit', config.LOG_LEVEL);
   const grpcTls = await loadGrpcTls('consent-audit', 'consent-audit', (msg) => logger.error(msg));

@@ -1,3 +1,4 @@
+import './tracing';
 import 'reflect-metadata';
 import { loadConfig, loadGrpcTls } from '@passerelle/config';
 import { createLogger } from '@passerelle/logger';
@@ -14,6 +15,8 @@ async function main() {
     'GATEWAY_UNVERIFIED_PER_MINUTE',
     'CONSENT_AUDIT_URL',
     'LOG_LEVEL',
+    'LOG_FORMAT',
+    'OTEL_EXPORTER_OTLP_ENDPOINT',
     'NODE_ENV',
     'GATEWAY_PROBE_PORT',
     'GATEWAY_PROBE_HOST',

@@ -1,3 +1,4 @@
+import './tracing';
 import 'reflect-metadata';
 import { loadConfig, loadGrpcTls } from '@passerelle/config';
 import { createLogger } from '@passerelle/logger';
@@ -13,6 +14,8 @@ async function main() {
     'CONSENT_AUDIT_URL',
     'CONSUMER_METRICS_PORT',
     'LOG_LEVEL',
+    'LOG_FORMAT',
+    'OTEL_EXPORTER_OTLP_ENDPOINT',
   ]);
   let settings: MatchSettings;
   try {

@@ -85,6 +85,23 @@ export const variables = {
     schema: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     doc: 'pino log level.',
   },
+  LOG_FORMAT: {
+    schema: z.enum(['json', 'pretty'], { error: 'must be json or pretty' }).optional(),
+    doc: 'json (one object a line: files, CI, production) or pretty (one readable coloured line an event, pino-pretty). Unset: pretty when stdout is a terminal, else json. `npm start` always reads the apps as json and shows them pretty in a terminal (LOG_FORMAT=json keeps json there too).',
+  },
+  OTEL_EXPORTER_OTLP_ENDPOINT: {
+    schema: z
+      .string()
+      .refine((v) => {
+        try {
+          return ['http:', 'https:'].includes(new URL(v).protocol);
+        } catch {
+          return false;
+        }
+      }, 'must be an http(s):// URL of an OTLP/HTTP receiver')
+      .optional(),
+    doc: 'OpenTelemetry traces over OTLP/HTTP (JSON) to <url>/v1/traces, from the HTTP, Fastify (@fastify/otel), pg, gRPC and kafkajs instrumentations; W3C traceparent crosses gRPC metadata and Kafka headers. Unset (the default): tracing is off and nothing of the SDK is loaded. The standard OTEL_* variables (OTEL_SERVICE_NAME, OTEL_BSP_SCHEDULE_DELAY, OTEL_SDK_DISABLED...) apply. No identifier is put in a span (libs/observability/src/tracing.ts).',
+  },
   NODE_ENV: { schema: z.enum(['development', 'production', 'test']).default('production'), doc: 'development enables GraphQL introspection.' },
 } as const;
 

@@ -7,8 +7,18 @@ import pino, { type Logger } from 'pino';
  */
 export const REDACTED_KEYS = ['clientId', 'client_id', 'name', 'names', 'givenName', 'familyName', 'dateOfBirth', 'dob', 'd', 'privateKey', 'authorization'];
 
-export function createLogger(app: string, level = process.env.LOG_LEVEL ?? 'info'): Logger {
-  return pino({
+/** json unless asked for pretty (LOG_FORMAT=pretty) or writing to a terminal with LOG_FORMAT unset. */
+export function logFormat(env: NodeJS.ProcessEnv = process.env, isTTY = Boolean(process.stdout.isTTY)): 'json' | 'pretty' {
+  if (env.LOG_FORMAT === 'json' || env.LOG_FORMAT === 'pretty') return env.LOG_FORMAT;
+  return isTTY ? 'pretty' : 'json';
+}
+
+/**
+ * The app's logger: JSON lines (files, CI, production), or in a terminal one readable coloured line
+ * an event through pino's own prettifier. Redaction happens before either.
+ */
+export function createLogger(app: string, level = process.env.LOG_LEVEL ?? 'info', format = logFormat()): Logger {
+  const options = {
     level,
     base: { app, pid: process.pid },
     timestamp: pino.stdTimeFunctions.isoTime,
@@ -17,8 +27,12 @@ export function createLogger(app: string, level = process.env.LOG_LEVEL ?? 'info
       paths: [...REDACTED_KEYS, ...REDACTED_KEYS.map((k) => `*.${k}`)],
       censor: '[redacted]',
     },
-    formatters: { level: (label) => ({ level: label }) },
-  });
+    formatters: { level: (label: string) => ({ level: label }) },
+  } satisfies pino.LoggerOptions;
+  if (format !== 'pretty') return pino(options);
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- only loaded for a terminal
+  const pretty = require('pino-pretty') as typeof import('pino-pretty');
+  return pino(options, pretty({ colorize: true, singleLine: true, translateTime: 'SYS:HH:MM:ss', ignore: 'pid,hostname,app', messageFormat: '{app} | {msg}', sync: true }));
 }
 
 /** Routes Nest's own framework logs through the same structured JSON logger. */

@@ -3,3 +3,4 @@ export * from './health';
 export * from './probe-server';
 export * from './shutdown';
 export * from './dependency-health.service';
+export * from './tracing';

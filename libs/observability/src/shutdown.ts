@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import { stopTracing } from './tracing';
 
 /**
  * Graceful stop on SIGTERM/SIGINT: runs the closers in order once, then exits.
@@ -22,6 +23,8 @@ export function onShutdown(logger: Logger, closers: Array<() => Promise<unknown>
         logger.warn({ err: e }, 'error while shutting down');
       }
     }
+    // The last spans (this shutdown's included) leave before the process does.
+    await stopTracing().catch((e: unknown) => logger.warn({ err: e }, 'traces not flushed'));
     logger.info('stopped');
     logger.flush?.();
     process.exit(0);

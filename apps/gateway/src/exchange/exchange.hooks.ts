@@ -34,6 +34,9 @@ interface ExchangeState {
   /** refused beyond its source's limit: counted into an aggregate entry instead of its own (unverified-floods.ts) */
   aggregated?: boolean;
 }
+/** The answer header naming the request (the ledger entry's `request_id` on signed routes). */
+export const REQUEST_ID_HEADER = 'x-request-id';
+
 const states = new WeakMap<FastifyRequest, ExchangeState>();
 
 /**
@@ -64,15 +67,18 @@ export class ExchangeHooks implements OnModuleInit {
       const state = states.get(request);
       if (state) state.bodyError = 'the body is not valid JSON';
     });
-    fastify.addHook('onRequest', async (request) => this.open(request));
+    fastify.addHook('onRequest', async (request, reply) => this.open(request, reply));
     fastify.addHook('preHandler', async (request, reply) => this.verify(request, reply));
     fastify.addHook('onSend', async (request, reply, payload) => this.close(request, reply, payload));
   }
 
-  private open(request: FastifyRequest) {
+  private open(request: FastifyRequest, reply: FastifyReply) {
+    // Every answer names its request: on signed routes this is the ledger entry's request_id.
+    const requestId = randomUUID();
+    reply.header(REQUEST_ID_HEADER, requestId);
     if (!isSignedRoute(request)) return;
     request.exchange = {
-      requestId: randomUUID(),
+      requestId,
       requestSha256: requestDigest(this.digestKey, ''),
       record: { operation: restOperation(request), decision: 'DENY', reason: 'unverified', subjects: new Set(), fields: new Set() },
       outcomes: [],
