@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { toAgencyPseudonym, toInternalId } from '@passerelle/crypto';
-import { buildJobMatchMessage, encodeJobMatch, signerFromPrivateJwk, signJobMatch, type DeadLetterCode } from '@passerelle/messaging';
+import { buildJobMatchMessage, createReliableProducer, encodeJobMatch, signerFromPrivateJwk, signJobMatch, type DeadLetterCode } from '@passerelle/messaging';
 import { generateAgencyKey, queryAsOwner } from '@passerelle/testing';
 import { createMatchWorld, eventually, PUBLISHER, readTopic, validEvents, type MatchWorld, type RawMessage } from './harness';
 
@@ -20,7 +20,7 @@ async function dlqSize(world: MatchWorld): Promise<number> {
 }
 
 async function produce(world: MatchWorld, messages: RawMessage[]): Promise<void> {
-  const producer = world.kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+  const producer = createReliableProducer(world.kafka);
   await producer.connect();
   await producer.send({ topic: world.topic, acks: -1, messages });
   await producer.disconnect();
