@@ -311,7 +311,7 @@ describe('consent-audit: consents and decisions', () => {
       const revoked = await gatewayA.revoke({ consentId: granted.id, revokedBy: 'qc.mifi' });
 
       // The relay drains the outbox (creating the topic) soon after each commit.
-      const drained = Date.now() + 20_000;
+      const drained = Date.now() + 60_000;
       const pendingCount = async () => Number((await queryAsOwner<{ n: string }>(db.url, `SELECT count(*) AS n FROM consent_outbox WHERE sent_at IS NULL`))[0].n);
       while ((await pendingCount()) > 0 && Date.now() < drained) await new Promise((r) => setTimeout(r, 200));
       expect(await pendingCount()).toBe(0);
@@ -327,7 +327,7 @@ describe('consent-audit: consents and decisions', () => {
           seen.push({ key: message.key!.toString('utf8'), value: JSON.parse(message.value!.toString('utf8')) });
         },
       });
-      const deadline = Date.now() + 30_000;
+      const deadline = Date.now() + 60_000;
       while (seen.filter(wanted).length < 3 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
 
       const forGranted = seen.filter((e) => e.key === granted.id).map((e) => e.value);

@@ -160,7 +160,8 @@ describe('an app without its certificate refuses to start (exit 78, one line), u
   const identities = { 'consent-audit': 'consent-audit', gateway: 'gateway', 'job-match-consumer': 'job-match-consumer' } as const;
 
   it.each(Object.keys(identities) as Array<keyof typeof identities>)('%s refuses to start without certificates', async (app) => {
-    const { code, stdout, stderr } = await runApp(app, [], base);
+    // PASSERELLE_DEV_PLAINTEXT_GRPC=0 named explicitly: runApp then gives the app no test certificates
+    const { code, stdout, stderr } = await runApp(app, [], { ...base, PASSERELLE_DEV_PLAINTEXT_GRPC: '0' });
     expect(code).toBe(78);
     expect(stdout).toBe('');
     expect(stderr.trim().split('\n')).toEqual([

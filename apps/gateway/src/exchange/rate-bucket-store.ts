@@ -47,7 +47,8 @@ export class PostgresBucketStore implements AgencyBucketStore {
       w.count += 1;
       wanted.set(t.agency, w);
     }
-    const agencies = [...wanted.keys()];
+    // rows locked in one order by every gateway: two batches naming the same agencies cannot deadlock
+    const agencies = [...wanted.keys()].sort();
     const rows: Array<{ agency: string; tokens: number; granted: number }> = await this.dataSource.query(
       `WITH now AS (SELECT (extract(epoch FROM statement_timestamp()) * 1000)::bigint AS ms)
        INSERT INTO agency_rate_buckets AS b (agency, capacity, wanted, granted, tokens, updated_ms)
