@@ -39,7 +39,8 @@ const BENCHES = [
     name: 'claimants',
     title: 'Claimant records and pseudonyms',
     description: 'Bulk submission in batches of 10,000, pseudonyms derived per second, filtered `claimants` query latency by table size.',
-    targets: {},
+    // a full batch of 10,000 in under 20 s (was a timing assertion in test/claimants, issue 20)
+    targets: { submitRecordsPerSec: higher(500) },
   },
   {
     name: 'scale',

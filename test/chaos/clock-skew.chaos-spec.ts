@@ -3,7 +3,8 @@ import { createTestDatabase, createTestRegistry, startTrustStack, type TestDatab
 import { sleep } from './helpers';
 
 const BODY = JSON.stringify({ query: '{ gatewayInfo { contractVersion } }' });
-const ATTEMPTS = 20;
+/** Attempts are made until one falls within a second; only a machine stalled this long fails the test. */
+const MEASURE_FOR_MS = 150_000;
 
 /**
  * Clock skew between agency and gateway at the edges of the 30 s window (CONTRACT.md §3):
@@ -11,7 +12,8 @@ const ATTEMPTS = 20;
  * behind is expired. The gateway reads its clock in whole seconds while the request is in
  * flight, so a measurement counts only when signing and answer fall in the same wall-clock
  * second (then the gateway read that second too); one that straddles a boundary is sent again
- * with a fresh jti. Each answer is checked against the one row it added to the real ledger.
+ * with a fresh jti, for as long as it takes (a loaded machine needs more attempts, never fails
+ * the test). Each answer is checked against the one row it added to the real ledger.
  */
 describe('clock skew at the edges of the 30 s window', () => {
   let db: TestDatabase;
@@ -30,7 +32,8 @@ describe('clock skew at the edges of the 30 s window', () => {
   });
 
   async function sendSkewed(skew: { iat?: number; exp?: number }) {
-    for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
+    let attempts = 0;
+    for (const deadline = Date.now() + MEASURE_FOR_MS; Date.now() < deadline; attempts++) {
       // start early in a second, so that most attempts finish within it
       while (Date.now() % 1000 > 200) await sleep(5);
       const now = Math.floor(Date.now() / 1000);
@@ -47,7 +50,7 @@ describe('clock skew at the edges of the 30 s window', () => {
       const rows = await stack.ledgerEntries();
       return { status: res.status, code: json.error?.code ?? 'ok', added: rows.length - rowsBefore, entry: rows.at(-1) };
     }
-    throw new Error(`no attempt of ${ATTEMPTS} was answered within the second it was signed in: this machine is too loaded to measure a 1 s edge`);
+    throw new Error(`no attempt of ${attempts} in ${MEASURE_FOR_MS / 1000} s was answered within the second it was signed in: this machine stalls too long to measure a 1 s edge`);
   }
 
   it.each([
@@ -59,5 +62,5 @@ describe('clock skew at the edges of the 30 s window', () => {
     const r = await sendSkewed(skew);
     expect({ status: r.status, code: r.code, added: r.added }).toEqual({ status, code, added: 1 });
     expect(r.entry).toMatchObject({ agency: 'qc.mifi', decision: status === 200 ? 'PERMIT' : 'DENY', reason: code });
-  });
+  }, MEASURE_FOR_MS + 30_000);
 });

@@ -1,7 +1,7 @@
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { createKafka, buildJobMatchMessage } from '@passerelle/messaging';
+import { createKafka, createReliableProducer, buildJobMatchMessage } from '@passerelle/messaging';
 import { createTestDatabase, createTestRegistry, freePort, queryAsOwner, startApp, type RunningApp, type TestDatabase, type TestRegistry } from '@passerelle/testing';
 import { createMatchWorld, eventually, validEvents, type MatchWorld } from '../matches/harness';
 import { startLoad } from './helpers';
@@ -118,7 +118,7 @@ describe('kill -9 under load', () => {
     });
 
     it(`stores ${EVENTS} events exactly once though the consumer is killed ${CONSUMER_KILLS} times during ingest`, async () => {
-      const producer = createKafka(world.brokers.split(','), 'chaos-publisher').producer();
+      const producer = createReliableProducer(createKafka(world.brokers.split(','), 'chaos-publisher'));
       await producer.connect();
       const events = validEvents(world, EVENTS, 'kill9');
       const messages = await Promise.all(events.map((e) => buildJobMatchMessage(e, world.signer)));

@@ -150,13 +150,13 @@ describe('claimant records under data-sharing agreements', () => {
       expect(consumer.json.errors?.[0].extensions?.code).toBe('FORBIDDEN');
     });
 
+    // how fast is the benchmarks' claim (bench/claimants.js submitRecordsPerSec, target ≥ 500/s,
+    // i.e. a full batch in under 20 s); here only that the whole batch is taken, in one call
     it('takes a full batch of 10,000 in one call', async () => {
       const records = Array.from({ length: 10_000 }, (_, i) => ({ clientId: `BULK-${i}-${randomBytes(3).toString('hex')}`, frenchLevel: 1 + (i % 12), province: 'QC' }));
-      const t0 = Date.now();
       const out = await submitOk('qc.mifi', records);
       expect(out.accepted).toHaveLength(10_000);
       expect(out.rejected).toEqual([]);
-      expect(Date.now() - t0).toBeLessThan(20_000);
     });
   });
 

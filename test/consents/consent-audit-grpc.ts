@@ -19,15 +19,18 @@ export function connectConsentAudit(url: string): ConsentAuditConnection {
   const options = { 'grpc.primary_user_agent': `consents-e2e-${Math.random().toString(36).slice(2)}` };
   const consents = consentAuditClient('Consents', url, options);
   const decisions = consentAuditClient('Decisions', url, options);
+  // InForce is the consumer's RPC (grpc-permissions.ts): asked with its certificate
+  const consumerConsents = consentAuditClient('Consents', url, options, 'job-match-consumer');
   return {
     record: unary(consents, 'Record'),
     revoke: unary(consents, 'Revoke'),
     list: unary(consents, 'List'),
     decide: unary(decisions, 'Decide'),
-    inForce: unary(consents, 'InForce'),
+    inForce: unary(consumerConsents, 'InForce'),
     close: () => {
       consents.close();
       decisions.close();
+      consumerConsents.close();
     },
   };
 }

@@ -5,7 +5,8 @@
  * (needs offsets.topic.replication.factor=1 so the group coordinator can be created).
  */
 import { randomBytes } from 'node:crypto';
-import { Admin, Consumer, Kafka, logLevel, Partitioners, Producer } from 'kafkajs';
+import { Admin, Consumer, Kafka, logLevel, Producer } from 'kafkajs';
+import { createReliableProducer } from '@passerelle/messaging';
 
 const MESSAGES = 100;
 // Explicit: jest ignores `testTimeout` inside `projects` entries, so the 5 s default would apply.
@@ -65,7 +66,7 @@ describe('Kafka broker (kafkajs)', () => {
     expect(created).toBe(true);
     expect(await admin.listTopics()).toContain(topic);
 
-    producer = kafka.producer({ allowAutoTopicCreation: false, createPartitioner: Partitioners.DefaultPartitioner });
+    producer = createReliableProducer(kafka);
     await producer.connect();
     await producer.send({
       topic,

@@ -105,12 +105,15 @@ describe('consent-audit: the audit ledger', () => {
     expect((await ledger.sth({ treeSize: 1500 })).jws).toBe((await ledger.sth({ treeSize: 1500 })).jws);
   });
 
-  it('signs a head by itself within about a second of new entries, and none while idle', async () => {
+  it('signs a head by itself after new entries, and none while idle', async () => {
     await Promise.all(Array.from({ length: 10 }, () => ledger.append(auditEntry())));
-    await new Promise((r) => setTimeout(r, 1600));
-    const [latest] = await queryAsOwner<{ tree_size: string }>(db.url, 'SELECT max(tree_size) AS tree_size FROM ledger_tree_heads');
-    expect(Number(latest.tree_size)).toBe(2570);
-    await new Promise((r) => setTimeout(r, 1200));
+    // the signer's timer (1 s) is waited for by the head it writes, not a fixed delay: a loaded
+    // machine makes it later, never wrong
+    const latestHead = async () => Number((await queryAsOwner<{ tree_size: string | null }>(db.url, 'SELECT max(tree_size) AS tree_size FROM ledger_tree_heads'))[0].tree_size ?? 0);
+    for (const deadline = Date.now() + 60_000; (await latestHead()) < 2570 && Date.now() < deadline; ) await new Promise((r) => setTimeout(r, 100));
+    expect(await latestHead()).toBe(2570);
+    // idle: a few more timer periods pass; however slowly, no entry means no new head
+    await new Promise((r) => setTimeout(r, 2500));
     const [count] = await queryAsOwner<{ n: string }>(db.url, 'SELECT count(*) AS n FROM ledger_tree_heads WHERE tree_size > 2570');
     expect(Number(count.n)).toBe(0);
   });

@@ -22,11 +22,11 @@ import {
 } from '@passerelle/testing';
 import { auditEntry } from '../ledger/ledger-grpc';
 
-/** Resolves once a line matching `test` was logged; fails after 10 s without one. */
+/** Resolves once a line matching `test` was logged; fails after 60 s without one (a hang, not slowness). */
 async function logLine(lines: string[], test: (line: string) => boolean): Promise<void> {
-  const deadline = Date.now() + 10_000;
+  const deadline = Date.now() + 60_000;
   while (!lines.some(test)) {
-    if (Date.now() > deadline) throw new Error(`no such log line within 10 s; last lines:\n${lines.slice(-5).join('\n')}`);
+    if (Date.now() > deadline) throw new Error(`no such log line within 60 s; last lines:\n${lines.slice(-5).join('\n')}`);
     await new Promise((r) => setTimeout(r, 50));
   }
 }
@@ -160,7 +160,8 @@ describe('an app without its certificate refuses to start (exit 78, one line), u
   const identities = { 'consent-audit': 'consent-audit', gateway: 'gateway', 'job-match-consumer': 'job-match-consumer' } as const;
 
   it.each(Object.keys(identities) as Array<keyof typeof identities>)('%s refuses to start without certificates', async (app) => {
-    const { code, stdout, stderr } = await runApp(app, [], base);
+    // PASSERELLE_DEV_PLAINTEXT_GRPC=0 named explicitly: runApp then gives the app no test certificates
+    const { code, stdout, stderr } = await runApp(app, [], { ...base, PASSERELLE_DEV_PLAINTEXT_GRPC: '0' });
     expect(code).toBe(78);
     expect(stdout).toBe('');
     expect(stderr.trim().split('\n')).toEqual([

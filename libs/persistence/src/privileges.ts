@@ -36,6 +36,7 @@ export const TABLE_PRIVILEGES: Record<LoginRole, Record<string, readonly TableVe
   passerelle_gateway: {
     schema_migrations: ['SELECT'],
     agency_request_jtis: ['SELECT', 'INSERT', 'UPDATE', 'DELETE'],
+    agency_rate_buckets: ['SELECT', 'INSERT', 'UPDATE'],
     claimant_records: ['SELECT', 'INSERT', 'UPDATE'],
     claimant_record_versions: ['SELECT', 'INSERT'],
     program_counters: ['SELECT', 'INSERT', 'UPDATE'],

@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
+import os from 'node:os';
 import path from 'node:path';
 import { withTestTls } from './test-pki';
 import { withAppDatabaseLogin } from './app-database';
@@ -13,16 +14,84 @@ export function kafkaBrokers(): string {
   return brokers;
 }
 
+/**
+ * A port for a child process to listen on. Asking the kernel for port 0 and closing it races:
+ * the port goes back to the ephemeral pool, where any outgoing connection on the machine (a pg
+ * or Kafka client) or another suite's port-0 pick may take it before the child binds. So ports
+ * come from below the kernel's ephemeral range (never handed out implicitly), each reserved
+ * across every process on the machine by an exclusive file naming its owner's pid (reclaimed
+ * once that pid is gone), and checked free by binding it.
+ */
 export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.unref();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
+  const [low, high] = reservablePorts();
+  fs.mkdirSync(PORT_RESERVATIONS, { recursive: true, mode: 0o777 });
+  const span = high - low + 1;
+  const start = Math.floor(Math.random() * span);
+  for (let i = 0; i < span; i++) {
+    const port = low + ((start + i) % span);
+    if (!reserve(port)) continue;
+    if (await bindable(port)) return port;
+    // someone outside our reservations listens there: keep the reservation so no one retries it
+  }
+  throw new Error(`no free port in ${low}-${high}: ${PORT_RESERVATIONS} holds stale reservations?`);
+}
+
+const PORT_RESERVATIONS = path.join(os.tmpdir(), 'passerelle-test-ports');
+
+function reservablePorts(): [number, number] {
+  let ephemeralLow = 32768;
+  try {
+    ephemeralLow = Number(fs.readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/)[0]) || ephemeralLow;
+  } catch {
+    /* not Linux: the usual default */
+  }
+  return [20000, Math.max(21000, ephemeralLow - 1)];
+}
+
+function reserve(port: number): boolean {
+  const file = path.join(PORT_RESERVATIONS, String(port));
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      // kept for this process's life (a test file may stop and restart an app on its port);
+      // reclaimed by whoever meets it once the process is gone
+      fs.writeFileSync(file, String(process.pid), { flag: 'wx' });
+      return true;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+      if (!ownerGone(file)) return false;
+      fs.rmSync(file, { force: true }); // its owner died without cleaning up
+    }
+  }
+  return false;
+}
+
+function ownerGone(file: string): boolean {
+  let pid: number;
+  try {
+    pid = Number(fs.readFileSync(file, 'utf8'));
+  } catch {
+    return false; // being written, or just removed
+  }
+  if (!Number.isInteger(pid) || pid <= 0) return false;
+  try {
+    process.kill(pid, 0);
+    return false;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'ESRCH';
+  }
+}
+
+async function bindable(port: number): Promise<boolean> {
+  for (const host of ['127.0.0.1', '0.0.0.0']) {
+    const ok = await new Promise<boolean>((resolve) => {
+      const server = net.createServer();
+      server.unref();
+      server.once('error', () => resolve(false));
+      server.listen(port, host, () => server.close(() => resolve(true)));
     });
-  });
+    if (!ok) return false;
+  }
+  return true;
 }
 
 export interface RunningApp {

@@ -3,7 +3,7 @@ import { performance } from 'node:perf_hooks';
 import { Presets, SingleBar } from 'cli-progress';
 import { InvalidArgumentError, type Command } from 'commander';
 import type { JWK } from 'jose';
-import { buildJobMatchMessage, createKafka, parseJobMatchNdjson, signerFromPrivateJwk, TOPICS, type OutgoingMessage } from '@passerelle/messaging';
+import { buildJobMatchMessage, createKafka, createReliableProducer, parseJobMatchNdjson, signerFromPrivateJwk, TOPICS, type OutgoingMessage } from '@passerelle/messaging';
 
 export interface PublishMatchesOptions {
   file: string;
@@ -82,7 +82,7 @@ export async function publishMatches(opts: PublishMatchesOptions, out: { stdout:
   // Idempotent producer: broker-side dedup of retried sends; with acks -1 and one request in
   // flight, a batch is either fully in the log once or reported as failed. Republishing the
   // whole file is safe too: the consumer stores each event id once.
-  const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
+  const producer = createReliableProducer(kafka);
   const bar = new SingleBar({ stream: out.stderr, format: 'publishing |{bar}| {value}/{total} events | {eta_formatted} left', hideCursor: true }, Presets.shades_classic);
   let published = 0;
   let batches = 0;

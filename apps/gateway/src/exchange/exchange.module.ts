@@ -5,6 +5,8 @@ import { GATEWAY_CONFIG, type GatewayConfig } from '../gateway.config';
 import { GrpcAuditSink, LEDGER_GRPC_CLIENT } from './audit-sink';
 import { ExchangeHooks } from './exchange.hooks';
 import { ExchangeRecorder } from './exchange-recorder';
+import { AGENCY_BUCKET_STORE } from './rate-limit';
+import { PostgresBucketStore } from './rate-bucket-store';
 import { ReplayStore } from './replay-store';
 import { loadRequestDigestKey } from './request-digest';
 import { RequestVerifier } from './request-verifier';
@@ -15,7 +17,7 @@ import { UNVERIFIED_PER_MINUTE, UnverifiedFloods } from './unverified-floods';
 
 /**
  * The signed exchange (CONTRACT.md §2–3): gateway keys, request-signature check, replay store,
- * unverified-source limits, ledger recording (write-ahead for mutations) and response signature.
+ * per-agency rate limits shared by the fleet (rate-bucket-store.ts), unverified-source limits, ledger recording (write-ahead for mutations) and response signature.
  * The authorisation guard, the error filter and the JWKS are the application's (app.module.ts).
  * Global: every feature module can inject GATEWAY_KEYS and AUDIT_SINK (and RegistryHolder, from
  * RegistryModule).
@@ -39,6 +41,7 @@ import { UNVERIFIED_PER_MINUTE, UnverifiedFloods } from './unverified-floods';
     GrpcAuditSink,
     { provide: AUDIT_SINK, useExisting: GrpcAuditSink },
     ReplayStore,
+    { provide: AGENCY_BUCKET_STORE, useClass: PostgresBucketStore },
     RequestVerifier,
     ExchangeRecorder,
     ResponseSigner,

@@ -5,10 +5,11 @@ import type { Registry } from '@passerelle/registry';
  * an agency may send a burst of up to `requestsPerMinute` requests, then one more every
  * 60 / requestsPerMinute seconds. Agencies without a `rateLimit` are not limited.
  *
- * Scope: the buckets live in the memory of one gateway process. With N gateway processes
- * behind a load balancer an agency may reach up to N × its limit; a restart refills every
- * bucket. That is the documented trade-off (docs/reliability.md): the check costs no database
- * round trip, so a flood is refused before it reaches PostgreSQL (replay store) at all.
+ * Scope: the buckets are shared by every gateway process on the database (rate-bucket-store.ts,
+ * table agency_rate_buckets), so N gateways behind a load balancer still allow an agency its
+ * limit, not N × it. The check runs after the signature and replay checks, which already cost a
+ * database round trip; the bucket takes of one event-loop turn share one more (batched). The
+ * in-memory store below is for unit tests and tools.
  */
 
 export interface TokenBucket {
@@ -36,25 +37,49 @@ export function takeToken(bucket: TokenBucket | undefined, requestsPerMinute: nu
     verdict: {
       ok: false,
       retryAfterSeconds,
-      message: `this agency may send ${requestsPerMinute} request(s) per minute to this gateway; retry in ${retryAfterSeconds} s with a new signature`,
+      message: `this agency may send ${requestsPerMinute} request(s) per minute; retry in ${retryAfterSeconds} s with a new signature`,
     },
     bucket: { tokens, updatedMs },
   };
 }
 
-/** The buckets of one gateway process, keyed by agency id (bounded by the registry's agencies). */
-export class AgencyRateLimiter {
+/** Where the buckets live: a port, so the gateways of a fleet can share them (rate-bucket-store.ts). */
+export interface AgencyBucketStore {
+  /** Takes one token from `agency`'s bucket of `requestsPerMinute` (a full new bucket if none). */
+  take(agency: string, requestsPerMinute: number, nowMs: number): Promise<RateVerdict>;
+  /** `agency` is no longer limited: its bucket may go. */
+  forget(agency: string): Promise<void>;
+}
+
+/** Injection token of the gateway's AgencyBucketStore. */
+export const AGENCY_BUCKET_STORE = Symbol('AGENCY_BUCKET_STORE');
+
+/** Buckets in this process's memory, keyed by agency id (bounded by the registry's agencies): unit tests, tools. */
+export class MemoryBucketStore implements AgencyBucketStore {
   private readonly buckets = new Map<string, TokenBucket>();
 
-  /** One request from a verified `agency`, against the limit in the registry it was checked with. */
-  take(registry: Registry, agency: string, nowMs: number): RateVerdict {
-    const limit = registry.agency(agency)?.rateLimit?.requestsPerMinute;
-    if (limit === undefined || !Number.isFinite(limit) || limit < 1) {
-      this.buckets.delete(agency);
-      return { ok: true };
-    }
-    const { verdict, bucket } = takeToken(this.buckets.get(agency), limit, nowMs);
+  async take(agency: string, requestsPerMinute: number, nowMs: number): Promise<RateVerdict> {
+    const { verdict, bucket } = takeToken(this.buckets.get(agency), requestsPerMinute, nowMs);
     this.buckets.set(agency, bucket);
     return verdict;
+  }
+
+  async forget(agency: string): Promise<void> {
+    this.buckets.delete(agency);
+  }
+}
+
+/** The limit of the registry a request was checked with, applied through a bucket store. */
+export class AgencyRateLimiter {
+  constructor(private readonly store: AgencyBucketStore = new MemoryBucketStore()) {}
+
+  /** One request from a verified `agency`, against the limit in the registry it was checked with. */
+  async take(registry: Registry, agency: string, nowMs: number): Promise<RateVerdict> {
+    const limit = registry.agency(agency)?.rateLimit?.requestsPerMinute;
+    if (limit === undefined || !Number.isFinite(limit) || limit < 1) {
+      await this.store.forget(agency);
+      return { ok: true };
+    }
+    return this.store.take(agency, limit, nowMs);
   }
 }

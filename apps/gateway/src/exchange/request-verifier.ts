@@ -5,7 +5,7 @@ import type { FastifyRequest } from 'fastify';
 import { verifyAgencySignature } from './agency-signature.verifier';
 import type { VerifiedCaller } from './exchange-context';
 import type { Attribution } from './exchange-recorder';
-import { AgencyRateLimiter } from './rate-limit';
+import { AGENCY_BUCKET_STORE, AgencyRateLimiter, type AgencyBucketStore } from './rate-limit';
 import { ReplayStore } from './replay-store';
 import { SIGNATURE_HEADER } from './signature-claims';
 
@@ -30,13 +30,16 @@ export type CallerCheck = { ok: true; caller: VerifiedCaller } | ({ ok: false; a
  */
 @Injectable()
 export class RequestVerifier {
-  /** per-agency token buckets, in this process's memory (rate-limit.ts) */
-  private readonly rateLimiter = new AgencyRateLimiter();
+  /** per-agency token buckets, shared by the gateways on the database (rate-bucket-store.ts) */
+  private readonly rateLimiter: AgencyRateLimiter;
 
   constructor(
     @Inject(ReplayStore) private readonly replay: ReplayStore,
     @Inject(LOGGER) private readonly logger: Logger,
-  ) {}
+    @Inject(AGENCY_BUCKET_STORE) buckets: AgencyBucketStore,
+  ) {
+    this.rateLimiter = new AgencyRateLimiter(buckets);
+  }
 
   async check(request: FastifyRequest, body: Buffer, registry: Registry, requestId: string): Promise<CallerCheck> {
     const nowMs = Date.now();
@@ -52,7 +55,13 @@ export class RequestVerifier {
       return { ok: false, status: 503, code: 'unavailable', message: 'the gateway cannot check this request for replay right now; retry later with a new signature', unverified: false, attributedTo };
     }
     if (!firstUse) return { ok: false, status: 401, code: 'replayed_request', message: 'this jti was already used; sign every request with a fresh jti', unverified: true, attributedTo };
-    const rate = this.rateLimiter.take(registry, caller.agency, nowMs);
+    let rate;
+    try {
+      rate = await this.rateLimiter.take(registry, caller.agency, nowMs);
+    } catch (err) {
+      this.logger.error({ err, requestId }, 'rate-limit store unavailable: request refused');
+      return { ok: false, status: 503, code: 'unavailable', message: "the gateway cannot check this agency's rate limit right now; retry later with a new signature", unverified: false, attributedTo };
+    }
     if (!rate.ok) return { ok: false, status: 429, code: 'rate_limited', message: rate.message, unverified: false, retryAfterSeconds: rate.retryAfterSeconds, attributedTo };
     return { ok: true, caller };
   }

@@ -57,11 +57,10 @@ describe('no single event holds its partition (bounded processing)', () => {
 
   it('an event that keeps failing past the bound while the dependencies answer is dead-lettered as held_too_long', async () => {
     const w = world({ poison: new Map([[1, 'stuck']]) });
-    const started = Date.now();
+    // it returns at all (jest's timeout would catch a retry loop): no wall-clock bound on a loaded machine
     await processBounded(w.work, 't', 0, [0, 1, 2].map(message), ctx(), 400, logger);
     expect(w.dead).toEqual([[1, 'held_too_long']]);
     expect(w.done).toEqual([0, 1, 2]);
-    expect(Date.now() - started).toBeLessThan(5_000);
   });
 
   it('an outage pauses: nothing is dead-lettered however long the bound is exceeded, and all pass once it ends', async () => {

@@ -1,5 +1,6 @@
 import { Inject, Injectable, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import type { IHeaders, Kafka, Producer } from 'kafkajs';
+import { createReliableProducer } from '@passerelle/messaging';
 import { KAFKA } from '../kafka.token';
 import { DependencyUnavailable } from './dependency';
 
@@ -15,7 +16,7 @@ export class DeadLetterWriter implements OnModuleInit, OnApplicationShutdown {
   private readonly producer: Producer;
 
   constructor(@Inject(KAFKA) kafka: Kafka) {
-    this.producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+    this.producer = createReliableProducer(kafka);
   }
 
   async onModuleInit() {
