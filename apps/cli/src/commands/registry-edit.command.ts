@@ -175,7 +175,7 @@ export function registerRegistryEdit(program: Command) {
   });
 
   for (const [name, status, what] of [
-    ['retire-key', 'retired', 'retire a key: no new signature is accepted with it, earlier ones still verify'],
+    ['retire-key', 'retired', 'retire a replaced key: refused for new requests and events once the apps reload (ledger entries it signed stay verifiable)'],
     ['revoke-key', 'revoked', 'revoke a key (compromised): nothing signed with it verifies any more'],
   ] as const) {
     writeOptions(registry.command(name).argument('<file>', 'registry JSON file').description(what).requiredOption('--kid <kid>', 'the key id')).action(
