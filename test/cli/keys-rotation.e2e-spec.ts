@@ -51,6 +51,9 @@ describe('passerelle keys rotation commands', () => {
   it('rotate-gateway: a response signed before the rotation still verifies against the JWKS after it; retire-gateway then withdraws the old key', async () => {
     const before = await ask();
     expect(before.status).toBe(200);
+    // A long-lived agency client, which cached the JWKS on its first answer.
+    const longLived = registry.client('ca.esdc', gateway.url);
+    expect((await longLived.graphql('{ gatewayInfo { contractVersion } }', undefined, 'STATISTICS')).claims).toBeDefined();
     const oldKid = decodeProtectedHeader(before.headers.get(GATEWAY_SIGNATURE_HEADER)!).kid!;
     expect(await gatewayKids()).toEqual([oldKid]);
 
@@ -66,6 +69,9 @@ describe('passerelle keys rotation commands', () => {
 
     await restartGateway();
     const after = await ask();
+    // The same client object verifies answers under the new kid (its cached JWKS predates it).
+    longLived['opts'].url = gateway.url; // the restarted gateway listens on another port
+    expect((await longLived.graphql('{ gatewayInfo { contractVersion } }', undefined, 'STATISTICS')).claims?.aud).toBe('ca.esdc');
     expect(decodeProtectedHeader(after.headers.get(GATEWAY_SIGNATURE_HEADER)!).kid).toBe(newKid);
     expect(await gatewayKids()).toEqual([newKid, oldKid]);
     await expect(verifyAgainst(await jwks(), before)).resolves.toMatchObject({ aud: 'qc.mifi' });

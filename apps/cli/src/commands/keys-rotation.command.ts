@@ -33,7 +33,7 @@ async function refusing(action: () => Promise<void>): Promise<void> {
 }
 
 function keysCommand(program: Command): Command {
-  return program.commands.find((c) => c.name() === 'keys') ?? program.command('keys').description('agency signing keys');
+  return program.commands.find((c) => c.name() === 'keys') ?? program.command('keys').description('keys: agencies\' signing keys, the gateway\'s signing key, the pseudonym keyring');
 }
 
 export function registerKeysRotation(program: Command) {
