@@ -36,7 +36,7 @@ describe('passerelle registry edit commands: no hand editing', () => {
   }
 
   it('every edit command has --help naming --write', async () => {
-    for (const cmd of ['add-agency', 'add-key', 'retire-key', 'revoke-key', 'add-agreement', 'add-collector']) {
+    for (const cmd of ['add-agency', 'add-key', 'retire-key', 'revoke-key', 'add-agreement', 'add-collector', 'set', 'append']) {
       const r = await cli('registry', cmd, '--help');
       expect({ cmd, code: r.code }).toEqual({ cmd, code: 0 });
       expect(r.stdout).toContain('--write');
@@ -90,6 +90,35 @@ describe('passerelle registry edit commands: no hand editing', () => {
     expect(doc.agreements.at(-1)).toEqual({ id: 'dsa-ircc-petl-stats', provider: 'ca.ircc', consumer: 'nb.petl', purposes: ['STATISTICS'], fields: ['province', 'nocCode'], validFrom: '2026-01-01', validTo: '2027-12-31', legalBasis: 'Statistics Act s. 13' });
     expect(doc.consentCollectors.at(-1)).toEqual({ agency: 'ca.ircc', purposes: ['JOB_MATCHING'], recipients: ['nb.petl'] });
     expect((await cli('registry', 'check', registry.file)).code).toBe(0);
+  });
+
+  it('set and append edit any other part of the file by JSON pointer (items by id), within the check', async () => {
+    const set = await cli('registry', 'set', registry.file, '/agreements/dsa-ircc-petl-stats/validTo', '--value', '"2028-06-30"', '--write');
+    expect(set.code).toBe(0);
+    expect(set.stdout).toContain('-      "validTo": "2027-12-31",\n+      "validTo": "2028-06-30",');
+    const limit = await cli('registry', 'set', registry.file, '/agencies/nb.petl/rateLimit', '--value', '{"requestsPerMinute": 600}', '--write');
+    expect(limit.code).toBe(0);
+    const append = await cli('registry', 'append', registry.file, '/agreements/dsa-ircc-petl-stats/fields', '--value', '"claimStatus"', '--write');
+    expect(append.code).toBe(0);
+    const doc = JSON.parse(await read());
+    expect(doc.agreements.at(-1)).toMatchObject({ validTo: '2028-06-30', fields: ['province', 'nocCode', 'claimStatus'] });
+    expect(doc.agencies.find((a: { id: string }) => a.id === 'nb.petl').rateLimit).toEqual({ requestsPerMinute: 600 });
+
+    const before = await read();
+    const cases: Array<[string[], RegExp]> = [
+      [['set', registry.file, '/agreements/dsa-ircc-petl-stats/validTo', '--value', '2028-06-30', '--write'], /--value is not JSON \(a string needs its quotes/],
+      [['set', registry.file, '/agreements/dsa-ircc-petl-stats/validTo', '--value', '"2028-02-30"', '--write'], /would not pass `passerelle registry check`:\n.*\/agreements\/\d+\/validTo/],
+      [['set', registry.file, '/agreements/no-such/validTo', '--value', '"2028-01-01"', '--write'], /\/agreements\/no-such: no such item/],
+      [['append', registry.file, '/agreements/dsa-ircc-petl-stats/fields', '--value', '"shoeSize"', '--write'], /would not pass/],
+      [['append', registry.file, '/gatewayId', '--value', '"x"', '--write'], /\/gatewayId is not an array/],
+      [['set', registry.file, '/gatewayId', '--write'], /give exactly one of --value JSON or --value-file FILE/],
+    ];
+    for (const [args, message] of cases) {
+      const r = await cli('registry', ...args);
+      expect({ args, code: r.code, stdout: r.stdout }).toEqual({ args, code: 1, stdout: '' });
+      expect(r.stderr).toMatch(message);
+    }
+    expect(await read()).toBe(before);
   });
 
   it('refuses what the check refuses, names the problem, writes nothing and never prints a private key', async () => {

@@ -7,6 +7,9 @@ import {
   addAgreementEdits,
   addCollectorEdits,
   addKeyEdits,
+  appendEdits,
+  resolvePointer,
+  setEdits,
   applyRegistryEdits,
   compactJson,
   editRegistryText,
@@ -125,5 +128,37 @@ describe('unifiedDiff, compactJson, writeFileAtomically', () => {
     expect(fs.statSync(file).mode & 0o777).toBe(0o640);
     expect(fs.readdirSync(dir)).toEqual(['r.json']);
     fs.rmSync(dir, { recursive: true });
+  });
+});
+
+describe('registry set|append: generic edits at a JSON pointer', () => {
+  it.each([
+    ['/agreements/0/validTo', ['agreements', 0, 'validTo'], true],
+    ['/agreements/dsa-msss-mifi-eligibility/validTo', ['agreements', 2, 'validTo'], true],
+    ['/programs/qc-health-asylum/cap', ['programs', 2, 'cap'], true],
+    ['/agencies/qc.mifi/rateLimit', ['agencies', 3, 'rateLimit'], false],
+    ['/consentRequiredFor/-', ['consentRequiredFor', -1], false],
+    ['/witnesses', ['witnesses'], false],
+  ])('resolves %s', (pointer, path, exists) => expect(resolvePointer(demo, pointer)).toEqual({ path, exists }));
+
+  it.each([
+    ['agreements/0', "'agreements/0' is not a JSON pointer"],
+    ['/agreements/no-such-id/validTo', '/agreements/no-such-id: no such item (the array has 10'],
+    ['/agreements/99', '/agreements/99: no such item'],
+    ['/nothing/here', '/nothing: no such member'],
+    ['/gatewayId/x', '/gatewayId/x: /gatewayId is a string, not an object or array'],
+  ])('refuses %s', (pointer, message) => expect(() => resolvePointer(demo, pointer)).toThrow(message));
+
+  it('sets a date by agreement id and appends a purpose, changing only those lines; a value the check refuses is refused', () => {
+    const set = editRegistryText(demo, setEdits(demo, '/agreements/dsa-mifi-esdc-jobs/validTo', '2028-06-30'));
+    expect(set.problems).toEqual([]);
+    expect(removedLines(demo, set.text!)).toEqual(['-      "validTo": "2027-12-31",']);
+    const appended = editRegistryText(demo, appendEdits(demo, '/consentRequiredFor', 'PROGRAM_ELIGIBILITY'));
+    expect(JSON.parse(appended.text!).consentRequiredFor).toEqual(['JOB_MATCHING', 'RELOCATION', 'PROGRAM_ELIGIBILITY']);
+    const bad = editRegistryText(demo, setEdits(demo, '/agreements/0/validTo', '2027-02-30'));
+    expect(bad.text).toBeUndefined();
+    expect(bad.problems[0].pointer).toBe('/agreements/0/validTo');
+    expect(() => setEdits(demo, '', {})).toThrow('the whole document cannot be replaced');
+    expect(() => appendEdits(demo, '/gatewayId', 'x')).toThrow('/gatewayId is not an array: use `registry set` to change it');
   });
 });

@@ -169,6 +169,58 @@ function sameSet(a: unknown, b: readonly string[]): boolean {
   return Array.isArray(a) && a.length === b.length && b.every((x) => a.includes(x));
 }
 
+/**
+ * A JSON pointer (RFC 6901) resolved against the document, for `registry set|append`: numeric
+ * segments index arrays, `-` is the end of an array, and under an array of objects with ids a
+ * segment may name the item by its id (`/agreements/dsa-mifi-esdc-jobs/validTo`). Every parent
+ * must exist; the last segment may be a new object member.
+ */
+export function resolvePointer(text: string, pointer: string): { path: JSONPath; exists: boolean } {
+  if (pointer !== '' && !pointer.startsWith('/')) throw new RegistryEditRefused(`'${pointer}' is not a JSON pointer: it starts with '/', e.g. /agreements/dsa-x/validTo`);
+  const segments = pointer === '' ? [] : pointer.slice(1).split('/').map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'));
+  let node: unknown = documentOf(text);
+  const out: JSONPath = [];
+  for (const [i, segment] of segments.entries()) {
+    const last = i === segments.length - 1;
+    const here = `/${segments.slice(0, i + 1).join('/')}`;
+    if (Array.isArray(node)) {
+      let index: number;
+      if (segment === '-' && last) return { path: [...out, -1], exists: false };
+      if (/^(0|[1-9]\d*)$/.test(segment)) index = Number(segment);
+      else index = node.findIndex((item) => typeof item === 'object' && item !== null && (item as Loose).id === segment);
+      if (index < 0 || index >= node.length) throw new RegistryEditRefused(`${here}: no such item (the array has ${node.length}; name an item by index or id, or '-' to append)`);
+      out.push(index);
+      node = node[index];
+    } else if (typeof node === 'object' && node !== null) {
+      out.push(segment);
+      if (!(segment in (node as Loose))) {
+        if (last) return { path: out, exists: false };
+        throw new RegistryEditRefused(`${here}: no such member`);
+      }
+      node = (node as Loose)[segment];
+    } else {
+      throw new RegistryEditRefused(`${here}: ${`/${segments.slice(0, i).join('/')}`} is a ${typeof node}, not an object or array`);
+    }
+  }
+  return { path: out, exists: true };
+}
+
+/** Set (or add) the value at a pointer. The root itself is never replaced here. */
+export function setEdits(text: string, pointer: string, value: unknown): RegistryEdit[] {
+  const { path: at } = resolvePointer(text, pointer);
+  if (at.length === 0) throw new RegistryEditRefused('the whole document cannot be replaced: name a member, e.g. /consentRequiredFor');
+  return [{ path: at, value }];
+}
+
+/** Append the value to the array at a pointer. */
+export function appendEdits(text: string, pointer: string, value: unknown): RegistryEdit[] {
+  const { path: at, exists } = resolvePointer(text, pointer);
+  if (!exists) return [{ path: at, value: [value] }];
+  const target = at.reduce<unknown>((n, seg) => (n as Record<string | number, unknown>)[seg], documentOf(text));
+  if (!Array.isArray(target)) throw new RegistryEditRefused(`${pointer} is not an array: use \`registry set\` to change it`);
+  return [{ path: [...at, -1], value }];
+}
+
 // ---- Showing and writing -----------------------------------------------------------------------
 
 /**

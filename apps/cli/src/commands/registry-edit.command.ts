@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import readline from 'node:readline/promises';
 import type { Command } from 'commander';
@@ -6,6 +7,8 @@ import {
   addAgreementEdits,
   addCollectorEdits,
   addKeyEdits,
+  appendEdits,
+  setEdits,
   CLAIMANT_FIELDS,
   editRegistryText,
   formatProblem,
@@ -23,7 +26,8 @@ import {
 } from '@passerelle/registry';
 
 /**
- * `passerelle registry add-agency|add-key|retire-key|revoke-key|add-agreement|add-collector FILE …`:
+ * `passerelle registry add-agency|add-key|retire-key|revoke-key|add-agreement|add-collector FILE …`,
+ * and `registry set|append FILE POINTER` for any other part of the file (programs, new sections):
  * the registry changes an operator makes, without hand editing. Each prints a unified diff; the
  * file is written (atomically) only with --write, or after a "y" at the prompt in a terminal, and
  * only when the result passes `passerelle registry check`.
@@ -240,4 +244,43 @@ export function registerRegistryEdit(program: Command) {
       `consent collector ${opts.agency} added`,
     );
   });
+
+  for (const [name, what, makeEdits] of [
+    ['set', 'set the value at a JSON pointer (any part of the file: programs, dates, new sections), e.g. /agreements/dsa-x/validTo', setEdits],
+    ['append', 'append a value to the array at a JSON pointer, e.g. /programs', appendEdits],
+  ] as const) {
+    writeOptions(
+      registry
+        .command(name)
+        .argument('<file>', 'registry JSON file')
+        .argument('<pointer>', "JSON pointer; array items by index or by id, '-' for the end of an array")
+        .description(what)
+        .option('--value <json>', 'the value, as JSON (a string is quoted: \'"2027-12-31"\')')
+        .option('--value-file <file>', 'read the value (JSON) from a file'),
+    ).action(async (file: string, pointer: string, opts: WriteOptions & { value?: string; valueFile?: string }) => {
+      await runEdit(
+        file,
+        opts,
+        (text) => makeEdits(text, pointer, parseValue(opts)),
+        `${pointer} ${name === 'set' ? 'set' : 'appended to'}`,
+      );
+    });
+  }
+}
+
+function parseValue(opts: { value?: string; valueFile?: string }): unknown {
+  if ((opts.value === undefined) === (opts.valueFile === undefined)) throw new UsageError('give exactly one of --value JSON or --value-file FILE');
+  let raw = opts.value;
+  if (opts.valueFile !== undefined) {
+    try {
+      raw = readFileSync(opts.valueFile, 'utf8');
+    } catch (e) {
+      throw new UsageError(`--value-file ${opts.valueFile}: cannot read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    }
+  }
+  try {
+    return JSON.parse(raw!) as unknown;
+  } catch {
+    throw new UsageError(`${opts.valueFile !== undefined ? `--value-file ${opts.valueFile}` : '--value'} is not JSON (a string needs its quotes: '"2027-12-31"')`);
+  }
 }
