@@ -127,7 +127,7 @@ describe('passerelle keys rotation commands', () => {
     expect(rotate.stdout).toContain('new pseudonym key version 2 (older versions kept: 1)');
     expect(rotate.stdout).toContain('ca.ircc: 3 under p1_; 3 not handed again since (to re-issue)');
     expect(rotate.stdout).toContain('qc.mifi: 2 under p1_; 2 not handed again since (to re-issue)');
-    expect(rotate.stderr).toContain('restart the gateway and the job-match consumer');
+    expect(rotate.stderr).toContain('restart the job-match consumer, then the gateway');
     expect(`${rotate.stdout}${rotate.stderr}`).not.toMatch(/\b[ip]\d*_[A-Za-z0-9_-]{20,}/);
     expect((await fs.stat(keyring)).mode & 0o777).toBe(0o600);
 

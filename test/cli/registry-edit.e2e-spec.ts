@@ -64,7 +64,7 @@ describe('passerelle registry edit commands: no hand editing', () => {
     const before = await read();
     const agency = await cli('registry', 'add-agency', registry.file, '--id', 'nb.petl', '--name-en', 'New Brunswick PETL', '--name-fr', 'Nouveau-Brunswick EPFT', '--jurisdiction', 'NB', '--role', 'CONSUMER', '--write');
     expect(agency.code).toBe(0);
-    expect(agency.stderr).toContain('send SIGHUP to the gateway and consent-audit');
+    expect(agency.stderr).toContain('send SIGHUP to the gateway, consent-audit and the job-match consumer');
     // Only additions: nothing the operator wrote before was rewritten.
     expect(unifiedDiff(before, await read(), 'f').split('\n').filter((l) => /^-(?!--)/.test(l))).toEqual([]);
     const reloadsBefore = reloads(stack.gateway.app.lines);

@@ -94,7 +94,7 @@ export function registerKeysRotation(program: Command) {
           const { version, periods } = await rotatePseudonymKeyVersion(opts.secrets);
           process.stdout.write(`new pseudonym key version ${version} (older versions kept: ${periods.filter((p) => p.version !== version).map((p) => p.version).join(', ')})\n`);
           if (client) for (const line of formatReissuePlan(await reissuePlan(client, periods), version)) process.stdout.write(`${line}\n`);
-          process.stderr.write('restart the gateway and the job-match consumer: they load the keyring at start\n');
+          process.stderr.write('restart the job-match consumer, then the gateway: they load the keyring at start, and the consumer must know the new version before the gateway hands it out\n');
         } finally {
           await client?.end();
         }

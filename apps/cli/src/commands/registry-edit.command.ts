@@ -52,7 +52,7 @@ function writeOptions(cmd: Command): Command {
   return cmd
     .option('--write', 'write the file (otherwise only the diff is shown, or asked for in a terminal)')
     .option('--yes', 'same as --write: apply without asking')
-    .option('--reload <pidfile>', 'after writing, send SIGHUP to the process whose pid is in this file (repeatable: gateway, consent-audit)', collect);
+    .option('--reload <pidfile>', 'after writing, send SIGHUP to the process whose pid is in this file (repeatable: gateway, consent-audit, job-match consumer)', collect);
 }
 
 async function readRegistry(file: string): Promise<string> {
@@ -106,7 +106,7 @@ async function runEdit(file: string, opts: WriteOptions, makeEdits: (text: strin
     if (opts.reload?.length) {
       for (const pidfile of opts.reload) process.stderr.write(`${await sighup(pidfile)}\n`);
     } else {
-      process.stderr.write('send SIGHUP to the gateway and consent-audit to load it (or pass --reload PIDFILE)\n');
+      process.stderr.write('send SIGHUP to the gateway, consent-audit and the job-match consumer to load it (or pass --reload PIDFILE)\n');
     }
   } catch (e) {
     if (e instanceof RegistryEditRefused || e instanceof UsageError) {
