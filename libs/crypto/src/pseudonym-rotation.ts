@@ -70,7 +70,7 @@ export async function rotatePseudonymKeyVersion(secretsDir: string, at = new Dat
   if (version > MAX_PSEUDONYM_VERSION) throw new PseudonymKeyringRefused(`the pseudonym format holds versions up to ${MAX_PSEUDONYM_VERSION}; this keyring is at ${version - 1}`);
   const latest = content.versions.reduce((a, b) => (a.createdAt > b.createdAt ? a : b));
   // Periods are told apart by createdAt: a clock behind the last rotation would misplace them.
-  if (at.toISOString() <= latest.createdAt) throw new PseudonymKeyringRefused(`version ${latest.version} was created at ${latest.createdAt}, not before this clock's ${at.toISOString()}: check the system clock`);
+  if (at.toISOString() < latest.createdAt) throw new PseudonymKeyringRefused(`version ${latest.version} was created at ${latest.createdAt}, after this clock's ${at.toISOString()}: check the system clock`);
   content.versions.push({ version, agencyKey: randomBytes(32).toString('base64url'), nonceKey: randomBytes(32).toString('base64url'), createdAt: at.toISOString() });
   const tmp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
   await fs.writeFile(tmp, JSON.stringify(content, null, 2), { mode: 0o600, flag: 'wx' });
