@@ -1,4 +1,4 @@
-import type { JSONWebKeySet, JWK, KeyLike } from 'jose';
+import { decodeProtectedHeader, type JSONWebKeySet, type JWK, type KeyLike } from 'jose';
 import { GATEWAY_SIGNATURE_HEADER, signRequest, verifyResponse, type AgencyAlg, type GatewayResponseClaims, type RequestPurpose } from './sign';
 
 export interface GatewayClientOptions {
@@ -66,16 +66,21 @@ export class GatewayClient {
     const out: GatewayResponse<T> = { status: res.status, body: text, json, headers: res.headers, jti: signed.jti };
     const signature = res.headers.get(GATEWAY_SIGNATURE_HEADER);
     if (signature && this.opts.verifyResponses !== false) {
-      out.claims = await verifyResponse({
-        jwks: await this.gatewayJwks(),
-        agency: this.opts.agency,
-        expectedReqJti: signed.jti,
-        body: bytes,
-        signatureHeader: signature,
-        gatewayId: this.opts.gatewayId,
-      });
+      const verify = async () =>
+        verifyResponse({ jwks: await this.gatewayJwks(), agency: this.opts.agency, expectedReqJti: signed.jti, body: bytes, signatureHeader: signature, gatewayId: this.opts.gatewayId });
+      // After the gateway's key rotation the answer names a kid the cached JWKS lacks: fetch it once more.
+      if (this.jwks && !this.jwks.keys.some((k) => k.kid === kidOf(signature))) this.jwks = undefined;
+      out.claims = await verify();
       out.auditSeq = out.claims.audit_seq;
     }
     return out;
+  }
+}
+
+function kidOf(jws: string): string | undefined {
+  try {
+    return decodeProtectedHeader(jws).kid;
+  } catch {
+    return undefined;
   }
 }

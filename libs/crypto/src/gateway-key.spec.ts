@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { compactVerify, importJWK } from 'jose';
 import { createGatewayKey, loadGatewayKeys, RETIRED_KEY_PUBLISH_MS, signAsGateway } from './gateway-key';
+import { retireGatewayKey } from './gateway-key-rotation';
 
 describe('gateway signing keys', () => {
   let dir: string;
@@ -28,16 +29,34 @@ describe('gateway signing keys', () => {
     expect(protectedHeader).toMatchObject({ alg: 'EdDSA', typ: 'tree-head+jwt', kid: keys.active.kid });
   });
 
-  it('keeps a rotated key published until its grace period ends', async () => {
+  it('keeps a rotated key published until the operator retires it, however long that takes', async () => {
     const old = await loadGatewayKeys(dir);
     const rotatedAt = Date.now();
     await createGatewayKey(dir, new Date(rotatedAt + 1000));
     const soon = await loadGatewayKeys(dir, rotatedAt + 2000);
     expect(soon.active.kid).not.toBe(old.active.kid);
     expect(soon.jwks.keys.map((k) => k.kid)).toEqual([soon.active.kid, old.active.kid]);
-    const later = await loadGatewayKeys(dir, rotatedAt + 2000 + RETIRED_KEY_PUBLISH_MS);
-    expect(later.jwks.keys.map((k) => k.kid)).toEqual([soon.active.kid]);
-    expect(later.publicKeys.has(old.active.kid)).toBe(true);
+    const later = await loadGatewayKeys(dir, rotatedAt + 2000 + 10 * RETIRED_KEY_PUBLISH_MS);
+    expect(later.jwks.keys.map((k) => k.kid)).toEqual([soon.active.kid, old.active.kid]);
+    await retireGatewayKey(dir, old.active.kid, new Date(rotatedAt + 3000));
+    const retired = await loadGatewayKeys(dir, rotatedAt + 4000);
+    expect(retired.jwks.keys.map((k) => k.kid)).toEqual([soon.active.kid]);
+    expect(retired.publicKeys.has(old.active.kid)).toBe(true);
+  });
+
+  it('still honours a key file rotated by an earlier version (retiredAt only): published for the grace period', async () => {
+    const legacy = fs.mkdtempSync(path.join(os.tmpdir(), 'gw-legacy-'));
+    const first = await loadGatewayKeys(legacy);
+    const at = Date.now();
+    await createGatewayKey(legacy, new Date(at));
+    const file = path.join(legacy, 'gateway-signing', `${first.active.kid}.json`);
+    const { supersededAt: _s, ...content } = JSON.parse(fs.readFileSync(file, 'utf8'));
+    fs.writeFileSync(file, JSON.stringify({ ...content, retiredAt: new Date(at).toISOString() }), { mode: 0o600 });
+    const next = await loadGatewayKeys(legacy, at + 1000);
+    expect(next.active.kid).not.toBe(first.active.kid);
+    expect(next.jwks.keys.map((k) => k.kid)).toContain(first.active.kid);
+    expect((await loadGatewayKeys(legacy, at + RETIRED_KEY_PUBLISH_MS + 1)).jwks.keys.map((k) => k.kid)).not.toContain(first.active.kid);
+    fs.rmSync(legacy, { recursive: true });
   });
 });
 

@@ -2,6 +2,7 @@ import { createCipheriv, createDecipheriv, createHmac, randomBytes } from 'node:
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { ensureSecretsDir, readJsonFile, writeSecretFile } from './secret-files';
+import { rotatePseudonymKeyVersion } from './pseudonym-rotation';
 
 /**
  * Pseudonyms, one per agency (like Austria's sector-specific identifiers):
@@ -15,7 +16,8 @@ import { ensureSecretsDir, readJsonFile, writeSecretFile } from './secret-files'
  * translate (decrypt), with no lookup table; a pseudonym presented by another agency than the
  * one it was issued to, or a guessed one, fails authentication and reads as "not found".
  * Keys are versioned: new pseudonyms use the newest version, older versions still translate.
- * The internal key is never rotated (stored data is keyed by internal ids); see docs/pseudonyms.md.
+ * The internal key is not rotated in service (stored data is keyed by internal ids): docs/pseudonyms.md
+ * designs its maintenance-window rotation.
  */
 export interface PseudonymKeyVersion {
   version: number;
@@ -102,14 +104,7 @@ export async function loadPseudonymKeyring(secretsDir: string): Promise<Pseudony
 
 /** Adds a new agency-pseudonym key version (rotation); earlier versions keep translating. */
 export async function rotatePseudonymKeys(secretsDir: string): Promise<number> {
-  const file = path.join(secretsDir, FILE);
-  const content = await readJsonFile<KeyringFile>(file);
-  const version = Math.max(...content.versions.map((v) => v.version)) + 1;
-  content.versions.push(newVersion(version));
-  const tmp = `${file}.${process.pid}.tmp`;
-  await fs.writeFile(tmp, JSON.stringify(content, null, 2), { mode: 0o600 });
-  await fs.rename(tmp, file);
-  return version;
+  return (await rotatePseudonymKeyVersion(secretsDir)).version;
 }
 
 function newVersion(version: number) {

@@ -4,3 +4,4 @@ export * from './registry';
 export * from './load';
 export * from './holder';
 export * from './registry.module';
+export * from './edit';

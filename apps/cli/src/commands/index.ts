@@ -9,6 +9,8 @@ import { registerAuditVerify } from './audit-verify.command';
 import { registerDemoSeed } from './demo-seed.command';
 import { registerWitness } from './witness.command';
 import { registerCerts } from './certs.command';
+import { registerRegistryEdit } from './registry-edit.command';
+import { registerKeysRotation } from './keys-rotation.command';
 
 /** Every CLI command; add one line per new command file. */
-export const commands: Array<(program: Command) => void> = [registerVersion, registerPublishMatches, registerRegistryCheck, registerKeysGenerate, registerRequest, registerDemoInit, registerAuditVerify, registerDemoSeed, registerWitness, registerCerts];
+export const commands: Array<(program: Command) => void> = [registerVersion, registerPublishMatches, registerRegistryCheck, registerKeysGenerate, registerRequest, registerDemoInit, registerAuditVerify, registerDemoSeed, registerWitness, registerCerts, registerRegistryEdit, registerKeysRotation];

@@ -6,7 +6,7 @@ import { writeSecretFile } from '@passerelle/crypto';
 
 /** `passerelle keys generate --agency ID --out DIR [--alg EdDSA|ES256]` */
 export function registerKeysGenerate(program: Command) {
-  const keys = program.commands.find((c) => c.name() === 'keys') ?? program.command('keys').description('agency signing keys');
+  const keys = program.commands.find((c) => c.name() === 'keys') ?? program.command('keys').description('keys: agencies\' signing keys, the gateway\'s signing key, the pseudonym keyring');
   keys
     .command('generate')
     .description('generate an agency signing key: the private JWK stays with you (0600), the public one goes in the registry')
