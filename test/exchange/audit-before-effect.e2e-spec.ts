@@ -45,7 +45,7 @@ const EFFECTS: Record<string, string> = {
   submitClaimants: 'SELECT count(*)::int AS n FROM claimant_records',
   recordConsent: 'SELECT count(*)::int AS n FROM consents',
   revokeConsent: "SELECT count(*)::int AS n FROM consent_events WHERE event = 'revoked'",
-  applyToProgram: 'SELECT count(*)::int AS n FROM program_applications',
+  applyToProgram: 'SELECT count(*)::int AS n FROM program_stream_applications',
   referRelocation: 'SELECT count(*)::int AS n FROM relocation_referrals',
 };
 

@@ -3,3 +3,4 @@ export * from './evaluate';
 export * from './validate';
 export * from './reference-programs';
 export * from './pacing';
+export * from './uptake';
