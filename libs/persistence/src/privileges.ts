@@ -38,8 +38,9 @@ export const TABLE_PRIVILEGES: Record<LoginRole, Record<string, readonly TableVe
     agency_request_jtis: ['SELECT', 'INSERT', 'UPDATE', 'DELETE'],
     claimant_records: ['SELECT', 'INSERT', 'UPDATE'],
     claimant_record_versions: ['SELECT', 'INSERT'],
-    program_counters: ['SELECT', 'INSERT', 'UPDATE'],
-    program_applications: ['SELECT', 'INSERT'],
+    // before streams (issue 8); migrated into program_stream_* and no longer written
+    program_counters: ['SELECT'],
+    program_applications: ['SELECT'],
     // issue 17: streams, pacing, waitlists; the stream row is locked FOR UPDATE (UPDATE), events append-only
     program_streams: ['SELECT', 'INSERT', 'UPDATE'],
     program_stream_periods: ['SELECT', 'INSERT', 'UPDATE'],
