@@ -112,6 +112,19 @@ describe('applyToProgram per stream with pacing and a waitlist (repository, real
     expect((await apply(stream, 'b-7', '2028-01-01')).status).toBe('CLOSED');
   });
 
+  it('a new programme year admits the waiting without anyone applying (promoteDue), in order, once', async () => {
+    const stream = paced('new-year', { perPeriod: 1 });
+    await apply(stream, 'ny-1', '2026-06-01');
+    await apply(stream, 'ny-2', '2026-06-01');
+    await apply(stream, 'ny-3', '2026-06-01');
+    expect(await repo.promoteDue(stream, '2026-12-31', events)).toBe(0);
+    expect(await repo.promoteDue(stream, '2027-01-01', events)).toBe(1);
+    expect(await repo.promoteDue(stream, '2027-01-02', events)).toBe(0);
+    const rows = new Map((await statuses('new-year')).map((r) => [r.subject, r]));
+    expect(rows.get(subject('ny-2'))).toMatchObject({ status: 'ADMITTED', period: '2027-01-01' });
+    expect(rows.get(subject('ny-3'))).toMatchObject({ status: 'WAITLISTED' });
+  });
+
   it('a withdrawal admits the next in line in the same transaction, with its events and outbox rows; only the applying agency may withdraw', async () => {
     const stream = paced('withdrawal', { cap: 2 });
     const streams = new Map([[stream.id, stream]]);

@@ -1,4 +1,4 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { fromAgencyPseudonym, toAgencyPseudonym, type PseudonymKeyring } from '@passerelle/crypto';
 import { LOGGER, type Logger } from '@passerelle/logger';
 import {
@@ -33,6 +33,8 @@ import { ProgramsRepository, type ProgramEventSink } from './programs.repository
 import { PROGRAMS_TOPIC } from './programs.tokens';
 import { ProgramsOutboxRelay } from './programs-outbox.relay';
 
+const PACER_INTERVAL_MS = 60_000;
+
 interface Seen {
   subject: string;
   evaluation: ProgramEvaluation;
@@ -47,7 +49,9 @@ interface Seen {
  * gathers the inputs, notes disclosures for the ledger and maps refusals to domain errors.
  */
 @Injectable()
-export class ProgramsService {
+export class ProgramsService implements OnApplicationBootstrap, OnApplicationShutdown {
+  private pacer: NodeJS.Timeout | undefined;
+
   constructor(
     private readonly repository: ProgramsRepository,
     private readonly disclosure: DisclosureService,
@@ -57,6 +61,40 @@ export class ProgramsService {
     @Inject(PROGRAMS_TOPIC) private readonly topic: string,
     private readonly relay: ProgramsOutboxRelay,
   ) {}
+
+  /**
+   * A new programme year's places admit the waiting without anyone applying: once a minute, each
+   * paced stream of a program with a waitlist is asked for its due promotions (under its lock).
+   */
+  onApplicationBootstrap() {
+    this.pacer = setInterval(() => void this.promoteDue(new Date()), PACER_INTERVAL_MS);
+    this.pacer.unref();
+  }
+
+  onApplicationShutdown() {
+    if (this.pacer) clearInterval(this.pacer);
+  }
+
+  /** Admits, in each paced waitlisted stream, the waiting claimants `at`'s programme year has places for. */
+  async promoteDue(at: Date): Promise<number> {
+    let promoted = 0;
+    for (const program of this.registry.current().document.programs) {
+      if (program.waitlist !== true) continue;
+      for (const stream of programStreams(parsePrograms([program])[0])) {
+        if (!stream.pacing) continue;
+        try {
+          promoted += await this.repository.promoteDue(stream, dayOf(at), this.events);
+        } catch (err) {
+          this.logger.warn({ program: stream.program, stream: stream.id, err: { message: (err as Error).message } }, 'program waitlist: promotion failed, will retry');
+        }
+      }
+    }
+    if (promoted > 0) {
+      this.relay.nudge();
+      this.logger.info({ promoted }, 'program waitlist: claimants admitted by a new programme year');
+    }
+    return promoted;
+  }
 
   /** Where the repository writes events: the applying agency's pseudonym, never the internal id, goes on the wire. */
   private get events(): ProgramEventSink {

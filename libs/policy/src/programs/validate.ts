@@ -177,73 +177,73 @@ function conditionProblems(conditions: unknown[], base: string, label: string, o
   const problem = (pointer: string, message: string) => out.push({ pointer, message: `${label}: ${message}` });
   const names = new Set<string>();
   conditions.forEach((condition, c) => {
-      const cat = `${base}/${c}`;
-      if (!isObject(condition)) {
-        problem(cat, `condition #${c} must be an object {name, kind, ...parameters}`);
+    const cat = `${base}/${c}`;
+    if (!isObject(condition)) {
+      problem(cat, `condition #${c} must be an object {name, kind, ...parameters}`);
+      return;
+    }
+    const cLabel = typeof condition.name === 'string' ? `condition '${condition.name}'` : `condition #${c}`;
+    const cProblem = (pointer: string, message: string) => problem(pointer, `${cLabel}: ${message}`);
+    if (typeof condition.name !== 'string' || !CONDITION_NAME.test(condition.name)) {
+      cProblem(`${cat}/name`, `name must start with a lowercase letter and hold only letters, digits or '-' (at most 64; got ${show(condition.name)})`);
+    } else if (names.has(condition.name)) cProblem(`${cat}/name`, 'duplicate condition name in this program');
+    else if (taken.has(condition.name)) cProblem(`${cat}/name`, "duplicate condition name: the program's common conditions already use it");
+    else names.add(condition.name);
+    const kind = condition.kind as ConditionKind;
+    if (typeof condition.kind !== 'string' || !CONDITION_KINDS.includes(kind)) {
+      cProblem(`${cat}/kind`, `kind must be one of ${CONDITION_KINDS.join(', ')} (got ${show(condition.kind)})`);
+      return;
+    }
+    for (const key of Object.keys(condition)) {
+      if (key !== 'name' && key !== 'kind' && !PARAMS[kind].includes(key)) {
+        cProblem(`${cat}/${key}`, `unknown parameter '${key}' for kind ${kind} (expected: ${PARAMS[kind].join(', ')})`);
+      }
+    }
+    const list = (key: string, allowed: readonly string[] | RegExp, what: string, one: string) => {
+      const v = condition[key];
+      if (!Array.isArray(v) || v.length === 0) {
+        cProblem(`${cat}/${key}`, `${key} must be a non-empty array of ${what}`);
         return;
       }
-      const cLabel = typeof condition.name === 'string' ? `condition '${condition.name}'` : `condition #${c}`;
-      const cProblem = (pointer: string, message: string) => problem(pointer, `${cLabel}: ${message}`);
-      if (typeof condition.name !== 'string' || !CONDITION_NAME.test(condition.name)) {
-        cProblem(`${cat}/name`, `name must start with a lowercase letter and hold only letters, digits or '-' (at most 64; got ${show(condition.name)})`);
-      } else if (names.has(condition.name)) cProblem(`${cat}/name`, 'duplicate condition name in this program');
-      else if (taken.has(condition.name)) cProblem(`${cat}/name`, "duplicate condition name: the program's common conditions already use it");
-      else names.add(condition.name);
-      const kind = condition.kind as ConditionKind;
-      if (typeof condition.kind !== 'string' || !CONDITION_KINDS.includes(kind)) {
-        cProblem(`${cat}/kind`, `kind must be one of ${CONDITION_KINDS.join(', ')} (got ${show(condition.kind)})`);
-        return;
-      }
-      for (const key of Object.keys(condition)) {
-        if (key !== 'name' && key !== 'kind' && !PARAMS[kind].includes(key)) {
-          cProblem(`${cat}/${key}`, `unknown parameter '${key}' for kind ${kind} (expected: ${PARAMS[kind].join(', ')})`);
+      const seen = new Set<unknown>();
+      v.forEach((item, j) => {
+        const ok = typeof item === 'string' && (allowed instanceof RegExp ? allowed.test(item) : allowed.includes(item));
+        if (!ok) cProblem(`${cat}/${key}/${j}`, `${show(item)} is not ${one}${allowed instanceof RegExp ? '' : ` (allowed: ${allowed.join(', ')})`}`);
+        else if (seen.has(item)) cProblem(`${cat}/${key}/${j}`, `${show(item)} is listed twice`);
+        seen.add(item);
+      });
+    };
+    switch (kind) {
+      case 'nocCodeIn':
+        list('codes', NOC, 'NOC 2021 codes of 5 digits', 'a NOC 2021 code of 5 digits');
+        break;
+      case 'sectorIn':
+        list('sectors', SECTOR_VALUES, 'sectors', 'a sector');
+        break;
+      case 'claimStatusIn':
+      case 'claimStatusNotIn':
+        list('statuses', CLAIM_STATUS_VALUES, 'claim statuses', 'a claim status');
+        break;
+      case 'provinceIn':
+        list('provinces', PROVINCE_CODES, 'province or territory codes', 'a province or territory code');
+        break;
+      case 'frenchLevelAtLeast':
+        if (!Number.isInteger(condition.level) || (condition.level as number) < 1 || (condition.level as number) > 12) {
+          cProblem(`${cat}/level`, `level must be a whole NCLC level from 1 to 12 (got ${show(condition.level)})`);
         }
-      }
-      const list = (key: string, allowed: readonly string[] | RegExp, what: string, one: string) => {
-        const v = condition[key];
-        if (!Array.isArray(v) || v.length === 0) {
-          cProblem(`${cat}/${key}`, `${key} must be a non-empty array of ${what}`);
-          return;
+        break;
+      case 'permitValidOn':
+        if (condition.date !== 'today' && !isCalendarDay(condition.date)) {
+          cProblem(`${cat}/date`, `date must be "today" or a calendar day written YYYY-MM-DD (got ${show(condition.date)})`);
         }
-        const seen = new Set<unknown>();
-        v.forEach((item, j) => {
-          const ok = typeof item === 'string' && (allowed instanceof RegExp ? allowed.test(item) : allowed.includes(item));
-          if (!ok) cProblem(`${cat}/${key}/${j}`, `${show(item)} is not ${one}${allowed instanceof RegExp ? '' : ` (allowed: ${allowed.join(', ')})`}`);
-          else if (seen.has(item)) cProblem(`${cat}/${key}/${j}`, `${show(item)} is listed twice`);
-          seen.add(item);
-        });
-      };
-      switch (kind) {
-        case 'nocCodeIn':
-          list('codes', NOC, 'NOC 2021 codes of 5 digits', 'a NOC 2021 code of 5 digits');
-          break;
-        case 'sectorIn':
-          list('sectors', SECTOR_VALUES, 'sectors', 'a sector');
-          break;
-        case 'claimStatusIn':
-        case 'claimStatusNotIn':
-          list('statuses', CLAIM_STATUS_VALUES, 'claim statuses', 'a claim status');
-          break;
-        case 'provinceIn':
-          list('provinces', PROVINCE_CODES, 'province or territory codes', 'a province or territory code');
-          break;
-        case 'frenchLevelAtLeast':
-          if (!Number.isInteger(condition.level) || (condition.level as number) < 1 || (condition.level as number) > 12) {
-            cProblem(`${cat}/level`, `level must be a whole NCLC level from 1 to 12 (got ${show(condition.level)})`);
-          }
-          break;
-        case 'permitValidOn':
-          if (condition.date !== 'today' && !isCalendarDay(condition.date)) {
-            cProblem(`${cat}/date`, `date must be "today" or a calendar day written YYYY-MM-DD (got ${show(condition.date)})`);
-          }
-          break;
-        case 'hoursAtLeast':
-          if (!Number.isInteger(condition.hours) || (condition.hours as number) < 1 || (condition.hours as number) > 100_000) {
-            cProblem(`${cat}/hours`, `hours must be a whole number of hours from 1 to 100000 (got ${show(condition.hours)})`);
-          }
-          out.push(...periodProblems({ from: condition.from, to: condition.to }, cat, `${label}: ${cLabel}`, 'the hours window'));
-          break;
-      }
+        break;
+      case 'hoursAtLeast':
+        if (!Number.isInteger(condition.hours) || (condition.hours as number) < 1 || (condition.hours as number) > 100_000) {
+          cProblem(`${cat}/hours`, `hours must be a whole number of hours from 1 to 100000 (got ${show(condition.hours)})`);
+        }
+        out.push(...periodProblems({ from: condition.from, to: condition.to }, cat, `${label}: ${cLabel}`, 'the hours window'));
+        break;
+    }
   });
   return names;
 }
