@@ -45,7 +45,7 @@ const EFFECTS: Record<string, string> = {
   submitClaimants: 'SELECT count(*)::int AS n FROM claimant_records',
   recordConsent: 'SELECT count(*)::int AS n FROM consents',
   revokeConsent: "SELECT count(*)::int AS n FROM consent_events WHERE event = 'revoked'",
-  applyToProgram: 'SELECT count(*)::int AS n FROM program_applications',
+  applyToProgram: 'SELECT count(*)::int AS n FROM program_stream_applications',
   referRelocation: 'SELECT count(*)::int AS n FROM relocation_referrals',
 };
 
@@ -277,10 +277,10 @@ describe('every exchange is audited under its true name before it takes effect',
     const owner = new Client({ connectionString: db.url });
     await owner.connect();
     await owner.query('BEGIN');
-    await owner.query('LOCK TABLE program_counters IN ACCESS EXCLUSIVE MODE');
+    await owner.query('LOCK TABLE program_streams IN ACCESS EXCLUSIVE MODE');
     try {
       const inFlight = gql<unknown>(m.agency, m.query, vars, m.purpose).catch(() => undefined);
-      await until('the resolver to wait on the program counters', async () => (await queryAsOwner<{ n: number }>(db.url, "SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock' AND query ILIKE '%program_counters%'"))[0].n > 0);
+      await until('the resolver to wait on the program counters', async () => (await queryAsOwner<{ n: number }>(db.url, "SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock' AND query ILIKE '%program_streams%'"))[0].n > 0);
       const written = (await stack.ledgerEntries()).slice(seqBefore);
       expect(written.map((e) => [e.operation, e.decision, e.reason])).toEqual([['graphql:applyToProgram', 'PERMIT', 'intent']]);
       await gateway.app.kill9();

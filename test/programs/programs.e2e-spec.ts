@@ -2,9 +2,10 @@ import { createHash, randomBytes } from 'node:crypto';
 import { loadPseudonymKeyring, toAgencyPseudonym, toInternalId, type PseudonymKeyring } from '@passerelle/crypto';
 import type { LedgerEntryJson } from '@passerelle/contracts';
 import type { GatewayResponse } from '@passerelle/client';
-import type { ProgramDefinition } from '@passerelle/policy';
+import { REFERENCE_PROGRAMS, type ProgramDefinition } from '@passerelle/policy';
+import { Kafka, logLevel, type Consumer } from 'kafkajs';
 import type { Agreement, RegistryDocument } from '@passerelle/registry';
-import { createTestDatabase, createTestRegistry, queryAsOwner, startTrustStack, type TestDatabase, type TestGateway, type TestRegistry, type TrustStack } from '@passerelle/testing';
+import { createTestDatabase, createTestRegistry, kafkaBrokers, queryAsOwner, startTrustStack, uniqueName, type TestDatabase, type TestGateway, type TestRegistry, type TrustStack } from '@passerelle/testing';
 import { connectConsentAudit, type ConsentAuditConnection } from '../consents/consent-audit-grpc';
 
 /**
@@ -40,6 +41,18 @@ const qcHealth: ProgramDefinition = {
   capPeriod: { from: '2020-01-01', to: NEXT_YEAR },
 };
 
+const WAIT_CAP = 2;
+const waitlistProgram: ProgramDefinition = {
+  id: 'waitlist-test-program',
+  names: { en: 'Waitlist test', fr: "Essai de liste d'attente" },
+  conditions: [{ name: 'in-quebec', kind: 'provinceIn', provinces: ['QC'] }],
+  cap: WAIT_CAP,
+  capPeriod: { from: '2020-01-01', to: NEXT_YEAR },
+  waitlist: true,
+};
+const trToPr = REFERENCE_PROGRAMS.find((p) => p.id === 'tr-to-pr-2021')!;
+const PROGRAMS_TOPIC = uniqueName('programs-events');
+
 const agreement = (id: string, provider: string, consumer: string, fields: Agreement['fields'], purposes: Agreement['purposes'] = ['PROGRAM_ELIGIBILITY']): Agreement => ({
   id,
   provider,
@@ -64,6 +77,7 @@ describe('programs through the gateway', () => {
   let gateway: TestGateway;
   let keyring: PseudonymKeyring;
   let consents: ConsentAuditConnection;
+  let consumer: Consumer | undefined;
   const entryOf = async (res: GatewayResponse): Promise<LedgerEntryJson> => {
     // the outcome entry, not the intent written before a mutation runs (docs/ledger.md "Mutations")
     const entry = (await stack.ledgerEntries()).filter((e) => e.jti === res.jti && e.reason !== 'intent').pop();
@@ -91,10 +105,10 @@ describe('programs through the gateway', () => {
         agreement('dsa-msss-mifi', 'qc.msss', 'qc.mifi', ['province', 'sector', 'claimStatus', 'workPermitExpiry']),
         agreement('dsa-msss-provision', 'qc.msss', 'ca.ircc', ['province'], ['PROVISION']),
       ],
-      programs: [raceProgram, qcHealth] as unknown as RegistryDocument['programs'],
+      programs: [raceProgram, qcHealth, waitlistProgram, trToPr] as unknown as RegistryDocument['programs'],
       consentRequiredFor: ['JOB_MATCHING', 'RELOCATION', 'PROGRAM_ELIGIBILITY'],
     });
-    stack = await startTrustStack({ registryFile: registry.file, databaseUrl: db.url });
+    stack = await startTrustStack({ registryFile: registry.file, databaseUrl: db.url, gatewayEnv: { PASSERELLE_PROGRAMS_TOPIC: PROGRAMS_TOPIC } });
     gateway = stack.gateway;
     keyring = await loadPseudonymKeyring(stack.secretsDir);
     consents = connectConsentAudit(stack.consentAudit.url);
@@ -103,6 +117,7 @@ describe('programs through the gateway', () => {
       ...Array.from({ length: 20 }, (_, i) => ({ clientId: `RACE-${i}`, province: 'QC', sector: 'HEALTH_CARE', claimStatus: 'PENDING' })),
       { clientId: 'AIDE-1', province: 'QC', sector: 'HEALTH_CARE', claimStatus: 'APPEAL_PENDING', workPermitExpiry: NEXT_YEAR, frenchLevel: 6 },
       { clientId: 'COOK-ON', province: 'ON', sector: 'FOOD_SERVICES', claimStatus: 'PENDING' },
+      ...Array.from({ length: WAIT_CAP + 20 }, (_, i) => ({ clientId: `WAIT-${i}`, province: 'QC', sector: 'HEALTH_CARE', claimStatus: 'PENDING' })),
       { clientId: 'NOCONSENT-1', province: 'QC', sector: 'HEALTH_CARE', claimStatus: 'PENDING', workPermitExpiry: NEXT_YEAR, frenchLevel: 8 },
     ];
     const res = await registry.client('qc.msss', gateway.url).graphql<Gql<{ submitClaimants: { accepted: unknown[]; rejected: unknown[] } }>>(
@@ -117,6 +132,7 @@ describe('programs through the gateway', () => {
   });
 
   afterAll(async () => {
+    await consumer?.disconnect().catch(() => undefined);
     consents?.close();
     await stack?.stop();
     await registry?.cleanup();
@@ -156,7 +172,7 @@ describe('programs through the gateway', () => {
     expect(await entryOf(res)).toMatchObject({ decision: 'DENY', reason: 'CONSENT_REQUIRED', subjects: [toInternalId(keyring, 'NOCONSENT-1')] });
     const apply = await ircc.graphql<Gql<unknown>>(APPLY, { p: 'race-test-program', s: pseudonymFor('ca.ircc', 'NOCONSENT-1') }, 'PROGRAM_ELIGIBILITY');
     expect(apply.json.errors![0].extensions).toMatchObject({ code: 'CONSENT_REQUIRED' });
-    expect((await queryAsOwner<{ n: number }>(db.url, `SELECT count(*)::int AS n FROM program_applications WHERE subject = $1`, [toInternalId(keyring, 'NOCONSENT-1')]))[0].n).toBe(0);
+    expect((await queryAsOwner<{ n: number }>(db.url, `SELECT count(*)::int AS n FROM program_stream_applications WHERE subject = $1`, [toInternalId(keyring, 'NOCONSENT-1')]))[0].n).toBe(0);
   });
 
   it('refuses unknown programs and foreign pseudonyms with specific errors', async () => {
@@ -202,7 +218,7 @@ describe('programs through the gateway', () => {
       expect(l.json.errors![0]).toMatchObject({ message: `program 'race-test-program' has reached its cap of ${CAP} places`, extensions: { code: 'CONFLICT', reason: 'CAP_REACHED' } });
     }
 
-    const rows = await queryAsOwner<{ n: number }>(db.url, `SELECT count(*)::int AS n FROM program_applications WHERE program = 'race-test-program'`);
+    const rows = await queryAsOwner<{ n: number }>(db.url, `SELECT count(*)::int AS n FROM program_stream_applications WHERE program = 'race-test-program'`);
     expect(rows[0].n).toBe(CAP);
 
     // Every refusal is in the ledger as a DENY naming the claimant it was about.
@@ -214,5 +230,120 @@ describe('programs through the gateway', () => {
 
     const uptake = await ircc.graphql<Gql<{ programUptake: { cap: number; counted: number; remaining: number; byProvince: unknown[] } }>>(UPTAKE, { p: 'race-test-program' }, 'PROGRAM_ELIGIBILITY');
     expect(uptake.json.data!.programUptake).toEqual({ cap: CAP, counted: CAP, remaining: 0, byProvince: [{ province: 'QC', count: null, suppressed: true }] });
+  });
+
+  const WAPPLY = `mutation($p: String!, $s: String!, $st: String) { applyToProgram(program: $p, pseudonym: $s, stream: $st) { stream status reason period waitlistPosition counted remaining } }`;
+  const WITHDRAW = `mutation($p: String!, $s: String!) { withdrawApplication(program: $p, pseudonym: $s) { stream withdrew admittedFromWaitlist } }`;
+  type Applied = { applyToProgram: { stream: string; status: string; reason: string; period: string | null; waitlistPosition: number | null; counted: number; remaining: number | null } };
+
+  it('a waitlist race of 20 concurrent applies for the last place: exactly one gets it, the others wait in order; a withdrawal admits the first in line, with an event on Kafka', async () => {
+    const ircc = registry.client('ca.ircc', gateway.url);
+    const mifi = registry.client('qc.mifi', gateway.url);
+    const first = await ircc.graphql<Gql<Applied>>(WAPPLY, { p: waitlistProgram.id, s: pseudonymFor('ca.ircc', 'WAIT-0') }, 'PROGRAM_ELIGIBILITY');
+    expect(first.json.data!.applyToProgram).toMatchObject({ stream: 'main', status: 'APPLIED', period: 'all', counted: 1, remaining: 1 });
+
+    const racers = Array.from({ length: 20 }, (_, k) => k + 1);
+    const results = await Promise.all(
+      racers.map((i) => {
+        const [client, agency] = i % 2 === 0 ? [ircc, 'ca.ircc'] : [mifi, 'qc.mifi'];
+        return client.graphql<Gql<Applied>>(WAPPLY, { p: waitlistProgram.id, s: pseudonymFor(agency, `WAIT-${i}`) }, 'PROGRAM_ELIGIBILITY');
+      }),
+    );
+    for (const r of results) expect(r.json.errors).toBeUndefined();
+    const answers = results.map((r) => r.json.data!.applyToProgram);
+    expect(answers.filter((a) => a.status === 'APPLIED')).toHaveLength(1);
+    const waiting = answers.filter((a) => a.status === 'WAITLISTED');
+    expect(waiting.map((a) => a.waitlistPosition).sort((a, b) => a! - b!)).toEqual(Array.from({ length: 19 }, (_, i) => i + 1));
+    expect(waiting[0].reason).toContain(`has reached its cap of ${WAIT_CAP} places; the claimant joins the waitlist`);
+
+    // The admitted claimant's agency withdraws; the first in line is admitted in the same transaction.
+    const winner = racers[answers.findIndex((a) => a.status === 'APPLIED')];
+    const winnerAgency = winner % 2 === 0 ? 'ca.ircc' : 'qc.mifi';
+    const other = winnerAgency === 'ca.ircc' ? mifi : ircc;
+    // Another agency, with its own pseudonym of the same claimant or with the applying agency's, cannot withdraw it.
+    const otherAgency = winnerAgency === 'ca.ircc' ? 'qc.mifi' : 'ca.ircc';
+    for (const s of [pseudonymFor(otherAgency, `WAIT-${winner}`), pseudonymFor(winnerAgency, `WAIT-${winner}`)]) {
+      const refused = await other.graphql<Gql<unknown>>(WITHDRAW, { p: waitlistProgram.id, s }, 'PROGRAM_ELIGIBILITY');
+      expect(refused.json.errors![0].extensions).toMatchObject({ code: 'NOT_FOUND' });
+    }
+    const wrongPurpose = await (winnerAgency === 'ca.ircc' ? ircc : mifi).graphql<Gql<unknown>>(WITHDRAW, { p: waitlistProgram.id, s: pseudonymFor(winnerAgency, `WAIT-${winner}`) }, 'JOB_MATCHING');
+    expect(wrongPurpose.json.errors![0].extensions).toMatchObject({ code: 'FORBIDDEN' });
+
+    const firstInLine = racers[answers.findIndex((a) => a.waitlistPosition === 1)];
+    const withdrawn = await (winnerAgency === 'ca.ircc' ? ircc : mifi).graphql<Gql<{ withdrawApplication: unknown }>>(
+      WITHDRAW,
+      { p: waitlistProgram.id, s: pseudonymFor(winnerAgency, `WAIT-${winner}`) },
+      'PROGRAM_ELIGIBILITY',
+    );
+    expect(withdrawn.json.errors).toBeUndefined();
+    expect(withdrawn.json.data!.withdrawApplication).toEqual({ stream: 'main', withdrew: 'ADMITTED', admittedFromWaitlist: 1 });
+    const rows = await queryAsOwner<{ status: string }>(db.url, `SELECT status FROM program_stream_applications WHERE program = $1 AND subject = $2`, [waitlistProgram.id, toInternalId(keyring, `WAIT-${firstInLine}`)]);
+    expect(rows).toEqual([{ status: 'ADMITTED' }]);
+    // The withdrawal is in the ledger, naming the claimant it was about.
+    expect(await entryOf(withdrawn)).toMatchObject({ decision: 'PERMIT', operation: expect.stringContaining('withdrawApplication'), subjects: [toInternalId(keyring, `WAIT-${winner}`)] });
+
+    // The event reaches Kafka, naming the claimant by the applying agency's pseudonym only.
+    const firstAgency = firstInLine % 2 === 0 ? 'ca.ircc' : 'qc.mifi';
+    const seen: Array<Record<string, unknown>> = [];
+    const kafka = new Kafka({ clientId: uniqueName('programs-e2e'), brokers: kafkaBrokers().split(','), logLevel: logLevel.NOTHING });
+    consumer = kafka.consumer({ groupId: uniqueName('programs-e2e') });
+    await consumer.connect();
+    const drained = Date.now() + 20_000;
+    const pending = async () => (await queryAsOwner<{ n: number }>(db.url, `SELECT count(*)::int AS n FROM program_outbox WHERE sent_at IS NULL`))[0].n;
+    while ((await pending()) > 0 && Date.now() < drained) await new Promise((r) => setTimeout(r, 200));
+    expect(await pending()).toBe(0);
+    await consumer.subscribe({ topic: PROGRAMS_TOPIC, fromBeginning: true });
+    await consumer.run({ eachMessage: async ({ message }) => void seen.push(JSON.parse(message.value!.toString('utf8'))) });
+    const promotedEvent = (e: Record<string, unknown>) => e.type === 'program.admitted_from_waitlist' && e.program === waitlistProgram.id;
+    const deadline = Date.now() + 30_000;
+    while (!seen.some(promotedEvent) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
+    expect(seen.find(promotedEvent)).toMatchObject({ stream: 'main', period: 'all', agency: firstAgency, pseudonym: pseudonymFor(firstAgency, `WAIT-${firstInLine}`) });
+    expect(seen.filter((e) => e.program === waitlistProgram.id).map((e) => e.type)).toEqual(expect.arrayContaining(['program.applied', 'program.waitlisted', 'program.withdrawn']));
+    // (a pseudonym may contain "i_" by chance: look for the internal ids themselves)
+    const internalIds = Array.from({ length: WAIT_CAP + 20 }, (_, i) => toInternalId(keyring, `WAIT-${i}`));
+    for (const e of seen) {
+      const text = JSON.stringify(e);
+      expect(text).not.toMatch(/WAIT-/);
+      for (const id of internalIds) expect(text).not.toContain(id);
+    }
+
+    // Uptake by month and province: the program's totals, small cells suppressed.
+    const UPTAKE_BY = `query($p: String!) { programUptake(program: $p, groupBy: [month, province]) { stream applications admissions waitlistLength placesLeft cells { month province applications admissions suppressed } } }`;
+    const uptake = await ircc.graphql<Gql<{ programUptake: { applications: number; admissions: number; waitlistLength: number; placesLeft: number; cells: Array<{ applications: number | null; admissions: number | null; suppressed: boolean }> } }>>(
+      UPTAKE_BY,
+      { p: waitlistProgram.id },
+      'STATISTICS',
+    );
+    expect(uptake.json.errors).toBeUndefined();
+    expect(uptake.json.data!.programUptake).toMatchObject({ stream: 'main', applications: 21, admissions: WAIT_CAP, waitlistLength: 18, placesLeft: 0 });
+    for (const c of uptake.json.data!.programUptake.cells) {
+      for (const n of [c.applications, c.admissions]) if (n !== null) expect(n === 0 || n >= 10).toBe(true);
+    }
+  });
+
+  it('streams: a program with several streams needs one named, an unknown stream is refused, a closed stream reads nothing', async () => {
+    const ircc = registry.client('ca.ircc', gateway.url);
+    const s = pseudonymFor('ca.ircc', 'WAIT-21');
+    const unnamed = await ircc.graphql<Gql<unknown>>(WAPPLY, { p: 'tr-to-pr-2021', s }, 'PROGRAM_ELIGIBILITY');
+    expect(unnamed.json.errors![0]).toMatchObject({ extensions: { code: 'BAD_USER_INPUT', reason: 'STREAM_REQUIRED' } });
+    expect(unnamed.json.errors![0].message).toContain('health-care, essential-non-health, international-graduates');
+    const unknown = await ircc.graphql<Gql<unknown>>(WAPPLY, { p: 'tr-to-pr-2021', s, st: 'no-such-stream' }, 'PROGRAM_ELIGIBILITY');
+    expect(unknown.json.errors![0]).toMatchObject({ extensions: { code: 'NOT_FOUND' } });
+    const closed = await ircc.graphql<Gql<unknown>>(WAPPLY, { p: 'tr-to-pr-2021', s, st: 'health-care' }, 'PROGRAM_ELIGIBILITY');
+    expect(closed.json.errors![0]).toMatchObject({ message: "stream 'health-care' of program 'tr-to-pr-2021' takes applications from 2021-05-06 to 2021-11-05 only", extensions: { reason: 'PROGRAM_CLOSED' } });
+    // Nothing of the claimant was read for a closed stream.
+    expect((await entryOf(closed)).fields).toEqual([]);
+  });
+
+  it('an agency with no agreement cannot apply (NO_AGREEMENT, audited), nor withdraw what it never applied for', async () => {
+    const mltsd = registry.client('on.mltsd', gateway.url);
+    const s = pseudonymFor('on.mltsd', 'WAIT-21');
+    const apply = await mltsd.graphql<Gql<unknown>>(WAPPLY, { p: waitlistProgram.id, s }, 'PROGRAM_ELIGIBILITY');
+    expect(apply.json.errors![0].extensions).toMatchObject({ code: 'NO_AGREEMENT' });
+    expect(await entryOf(apply)).toMatchObject({ decision: 'DENY' });
+    const withdraw = await mltsd.graphql<Gql<unknown>>(WITHDRAW, { p: waitlistProgram.id, s: pseudonymFor('on.mltsd', 'WAIT-1') }, 'PROGRAM_ELIGIBILITY');
+    expect(withdraw.json.errors![0].extensions).toMatchObject({ code: 'NOT_FOUND' });
+    const rows = await queryAsOwner<{ n: number }>(db.url, `SELECT count(*)::int AS n FROM program_stream_applications WHERE subject = $1`, [toInternalId(keyring, 'WAIT-21')]);
+    expect(rows[0].n).toBe(0);
   });
 });

@@ -61,6 +61,7 @@ const PROBES: Record<string, (caller: string, pseudonym: string) => Probe> = {
   'query:referrals': () => ({ graphql: '{ referrals(first: 1) { nodes { id } } }' }),
   'query:eligibility': (_, p) => ({ graphql: `{ eligibility(program: "${PROGRAM}", pseudonym: "${p}") { outcome } }` }),
   'mutation:applyToProgram': (_, p) => ({ graphql: `mutation { applyToProgram(program: "${PROGRAM}", pseudonym: "${p}") { counted } }` }),
+  'mutation:withdrawApplication': (_, p) => ({ graphql: `mutation { withdrawApplication(program: "${PROGRAM}", pseudonym: "${p}") { withdrew } }` }),
   'query:programUptake': () => ({ graphql: `{ programUptake(program: "${PROGRAM}") { counted } }` }),
   'query:statistics': () => ({ graphql: '{ statistics(groupBy: province) { total } }' }),
   'query:auditEntries': () => ({ graphql: '{ auditEntries(first: 1) { hasMore } }' }),

@@ -55,6 +55,8 @@ export const POLICY_TABLE: Readonly<Record<string, OperationPolicy>> = {
   // §4 eligibility(program, pseudonym): a consumer evaluates a program on what it may see.
   'query:eligibility': { roles: ['CONSUMER'], purposes: ['PROGRAM_ELIGIBILITY'], agreement: 'required', source: 'CONTRACT §4 eligibility' },
   'mutation:applyToProgram': { roles: ['CONSUMER'], purposes: ['PROGRAM_ELIGIBILITY'], agreement: 'required', source: 'programs: applying reads the same fields as eligibility' },
+  // issue 17: the agency that applied withdraws; reads no claimant field, frees a place for the waitlist.
+  'mutation:withdrawApplication': { roles: ['CONSUMER'], purposes: ['PROGRAM_ELIGIBILITY'], agreement: 'not-needed', source: 'programs (issue 17): withdrawApplication' },
   // §4 programUptake(program): suppressed aggregate counts of a program named in the registry.
   'query:programUptake': { roles: ['CONSUMER', 'PROVIDER'], purposes: ['PROGRAM_ELIGIBILITY', 'STATISTICS'], agreement: 'not-needed', source: 'CONTRACT §4 programUptake' },
   // §4 statistics: suppressed counts, only from providers whose STATISTICS agreement names the caller.

@@ -39,8 +39,15 @@ export const TABLE_PRIVILEGES: Record<LoginRole, Record<string, readonly TableVe
     agency_rate_buckets: ['SELECT', 'INSERT', 'UPDATE'],
     claimant_records: ['SELECT', 'INSERT', 'UPDATE'],
     claimant_record_versions: ['SELECT', 'INSERT'],
-    program_counters: ['SELECT', 'INSERT', 'UPDATE'],
-    program_applications: ['SELECT', 'INSERT'],
+    // before streams (issue 8); migrated into program_stream_* and no longer written
+    program_counters: ['SELECT'],
+    program_applications: ['SELECT'],
+    // issue 17: streams, pacing, waitlists; the stream row is locked FOR UPDATE (UPDATE), events append-only
+    program_streams: ['SELECT', 'INSERT', 'UPDATE'],
+    program_stream_periods: ['SELECT', 'INSERT', 'UPDATE'],
+    program_stream_applications: ['SELECT', 'INSERT', 'UPDATE'],
+    program_application_events: ['SELECT', 'INSERT'],
+    program_outbox: ['SELECT', 'INSERT', 'UPDATE'],
     job_matches: ['SELECT'],
     relocation_referrals: ['SELECT', 'INSERT', 'UPDATE'],
   },
@@ -63,7 +70,7 @@ export const TABLE_PRIVILEGES: Record<LoginRole, Record<string, readonly TableVe
 
 /** role -> sequences it may draw from (USAGE), for bigserial columns of tables it inserts into. */
 export const SEQUENCE_USAGE: Record<LoginRole, readonly string[]> = {
-  passerelle_gateway: [],
+  passerelle_gateway: ['program_application_events_seq_seq', 'program_outbox_id_seq'],
   passerelle_ledger: ['consent_events_seq_seq', 'consent_outbox_id_seq'],
   passerelle_consumer: [],
 };

@@ -4,10 +4,12 @@ import { DisclosureModule } from '../disclosure';
 import { ProgramsRepository } from './programs.repository';
 import { ProgramsResolver } from './programs.resolver';
 import { ProgramsService } from './programs.service';
+import { ProgramsOutboxRelay } from './programs-outbox.relay';
+import { PROGRAMS_TOPIC, programsTopicFromEnv } from './programs.tokens';
 
-/** Programs as data (issue 8): eligibility, applyToProgram under caps, programUptake. */
+/** Programs as data (issues 8, 17): eligibility per stream, applyToProgram under paced caps with a waitlist, withdrawApplication, programUptake, and the relay of program events. */
 @Module({
   imports: [DisclosureModule],
-  providers: [{ provide: ProgramsRepository, inject: [DataSource], useFactory: (ds: DataSource) => new ProgramsRepository(ds) }, ProgramsService, ProgramsResolver],
+  providers: [{ provide: ProgramsRepository, inject: [DataSource], useFactory: (ds: DataSource) => new ProgramsRepository(ds) }, ProgramsService, ProgramsResolver, ProgramsOutboxRelay, { provide: PROGRAMS_TOPIC, useFactory: () => programsTopicFromEnv() }],
 })
 export class ProgramsModule {}

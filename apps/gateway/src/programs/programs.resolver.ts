@@ -2,7 +2,7 @@ import { Args, Mutation, Query, Resolver } from '@nestjs/graphql';
 import { Caller, Requires } from '../auth';
 import type { VerifiedCaller } from '../exchange/exchange-context';
 import { Disclosures, type DisclosureNote } from '../disclosure';
-import { Eligibility, ProgramApplication, ProgramUptake } from './dto/program-types';
+import { Eligibility, ProgramApplication, ProgramUptake, ProgramWithdrawal, UptakeDimensionEnum } from './dto/program-types';
 import { ProgramsService } from './programs.service';
 
 /** Thin: decorators, then one call into ProgramsService. */
@@ -15,28 +15,47 @@ export class ProgramsResolver {
   eligibility(
     @Args('program', { type: () => String }) program: string,
     @Args('pseudonym', { type: () => String }) pseudonym: string,
+    @Args('stream', { type: () => String, nullable: true, description: "Which stream's conditions; default: the program's first" }) stream: string | null,
     @Caller() caller: VerifiedCaller,
     @Disclosures() note: DisclosureNote,
   ): Promise<Eligibility> {
-    return this.service.eligibility(note, caller, program, pseudonym);
+    return this.service.eligibility(note, caller, program, pseudonym, stream);
   }
 
   @Mutation(() => ProgramApplication, {
-    description: 'Counts a claimant against a program (once per program, never past the cap: CONFLICT with extensions.reason CAP_REACHED or ALREADY_APPLIED).',
+    description:
+      'Applies for a claimant to a program stream (once per program): APPLIED when a place is free this programme year, WAITLISTED when full and the program keeps a waitlist; otherwise CONFLICT with extensions.reason CAP_REACHED or ALREADY_APPLIED.',
   })
   @Requires({ role: 'CONSUMER', purposes: ['PROGRAM_ELIGIBILITY'] })
   applyToProgram(
     @Args('program', { type: () => String }) program: string,
     @Args('pseudonym', { type: () => String }) pseudonym: string,
+    @Args('stream', { type: () => String, nullable: true, description: 'Required when the program has several streams' }) stream: string | null,
     @Caller() caller: VerifiedCaller,
     @Disclosures() note: DisclosureNote,
   ): Promise<ProgramApplication> {
-    return this.service.apply(note, caller, program, pseudonym);
+    return this.service.apply(note, caller, program, pseudonym, stream);
   }
 
-  @Query(() => ProgramUptake, { description: 'How many applicants a program has counted against its cap, and where (small counts suppressed).' })
+  @Mutation(() => ProgramWithdrawal, { description: 'Withdraws the application the calling agency made; a place it frees admits the next claimant on the waitlist, in the same transaction.' })
+  @Requires({ role: 'CONSUMER', purposes: ['PROGRAM_ELIGIBILITY'] })
+  withdrawApplication(
+    @Args('program', { type: () => String }) program: string,
+    @Args('pseudonym', { type: () => String }) pseudonym: string,
+    @Caller() caller: VerifiedCaller,
+    @Disclosures() note: DisclosureNote,
+  ): Promise<ProgramWithdrawal> {
+    return this.service.withdraw(note, caller, program, pseudonym);
+  }
+
+  @Query(() => ProgramUptake, { description: 'Applications, admissions, waitlist and places left of a program stream, in a period, by month and/or province (small counts suppressed).' })
   @Requires({ role: ['CONSUMER', 'PROVIDER'], purposes: ['PROGRAM_ELIGIBILITY', 'STATISTICS'] })
-  programUptake(@Args('program', { type: () => String }) program: string): Promise<ProgramUptake> {
-    return this.service.uptake(program);
+  programUptake(
+    @Args('program', { type: () => String }) program: string,
+    @Args('stream', { type: () => String, nullable: true, description: 'Required when the program has several streams' }) stream: string | null,
+    @Args('period', { type: () => String, nullable: true, description: 'A programme year (its first day) or `all`; default: every application, places left of the current period' }) period: string | null,
+    @Args('groupBy', { type: () => [UptakeDimensionEnum], nullable: true }) groupBy: UptakeDimensionEnum[] | null,
+  ): Promise<ProgramUptake> {
+    return this.service.uptake(program, stream, period, groupBy);
   }
 }

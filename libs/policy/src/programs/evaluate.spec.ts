@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import { evaluateProgram, programFields, programOpenOn } from './evaluate';
+import { findStream } from './pacing';
 import { CLAIM_STATUS_VALUES, PROVINCE_CODES, SECTOR_VALUES, type ClaimantView, type ProgramDefinition } from './program.types';
 import { REFERENCE_PROGRAMS } from './reference-programs';
 
@@ -38,7 +39,7 @@ describe('evaluateProgram: guardian-angels-2020', () => {
   });
 });
 
-describe('evaluateProgram: tr-to-pr-health-2021', () => {
+describe('evaluateProgram: tr-to-pr-2021, health-care stream', () => {
   const temporaryNurse: ClaimantView = {
     claimStatus: null,
     nocCode: '31301',
@@ -55,7 +56,7 @@ describe('evaluateProgram: tr-to-pr-health-2021', () => {
     ['under a year of hours', { ...temporaryNurse, claimStatus: 'WITHDRAWN', healthCareHours: { hours: 1559, periodStart: '2019-06-01', periodEnd: '2021-04-30' } }, 'NOT_ELIGIBLE', { 'one-year-experience': 'NOT_MET' }],
   ];
   it.each(rows)('%s', (_name, view, outcome, results) => {
-    const r = evaluateProgram(program('tr-to-pr-health-2021'), view, AT);
+    const r = evaluateProgram(program('tr-to-pr-2021'), view, AT, findStream(program('tr-to-pr-2021'), 'health-care'));
     expect(r.outcome).toBe(outcome);
     for (const [name, result] of Object.entries(results)) expect(r.conditions.find((c) => c.name === name)?.result).toBe(result);
   });
@@ -105,7 +106,7 @@ describe('evaluateProgram: qc-health-asylum', () => {
 
 describe('programOpenOn', () => {
   it('is inclusive of both ends of capPeriod and always open without one', () => {
-    const p = program('tr-to-pr-health-2021');
+    const p = { capPeriod: findStream(program('tr-to-pr-2021'), 'health-care')!.window };
     expect(programOpenOn(p, new Date('2021-05-06T00:00:00Z'))).toBe(true);
     expect(programOpenOn(p, new Date('2021-11-05T23:59:59Z'))).toBe(true);
     expect(programOpenOn(p, new Date('2021-11-06T00:00:00Z'))).toBe(false);

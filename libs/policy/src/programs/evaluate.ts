@@ -9,6 +9,7 @@ import {
   type ProgramEvaluation,
   type UnknownReason,
 } from './program.types';
+import { programStreams, type ResolvedStream } from './pacing';
 
 /** The UTC day of an instant, YYYY-MM-DD. */
 export function dayOf(at: Date): string {
@@ -83,14 +84,19 @@ export function combineOutcome(results: readonly ConditionResult[]): Eligibility
  * Pure: evaluates a (validated) program against what a caller may see of one claimant, at an
  * instant (for "today" and for nothing else: the evaluator has no clock).
  */
-export function evaluateProgram(program: ProgramDefinition, view: ClaimantView, at: Date): ProgramEvaluation {
-  const conditions = program.conditions.map((c) => evaluateCondition(c, view, at));
+export function evaluateProgram(program: ProgramDefinition, view: ClaimantView, at: Date, stream?: Pick<ResolvedStream, 'conditions'>): ProgramEvaluation {
+  const conditions = conditionsOf(program, stream).map((c) => evaluateCondition(c, view, at));
   return { program: program.id, outcome: combineOutcome(conditions.map((c) => c.result)), conditions };
 }
 
 /** The claimant fields a program's conditions read (what an eligibility check discloses). */
-export function programFields(program: ProgramDefinition): string[] {
-  return [...new Set(program.conditions.map((c) => CONDITION_FIELD[c.kind]))].sort();
+export function programFields(program: ProgramDefinition, stream?: Pick<ResolvedStream, 'conditions'>): string[] {
+  return [...new Set(conditionsOf(program, stream).map((c) => CONDITION_FIELD[c.kind]))].sort();
+}
+
+/** A stream's conditions (the program's included), or, without one, the program's first stream's. */
+function conditionsOf(program: ProgramDefinition, stream?: Pick<ResolvedStream, 'conditions'>): ProgramCondition[] {
+  return (stream ?? programStreams(program)[0]).conditions;
 }
 
 /** Is `at` within the program's capPeriod (inclusive UTC days)? Always true without one. */

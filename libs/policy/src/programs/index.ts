@@ -2,3 +2,5 @@ export * from './program.types';
 export * from './evaluate';
 export * from './validate';
 export * from './reference-programs';
+export * from './pacing';
+export * from './uptake';

@@ -96,17 +96,56 @@ export const CONDITION_KINDS = Object.keys(CONDITION_FIELD) as ConditionKind[];
 
 export type ProgramField = 'nocCode' | 'sector' | 'healthCareHours' | 'claimStatus' | 'workPermitExpiry' | 'frenchLevel' | 'province';
 
+/** Days, inclusive at both ends. */
+export interface DayWindow {
+  from: IsoDay;
+  to: IsoDay;
+}
+
+/**
+ * How a cap is spread over time: at most `perPeriod` admissions in each programme year (the
+ * years counted from the first day of the stream's window). Places a year leaves unused pass to
+ * the next only when `carryOver` is true.
+ */
+export interface Pacing {
+  period: 'programmeYear';
+  perPeriod: number;
+  carryOver: boolean;
+}
+
+/** One stream of a program: its own conditions (added to the program's), cap, window and pacing. */
+export interface ProgramStream {
+  id: string;
+  names: { en: string; fr: string };
+  description?: string;
+  conditions: ProgramCondition[];
+  /** null: uncapped */
+  cap: number | null;
+  /** the days applications to this stream are taken; null: always open */
+  window: DayWindow | null;
+  pacing?: Pacing | null;
+}
+
+/** The stream id of a program without `streams` (its program-level cap, capPeriod and pacing). */
+export const IMPLICIT_STREAM = 'main';
+
 export interface ProgramDefinition {
   id: string;
   names: { en: string; fr: string };
   /** free text for people; not evaluated */
   description?: string;
-  /** all must be MET for ELIGIBLE */
+  /** all must be MET for ELIGIBLE (with streams: common to every stream, may be empty) */
   conditions: ProgramCondition[];
-  /** how many applicants the program takes; null: no cap */
-  cap: number | null;
-  /** the days (inclusive) during which applications are taken and counted; null: always open */
-  capPeriod: { from: IsoDay; to: IsoDay } | null;
+  /** how many applicants the program takes; null: no cap. Absent when the program has streams. */
+  cap?: number | null;
+  /** the days (inclusive) during which applications are taken and counted; null: always open. Absent with streams. */
+  capPeriod?: DayWindow | null;
+  /** pacing of the program-level cap (programs without streams) */
+  pacing?: Pacing | null;
+  /** when a stream is full, further applicants join a waitlist, admitted in order as places free */
+  waitlist?: boolean;
+  /** the program's streams; absent: one implicit stream `main` made of the program-level fields */
+  streams?: ProgramStream[];
 }
 
 /**

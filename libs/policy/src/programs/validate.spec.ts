@@ -5,7 +5,7 @@ const clone = <T>(v: T): T => structuredClone(v);
 const valid = () => clone(REFERENCE_PROGRAMS[2]) as unknown as Record<string, unknown> & { conditions: Array<Record<string, unknown>> };
 
 describe('programProblems', () => {
-  it('accepts the three reference programs', () => {
+  it('accepts the three reference programs (streams and pacing included)', () => {
     expect(programProblems(REFERENCE_PROGRAMS)).toEqual([]);
     expect(parsePrograms(REFERENCE_PROGRAMS)).toHaveLength(3);
     expect(programProblems(undefined)).toEqual([]);
@@ -38,6 +38,25 @@ describe('programProblems', () => {
       'the hours window ends (2020-03-13) before it starts (2020-08-14)',
     ],
   ];
+  const streamed = () => clone(REFERENCE_PROGRAMS[1]) as unknown as Record<string, unknown> & { streams: Array<Record<string, unknown>> };
+  const streamCases: Array<[string, (p: ReturnType<typeof streamed>) => unknown, string, string]> = [
+    ['a program-level cap beside streams', (p) => ((p.cap = 5), p), '/programs/0/cap', 'cap belongs to each stream when the program has streams'],
+    ['no streams', (p) => ((p.streams = []), p), '/programs/0/streams', 'streams must be a non-empty array'],
+    ['a duplicate stream id', (p) => ((p.streams[1].id = 'health-care'), p), '/programs/0/streams/1/id', 'duplicate stream id'],
+    ['a stream without cap', (p) => (delete p.streams[0].cap, p), '/programs/0/streams/0', "stream 'health-care': cap is missing"],
+    ['a stream window backwards', (p) => ((p.streams[0].window = { from: '2021-11-05', to: '2021-05-06' }), p), '/programs/0/streams/0/window/to', 'window ends (2021-05-06) before it starts (2021-11-05)'],
+    ['a stream condition reusing a common name', (p) => ((p.streams[0].conditions = [{ name: 'not-an-asylum-claimant', kind: 'provinceIn', provinces: ['QC'] }]), p), '/programs/0/streams/0/conditions/0/name', "the program's common conditions already use it"],
+    ['a stream with no condition in a program with none', (p) => ((p.conditions = []), (p.streams[2].conditions = []), p), '/programs/0/streams/2/conditions', 'everyone would be eligible'],
+    ['pacing without window', (p) => ((p.streams[0].window = null), (p.streams[0].pacing = { period: 'programmeYear', perPeriod: 5, carryOver: false }), p), '/programs/0/streams/0/pacing', 'pacing needs a window'],
+    ['pacing above the cap', (p) => ((p.streams[0].pacing = { period: 'programmeYear', perPeriod: 20001, carryOver: false }), p), '/programs/0/streams/0/pacing/perPeriod', 'perPeriod (20001) is more than the whole cap (20000)'],
+    ['pacing by month', (p) => ((p.streams[0].pacing = { period: 'month', perPeriod: 5, carryOver: false }), p), '/programs/0/streams/0/pacing/period', 'pacing period must be "programmeYear"'],
+    ['carryOver not a boolean', (p) => ((p.streams[0].pacing = { period: 'programmeYear', perPeriod: 5, carryOver: 'yes' }), p), '/programs/0/streams/0/pacing/carryOver', 'carryOver must be true'],
+    ['waitlist not a boolean', (p) => ((p.waitlist = 'yes'), p), '/programs/0/waitlist', 'waitlist must be true or false'],
+  ];
+  it.each(streamCases)('streams and pacing: names %s with its pointer and a specific message', (_name, mutate, pointer, message) => {
+    expect(programProblems([mutate(streamed())])).toContainEqual({ pointer, message: expect.stringContaining(message) });
+  });
+
   it.each(cases)('names %s with its pointer and a specific message', (_name, mutate, pointer, message) => {
     const problems = programProblems([mutate(valid())]);
     expect(problems).toContainEqual({ pointer, message: expect.stringContaining(message) });

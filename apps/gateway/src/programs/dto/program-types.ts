@@ -40,6 +40,9 @@ export class Eligibility {
   @Field(() => String)
   program: string;
 
+  @Field(() => String, { description: "The stream judged (its conditions include the program's); `main` for a program without streams." })
+  stream: string;
+
   @Field(() => String, { description: "The caller's own pseudonym for the claimant." })
   pseudonym: string;
 
@@ -53,23 +56,89 @@ export class Eligibility {
   evaluatedAt: string;
 }
 
-@ObjectType({ description: 'A claimant counted against a program.' })
+export enum ApplicationStatusEnum {
+  APPLIED = 'APPLIED',
+  WAITLISTED = 'WAITLISTED',
+}
+registerEnumType(ApplicationStatusEnum, {
+  name: 'ApplicationStatus',
+  description: 'APPLIED: admitted against the stream cap; WAITLISTED: the stream (or its programme year) is full and the program keeps a waitlist.',
+});
+
+@ObjectType({ description: 'A claimant counted against a program stream, or waiting for a place.' })
 export class ProgramApplication {
   @Field(() => String)
   program: string;
 
+  @Field(() => String, { description: '`main` for a program without streams.' })
+  stream: string;
+
   @Field(() => String)
   pseudonym: string;
+
+  @Field(() => ApplicationStatusEnum)
+  status: ApplicationStatusEnum;
+
+  @Field(() => String, { description: 'Why this status, in words (e.g. which programme year is full).' })
+  reason: string;
+
+  @Field(() => String, { nullable: true, description: 'The period the place counts in: the first day of the programme year, or `all` for an unpaced stream.' })
+  period: string | null;
+
+  @Field(() => Int, { nullable: true, description: '1-based place in the waitlist when WAITLISTED.' })
+  waitlistPosition: number | null;
 
   @Field(() => EligibilityOutcomeEnum, { description: 'The eligibility seen by the caller when applying (NOT_ELIGIBLE is refused).' })
   outcome: EligibilityOutcomeEnum;
 
-  @Field(() => Int, { description: 'Applications counted, this one included.' })
+  @Field(() => Int, { description: 'Admissions in force in the stream, this one included.' })
   counted: number;
 
-  @Field(() => Int, { nullable: true, description: 'Places left; null when the program has no cap.' })
+  @Field(() => Int, { nullable: true, description: 'Places this period may still admit (the cap and the programme year both bind); null when unlimited.' })
   remaining: number | null;
 }
+
+@ObjectType({ description: 'An application withdrawn by the agency that made it.' })
+export class ProgramWithdrawal {
+  @Field(() => String)
+  program: string;
+
+  @Field(() => String)
+  stream: string;
+
+  @Field(() => String)
+  pseudonym: string;
+
+  @Field(() => String, { description: 'What the application was: ADMITTED or WAITLISTED.' })
+  withdrew: string;
+
+  @Field(() => Int, { description: 'Waiting claimants admitted by this withdrawal (0 or 1 usually), in waitlist order.' })
+  admittedFromWaitlist: number;
+}
+
+@ObjectType({ description: 'One cell of programUptake: applications and admissions in one month and/or province (suppressed as in statistics).' })
+export class UptakeCell {
+  @Field(() => String, { nullable: true, description: 'YYYY-MM (UTC) when grouped by month' })
+  month: string | null;
+
+  @Field(() => String, { nullable: true, description: 'Province code or UNKNOWN when grouped by province' })
+  province: string | null;
+
+  @Field(() => Int, { nullable: true, description: 'null when suppressed' })
+  applications: number | null;
+
+  @Field(() => Int, { nullable: true, description: 'null when suppressed' })
+  admissions: number | null;
+
+  @Field(() => Boolean)
+  suppressed: boolean;
+}
+
+export enum UptakeDimensionEnum {
+  month = 'month',
+  province = 'province',
+}
+registerEnumType(UptakeDimensionEnum, { name: 'UptakeDimension', description: 'How programUptake groups its cells: by month (YYYY-MM, UTC) of application, by province, or both.' });
 
 @ObjectType({ description: 'Applications counted in one province (small counts suppressed as in statistics).' })
 export class ProvinceUptake {
@@ -88,15 +157,36 @@ export class ProgramUptake {
   @Field(() => String)
   program: string;
 
+  @Field(() => String)
+  stream: string;
+
+  @Field(() => String, { nullable: true, description: 'The period asked for, or the current one (null: outside the window).' })
+  period: string | null;
+
   @Field(() => Int, { nullable: true, description: 'null: no cap' })
   cap: number | null;
 
-  @Field(() => Int)
+  @Field(() => Int, { description: 'Admissions in force in the stream (all periods).' })
   counted: number;
 
-  @Field(() => Int, { nullable: true, description: 'null: no cap' })
+  @Field(() => Int, { nullable: true, description: 'Places left under the whole cap; null: no cap' })
   remaining: number | null;
 
-  @Field(() => [ProvinceUptake])
+  @Field(() => Int, { nullable: true, description: 'Places the period may still admit (cap and programme year); null: unlimited' })
+  placesLeft: number | null;
+
+  @Field(() => Int, { description: 'Applications made in the period (or ever), whatever became of them' })
+  applications: number;
+
+  @Field(() => Int, { description: 'Of those, admitted and in force' })
+  admissions: number;
+
+  @Field(() => Int, { description: 'Claimants waiting now' })
+  waitlistLength: number;
+
+  @Field(() => [ProvinceUptake], { description: 'Admissions per province (small counts suppressed)' })
   byProvince: ProvinceUptake[];
+
+  @Field(() => [UptakeCell], { description: 'The cells of groupBy, suppressed as in statistics' })
+  cells: UptakeCell[];
 }
