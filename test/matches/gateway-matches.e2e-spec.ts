@@ -257,9 +257,9 @@ describe('job matches in the gateway', () => {
     const referred = await client('qc.mifi').graphql<GraphqlBody<unknown>>(REFER, { p: toAgencyPseudonym(keyring, 'qc.mifi', second), to: 'on.mltsd', m: matchId }, 'RELOCATION');
     expect(referred.json.errors).toBeUndefined();
     expect((await walk()).map((p) => p.nodes.length)).toEqual([1, 1]);
-    await consents.revoke({ consentId: relocation.id, revokedBy: 'qc.mifi' });
+    await consents.revoke({ consentId: relocation.id, revokedBy: relocation.collectedBy });
     expect(await walk()).toEqual(onlyFirst);
-    await consents.revoke({ consentId: jobMatching.id, revokedBy: 'qc.mifi' });
+    await consents.revoke({ consentId: jobMatching.id, revokedBy: jobMatching.collectedBy });
   });
 
   it('stops disclosing matches at once when the claimant revokes JOB_MATCHING consent', async () => {

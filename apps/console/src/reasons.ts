@@ -34,6 +34,16 @@ export const REASONS: Record<string, { en: string; fr: string }> = {
   consent_revoked: { en: 'the consent was revoked', fr: 'le consentement a été révoqué' },
   consent_missing: { en: 'no consent in force', fr: 'aucun consentement en vigueur' },
   no_consent: { en: 'no consent in force', fr: 'aucun consentement en vigueur' },
+  // job-match events consent-audit refused, or that held their partition too long
+  refused_invalid_argument: { en: 'consent-audit refused the event as malformed', fr: 'consent-audit a refusé l’événement comme mal formé' },
+  refused_failed_precondition: { en: 'consent-audit refused the event in its current state', fr: 'consent-audit a refusé l’événement dans son état actuel' },
+  refused_permission_denied: { en: 'consent-audit refused the consumer this call', fr: 'consent-audit a refusé cet appel au consommateur' },
+  refused_not_found: { en: 'consent-audit found nothing the event refers to', fr: 'consent-audit n’a rien trouvé de ce à quoi l’événement renvoie' },
+  refused_already_exists: { en: 'consent-audit refused the event as a duplicate', fr: 'consent-audit a refusé l’événement comme doublon' },
+  refused_out_of_range: { en: 'a value of the event is out of range', fr: 'une valeur de l’événement est hors limites' },
+  refused_unimplemented: { en: 'consent-audit does not offer the call the event needs', fr: 'consent-audit n’offre pas l’appel dont l’événement a besoin' },
+  refused_unauthenticated: { en: 'consent-audit did not accept the consumer’s credentials', fr: 'consent-audit n’a pas accepté les justificatifs du consommateur' },
+  held_too_long: { en: 'the event failed for too long while its dependencies answered', fr: 'l’événement a échoué trop longtemps alors que ses dépendances répondaient' },
   // input and limits
   bad_request: { en: 'invalid request', fr: 'requête invalide' },
   bad_user_input: { en: 'invalid input', fr: 'entrée invalide' },

@@ -1,5 +1,6 @@
 import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
-import { Partitioners, type Admin, type Kafka, type Producer } from 'kafkajs';
+import type { Admin, Kafka, Producer } from 'kafkajs';
+import { createReliableProducer } from '@passerelle/messaging';
 import { DataSource } from 'typeorm';
 import { LOGGER, type Logger } from '@passerelle/logger';
 import { KAFKA } from '../kafka.token';
@@ -128,7 +129,7 @@ export class ProgramsOutboxRelay implements OnApplicationBootstrap, OnApplicatio
 
   private async connectedProducer(): Promise<Producer> {
     if (!this.producer) {
-      const producer = this.kafka.producer({ maxInFlightRequests: 1, allowAutoTopicCreation: true, createPartitioner: Partitioners.DefaultPartitioner });
+      const producer = createReliableProducer(this.kafka); // topics are created by ensureTopic, never by a send
       await producer.connect();
       this.producer = producer;
     }
