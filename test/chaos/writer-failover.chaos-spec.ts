@@ -4,7 +4,9 @@ import path from 'node:path';
 import { createTestDatabase, createTestRegistry, freePort, queryAsOwner, runApp, startApp, type RunningApp, type TestDatabase, type TestRegistry } from '@passerelle/testing';
 import { startLoad, until } from './helpers';
 // eslint-disable-next-line @typescript-eslint/no-require-imports
-const { startHaproxy } = require('../../scripts/fleet-proxy.js') as typeof import('../../scripts/fleet-proxy.js');
+const { startHaproxy } = require('../../scripts/fleet-proxy.js') as {
+  startHaproxy(spec: { ledger: { port: number; servers: Array<{ name: string; grpcPort: number; probePort: number }> } }): Promise<{ pid: number; lines: string[]; stop(): Promise<void> }>;
+};
 
 /** The stated bound: the standby holds the writer role this soon after the writer is killed. */
 const HANDOVER_BOUND_MS = 5_000;
