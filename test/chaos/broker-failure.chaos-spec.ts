@@ -3,7 +3,6 @@ import { buildJobMatchMessage, createKafka } from '@passerelle/messaging';
 import { freePort, queryAsOwner } from '@passerelle/testing';
 import { createMatchWorld, validEvents, type MatchWorld } from '../matches/harness';
 import { groupCaughtUp, until } from './helpers';
-// eslint-disable-next-line @typescript-eslint/no-require-imports
 const kafkaInfra = require('../../infra/kafka/kafka.js') as {
   startCluster(opts: { basePort: number; quiet?: boolean }): Promise<{
     brokers: string;

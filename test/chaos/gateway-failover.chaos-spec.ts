@@ -3,7 +3,6 @@ import os from 'node:os';
 import path from 'node:path';
 import { createTestDatabase, createTestRegistry, freePort, queryAsOwner, runApp, startApp, type RunningApp, type TestDatabase, type TestRegistry } from '@passerelle/testing';
 import { startLoad, until } from './helpers';
-// eslint-disable-next-line @typescript-eslint/no-require-imports
 const { startHaproxy } = require('../../scripts/fleet-proxy.js') as {
   startHaproxy(spec: { gateways: { port: number; servers: Array<{ name: string; port: number }> } }): Promise<{ pid: number; lines: string[]; stop(): Promise<void> }>;
 };
