@@ -55,10 +55,16 @@ describe('one broker of three killed under load', () => {
     const acked = new Set<string>();
     const failed: string[] = [];
     let running = true;
-    // A steady publisher: one send of PER_SEND events after another, acks=all.
+    // A steady publisher: one send of PER_SEND events after another, acks=all, each send to ONE
+    // partition. kafkajs 2.2.4 resolves a send spanning several leaders although part of it was
+    // never written when a leader moves mid-send (its retry skips a broker that already answered:
+    // tulios/kafkajs#1303, fix proposed in #1798). Seen here: 2-4 acknowledged events missing from
+    // the topic in 2 of 4 runs. One partition per send keeps one leader per send, so what is
+    // measured is the cluster and the consumer group.
     const publishing = (async () => {
       for (let i = 0; running && i < messages.length; i += PER_SEND) {
-        const batch = messages.slice(i, i + PER_SEND);
+        const partition = (i / PER_SEND) % 3;
+        const batch = messages.slice(i, i + PER_SEND).map((m) => ({ ...m, partition }));
         try {
           await producer!.send({ topic: world.topic, acks: -1, messages: batch });
           for (const e of events.slice(i, i + PER_SEND)) acked.add(e.eventId);
