@@ -7,6 +7,7 @@ import { DependencyHealthService, onShutdown, startProbeServer } from '@passerel
 import { Registry } from 'prom-client';
 import { AppModule } from './app.module';
 import type { ConsentAuditConfig } from './consent-audit.config';
+import { LedgerService } from './ledger/ledger.service';
 
 /** gRPC server (with the standard grpc.health.v1 service) plus an HTTP probe for /health and /metrics. */
 export async function bootstrapConsentAudit(config: ConsentAuditConfig, logger: Logger) {
@@ -20,7 +21,8 @@ export async function bootstrapConsentAudit(config: ConsentAuditConfig, logger: 
   await app.listen();
   grpcHealth.setStatus('', 'SERVING');
   const health = app.get(DependencyHealthService);
-  const probe = await startProbeServer({ port: config.CONSENT_AUDIT_METRICS_PORT, registry: app.get(Registry), checks: health.checks() });
+  const ledger = app.get(LedgerService);
+  const probe = await startProbeServer({ port: config.CONSENT_AUDIT_METRICS_PORT, registry: app.get(Registry), checks: health.checks(), roles: () => ({ ledger: ledger.role }) });
   logger.info({ grpc: config.CONSENT_AUDIT_URL, tls: config.grpcTls.mode, probe: `http://127.0.0.1:${config.CONSENT_AUDIT_METRICS_PORT}` }, 'consent-audit listening');
   onShutdown(logger, [
     async () => grpcHealth.setStatus('', 'NOT_SERVING'),

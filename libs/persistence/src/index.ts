@@ -3,3 +3,4 @@ export * from './migrate';
 export * from './privileges';
 export * from './app-login';
 export * from './persistence.module';
+export * from './advisory-locks';

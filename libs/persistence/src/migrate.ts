@@ -1,9 +1,9 @@
 import { Client } from 'pg';
 import { createDataSource } from './data-source';
+import { ADVISORY_LOCKS } from './advisory-locks';
 import { applyPrivileges, ensureLoginRoles } from './privileges';
 
-/** Arbitrary constant: serialises migration runs of several processes on one database. */
-const MIGRATION_LOCK_KEY = 8_724_112_001;
+const MIGRATION_LOCK_KEY = ADVISORY_LOCKS.migrations;
 
 /**
  * Runs pending migrations as the connecting role, which becomes (or stays) the owner of every

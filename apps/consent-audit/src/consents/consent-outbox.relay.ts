@@ -3,10 +3,11 @@ import type { Admin, Kafka, Producer } from 'kafkajs';
 import { createReliableProducer } from '@passerelle/messaging';
 import { DataSource } from 'typeorm';
 import { LOGGER, type Logger } from '@passerelle/logger';
+import { ADVISORY_LOCKS } from '@passerelle/persistence';
 import { KAFKA } from '../kafka.token';
 
-/** Arbitrary constant (distinct from the migration lock …001 and the ledger writer lock …006): one relay at a time per database, so events leave in commit order. */
-const RELAY_LOCK_KEY = 8_724_112_061;
+/** One relay at a time per database, so events leave in commit order. */
+const RELAY_LOCK_KEY = ADVISORY_LOCKS.consentOutboxRelay;
 const BATCH = 200;
 const IDLE_POLL_MS = 500;
 const MAX_BACKOFF_MS = 5_000;

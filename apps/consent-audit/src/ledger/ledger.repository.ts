@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { CompactRange, type CompletedNode, type NodeKey } from '@passerelle/merkle';
+import { LEDGER_CHAIN_LOCK_CLASS } from '@passerelle/persistence';
 import type { BatchTransaction, EntryRow, LedgerWriteStore } from './ledger-writer';
 
 export interface StoredEntry {
@@ -34,8 +35,7 @@ interface HeadRow {
   jws: string;
 }
 
-/** Advisory lock class of the commit chain (two-int keys: no clash with the writer lock's bigint key). */
-const CHAIN_LOCK_CLASS = 872_411;
+const CHAIN_LOCK_CLASS = LEDGER_CHAIN_LOCK_CLASS;
 const chainLockId = (batchNo: number) => batchNo % 2_147_483_647;
 
 /**

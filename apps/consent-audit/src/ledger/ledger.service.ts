@@ -10,24 +10,26 @@ import { InvalidArgument, OutOfRange } from './ledger-errors';
 import { LedgerWriter } from './ledger-writer';
 import { LedgerRepository, type StoredEntry, type StoredTreeHead } from './ledger.repository';
 import { LOG_KEY, signTreeHead, type LogKey } from './log-key';
-import { WriterLock } from './writer-lock';
+import { PgWriterLock } from './writer-role/writer-lock';
+import { WriterRole, type Role, type WriterDuty } from './writer-role/writer-role';
 
 export const MAX_ENTRIES_PER_READ = 1000;
 export const MAX_SEARCH_PAGE = 500;
 export const MAX_APPEND_BATCH = 1000;
 const DEFAULT_SEARCH_PAGE = 100;
 const HEAD_INTERVAL_MS = 1000;
-const LOCK_RETRY_MS = 2000;
 
 /**
  * The audit ledger: appends (group-committed by the one writer instance), signed tree heads,
  * entries, proofs from stored nodes, and operator search. Reads work on every instance.
+ * Which instance writes is the writer role's business (writer-role/); this service is its duty.
  */
 @Injectable()
-export class LedgerService implements OnModuleInit, OnApplicationShutdown {
+export class LedgerService implements OnModuleInit, OnApplicationShutdown, WriterDuty {
   private readonly writer: LedgerWriter;
-  private readonly lock: WriterLock;
-  private lockTimer: NodeJS.Timeout | undefined;
+  private readonly writerRole: WriterRole;
+  /** aborts when this instance stops being the writer */
+  private mastership: AbortSignal | undefined;
   private headTimer: NodeJS.Timeout | undefined;
   private lastHeadSize = -1;
   private signingHead: Promise<unknown> | undefined;
@@ -44,6 +46,7 @@ export class LedgerService implements OnModuleInit, OnApplicationShutdown {
       appends: new Counter({ name: 'passerelle_ledger_appends_total', help: 'Ledger entries committed', registers: [registry] }),
       batch: new Histogram({ name: 'passerelle_ledger_batch_size', help: 'Entries per group commit', buckets: [1, 4, 16, 64, 256, 1024, 4096], registers: [registry] }),
       size: new Gauge({ name: 'passerelle_ledger_tree_size', help: 'Committed ledger entries', registers: [registry] }),
+      writer: new Gauge({ name: 'passerelle_ledger_writer', help: '1 while this instance holds the ledger writer role, 0 as standby', registers: [registry] }),
     };
     this.writer = new LedgerWriter(repo, logger, {
       onCommit: (tree, n) => {
@@ -52,31 +55,51 @@ export class LedgerService implements OnModuleInit, OnApplicationShutdown {
         this.metrics.size.set(tree.size);
       },
     });
-    this.lock = new WriterLock(config.DATABASE_URL, logger);
+    this.writerRole = new WriterRole(new PgWriterLock(config.DATABASE_URL, logger), this, logger, {
+      onRole: (role) => this.metrics.writer.set(role === 'writer' ? 1 : 0),
+    });
+    this.metrics.writer.set(0);
   }
 
   async onModuleInit() {
-    if (!(await this.becomeWriter())) {
-      this.logger.warn(
-        { retryMs: LOCK_RETRY_MS },
-        'another consent-audit instance is the ledger writer (it holds the writer lock): this instance serves ledger reads and refuses appends until that lock is free',
-      );
-      this.retryLock();
-    }
+    await this.writerRole.start();
     this.headTimer = setInterval(() => void this.signPendingHead(), HEAD_INTERVAL_MS);
     this.headTimer.unref();
   }
 
   async onApplicationShutdown() {
     clearInterval(this.headTimer);
-    clearTimeout(this.lockTimer);
-    await this.writer.stop();
-    await this.signPendingHead().catch(() => undefined);
-    await this.lock.release();
+    await this.writerRole.stop();
+  }
+
+  /** This instance's part in the ledger: the writer, a standby, or stopped. */
+  get role(): Role {
+    return this.writerRole.role;
   }
 
   get isWriter(): boolean {
-    return this.lock.held && this.writer.ready;
+    return this.mastership !== undefined && !this.mastership.aborted && this.writer.ready;
+  }
+
+  // ------------------------------------------------------------------ the writer's duty
+
+  /** Called by the writer role once this instance holds the lock. */
+  async begin(mastership: AbortSignal): Promise<void> {
+    await this.writer.start();
+    this.lastHeadSize = (await this.repo.latestHead())?.treeSize ?? -1;
+    this.mastership = mastership;
+    // Stop taking appends at once; the role then awaits end() before releasing the lock.
+    mastership.addEventListener('abort', () => void this.writer.stop(), { once: true });
+    this.metrics.size.set(this.writer.committed()!.size);
+    this.logger.info({ treeSize: this.writer.committed()!.size }, 'this consent-audit instance is the ledger writer');
+  }
+
+  /** Called by the writer role after the mastership signal aborted, before the lock is released. */
+  async end({ shutdown }: { shutdown: boolean }): Promise<void> {
+    await this.writer.stop();
+    // At shutdown the stopped writer's last commits still get their head; after a lost lock another writer signs.
+    if (shutdown) await this.signPendingHead(true).catch(() => undefined);
+    this.mastership = undefined;
   }
 
   // ------------------------------------------------------------------ writes
@@ -115,45 +138,12 @@ export class LedgerService implements OnModuleInit, OnApplicationShutdown {
     return toSignedTreeHead(stored ?? (await this.signHead(target)));
   }
 
-  private async becomeWriter(): Promise<boolean> {
-    if (this.lock.held) return true;
-    if (!(await this.lock.tryAcquire(() => this.lostLock()))) return false;
-    try {
-      await this.writer.start();
-      this.lastHeadSize = (await this.repo.latestHead())?.treeSize ?? -1;
-    } catch (e) {
-      await this.lock.release();
-      throw e;
-    }
-    this.metrics.size.set(this.writer.committed()!.size);
-    this.logger.info({ treeSize: this.writer.committed()!.size }, 'this consent-audit instance is the ledger writer');
-    return true;
-  }
-
-  private lostLock() {
-    void this.writer.stop();
-    this.retryLock();
-  }
-
-  private retryLock() {
-    clearTimeout(this.lockTimer);
-    this.lockTimer = setTimeout(() => {
-      this.becomeWriter()
-        .then((ok) => (ok ? undefined : this.retryLock()))
-        .catch((err) => {
-          this.logger.error({ err }, 'could not take the ledger writer role; retrying');
-          this.retryLock();
-        });
-    }, LOCK_RETRY_MS);
-    this.lockTimer.unref();
-  }
-
   /** Signs a head for the committed tree when entries arrived since the last one. */
-  private signPendingHead(): Promise<unknown> {
-    if (this.signingHead) return this.signingHead;
+  private signPendingHead(finalHead = false): Promise<unknown> {
+    if (this.signingHead) return finalHead ? this.signingHead.then(() => this.signPendingHead(true)) : this.signingHead;
     const tree = this.writer.committed();
-    // Not isWriter: at shutdown the stopped writer's last commits still get their head.
-    if (!this.lock.held || !tree || tree.size <= this.lastHeadSize) return Promise.resolve();
+    const writing = this.mastership !== undefined && (!this.mastership.aborted || finalHead);
+    if (!writing || !tree || tree.size <= this.lastHeadSize) return Promise.resolve();
     this.signingHead = this.signHead(tree.size, tree.root)
       .then((h) => (this.lastHeadSize = Math.max(this.lastHeadSize, h.treeSize)))
       .catch((err) => this.logger.error({ err, treeSize: tree.size }, 'could not sign a tree head'))
