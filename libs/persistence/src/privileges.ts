@@ -42,6 +42,7 @@ export const TABLE_PRIVILEGES: Record<LoginRole, Record<string, readonly TableVe
     program_applications: ['SELECT', 'INSERT'],
     job_matches: ['SELECT'],
     relocation_referrals: ['SELECT', 'INSERT', 'UPDATE'],
+    relocation_offers: ['SELECT', 'INSERT', 'UPDATE'],
   },
   passerelle_ledger: {
     schema_migrations: ['SELECT'],

@@ -11,7 +11,8 @@ export const PURPOSES = [
 ] as const;
 export type Purpose = (typeof PURPOSES)[number];
 
-export const ROLES = ['PROVIDER', 'CONSUMER', 'PUBLISHER', 'OPERATOR'] as const;
+/** RECEIVER: a province or territory that publishes relocation offers and receives referred claimants. */
+export const ROLES = ['PROVIDER', 'CONSUMER', 'PUBLISHER', 'OPERATOR', 'RECEIVER'] as const;
 export type Role = (typeof ROLES)[number];
 
 /** The claimant fields by their contract names: agreements may only name these. */

@@ -1,0 +1,2 @@
+export * from './offer-terms';
+export * from './referral-lifecycle';
