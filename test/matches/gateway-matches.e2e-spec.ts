@@ -259,7 +259,7 @@ describe('job matches in the gateway', () => {
     expect((await walk()).map((p) => p.nodes.length)).toEqual([1, 1]);
     await consents.revoke({ consentId: relocation.id, revokedBy: 'qc.mifi' });
     expect(await walk()).toEqual(onlyFirst);
-    await consents.revoke({ consentId: jobMatching.id, revokedBy: 'qc.mifi' });
+    await consents.revoke({ consentId: jobMatching.id, revokedBy: jobMatching.collectedBy });
   });
 
   it('stops disclosing matches at once when the claimant revokes JOB_MATCHING consent', async () => {

@@ -7,6 +7,7 @@ import { JobMatches1795480000000 } from './1795480000000-job-matches';
 import { ProgramApplications1795490000000 } from './1795490000000-program-applications';
 import { AppLogins1795500000000 } from './1795500000000-app-logins';
 import { RelocationOffers1795520000000 } from './1795520000000-relocation-offers';
+import { ConsentDestinations1795521000000 } from './1795521000000-consent-destinations';
 
 /** Every migration, in order. Add new ones at the end (file name: <timestamp>-<what>.ts). */
-export const migrations = [Foundation1764000000000, ClaimantRecords1795450000000, Consents1795460000000, AgencyRequestJtis1795470500000, Ledger1795471000000, JobMatches1795480000000, ProgramApplications1795490000000, AppLogins1795500000000, RelocationOffers1795520000000];
+export const migrations = [Foundation1764000000000, ClaimantRecords1795450000000, Consents1795460000000, AgencyRequestJtis1795470500000, Ledger1795471000000, JobMatches1795480000000, ProgramApplications1795490000000, AppLogins1795500000000, RelocationOffers1795520000000, ConsentDestinations1795521000000];

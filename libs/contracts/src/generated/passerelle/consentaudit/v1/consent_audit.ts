@@ -174,6 +174,12 @@ export interface RecordConsentRequest {
   expiresAt: string;
   /** base64url SHA-256 of the signed form (never the form) */
   evidenceSha256: string;
+  /**
+   * RELOCATION only (the claimant's willingness to relocate): the provinces or territories the
+   * claimant accepts to settle in, 2-letter codes; must name the recipient's own province. Empty:
+   * the recipient's province when it is a receiving one. Any other purpose: must be empty.
+   */
+  destinations: string[];
 }
 
 export interface RevokeConsentRequest {
@@ -196,6 +202,8 @@ export interface ConsentRecord {
   revokedBy: string;
   /** compact JWS by the gateway key, typ consent-receipt+jwt */
   receipt: string;
+  /** RELOCATION: provinces the claimant accepts (in the receipt too) */
+  destinations: string[];
 }
 
 export interface ListConsentsRequest {
@@ -1577,7 +1585,16 @@ export const DisclosuresResponse: MessageFns<DisclosuresResponse> = {
 };
 
 function createBaseRecordConsentRequest(): RecordConsentRequest {
-  return { subject: "", purpose: "", recipient: "", collectedBy: "", validFrom: "", expiresAt: "", evidenceSha256: "" };
+  return {
+    subject: "",
+    purpose: "",
+    recipient: "",
+    collectedBy: "",
+    validFrom: "",
+    expiresAt: "",
+    evidenceSha256: "",
+    destinations: [],
+  };
 }
 
 export const RecordConsentRequest: MessageFns<RecordConsentRequest> = {
@@ -1602,6 +1619,9 @@ export const RecordConsentRequest: MessageFns<RecordConsentRequest> = {
     }
     if (message.evidenceSha256 !== "") {
       writer.uint32(58).string(message.evidenceSha256);
+    }
+    for (const v of message.destinations) {
+      writer.uint32(66).string(v!);
     }
     return writer;
   },
@@ -1673,6 +1693,14 @@ export const RecordConsentRequest: MessageFns<RecordConsentRequest> = {
             }
 
             message.evidenceSha256 = reader.string();
+            continue;
+          }
+          case 8: {
+            if (tag !== 66) {
+              break;
+            }
+
+            message.destinations.push(reader.string());
             continue;
           }
         }
@@ -1759,6 +1787,7 @@ function createBaseConsentRecord(): ConsentRecord {
     revokedAt: "",
     revokedBy: "",
     receipt: "",
+    destinations: [],
   };
 }
 
@@ -1799,6 +1828,9 @@ export const ConsentRecord: MessageFns<ConsentRecord> = {
     }
     if (message.receipt !== "") {
       writer.uint32(98).string(message.receipt);
+    }
+    for (const v of message.destinations) {
+      writer.uint32(106).string(v!);
     }
     return writer;
   },
@@ -1910,6 +1942,14 @@ export const ConsentRecord: MessageFns<ConsentRecord> = {
             }
 
             message.receipt = reader.string();
+            continue;
+          }
+          case 13: {
+            if (tag !== 106) {
+              break;
+            }
+
+            message.destinations.push(reader.string());
             continue;
           }
         }
