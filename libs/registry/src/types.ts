@@ -25,6 +25,8 @@ export const CLAIMANT_FIELDS = [
   'sector',
   'healthCareHours',
   'frenchLevel',
+  /** English level, CLB 1–12, supplied by the agencies that test it (issue 16) */
+  'englishLevel',
 ] as const;
 export type ClaimantField = (typeof CLAIMANT_FIELDS)[number];
 
