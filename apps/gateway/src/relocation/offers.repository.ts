@@ -78,3 +78,21 @@ export class OffersRepository {
     )) as OfferRow[];
   }
 }
+
+/** At most this many job matches are read to answer relocationCandidates (offers are narrow: a province and a few NOC codes). */
+export const MAX_CANDIDATE_MATCHES = 10_000;
+
+@Injectable()
+export class CandidatesRepository {
+  constructor(private readonly dataSource: DataSource) {}
+
+  /** Subjects with a job match in `province` for one of `nocCodes`, with the codes matched (bounded read). */
+  async fitting(province: string, nocCodes: string[]): Promise<Array<{ subject: string; nocCodes: string[] }>> {
+    return (await this.dataSource.query(
+      `SELECT subject, array_agg(DISTINCT noc_code ORDER BY noc_code) AS "nocCodes"
+         FROM (SELECT subject, noc_code FROM job_matches WHERE province = $1 AND noc_code = ANY($2::text[]) ORDER BY matched_at DESC LIMIT $3) m
+        GROUP BY subject ORDER BY subject`,
+      [province, nocCodes, MAX_CANDIDATE_MATCHES],
+    )) as Array<{ subject: string; nocCodes: string[] }>;
+  }
+}

@@ -1,14 +1,16 @@
 import { Module } from '@nestjs/common';
 import { consentAuditChannel } from '../consents/consent-audit.client';
-import { OffersRepository } from './offers.repository';
+import { DisclosureModule } from '../disclosure';
+import { CandidatesService } from './candidates.service';
+import { CandidatesRepository, OffersRepository } from './offers.repository';
 import { OffersResolver } from './offers.resolver';
 import { OffersService } from './offers.service';
 import { WillingnessReader } from './willingness.reader';
 
 /** Relocation across provinces (issue 16): offers of receiving provinces, the claimant's willingness. */
 @Module({
-  imports: [consentAuditChannel],
-  providers: [OffersRepository, OffersService, OffersResolver, WillingnessReader],
+  imports: [consentAuditChannel, DisclosureModule],
+  providers: [OffersRepository, OffersService, OffersResolver, WillingnessReader, CandidatesRepository, CandidatesService],
   exports: [WillingnessReader],
 })
 export class RelocationModule {}
