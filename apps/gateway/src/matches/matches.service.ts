@@ -145,6 +145,7 @@ export class MatchesService {
       id: r.referralId,
       pseudonym: toAgencyPseudonym(this.keyring, agency, r.subject),
       fromAgency: r.referredBy,
+      status: r.referralStatus,
       referredAt: new Date(r.referredAt).toISOString(),
       postingId: r.postingId,
       title: r.title,
