@@ -2,7 +2,9 @@ import { createHash, randomBytes } from 'node:crypto';
 import { loadPseudonymKeyring, toAgencyPseudonym, toInternalId, type PseudonymKeyring } from '@passerelle/crypto';
 import type { GatewayResponse } from '@passerelle/client';
 import type { Agreement } from '@passerelle/registry';
-import { createTestDatabase, createTestRegistry, queryAsOwner, startTrustStack, uniqueName, type TestDatabase, type TestRegistry, type TrustStack } from '@passerelle/testing';
+import { createKafka } from '@passerelle/messaging';
+import { createTestDatabase, createTestRegistry, kafkaBrokers, queryAsOwner, startTrustStack, uniqueName, type TestDatabase, type TestRegistry, type TrustStack } from '@passerelle/testing';
+import type { Consumer } from 'kafkajs';
 
 /**
  * The referral lifecycle (issue 16) through the real gateway and consent-audit: each move made
@@ -30,6 +32,10 @@ describe('referral lifecycle', () => {
   let registry: TestRegistry;
   let stack: TrustStack;
   let keyring: PseudonymKeyring;
+  let consumer: Consumer;
+  const topic = uniqueName('passerelle.referrals.t');
+  /** Messages seen on the referral topic, by key. */
+  const published: Array<{ key: string; event: string; payload: Record<string, unknown> }> = [];
   const call = <T>(agency: string, query: string, variables: Record<string, unknown>, purpose = 'RELOCATION') =>
     registry.client(agency, stack.gateway.url).graphql<GraphqlBody<T>>(query, variables, purpose as 'RELOCATION');
   const entryOf = async (res: GatewayResponse) => (await stack.ledgerEntries()).find((e) => e.seq === res.auditSeq)!;
@@ -66,11 +72,25 @@ describe('referral lifecycle', () => {
         agreements: [agreement('dsa-mifi-petl', 'qc.mifi', 'nb.petl')],
       }),
     ]);
-    stack = await startTrustStack({ registryFile: registry.file, databaseUrl: db.url, gatewayEnv: { LOG_LEVEL: 'warn' } });
+    stack = await startTrustStack({ registryFile: registry.file, databaseUrl: db.url, gatewayEnv: { LOG_LEVEL: 'warn', PASSERELLE_REFERRAL_TOPIC: topic } });
     keyring = await loadPseudonymKeyring(stack.secretsDir);
+    const kafka = createKafka(kafkaBrokers().split(','), uniqueName('referrals-test'));
+    const admin = kafka.admin();
+    await admin.connect();
+    await admin.createTopics({ topics: [{ topic, numPartitions: 1 }], waitForLeaders: true });
+    await admin.disconnect();
+    consumer = kafka.consumer({ groupId: uniqueName('referrals-test') });
+    await consumer.connect();
+    await consumer.subscribe({ topic, fromBeginning: true });
+    await consumer.run({
+      eachMessage: async ({ message }) => {
+        published.push({ key: String(message.key), event: String(message.headers?.event ?? ''), payload: JSON.parse(String(message.value)) as Record<string, unknown> });
+      },
+    });
   }, 90_000);
 
   afterAll(async () => {
+    await consumer?.disconnect();
     await stack?.stop();
     await db?.drop();
     await registry?.cleanup();
@@ -93,9 +113,15 @@ describe('referral lifecycle', () => {
     ]);
     const outbox = await queryAsOwner<{ topic: string; event: string; payload: string }>(db.url, `SELECT topic, event, payload FROM referral_outbox WHERE message_key = $1 ORDER BY created_at`, [referral]);
     expect(outbox.map((o) => [o.topic, o.event])).toEqual([
-      ['passerelle.referrals.v1', 'referral.contacted'], ['passerelle.referrals.v1', 'referral.accepted'], ['passerelle.referrals.v1', 'referral.relocated'], ['passerelle.referrals.v1', 'referral.employed'],
+      [topic, 'referral.contacted'], [topic, 'referral.accepted'], [topic, 'referral.relocated'], [topic, 'referral.employed'],
     ]);
     for (const o of outbox) expect(o.payload).not.toMatch(/i_[A-Za-z0-9_-]{22}/);
+    // Published to Kafka, named after each move, in order (waits on the messages themselves).
+    const seen = () => published.filter((p) => p.key === referral).map((p) => p.event);
+    for (let i = 0; i < 600 && seen().length < 4; i++) await new Promise((r) => setTimeout(r, 100));
+    expect(seen()).toEqual(['referral.contacted', 'referral.accepted', 'referral.relocated', 'referral.employed']);
+    expect(published.find((p) => p.key === referral && p.event === 'referral.employed')!.payload).toMatchObject({ referral_id: referral, from: 'RELOCATED', to: 'EMPLOYED', party: 'EMPLOYMENT_AUTHORITY', to_agency: 'nb.petl' });
+    expect(await queryAsOwner<{ n: string }>(db.url, 'SELECT count(*) AS n FROM referral_outbox WHERE message_key = $1 AND published_at IS NULL', [referral])).toEqual([{ n: '0' }]);
     // The receiving province sees the status; the referring agency follows what became of its referrals.
     const received = (await call<{ referrals: { nodes: Array<{ id: string; status: string }> } }>('nb.petl', RECEIVED, {})).json.data!.referrals.nodes;
     expect(received.find((n) => n.id === referral)).toEqual({ id: referral, status: 'EMPLOYED' });

@@ -1,6 +1,7 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import type { ReferralParty, ReferralStatus, TransitionRule } from '@passerelle/policy';
 import { DataSource } from 'typeorm';
+import { REFERRAL_TOPIC } from './referral-topic';
 
 export interface ReferralRow {
   id: string;
@@ -22,8 +23,6 @@ export interface TransitionRecord {
   at: Date;
 }
 
-/** The topic referral transitions are published to (CONTRACT: passerelle.referrals.v1). */
-export const REFERRAL_TOPIC = 'passerelle.referrals.v1';
 
 const COLUMNS = `r.id, r.subject, r.referred_by AS "referredBy", r.to_agency AS "toAgency", r.status, r.created_at AS "createdAt",
   r.status_changed_at AS "statusChangedAt", m.province, m.noc_code AS "nocCode"`;
@@ -31,7 +30,10 @@ const COLUMNS = `r.id, r.subject, r.referred_by AS "referredBy", r.to_agency AS 
 /** SQL of referral transitions: compare-and-set on the status, event and outbox row in the same transaction. */
 @Injectable()
 export class ReferralsRepository {
-  constructor(private readonly dataSource: DataSource) {}
+  constructor(
+    private readonly dataSource: DataSource,
+    @Inject(REFERRAL_TOPIC) private readonly topic: string,
+  ) {}
 
   async find(id: string): Promise<ReferralRow | undefined> {
     return ((await this.dataSource.query(`SELECT ${COLUMNS} FROM relocation_referrals r JOIN job_matches m ON m.id = r.match_id WHERE r.id = $1`, [id])) as ReferralRow[])[0];
@@ -53,7 +55,7 @@ export class ReferralsRepository {
         referral.id, rule.from, rule.to, party, agency, reason, at,
       ]);
       const message = { event: rule.event, referral_id: referral.id, from: rule.from, to: rule.to, party, reason, referred_by: referral.referredBy, to_agency: referral.toAgency, at: at.toISOString() };
-      await m.query(`INSERT INTO referral_outbox (topic, message_key, event, payload) VALUES ($1, $2, $3, $4)`, [REFERRAL_TOPIC, referral.id, rule.event, JSON.stringify(message)]);
+      await m.query(`INSERT INTO referral_outbox (topic, message_key, event, payload) VALUES ($1, $2, $3, $4)`, [this.topic, referral.id, rule.event, JSON.stringify(message)]);
       return { referralId: referral.id, from: rule.from, to: rule.to, reason, at };
     });
   }

@@ -6,6 +6,7 @@ import type { DisclosureNote } from '../disclosure';
 import { BadUserInput, Conflict, ConsentRequired, Forbidden, NotFound } from '../errors';
 import type { VerifiedCaller } from '../exchange/exchange-context';
 import type { MadeReferral, ReferralTransition } from './dto/referral.types';
+import { ReferralOutboxRelay } from './referral-outbox.relay';
 import { ReferralsRepository, type ReferralRow } from './referrals.repository';
 import { WillingnessReader } from './willingness.reader';
 
@@ -25,6 +26,7 @@ export class ReferralsService {
   constructor(
     private readonly repository: ReferralsRepository,
     private readonly willingness: WillingnessReader,
+    private readonly relay: ReferralOutboxRelay,
     @Inject(RegistryHolder) private readonly registry: RegistryHolder,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
@@ -48,6 +50,7 @@ export class ReferralsService {
       const now = await this.repository.find(referral.id);
       throw new Conflict(`the referral is ${now?.status ?? 'gone'} now, not ${rule.from}: read it again`);
     }
+    this.relay.nudge();
     this.logger.info({ referral: referral.id, from: rule.from, to: rule.to, agency: caller.agency }, 'referral moved');
     return { referralId: done.referralId, from: done.from, to: done.to, reason: done.reason, at: done.at.toISOString() };
   }
@@ -65,6 +68,7 @@ export class ReferralsService {
     const rule = transitionRule(referral.status, 'WITHDRAWN');
     if (!rule) return;
     const done = await this.repository.transition(referral, rule, 'CLAIMANT_CONSENT', null, 'CONSENT_REVOKED');
+    if (done) this.relay.nudge();
     if (done) this.logger.info({ referral: referral.id, from: rule.from }, 'referral withdrawn: willingness ended');
   }
 
