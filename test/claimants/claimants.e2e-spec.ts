@@ -17,7 +17,7 @@ jest.setTimeout(90_000);
 const SUBMIT = `mutation Submit($records: [ClaimantInput!]!) {
   submitClaimants(records: $records) { accepted { index pseudonym changed } rejected { index reason } }
 }`;
-const CLAIMANT_FIELDS_SELECTION = 'pseudonym claimStatus claimDate province workPermitExpiry nocCode sector healthCareHours hoursPeriodStart hoursPeriodEnd frenchLevel provenance { field provider suppliedAt } withheld { field reason }';
+const CLAIMANT_FIELDS_SELECTION = 'pseudonym claimStatus claimDate province workPermitExpiry nocCode sector healthCareHours hoursPeriodStart hoursPeriodEnd frenchLevel englishLevel provenance { field provider suppliedAt } withheld { field reason }';
 const CLAIMANT = `query One($p: String!) { claimant(pseudonym: $p) { ${CLAIMANT_FIELDS_SELECTION} } }`;
 const CLAIMANTS = `query Many($filter: ClaimantFilterInput, $first: Int, $after: String) {
   claimants(filter: $filter, first: $first, after: $after) { nodes { ${CLAIMANT_FIELDS_SELECTION} } pageInfo { endCursor hasNextPage } }
@@ -31,6 +31,7 @@ interface ClaimantView {
   province: string | null;
   claimStatus: string | null;
   frenchLevel: number | null;
+  englishLevel: number | null;
   nocCode: string | null;
   healthCareHours: number | null;
   provenance: Array<{ field: string; provider: string; suppliedAt: string }>;
@@ -170,7 +171,7 @@ describe('claimant records under data-sharing agreements', () => {
         purpose: 'JOB_MATCHING',
         consent: true,
         disclosed: { claimStatus: ['APPEAL_PENDING', 'ca.ircc'], workPermitExpiry: ['2027-03-31', 'ca.ircc'], province: ['ON', 'qc.mifi'], frenchLevel: [6, 'qc.mifi'], nocCode: ['33102', 'qc.mifi'] },
-        withheld: { claimDate: 'field_not_covered', sector: 'field_not_covered', healthCareHours: 'field_not_covered' },
+        withheld: { claimDate: 'field_not_covered', sector: 'field_not_covered', healthCareHours: 'field_not_covered', englishLevel: 'field_not_covered' },
       },
       {
         name: 'program eligibility needs no consent and reads only the health agreement',
@@ -178,7 +179,7 @@ describe('claimant records under data-sharing agreements', () => {
         purpose: 'PROGRAM_ELIGIBILITY',
         consent: false,
         disclosed: { nocCode: ['64410', 'qc.msss'], sector: ['HEALTH_CARE', 'qc.msss'], healthCareHours: [1100, 'qc.msss'] },
-        withheld: { claimStatus: 'field_not_covered', claimDate: 'field_not_covered', province: 'field_not_covered', workPermitExpiry: 'field_not_covered', frenchLevel: 'field_not_covered' },
+        withheld: { claimStatus: 'field_not_covered', claimDate: 'field_not_covered', province: 'field_not_covered', workPermitExpiry: 'field_not_covered', frenchLevel: 'field_not_covered', englishLevel: 'field_not_covered' },
       },
       {
         name: 'relocation with consent: the expired health agreement gives nothing',
@@ -186,7 +187,7 @@ describe('claimant records under data-sharing agreements', () => {
         purpose: 'RELOCATION',
         consent: true,
         disclosed: { province: ['QC', 'ca.ircc'], claimStatus: ['APPEAL_PENDING', 'ca.ircc'] },
-        withheld: { claimDate: 'field_not_covered', workPermitExpiry: 'field_not_covered', nocCode: 'field_not_covered', sector: 'field_not_covered', healthCareHours: 'field_not_covered', frenchLevel: 'field_not_covered' },
+        withheld: { claimDate: 'field_not_covered', workPermitExpiry: 'field_not_covered', nocCode: 'field_not_covered', sector: 'field_not_covered', healthCareHours: 'field_not_covered', frenchLevel: 'field_not_covered', englishLevel: 'field_not_covered' },
       },
       { name: 'relocation without consent', consumer: 'on.mltsd', purpose: 'RELOCATION', consent: false, error: 'CONSENT_REQUIRED' },
       { name: 'an expired agreement denies', consumer: 'ca.irb', purpose: 'PROGRAM_ELIGIBILITY', consent: false, error: 'NO_AGREEMENT' },

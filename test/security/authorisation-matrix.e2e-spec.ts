@@ -19,12 +19,13 @@ const DATA_PURPOSES: Purpose[] = ['JOB_MATCHING', 'RELOCATION', 'PROGRAM_ELIGIBI
  * agreements. None collected a consent from the matrix claimant (collectors' own rights are proven
  * in test/consents, where the registry declares them).
  */
-const CALLERS: Array<{ id: string; role: Role } & Caller> = [
+const CALLERS: Array<{ id: string; role: Role; jurisdiction?: string } & Caller> = [
   { id: 'qc.matrix-provider', role: 'PROVIDER', roles: ['PROVIDER'], agreementPurposes: [], collector: false },
   { id: 'qc.matrix-consumer', role: 'CONSUMER', roles: ['CONSUMER'], agreementPurposes: DATA_PURPOSES, collector: false },
   { id: 'qc.matrix-consumer-bare', role: 'CONSUMER', roles: ['CONSUMER'], agreementPurposes: [], collector: false },
   { id: 'ca.matrix-publisher', role: 'PUBLISHER', roles: ['PUBLISHER'], agreementPurposes: [], collector: false },
   { id: 'ca.matrix-operator', role: 'OPERATOR', roles: ['OPERATOR'], agreementPurposes: [], collector: false },
+  { id: 'nb.matrix-receiver', role: 'RECEIVER', roles: ['RECEIVER'], jurisdiction: 'NB', agreementPurposes: [], collector: false },
 ];
 
 const agreementTo = (consumer: string): Agreement => ({
@@ -113,7 +114,7 @@ describe('authorisation matrix (declared policy × roles × purposes × agreemen
     [db, registry] = await Promise.all([
       createTestDatabase('authmatrix'),
       createTestRegistry({
-        agencies: [{ id: SOURCE, roles: ['PROVIDER', 'PUBLISHER'] }, ...CALLERS.map((c) => ({ id: c.id, roles: [...c.roles] }))],
+        agencies: [{ id: SOURCE, roles: ['PROVIDER', 'PUBLISHER'] }, ...CALLERS.map((c) => ({ id: c.id, roles: [...c.roles], jurisdiction: c.jurisdiction }))],
         agreements: [agreementTo('qc.matrix-consumer')],
         programs: [{ id: PROGRAM, names: { en: 'Matrix', fr: 'Matrice' }, conditions: [{ name: 'in-quebec', kind: 'provinceIn', provinces: ['QC'] }], cap: null, capPeriod: null }] as unknown as RegistryDocument['programs'],
       }),

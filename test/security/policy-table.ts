@@ -52,6 +52,14 @@ export const POLICY_TABLE: Readonly<Record<string, OperationPolicy>> = {
   // §4 referRelocation: the receiving agency's agreement and consent are checked per referral, after the match is found.
   'mutation:referRelocation': { roles: ['CONSUMER'], purposes: ['RELOCATION'], agreement: 'not-needed', source: 'CONTRACT §4 referRelocation' },
   'query:referrals': { roles: ['CONSUMER'], purposes: ['RELOCATION'], agreement: 'not-needed', source: 'referrals received (fields filtered per referral)' },
+  // Issue 16: a receiving province (RECEIVER) publishes, amends and withdraws its own offers; agencies that may refer read them (filtered to receivers they hold a RELOCATION agreement with).
+  'mutation:publishRelocationOffer': { roles: ['RECEIVER'], purposes: ['RELOCATION'], agreement: 'not-needed', source: 'issue 16 offers (RECEIVER role)' },
+  'mutation:amendRelocationOffer': { roles: ['RECEIVER'], purposes: ['RELOCATION'], agreement: 'not-needed', source: 'issue 16 offers (RECEIVER role, own offers only)' },
+  'mutation:withdrawRelocationOffer': { roles: ['RECEIVER'], purposes: ['RELOCATION'], agreement: 'not-needed', source: 'issue 16 offers (RECEIVER role, own offers only)' },
+  'query:relocationOffers': { roles: ['PROVIDER', 'CONSUMER', 'RECEIVER'], purposes: ['RELOCATION'], agreement: 'not-needed', source: 'issue 16: offers are public to the agencies that may refer (list filtered by agreement)' },
+  'query:relocationCandidates': { roles: ['RECEIVER'], purposes: ['RELOCATION'], agreement: 'not-needed', source: 'issue 16: the offering province, about its own offer (protected count; identities only under willingness)' },
+  'mutation:moveReferral': { roles: ['CONSUMER', 'RECEIVER', 'PUBLISHER'], purposes: ['RELOCATION'], agreement: 'not-needed', source: 'issue 16 lifecycle: each move by its one party (guard per referral)' },
+  'query:referralsMade': { roles: ['CONSUMER'], purposes: ['RELOCATION'], agreement: 'not-needed', source: 'issue 16: the referring agency follows its own referrals (no identity)' },
   // §4 eligibility(program, pseudonym): a consumer evaluates a program on what it may see.
   'query:eligibility': { roles: ['CONSUMER'], purposes: ['PROGRAM_ELIGIBILITY'], agreement: 'required', source: 'CONTRACT §4 eligibility' },
   'mutation:applyToProgram': { roles: ['CONSUMER'], purposes: ['PROGRAM_ELIGIBILITY'], agreement: 'required', source: 'programs: applying reads the same fields as eligibility' },

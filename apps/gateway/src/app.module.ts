@@ -21,6 +21,7 @@ import { recordRootMutationFields } from './graphql/root-field-outcomes';
 import { ConsoleModule } from './console/console.module';
 import { AuditModule } from './audit/audit.module';
 import { MatchesModule } from './matches/matches.module';
+import { RelocationModule } from './relocation/relocation.module';
 import { RequiresGuard } from './auth/requires.guard';
 import { DomainErrorFilter } from './errors';
 import { JwksController } from './jwks/jwks.controller';
@@ -56,6 +57,7 @@ export class AppModule {
         ConsoleModule,
         AuditModule,
         MatchesModule,
+        RelocationModule,
       ],
       controllers: [JwksController],
       providers: [

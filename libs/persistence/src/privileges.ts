@@ -50,6 +50,11 @@ export const TABLE_PRIVILEGES: Record<LoginRole, Record<string, readonly TableVe
     program_outbox: ['SELECT', 'INSERT', 'UPDATE'],
     job_matches: ['SELECT'],
     relocation_referrals: ['SELECT', 'INSERT', 'UPDATE'],
+    relocation_offers: ['SELECT', 'INSERT', 'UPDATE'],
+    // append-only history of referral transitions (a trigger refuses UPDATE/DELETE)
+    referral_events: ['SELECT', 'INSERT'],
+    // UPDATE: the relay marks rows published
+    referral_outbox: ['SELECT', 'INSERT', 'UPDATE'],
   },
   passerelle_ledger: {
     schema_migrations: ['SELECT'],

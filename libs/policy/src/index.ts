@@ -3,3 +3,4 @@ export * from './purposes';
 export * from './programs';
 export * from './statistics';
 export * from './disclosure-page';
+export * from './relocation';

@@ -11,7 +11,8 @@ export const PURPOSES = [
 ] as const;
 export type Purpose = (typeof PURPOSES)[number];
 
-export const ROLES = ['PROVIDER', 'CONSUMER', 'PUBLISHER', 'OPERATOR'] as const;
+/** RECEIVER: a province or territory that publishes relocation offers and receives referred claimants. */
+export const ROLES = ['PROVIDER', 'CONSUMER', 'PUBLISHER', 'OPERATOR', 'RECEIVER'] as const;
 export type Role = (typeof ROLES)[number];
 
 /** The claimant fields by their contract names: agreements may only name these. */
@@ -24,6 +25,8 @@ export const CLAIMANT_FIELDS = [
   'sector',
   'healthCareHours',
   'frenchLevel',
+  /** English level, CLB 1–12, supplied by the agencies that test it (issue 16) */
+  'englishLevel',
 ] as const;
 export type ClaimantField = (typeof CLAIMANT_FIELDS)[number];
 

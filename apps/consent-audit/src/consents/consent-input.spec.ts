@@ -22,6 +22,7 @@ const good = {
   validFrom: '2026-06-01T00:00:00Z',
   expiresAt: '2027-06-01T00:00:00.750+02:00',
   evidenceSha256: createHash('sha256').update('form').digest('base64url'),
+  destinations: [] as string[],
 };
 
 function problemsOf(overrides: Partial<typeof good>): string[] {

@@ -1,5 +1,5 @@
 import { isInternalId } from '@passerelle/crypto';
-import { CONSENTABLE_PURPOSES, isConsentablePurpose } from '@passerelle/policy';
+import { checkDestinations, CONSENTABLE_PURPOSES, isConsentablePurpose } from '@passerelle/policy';
 import type { Registry } from '@passerelle/registry';
 import type { consentAudit } from '@passerelle/contracts';
 import { InvalidConsentInput } from './consent-errors';
@@ -18,6 +18,8 @@ export interface ConsentGrant {
   validFrom: Date;
   expiresAt: Date;
   evidenceSha256: string;
+  /** RELOCATION: the provinces the claimant accepts to settle in (sorted); empty otherwise */
+  destinations: string[];
 }
 
 /** Parses an ISO-8601 instant with a time zone; null when it is not one. Drops sub-seconds (decisions are to the second). */
@@ -62,6 +64,8 @@ export function parseConsentGrant(req: consentAudit.RecordConsentRequest, regist
   }
   const evidence = req.evidenceSha256 ?? '';
   if (!isEvidenceSha256(evidence)) problems.push('evidence_sha256 must be the base64url SHA-256 of the signed form (43 characters, no padding)');
+  const destinations = checkDestinations(purpose, req.destinations ?? [], registry.agency(recipient)?.jurisdiction);
+  if (!destinations.ok) problems.push(destinations.reason);
   if (problems.length > 0) throw new InvalidConsentInput(problems);
-  return { subject, purpose, recipient, collectedBy, validFrom: validFrom!, expiresAt: expiresAt!, evidenceSha256: evidence };
+  return { subject, purpose, recipient, collectedBy, validFrom: validFrom!, expiresAt: expiresAt!, evidenceSha256: evidence, destinations: destinations.ok ? destinations.value : [] };
 }

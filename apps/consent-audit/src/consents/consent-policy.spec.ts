@@ -23,6 +23,7 @@ const grant = (over: Partial<ConsentGrant> = {}): ConsentGrant => ({
   validFrom: new Date('2026-06-01T00:00:00Z'),
   expiresAt: new Date('2027-06-01T00:00:00Z'),
   evidenceSha256: evidence('new form'),
+  destinations: [],
   ...over,
 });
 const revokedBy = (collectedBy: string, form: string, at = '2026-06-10T00:00:00Z'): PriorConsent => ({ collectedBy, evidenceSha256: evidence(form), revokedAt: new Date(at) });

@@ -16,6 +16,7 @@ export function receiptClaims(gatewayId: string, row: ConsentRow, now: Date): Re
     expires_at: row.expiresAt.toISOString(),
     evidence_sha256: row.evidenceSha256,
     granted_at: row.grantedAt.toISOString(),
+    ...(row.destinations?.length ? { destinations: row.destinations } : {}),
     ...(row.revokedAt ? { revoked_at: row.revokedAt.toISOString(), revoked_by: row.revokedBy } : {}),
   };
 }

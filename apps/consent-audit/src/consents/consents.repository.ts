@@ -15,6 +15,8 @@ export interface ConsentRow {
   grantedAt: Date;
   revokedAt: Date | null;
   revokedBy: string | null;
+  /** RELOCATION: provinces the claimant accepts to settle in */
+  destinations: string[];
 }
 
 /** A consent's terms, with who collected it (a consent counts only if the registry declares its collector). */
@@ -32,7 +34,7 @@ export interface ConsentEventMessage {
 
 const COLUMNS = `id, subject, purpose, recipient, collected_by AS "collectedBy", valid_from AS "validFrom",
   expires_at AS "expiresAt", evidence_sha256 AS "evidenceSha256", granted_at AS "grantedAt",
-  revoked_at AS "revokedAt", revoked_by AS "revokedBy"`;
+  revoked_at AS "revokedAt", revoked_by AS "revokedBy", destinations`;
 
 /** The consents tables, as SQL. Every change writes its history row and its outbox row in the same transaction. */
 @Injectable()
@@ -50,9 +52,9 @@ export class ConsentsRepository {
       const priors = (await m.query(`SELECT ${COLUMNS} FROM consents WHERE subject = $1 AND purpose = $2 AND recipient = $3`, [grant.subject, grant.purpose, grant.recipient])) as ConsentRow[];
       check(priors);
       const [row] = (await m.query(
-        `INSERT INTO consents (id, subject, purpose, recipient, collected_by, valid_from, expires_at, evidence_sha256, granted_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING ${COLUMNS}`,
-        [id, grant.subject, grant.purpose, grant.recipient, grant.collectedBy, grant.validFrom, grant.expiresAt, grant.evidenceSha256, grantedAt],
+        `INSERT INTO consents (id, subject, purpose, recipient, collected_by, valid_from, expires_at, evidence_sha256, granted_at, destinations)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING ${COLUMNS}`,
+        [id, grant.subject, grant.purpose, grant.recipient, grant.collectedBy, grant.validFrom, grant.expiresAt, grant.evidenceSha256, grantedAt, grant.destinations],
       )) as ConsentRow[];
       await this.recordEvent(m, row, 'granted', grant.collectedBy, grantedAt, topic);
       return row;

@@ -89,6 +89,7 @@ export class ConsentsService {
       grantedAt: row.grantedAt.toISOString(),
       revokedAt: row.revokedAt ? row.revokedAt.toISOString() : '',
       revokedBy: row.revokedBy ?? '',
+      destinations: row.destinations ?? [],
       receipt: await signReceipt(this.keys, this.registry.current().gatewayId, row, now),
     };
   }

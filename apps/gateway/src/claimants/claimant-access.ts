@@ -129,6 +129,7 @@ export interface ClaimantFilter {
   /** work permit valid on this day: workPermitExpiry ≥ it */
   workPermitValidOn?: string;
   frenchLevelAtLeast?: number;
+  englishLevelAtLeast?: number;
   healthCareHoursAtLeast?: number;
 }
 
@@ -139,6 +140,7 @@ export interface RawClaimantFilter {
   sector?: string | null;
   workPermitValidOn?: string | null;
   frenchLevelAtLeast?: number | null;
+  englishLevelAtLeast?: number | null;
   healthCareHoursAtLeast?: number | null;
 }
 
@@ -150,6 +152,7 @@ export const FILTER_FIELD: Record<keyof ClaimantFilter, ClaimantField> = {
   sector: 'sector',
   workPermitValidOn: 'workPermitExpiry',
   frenchLevelAtLeast: 'frenchLevel',
+  englishLevelAtLeast: 'englishLevel',
   healthCareHoursAtLeast: 'healthCareHours',
 };
 
@@ -187,6 +190,10 @@ export function checkFilter(raw: RawClaimantFilter | null | undefined): { ok: tr
     if (Number.isInteger(raw.frenchLevelAtLeast) && raw.frenchLevelAtLeast >= 1 && raw.frenchLevelAtLeast <= 12) filter.frenchLevelAtLeast = raw.frenchLevelAtLeast;
     else problems.push('filter.frenchLevelAtLeast must be a whole NCLC level from 1 to 12');
   }
+  if (raw.englishLevelAtLeast !== null && raw.englishLevelAtLeast !== undefined) {
+    if (Number.isInteger(raw.englishLevelAtLeast) && raw.englishLevelAtLeast >= 1 && raw.englishLevelAtLeast <= 12) filter.englishLevelAtLeast = raw.englishLevelAtLeast;
+    else problems.push('filter.englishLevelAtLeast must be a whole CLB level from 1 to 12');
+  }
   if (raw.healthCareHoursAtLeast !== null && raw.healthCareHoursAtLeast !== undefined) {
     if (Number.isInteger(raw.healthCareHoursAtLeast) && raw.healthCareHoursAtLeast >= 0) filter.healthCareHoursAtLeast = raw.healthCareHoursAtLeast;
     else problems.push('filter.healthCareHoursAtLeast must be a whole number of hours, 0 or more');
@@ -207,6 +214,7 @@ export function matchesFilter(values: ClaimantValues, filter: ClaimantFilter): b
   if (filter.sector !== undefined && values.sector !== filter.sector) return false;
   if (filter.workPermitValidOn !== undefined && (values.workPermitExpiry === undefined || values.workPermitExpiry < filter.workPermitValidOn)) return false;
   if (filter.frenchLevelAtLeast !== undefined && (values.frenchLevel === undefined || values.frenchLevel < filter.frenchLevelAtLeast)) return false;
+  if (filter.englishLevelAtLeast !== undefined && (values.englishLevel === undefined || values.englishLevel < filter.englishLevelAtLeast)) return false;
   if (filter.healthCareHoursAtLeast !== undefined && (values.healthCareHours === undefined || values.healthCareHours.hours < filter.healthCareHoursAtLeast)) return false;
   return true;
 }

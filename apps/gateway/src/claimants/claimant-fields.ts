@@ -47,6 +47,8 @@ export interface ClaimantValues {
   sector?: Sector;
   healthCareHours?: HealthCareHours;
   frenchLevel?: number;
+  /** CLB 1–12 */
+  englishLevel?: number;
 }
 
 /** One provider's current record about one subject (as stored, internal id only). */

@@ -19,6 +19,7 @@ export interface RawClaimantInput {
   hoursPeriodStart?: string | null;
   hoursPeriodEnd?: string | null;
   frenchLevel?: number | null;
+  englishLevel?: number | null;
 }
 
 export type RecordCheck = { ok: true; clientId: string; values: ClaimantValues } | { ok: false; reason: string };
@@ -120,6 +121,12 @@ export function checkClaimantRecord(raw: RawClaimantInput | null | undefined, to
     const f = raw.frenchLevel;
     if (Number.isInteger(f) && f >= 1 && f <= 12) values.frenchLevel = f;
     else problems.push('frenchLevel must be a whole NCLC level from 1 to 12');
+  }
+
+  if (present(raw.englishLevel)) {
+    const e = raw.englishLevel;
+    if (Number.isInteger(e) && e >= 1 && e <= 12) values.englishLevel = e;
+    else problems.push('englishLevel must be a whole CLB level from 1 to 12');
   }
 
   if (problems.length === 0 && Object.keys(values).length === 0) problems.push('record holds no field besides clientId');

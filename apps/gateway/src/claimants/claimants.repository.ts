@@ -14,6 +14,7 @@ const VALUE_COLUMNS = [
   'hours_period_start',
   'hours_period_end',
   'french_level',
+  'english_level',
 ] as const;
 
 export interface RecordToStore {
@@ -33,12 +34,12 @@ export interface StoreResult {
  */
 const UPSERT_SQL = `
 WITH input AS (
-  SELECT * FROM unnest($1::text[], $2::text[], $3::date[], $4::text[], $5::date[], $6::text[], $7::text[], $8::int[], $9::date[], $10::date[], $11::smallint[])
-    AS t(subject, claim_status, claim_date, province, work_permit_expiry, noc_code, sector, health_care_hours, hours_period_start, hours_period_end, french_level)
+  SELECT * FROM unnest($1::text[], $2::text[], $3::date[], $4::text[], $5::date[], $6::text[], $7::text[], $8::int[], $9::date[], $10::date[], $11::smallint[], $12::smallint[])
+    AS t(subject, claim_status, claim_date, province, work_permit_expiry, noc_code, sector, health_care_hours, hours_period_start, hours_period_end, french_level, english_level)
 ),
 upserted AS (
   INSERT INTO claimant_records AS cr (subject, provider, ${VALUE_COLUMNS.join(', ')}, version, supplied_at, supplied_by_kid)
-  SELECT subject, $12, ${VALUE_COLUMNS.join(', ')}, 1, now(), $13 FROM input
+  SELECT subject, $13, ${VALUE_COLUMNS.join(', ')}, 1, now(), $14 FROM input
   ON CONFLICT (subject, provider) DO UPDATE SET
     ${VALUE_COLUMNS.map((c) => `${c} = EXCLUDED.${c}`).join(', ')},
     version = cr.version + 1, supplied_at = EXCLUDED.supplied_at, supplied_by_kid = EXCLUDED.supplied_by_kid
@@ -46,7 +47,7 @@ upserted AS (
   RETURNING cr.*
 )
 INSERT INTO claimant_record_versions (subject, provider, version, ${VALUE_COLUMNS.join(', ')}, supplied_at, supplied_by_kid, request_jti)
-SELECT subject, provider, version, ${VALUE_COLUMNS.join(', ')}, supplied_at, supplied_by_kid, $14 FROM upserted
+SELECT subject, provider, version, ${VALUE_COLUMNS.join(', ')}, supplied_at, supplied_by_kid, $15 FROM upserted
 RETURNING subject, version`;
 
 /** Claimant submissions in SQL; no rules here (ClaimantsService holds them). Reads for disclosure are in disclosure/. */
@@ -69,6 +70,7 @@ export class ClaimantsRepository {
       col((v) => v.healthCareHours?.periodStart),
       col((v) => v.healthCareHours?.periodEnd),
       col((v) => v.frenchLevel),
+      col((v) => v.englishLevel),
       provider,
       kid,
       jti,

@@ -122,6 +122,7 @@ export class ClaimantsService {
       hoursPeriodStart: v.healthCareHours?.periodStart ?? null,
       hoursPeriodEnd: v.healthCareHours?.periodEnd ?? null,
       frenchLevel: v.frenchLevel ?? null,
+      englishLevel: v.englishLevel ?? null,
       provenance: m.provenance.map((p) => ({ field: p.field, provider: p.provider, suppliedAt: p.suppliedAt.toISOString() })),
       withheld: m.withheld.map((w) => ({ field: w.field, reason: w.reason })),
     };

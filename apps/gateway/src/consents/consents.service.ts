@@ -61,6 +61,7 @@ export class ConsentsService implements OnModuleInit {
           validFrom: input.validFrom,
           expiresAt: input.expiresAt,
           evidenceSha256: input.evidenceSha256,
+          destinations: input.destinations ?? [],
         }),
       );
       return this.toConsent(caller, record);
@@ -122,6 +123,7 @@ export class ConsentsService implements OnModuleInit {
       grantedAt: c.grantedAt,
       revokedAt: c.revokedAt || null,
       revokedBy: c.revokedBy || null,
+      destinations: c.destinations ?? [],
       receipt: c.receipt,
     };
   }

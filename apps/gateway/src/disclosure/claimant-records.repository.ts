@@ -17,11 +17,12 @@ interface RecordRow {
   hours_period_start: string | null;
   hours_period_end: string | null;
   french_level: number | null;
+  english_level: number | null;
 }
 
 export const SELECT_RECORD_COLUMNS = `subject, provider, version, supplied_at, claim_status, to_char(claim_date, 'YYYY-MM-DD') AS claim_date, province,
   to_char(work_permit_expiry, 'YYYY-MM-DD') AS work_permit_expiry, noc_code, sector, health_care_hours,
-  to_char(hours_period_start, 'YYYY-MM-DD') AS hours_period_start, to_char(hours_period_end, 'YYYY-MM-DD') AS hours_period_end, french_level`;
+  to_char(hours_period_start, 'YYYY-MM-DD') AS hours_period_start, to_char(hours_period_end, 'YYYY-MM-DD') AS hours_period_end, french_level, english_level`;
 
 /**
  * The subjects after a position, in key order, that hold a record from one of these providers.
@@ -69,6 +70,7 @@ export function toProviderRecord(r: RecordRow): ProviderRecord {
     values.healthCareHours = { hours: Number(r.health_care_hours), periodStart: r.hours_period_start, periodEnd: r.hours_period_end };
   }
   if (r.french_level !== null) values.frenchLevel = Number(r.french_level);
+  if (r.english_level !== null && r.english_level !== undefined) values.englishLevel = Number(r.english_level);
   return { subject: r.subject, provider: r.provider, version: Number(r.version), suppliedAt: new Date(r.supplied_at), values };
 }
 

@@ -32,7 +32,7 @@ export interface PageCursor {
   id: string;
 }
 
-export type ReceivedRow = MatchRow & { referralId: string; referredBy: string; referredAt: Date; referredAtKey: string };
+export type ReceivedRow = MatchRow & { referralId: string; referredBy: string; referredAt: Date; referredAtKey: string; referralStatus: string };
 
 const MATCH_COLUMNS = `m.id, m.publisher, m.subject, m.posting_id AS "postingId", m.title, m.noc_code AS "nocCode", m.province, m.city,
   m.hourly_wage_cents AS "hourlyWageCents", m.language_requirement AS "languageRequirement", m.posted_at AS "postedAt", m.score,
@@ -77,7 +77,7 @@ export class MatchesRepository {
   /** Referrals received by an agency, newest first, keyset-paged on (created_at, id). */
   async received(toAgency: string, after: PageCursor | null, limit: number): Promise<ReceivedRow[]> {
     return (await this.dataSource.query(
-      `SELECT r.id AS "referralId", r.referred_by AS "referredBy", r.created_at AS "referredAt", r.created_at::text AS "referredAtKey", ${MATCH_COLUMNS}
+      `SELECT r.id AS "referralId", r.status AS "referralStatus", r.referred_by AS "referredBy", r.created_at AS "referredAt", r.created_at::text AS "referredAtKey", ${MATCH_COLUMNS}
          FROM relocation_referrals r JOIN job_matches m ON m.id = r.match_id
         WHERE r.to_agency = $1 AND ($2::timestamptz IS NULL OR (r.created_at, r.id) < ($2::timestamptz, $3::uuid))
         ORDER BY r.created_at DESC, r.id DESC

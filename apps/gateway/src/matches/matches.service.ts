@@ -8,6 +8,7 @@ import { BadUserInput, ConsentRequired, NoAgreement, NotFound } from '../errors'
 import type { VerifiedCaller } from '../exchange/exchange-context';
 import { DisclosureService, type CursorBinding, type DisclosureNote } from '../disclosure';
 import { checkMatchFilter, checkPageSize, isMatchId, matchPasses, positionFrom, positionText } from './match-input';
+import { WillingnessReader } from '../relocation/willingness.reader';
 import { MatchesRepository, type MatchRow, type PageCursor, type ReceivedRow } from './matches.repository';
 import type { JobMatch, JobMatchPage, ReceivedReferral, ReceivedReferralPage, RelocationReferral } from './dto/job-match.types';
 
@@ -31,6 +32,7 @@ export class MatchesService {
     @Inject(PSEUDONYM_KEYRING) private readonly keyring: PseudonymKeyring,
     @Inject(RegistryHolder) private readonly registry: RegistryHolder,
     @Inject(LOGGER) private readonly logger: Logger,
+    private readonly willingness: WillingnessReader,
   ) {}
 
   /**
@@ -76,6 +78,11 @@ export class MatchesService {
     if (toAgency === caller.agency) throw new BadUserInput('toAgency must be another agency than yours');
     const match = await this.repository.match(jobMatchId, subject);
     if (!match) throw new NotFound(MATCH_NOT_FOUND);
+    // No willingness, no referral: the claimant's RELOCATION consent to the receiving agency, naming its province.
+    if (!(await this.willingness.toward(subject, toAgency))) {
+      note.disclosed([subject], []);
+      throw new ConsentRequired(`no willingness of this claimant to relocate to ${toAgency} is in force (a RELOCATION consent to it naming its province)`);
+    }
     // What the receiving agency may see: RELOCATION, provider = the referring agency (the caller).
     const verdicts = (await this.disclosure.pairVerdicts(toAgency, 'RELOCATION', MATCH_FIELDS, [{ subject, provider: caller.agency }]))(subject, caller.agency);
     const allowed = MATCH_FIELDS.filter((_, i) => verdicts[i].permit);
@@ -138,6 +145,7 @@ export class MatchesService {
       id: r.referralId,
       pseudonym: toAgencyPseudonym(this.keyring, agency, r.subject),
       fromAgency: r.referredBy,
+      status: r.referralStatus,
       referredAt: new Date(r.referredAt).toISOString(),
       postingId: r.postingId,
       title: r.title,

@@ -53,7 +53,7 @@ describe('consent window', () => {
   it('considers only JOB_MATCHING consents to the publisher, collected by a declared collector', () => {
     const record = (purpose: string, recipient: string) => ({
       id: 'c', subject: 's', purpose, recipient, collectedBy: 'qc.mifi', validFrom: '2026-01-01T00:00:00Z', expiresAt: '2027-01-01T00:00:00Z',
-      evidenceSha256: '', grantedAt: '', revokedAt: '', revokedBy: '', receipt: '',
+      evidenceSha256: '', grantedAt: '', revokedAt: '', revokedBy: '', receipt: '', destinations: [],
     });
     const found = jobMatchingConsents([record('JOB_MATCHING', 'ca.esdc'), record('RELOCATION', 'ca.esdc'), record('JOB_MATCHING', 'qc.mifi')], 'ca.esdc');
     expect(jobMatchingConsents([record('JOB_MATCHING', 'ca.esdc')], 'ca.esdc', (c) => c.collectedBy !== 'qc.mifi')).toEqual([]);

@@ -42,6 +42,9 @@ export class ClaimantInput implements RawClaimantInput {
 
   @Field(() => Int, { nullable: true, description: 'French level, NCLC 1–12.' })
   frenchLevel?: number | null;
+
+  @Field(() => Int, { nullable: true, description: 'English level, CLB 1–12 (Canadian Language Benchmarks), from the agency that tested it.' })
+  englishLevel?: number | null;
 }
 
 @InputType({ description: 'Filters of claimants(). Each filter matches the value the caller would be shown (merged across the providers whose agreement covers the field).' })
@@ -63,6 +66,9 @@ export class ClaimantFilterInput implements RawClaimantFilter {
 
   @Field(() => Int, { nullable: true })
   frenchLevelAtLeast?: number | null;
+
+  @Field(() => Int, { nullable: true, description: 'English level at least, CLB 1–12.' })
+  englishLevelAtLeast?: number | null;
 
   @Field(() => Int, { nullable: true })
   healthCareHoursAtLeast?: number | null;

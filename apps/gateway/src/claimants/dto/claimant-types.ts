@@ -91,8 +91,11 @@ export class Claimant {
   @Field(() => String, { nullable: true })
   hoursPeriodEnd: string | null;
 
-  @Field(() => Int, { nullable: true })
+  @Field(() => Int, { nullable: true, description: 'NCLC 1–12' })
   frenchLevel: number | null;
+
+  @Field(() => Int, { nullable: true, description: 'CLB 1–12' })
+  englishLevel: number | null;
 
   @Field(() => [FieldProvenance])
   provenance: FieldProvenance[];

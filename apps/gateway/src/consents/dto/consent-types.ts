@@ -19,6 +19,12 @@ export class RecordConsentInput {
 
   @Field(() => String, { description: 'base64url SHA-256 (43 characters) of the signed consent form, which the collecting agency keeps.' })
   evidenceSha256: string;
+
+  @Field(() => [String], {
+    nullable: true,
+    description: "RELOCATION only (the claimant's willingness to relocate): the provinces or territories the claimant accepts to settle in, 2-letter codes other than QC, naming the recipient's own province. Absent: the recipient's province when it is a receiving one.",
+  })
+  destinations?: string[] | null;
 }
 
 @ObjectType({ description: "A claimant's consent to one recipient for one purpose." })
@@ -56,9 +62,12 @@ export class Consent {
   @Field(() => String, { nullable: true })
   revokedBy: string | null;
 
+  @Field(() => [String], { description: 'RELOCATION: the provinces the claimant accepts to settle in (also in the receipt); empty for other purposes.' })
+  destinations: string[];
+
   @Field(() => String, {
     description:
-      'Consent receipt: compact JWS by the gateway key (typ consent-receipt+jwt; verify with /.well-known/jwks.json). Claims: consent_id, purpose, recipient, collected_by, valid_from, expires_at, evidence_sha256, granted_at, revoked_at; never an identifier of the person.',
+      'Consent receipt: compact JWS by the gateway key (typ consent-receipt+jwt; verify with /.well-known/jwks.json). Claims: consent_id, purpose, recipient, collected_by, valid_from, expires_at, evidence_sha256, granted_at, revoked_at, destinations (RELOCATION); never an identifier of the person.',
   })
   receipt: string;
 }

@@ -113,6 +113,9 @@ export class ReceivedReferral {
   @Field(() => String, { description: 'The referring agency.' })
   fromAgency: string;
 
+  @Field(() => String, { description: 'Where the referral stands: REFERRED | CONTACTED | ACCEPTED | DECLINED | RELOCATED | EMPLOYED | WITHDRAWN (move it with moveReferral).' })
+  status: string;
+
   @Field(() => String)
   referredAt: string;
 

@@ -197,6 +197,12 @@ export interface RecordConsentRequest {
   expiresAt: string;
   /** base64url SHA-256 of the signed form (never the form) */
   evidenceSha256: string;
+  /**
+   * RELOCATION only (the claimant's willingness to relocate): the provinces or territories the
+   * claimant accepts to settle in, 2-letter codes; must name the recipient's own province. Empty:
+   * the recipient's province when it is a receiving one. Any other purpose: must be empty.
+   */
+  destinations: string[];
 }
 
 export interface RevokeConsentRequest {
@@ -219,6 +225,8 @@ export interface ConsentRecord {
   revokedBy: string;
   /** compact JWS by the gateway key, typ consent-receipt+jwt */
   receipt: string;
+  /** RELOCATION: provinces the claimant accepts (in the receipt too) */
+  destinations: string[];
 }
 
 export interface ListConsentsRequest {
@@ -1793,7 +1801,16 @@ export const AggregatesResponse: MessageFns<AggregatesResponse> = {
 };
 
 function createBaseRecordConsentRequest(): RecordConsentRequest {
-  return { subject: "", purpose: "", recipient: "", collectedBy: "", validFrom: "", expiresAt: "", evidenceSha256: "" };
+  return {
+    subject: "",
+    purpose: "",
+    recipient: "",
+    collectedBy: "",
+    validFrom: "",
+    expiresAt: "",
+    evidenceSha256: "",
+    destinations: [],
+  };
 }
 
 export const RecordConsentRequest: MessageFns<RecordConsentRequest> = {
@@ -1818,6 +1835,9 @@ export const RecordConsentRequest: MessageFns<RecordConsentRequest> = {
     }
     if (message.evidenceSha256 !== "") {
       writer.uint32(58).string(message.evidenceSha256);
+    }
+    for (const v of message.destinations) {
+      writer.uint32(66).string(v!);
     }
     return writer;
   },
@@ -1889,6 +1909,14 @@ export const RecordConsentRequest: MessageFns<RecordConsentRequest> = {
             }
 
             message.evidenceSha256 = reader.string();
+            continue;
+          }
+          case 8: {
+            if (tag !== 66) {
+              break;
+            }
+
+            message.destinations.push(reader.string());
             continue;
           }
         }
@@ -1975,6 +2003,7 @@ function createBaseConsentRecord(): ConsentRecord {
     revokedAt: "",
     revokedBy: "",
     receipt: "",
+    destinations: [],
   };
 }
 
@@ -2015,6 +2044,9 @@ export const ConsentRecord: MessageFns<ConsentRecord> = {
     }
     if (message.receipt !== "") {
       writer.uint32(98).string(message.receipt);
+    }
+    for (const v of message.destinations) {
+      writer.uint32(106).string(v!);
     }
     return writer;
   },
@@ -2126,6 +2158,14 @@ export const ConsentRecord: MessageFns<ConsentRecord> = {
             }
 
             message.receipt = reader.string();
+            continue;
+          }
+          case 13: {
+            if (tag !== 106) {
+              break;
+            }
+
+            message.destinations.push(reader.string());
             continue;
           }
         }

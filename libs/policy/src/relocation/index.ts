@@ -1,0 +1,3 @@
+export * from './offer-terms';
+export * from './referral-lifecycle';
+export * from './willingness';
