@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { canonicalize } from 'json-canonicalize';
-import type { consentAudit } from '@passerelle/contracts';
+import { NO_LEGAL_BASIS, type consentAudit } from '@passerelle/contracts';
 import { sampleJobMatchEvent, validateJobMatchEvent } from '@passerelle/messaging';
 import { buildEntry, validateEntryInput } from './ledger-entry';
 
@@ -19,6 +19,7 @@ const good = (over: Partial<consentAudit.AuditEntryInput> = {}): consentAudit.Au
   requestSha256: '47DEQpj8HBSa-_TImW-5JCeuQeRkm5NMpJWZG3hSuFU',
   responseSha256: '',
   requestId: 'req-1',
+  ...NO_LEGAL_BASIS,
   ...over,
 });
 

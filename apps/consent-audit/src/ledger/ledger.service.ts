@@ -3,9 +3,10 @@ import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { isInternalId } from '@passerelle/crypto';
 import type { consentAudit } from '@passerelle/contracts';
 import { LOGGER, type Logger } from '@passerelle/logger';
+import { RegistryHolder, type Registry as PasserelleRegistry } from '@passerelle/registry';
 import { storedConsistencyProof, storedInclusionProof, storedRootHash, type Hash } from '@passerelle/merkle';
 import { CONSENT_AUDIT_CONFIG, type ConsentAuditConfig } from '../consent-audit.config';
-import { validateEntryInput, type LedgerEntryJson } from './ledger-entry';
+import { registryEntry, stampEntry, validateEntryInput, type LedgerEntryJson, type ValidEntryInput } from './ledger-entry';
 import { InvalidArgument, OutOfRange } from './ledger-errors';
 import { LedgerWriter } from './ledger-writer';
 import { LedgerRepository, type StoredEntry, type StoredTreeHead } from './ledger.repository';
@@ -32,6 +33,9 @@ export class LedgerService implements OnModuleInit, OnApplicationShutdown {
   private lastHeadSize = -1;
   private signingHead: Promise<unknown> | undefined;
   private readonly metrics;
+  private stopWatchingRegistry: (() => void) | undefined;
+  /** the registry version the last registry entry of this writer recorded */
+  private recordedRegistry: string | undefined;
 
   constructor(
     private readonly repo: LedgerRepository,
@@ -39,6 +43,7 @@ export class LedgerService implements OnModuleInit, OnApplicationShutdown {
     @Inject(CONSENT_AUDIT_CONFIG) config: ConsentAuditConfig,
     @Inject(LOGGER) private readonly logger: Logger,
     registry: Registry,
+    private readonly registryHolder: RegistryHolder,
   ) {
     this.metrics = {
       appends: new Counter({ name: 'passerelle_ledger_appends_total', help: 'Ledger entries committed', registers: [registry] }),
@@ -56,6 +61,8 @@ export class LedgerService implements OnModuleInit, OnApplicationShutdown {
   }
 
   async onModuleInit() {
+    // Every reload is itself an entry: an auditor proves which rules were in force for any exchange.
+    this.stopWatchingRegistry = this.registryHolder.onReload((next) => void this.recordRegistry(next, 'registry:reload'));
     if (!(await this.becomeWriter())) {
       this.logger.warn(
         { retryMs: LOCK_RETRY_MS },
@@ -68,6 +75,7 @@ export class LedgerService implements OnModuleInit, OnApplicationShutdown {
   }
 
   async onApplicationShutdown() {
+    this.stopWatchingRegistry?.();
     clearInterval(this.headTimer);
     clearTimeout(this.lockTimer);
     await this.writer.stop();
@@ -82,7 +90,7 @@ export class LedgerService implements OnModuleInit, OnApplicationShutdown {
   // ------------------------------------------------------------------ writes
 
   async append(req: consentAudit.AppendRequest): Promise<consentAudit.AppendResponse> {
-    const input = validateEntryInput(req.entry);
+    const input = this.stamp(validateEntryInput(req.entry));
     const a = await this.writer.append(input);
     return { seq: a.seq, time: a.time, leafHash: a.leafHash.toString('base64url') };
   }
@@ -94,7 +102,7 @@ export class LedgerService implements OnModuleInit, OnApplicationShutdown {
     if (entries.length > MAX_APPEND_BATCH) throw new InvalidArgument(`entries has ${entries.length} items; at most ${MAX_APPEND_BATCH} per call`);
     const inputs = entries.map((e, i) => {
       try {
-        return validateEntryInput(e);
+        return this.stamp(validateEntryInput(e));
       } catch (err) {
         if (err instanceof InvalidArgument) throw new InvalidArgument(`entries[${i}]: ${err.message}`);
         throw err;
@@ -102,6 +110,26 @@ export class LedgerService implements OnModuleInit, OnApplicationShutdown {
     });
     const appended = await Promise.all(inputs.map((input) => this.writer.append(input)));
     return { results: appended.map((a) => ({ seq: a.seq, time: a.time, leafHash: a.leafHash.toString('base64url') })) };
+  }
+
+  private stamp(input: ValidEntryInput): ValidEntryInput {
+    return stampEntry(input, this.registryHolder.current().version);
+  }
+
+  /**
+   * Appends the entry of a registry load or reload (operation `registry:load` / `registry:reload`,
+   * its version in registry_version). Only the writer records; a failure is logged and retried at
+   * the next change of writer, never fatal (the registry in force is already in use).
+   */
+  private async recordRegistry(registry: PasserelleRegistry, operation: 'registry:load' | 'registry:reload'): Promise<void> {
+    if (!this.lock.held || !this.writer.ready) return;
+    try {
+      const a = await this.writer.append(registryEntry(operation, registry.version));
+      this.recordedRegistry = registry.version;
+      this.logger.info({ seq: a.seq, registryVersion: registry.version, operation }, 'registry version recorded in the ledger');
+    } catch (err) {
+      this.logger.error({ err, registryVersion: registry.version }, 'could not record the registry version in the ledger');
+    }
   }
 
   // ------------------------------------------------------------------ tree heads
@@ -127,6 +155,9 @@ export class LedgerService implements OnModuleInit, OnApplicationShutdown {
     }
     this.metrics.size.set(this.writer.committed()!.size);
     this.logger.info({ treeSize: this.writer.committed()!.size }, 'this consent-audit instance is the ledger writer');
+    // The registry this writer starts with is an entry too (before any entry it stamps).
+    const current = this.registryHolder.current();
+    if (this.recordedRegistry !== current.version) await this.recordRegistry(current, 'registry:load');
     return true;
   }
 

@@ -57,7 +57,7 @@ export class MatchesService {
       scan: (position, limit) => this.repository.scan(publishers, position, limit),
       positionOf: (row) => ({ at: row.matchedAtKey, id: row.id }),
       keep: async (rows) => {
-        const verdicts = await this.disclosure.pairVerdicts(caller.agency, 'JOB_MATCHING', MATCH_FIELDS, rows.map((r) => ({ subject: r.subject, provider: r.publisher })));
+        const verdicts = await this.disclosure.pairVerdicts(caller.agency, 'JOB_MATCHING', MATCH_FIELDS, rows.map((r) => ({ subject: r.subject, provider: r.publisher })), note);
         return rows.filter((r) => verdicts(r.subject, r.publisher).every((v) => v.permit) && matchPasses(r, filter.value)).map((row) => ({ row, node: row }));
       },
     });
@@ -77,7 +77,7 @@ export class MatchesService {
     const match = await this.repository.match(jobMatchId, subject);
     if (!match) throw new NotFound(MATCH_NOT_FOUND);
     // What the receiving agency may see: RELOCATION, provider = the referring agency (the caller).
-    const verdicts = (await this.disclosure.pairVerdicts(toAgency, 'RELOCATION', MATCH_FIELDS, [{ subject, provider: caller.agency }]))(subject, caller.agency);
+    const verdicts = (await this.disclosure.pairVerdicts(toAgency, 'RELOCATION', MATCH_FIELDS, [{ subject, provider: caller.agency }], note))(subject, caller.agency);
     const allowed = MATCH_FIELDS.filter((_, i) => verdicts[i].permit);
     if (allowed.length === 0) {
       note.disclosed([subject], MATCH_FIELDS);
@@ -108,7 +108,7 @@ export class MatchesService {
       scan: (position, limit) => this.repository.received(caller.agency, position, limit),
       positionOf: (r) => ({ at: r.referredAtKey, id: r.referralId }),
       keep: async (rows) => {
-        const permitted = await this.disclosure.pairVerdicts(caller.agency, 'RELOCATION', MATCH_FIELDS, rows.map((r) => ({ subject: r.subject, provider: r.referredBy })));
+        const permitted = await this.disclosure.pairVerdicts(caller.agency, 'RELOCATION', MATCH_FIELDS, rows.map((r) => ({ subject: r.subject, provider: r.referredBy })), note);
         return rows.flatMap((r) => {
           const verdicts = permitted(r.subject, r.referredBy);
           // Consent withdrawn or agreement ended: not shown at all.

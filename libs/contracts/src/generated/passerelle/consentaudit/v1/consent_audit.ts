@@ -42,6 +42,21 @@ export interface AuditEntryInput {
   /** base64url, no padding ("" when there is no response body) */
   responseSha256: string;
   requestId: string;
+  /**
+   * The legal basis (docs/contract.md §5). Each is optional: an entry carries a member only when
+   * it is set, so entries written before these existed hash and verify exactly as before.
+   */
+  agreements: string[];
+  /** the legal basis references of those agreements */
+  legalBasis: string[];
+  /** consent ids a PERMIT relied on (from Decide verdicts) */
+  consents: string[];
+  /** "<program id>@<sha256 hex of its registry definition>" where a program decided */
+  programVersion: string;
+  /** sha256 hex of the registry file in force; "" = the ledger stamps its own */
+  registryVersion: string;
+  /** DENY: the rule that refused; "" = the ledger records the reason as the rule */
+  rule: string;
 }
 
 export interface AppendRequest {
@@ -242,10 +257,17 @@ export interface Verdict {
   /** "ok" | "no_agreement" | "agreement_not_in_force" | "field_not_covered" | "purpose_not_covered" | "consent_required" | "consent_expired" | "consent_revoked" */
   reason: string;
   agreementId: string;
+  /** the legal basis reference of agreement_id ("" when none) */
+  legalBasis: string;
+  /** a permit under consent: the consents in force it relied on */
+  consentIds: string[];
 }
 
 export interface DecideResponse {
+  /** same order as candidates */
   verdicts: Verdict[];
+  /** sha256 hex of the registry file the verdicts were decided under */
+  registryVersion: string;
 }
 
 export const PASSERELLE_CONSENTAUDIT_V1_PACKAGE_NAME = "passerelle.consentaudit.v1";
@@ -356,6 +378,12 @@ function createBaseAuditEntryInput(): AuditEntryInput {
     requestSha256: "",
     responseSha256: "",
     requestId: "",
+    agreements: [],
+    legalBasis: [],
+    consents: [],
+    programVersion: "",
+    registryVersion: "",
+    rule: "",
   };
 }
 
@@ -396,6 +424,24 @@ export const AuditEntryInput: MessageFns<AuditEntryInput> = {
     }
     if (message.requestId !== "") {
       writer.uint32(98).string(message.requestId);
+    }
+    for (const v of message.agreements) {
+      writer.uint32(106).string(v!);
+    }
+    for (const v of message.legalBasis) {
+      writer.uint32(114).string(v!);
+    }
+    for (const v of message.consents) {
+      writer.uint32(122).string(v!);
+    }
+    if (message.programVersion !== "") {
+      writer.uint32(130).string(message.programVersion);
+    }
+    if (message.registryVersion !== "") {
+      writer.uint32(138).string(message.registryVersion);
+    }
+    if (message.rule !== "") {
+      writer.uint32(146).string(message.rule);
     }
     return writer;
   },
@@ -507,6 +553,54 @@ export const AuditEntryInput: MessageFns<AuditEntryInput> = {
             }
 
             message.requestId = reader.string();
+            continue;
+          }
+          case 13: {
+            if (tag !== 106) {
+              break;
+            }
+
+            message.agreements.push(reader.string());
+            continue;
+          }
+          case 14: {
+            if (tag !== 114) {
+              break;
+            }
+
+            message.legalBasis.push(reader.string());
+            continue;
+          }
+          case 15: {
+            if (tag !== 122) {
+              break;
+            }
+
+            message.consents.push(reader.string());
+            continue;
+          }
+          case 16: {
+            if (tag !== 130) {
+              break;
+            }
+
+            message.programVersion = reader.string();
+            continue;
+          }
+          case 17: {
+            if (tag !== 138) {
+              break;
+            }
+
+            message.registryVersion = reader.string();
+            continue;
+          }
+          case 18: {
+            if (tag !== 146) {
+              break;
+            }
+
+            message.rule = reader.string();
             continue;
           }
         }
@@ -2336,7 +2430,7 @@ export const DecideRequest: MessageFns<DecideRequest> = {
 };
 
 function createBaseVerdict(): Verdict {
-  return { permit: false, reason: "", agreementId: "" };
+  return { permit: false, reason: "", agreementId: "", legalBasis: "", consentIds: [] };
 }
 
 export const Verdict: MessageFns<Verdict> = {
@@ -2349,6 +2443,12 @@ export const Verdict: MessageFns<Verdict> = {
     }
     if (message.agreementId !== "") {
       writer.uint32(26).string(message.agreementId);
+    }
+    if (message.legalBasis !== "") {
+      writer.uint32(34).string(message.legalBasis);
+    }
+    for (const v of message.consentIds) {
+      writer.uint32(42).string(v!);
     }
     return writer;
   },
@@ -2390,6 +2490,22 @@ export const Verdict: MessageFns<Verdict> = {
             message.agreementId = reader.string();
             continue;
           }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.legalBasis = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.consentIds.push(reader.string());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -2404,13 +2520,16 @@ export const Verdict: MessageFns<Verdict> = {
 };
 
 function createBaseDecideResponse(): DecideResponse {
-  return { verdicts: [] };
+  return { verdicts: [], registryVersion: "" };
 }
 
 export const DecideResponse: MessageFns<DecideResponse> = {
   encode(message: DecideResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     for (const v of message.verdicts) {
       Verdict.encode(v!, writer.uint32(10).fork()).join();
+    }
+    if (message.registryVersion !== "") {
+      writer.uint32(18).string(message.registryVersion);
     }
     return writer;
   },
@@ -2434,6 +2553,14 @@ export const DecideResponse: MessageFns<DecideResponse> = {
             }
 
             message.verdicts.push(Verdict.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.registryVersion = reader.string();
             continue;
           }
         }
