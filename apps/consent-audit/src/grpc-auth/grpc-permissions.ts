@@ -8,6 +8,7 @@ export type ConsentAuditRpc =
   | 'Ledger/GetConsistencyProof'
   | 'Ledger/SearchEntries'
   | 'Ledger/Disclosures'
+  | 'Ledger/GetCheckpoint'
   | 'Consents/Record'
   | 'Consents/Revoke'
   | 'Consents/List'
@@ -31,6 +32,7 @@ export const GRPC_PERMISSIONS: Readonly<Record<string, readonly ConsentAuditRpc[
     'Ledger/GetConsistencyProof',
     'Ledger/SearchEntries',
     'Ledger/Disclosures',
+    'Ledger/GetCheckpoint',
     'Consents/Record',
     'Consents/Revoke',
     'Consents/List',

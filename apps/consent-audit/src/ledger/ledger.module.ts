@@ -1,7 +1,10 @@
 import path from 'node:path';
 import { Module } from '@nestjs/common';
 import { CONSENT_AUDIT_CONFIG, type ConsentAuditConfig } from '../consent-audit.config';
+import { RegistryHolder } from '@passerelle/registry';
 import { LOG_KEY, loadLogKey } from './log-key';
+import { defaultOrigin, loadNoteKey, NOTE_KEY } from './note-key';
+import { WitnessCollector } from './witness-collector';
 import { ConsentsModule } from '../consents/consents.module';
 import { LedgerController } from './ledger.controller';
 import { LedgerRepository } from './ledger.repository';
@@ -14,6 +17,13 @@ import { LedgerService } from './ledger.service';
   providers: [
     LedgerRepository,
     LedgerService,
+    WitnessCollector,
+    {
+      provide: NOTE_KEY,
+      inject: [CONSENT_AUDIT_CONFIG, RegistryHolder],
+      useFactory: (config: ConsentAuditConfig, registry: RegistryHolder) =>
+        loadNoteKey(config.PASSERELLE_LOG_KEY_DIR ?? path.join(config.PASSERELLE_SECRETS_DIR, 'log-signing'), config.PASSERELLE_SECRETS_DIR, defaultOrigin(registry.current().gatewayId)),
+    },
     {
       provide: LOG_KEY,
       inject: [CONSENT_AUDIT_CONFIG],

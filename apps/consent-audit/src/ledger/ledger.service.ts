@@ -7,10 +7,12 @@ import { RegistryHolder, type Registry as PasserelleRegistry } from '@passerelle
 import { storedConsistencyProof, storedInclusionProof, storedRootHash, type Hash } from '@passerelle/merkle';
 import { CONSENT_AUDIT_CONFIG, type ConsentAuditConfig } from '../consent-audit.config';
 import { registryEntry, stampEntry, validateEntryInput, type LedgerEntryJson, type ValidEntryInput } from './ledger-entry';
-import { InvalidArgument, OutOfRange } from './ledger-errors';
+import { InvalidArgument, NotFound, OutOfRange } from './ledger-errors';
 import { LedgerWriter } from './ledger-writer';
-import { LedgerRepository, type StoredEntry, type StoredTreeHead } from './ledger.repository';
+import { LedgerRepository, type StoredCheckpoint, type StoredEntry, type StoredTreeHead } from './ledger.repository';
+import { appendSignatures, signCheckpoint } from '@passerelle/checkpoint';
 import { LOG_KEY, signTreeHead, type LogKey } from './log-key';
+import { NOTE_KEY, type NoteKey } from './note-key';
 import { WriterLock } from './writer-lock';
 
 export const MAX_ENTRIES_PER_READ = 1000;
@@ -40,6 +42,7 @@ export class LedgerService implements OnModuleInit, OnApplicationShutdown {
   constructor(
     private readonly repo: LedgerRepository,
     @Inject(LOG_KEY) private readonly logKey: LogKey,
+    @Inject(NOTE_KEY) private readonly noteKey: NoteKey,
     @Inject(CONSENT_AUDIT_CONFIG) config: ConsentAuditConfig,
     @Inject(LOGGER) private readonly logger: Logger,
     registry: Registry,
@@ -196,7 +199,34 @@ export class LedgerService implements OnModuleInit, OnApplicationShutdown {
     const rootHash = knownRoot ?? (await storedRootHash(size, (keys) => this.repo.getNodes(keys)));
     const timestampMs = Date.now();
     const jws = await signTreeHead(this.logKey, { tree_size: size, root_hash: rootHash.toString('base64url'), timestamp: timestampMs });
-    return this.repo.insertHead({ treeSize: size, rootHash, timestampMs, jws });
+    const head = await this.repo.insertHead({ treeSize: size, rootHash, timestampMs, jws });
+    // The same head as a C2SP checkpoint, under the log's note key: what witnesses cosign.
+    await this.signCheckpoint(head.treeSize, head.rootHash);
+    return head;
+  }
+
+  private signCheckpoint(size: number, rootHash: Buffer): Promise<StoredCheckpoint> {
+    const note = signCheckpoint({ origin: this.noteKey.origin, size, rootHash, extensions: [] }, [this.noteKey.signer]);
+    return this.repo.insertCheckpoint({ treeSize: size, rootHash, note });
+  }
+
+  /** The latest (or size `tree_size`) checkpoint, with the cosignature lines the witnesses gave it. */
+  async checkpoint(req: consentAudit.GetCheckpointRequest): Promise<consentAudit.Checkpoint> {
+    const wanted = wholeNumber(req.treeSize, 'tree_size');
+    const stored = wanted === 0 ? await this.repo.latestCheckpoint() : await this.repo.checkpointAt(wanted);
+    if (!stored) throw new NotFound(wanted === 0 ? 'no checkpoint has been signed yet' : `no checkpoint was signed for tree_size ${wanted}`);
+    const cosignatures = await this.repo.cosignatures(stored.treeSize);
+    return {
+      treeSize: stored.treeSize,
+      note: cosignatures.length ? appendSignatures(stored.note, cosignatures.map((c) => c.line)) : stored.note,
+      cosignedBy: cosignatures.map((c) => c.witness),
+      logVkey: this.noteKey.vkey,
+    };
+  }
+
+  /** The log's note key, for the witness collector. */
+  get checkpointOrigin(): string {
+    return this.noteKey.origin;
   }
 
   // ------------------------------------------------------------------ entries and proofs

@@ -6,6 +6,7 @@ import { Ledger1795471000000 } from './1795471000000-ledger';
 import { JobMatches1795480000000 } from './1795480000000-job-matches';
 import { ProgramApplications1795490000000 } from './1795490000000-program-applications';
 import { AppLogins1795500000000 } from './1795500000000-app-logins';
+import { LedgerCheckpoints1795530000000 } from './1795530000000-ledger-checkpoints';
 
 /** Every migration, in order. Add new ones at the end (file name: <timestamp>-<what>.ts). */
-export const migrations = [Foundation1764000000000, ClaimantRecords1795450000000, Consents1795460000000, AgencyRequestJtis1795470500000, Ledger1795471000000, JobMatches1795480000000, ProgramApplications1795490000000, AppLogins1795500000000];
+export const migrations = [Foundation1764000000000, ClaimantRecords1795450000000, Consents1795460000000, AgencyRequestJtis1795470500000, Ledger1795471000000, JobMatches1795480000000, ProgramApplications1795490000000, AppLogins1795500000000, LedgerCheckpoints1795530000000];

@@ -13,6 +13,21 @@ export const protobufPackage = "passerelle.consentaudit.v1";
 
 export const protobufFileName = "passerelle/consentaudit/v1/consent_audit.proto";
 
+export interface GetCheckpointRequest {
+  /** 0: the latest checkpoint. Otherwise: the checkpoint of exactly this size (NOT_FOUND if none was signed). */
+  treeSize: number;
+}
+
+export interface Checkpoint {
+  treeSize: number;
+  /** the signed note: checkpoint text, blank line, the log's signature, then cosignature lines */
+  note: string;
+  /** names of the witnesses whose cosignature lines the note carries, sorted */
+  cosignedBy: string[];
+  /** the log's note verifier key (signed-note vkey) */
+  logVkey: string;
+}
+
 export interface AppendBatchRequest {
   entries: AuditEntryInput[];
 }
@@ -271,6 +286,131 @@ export interface DecideResponse {
 }
 
 export const PASSERELLE_CONSENTAUDIT_V1_PACKAGE_NAME = "passerelle.consentaudit.v1";
+
+function createBaseGetCheckpointRequest(): GetCheckpointRequest {
+  return { treeSize: 0 };
+}
+
+export const GetCheckpointRequest: MessageFns<GetCheckpointRequest> = {
+  encode(message: GetCheckpointRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.treeSize !== 0) {
+      writer.uint32(8).int64(message.treeSize);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GetCheckpointRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseGetCheckpointRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.treeSize = longToNumber(reader.int64());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+};
+
+function createBaseCheckpoint(): Checkpoint {
+  return { treeSize: 0, note: "", cosignedBy: [], logVkey: "" };
+}
+
+export const Checkpoint: MessageFns<Checkpoint> = {
+  encode(message: Checkpoint, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.treeSize !== 0) {
+      writer.uint32(8).int64(message.treeSize);
+    }
+    if (message.note !== "") {
+      writer.uint32(18).string(message.note);
+    }
+    for (const v of message.cosignedBy) {
+      writer.uint32(26).string(v!);
+    }
+    if (message.logVkey !== "") {
+      writer.uint32(34).string(message.logVkey);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): Checkpoint {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseCheckpoint();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.treeSize = longToNumber(reader.int64());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.note = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.cosignedBy.push(reader.string());
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.logVkey = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+};
 
 function createBaseAppendBatchRequest(): AppendBatchRequest {
   return { entries: [] };
@@ -2609,6 +2749,13 @@ export interface LedgerClient {
    */
 
   appendBatch(request: AppendBatchRequest): Observable<AppendBatchResponse>;
+
+  /**
+   * The ledger as a C2SP tlog-checkpoint signed by the log's note key (docs/witness.md), with the
+   * cosignatures the witnesses named in the registry gave it so far.
+   */
+
+  getCheckpoint(request: GetCheckpointRequest): Observable<Checkpoint>;
 }
 
 export interface LedgerController {
@@ -2658,6 +2805,13 @@ export interface LedgerController {
   appendBatch(
     request: AppendBatchRequest,
   ): Promise<AppendBatchResponse> | Observable<AppendBatchResponse> | AppendBatchResponse;
+
+  /**
+   * The ledger as a C2SP tlog-checkpoint signed by the log's note key (docs/witness.md), with the
+   * cosignatures the witnesses named in the registry gave it so far.
+   */
+
+  getCheckpoint(request: GetCheckpointRequest): Promise<Checkpoint> | Observable<Checkpoint> | Checkpoint;
 }
 
 export function LedgerControllerMethods() {
@@ -2671,6 +2825,7 @@ export function LedgerControllerMethods() {
       "searchEntries",
       "disclosures",
       "appendBatch",
+      "getCheckpoint",
     ];
     for (const method of grpcMethods) {
       const descriptor: any = Reflect.getOwnPropertyDescriptor(constructor.prototype, method);
