@@ -38,6 +38,8 @@ export class LedgerService implements OnModuleInit, OnApplicationShutdown {
   private stopWatchingRegistry: (() => void) | undefined;
   /** the registry version the last registry entry of this writer recorded */
   private recordedRegistry: string | undefined;
+  /** the latest checkpoint the witness collector finished a round for */
+  private witnessedSize: number | undefined;
 
   constructor(
     private readonly repo: LedgerRepository,
@@ -210,10 +212,20 @@ export class LedgerService implements OnModuleInit, OnApplicationShutdown {
     return this.repo.insertCheckpoint({ treeSize: size, rootHash, note });
   }
 
+  /**
+   * Size 0 asks for the latest checkpoint whose witnessing round is over (every witness answered or
+   * timed out), so that a verifier is not shown one still gathering its cosignatures; before any
+   * round (no witness configured, or on an instance that does not collect), the latest one.
+   */
+  checkpointWitnessed(size: number): void {
+    this.witnessedSize = Math.max(this.witnessedSize ?? 0, size);
+  }
+
   /** The latest (or size `tree_size`) checkpoint, with the cosignature lines the witnesses gave it. */
   async checkpoint(req: consentAudit.GetCheckpointRequest): Promise<consentAudit.Checkpoint> {
     const wanted = wholeNumber(req.treeSize, 'tree_size');
-    const stored = wanted === 0 ? await this.repo.latestCheckpoint() : await this.repo.checkpointAt(wanted);
+    const size = wanted || this.witnessedSize;
+    const stored = size ? await this.repo.checkpointAt(size) : await this.repo.latestCheckpoint();
     if (!stored) throw new NotFound(wanted === 0 ? 'no checkpoint has been signed yet' : `no checkpoint was signed for tree_size ${wanted}`);
     const cosignatures = await this.repo.cosignatures(stored.treeSize);
     return {

@@ -64,6 +64,8 @@ export class WitnessCollector implements OnApplicationBootstrap, OnApplicationSh
       const cp = await this.repo.latestCheckpoint();
       if (!cp) return;
       await Promise.all(witnesses.filter((w) => this.asked.get(w.name) !== cp.treeSize).map((w) => this.cosign(w, cp)));
+      // Every witness has answered (or timed out) about this one: it is the checkpoint to serve.
+      this.ledger.checkpointWitnessed(cp.treeSize);
     })()
       .catch((err) => this.logger.error({ err }, 'witness collection round failed'))
       .finally(() => (this.round = undefined));
