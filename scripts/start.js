@@ -176,6 +176,48 @@ function checkRegistry(env) {
 /** A start refused for a reason the person can fix: its message is the one line to show. */
 class StartRefused extends Error {}
 
+/**
+ * Two witnesses of the ledger, each a separate `passerelle witness serve` process with its own key
+ * (Quebec's access-to-information commission and the federal privacy commissioner), named in the
+ * demo registry so that consent-audit asks them to cosign every checkpoint (docs/witness.md).
+ * Before consent-audit: keys (secrets/witnesses, 0600) and registry entries. Returns the step to
+ * run once consent-audit has published its checkpoint key: start the witnesses, which follow it.
+ */
+async function demoWitnesses(env) {
+  const demoRegistry = path.join(env.PASSERELLE_SECRETS_DIR, 'demo-registry.json');
+  if (env.PASSERELLE_REGISTRY !== demoRegistry) return async () => undefined;
+  const dir = path.join(env.PASSERELLE_SECRETS_DIR, 'witnesses');
+  fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const witnesses = [
+    { name: 'qc.cai', port: 7381 },
+    { name: 'ca.opc', port: 7382 },
+  ].map((w) => {
+    const key = path.join(dir, `${w.name}.key`);
+    const vkeyFile = `${key}.vkey`;
+    if (!fs.existsSync(key)) fs.writeFileSync(vkeyFile, runCli(['witness', 'keygen', '--name', w.name, '--out', key], env));
+    return { ...w, key, vkey: fs.readFileSync(vkeyFile, 'utf8').trim(), state: path.join(dir, w.name) };
+  });
+  const doc = JSON.parse(fs.readFileSync(demoRegistry, 'utf8'));
+  doc.witnesses = witnesses.map((w) => ({ name: w.name, vkey: w.vkey, url: `http://127.0.0.1:${w.port}` }));
+  fs.writeFileSync(demoRegistry, `${JSON.stringify(doc, null, 2)}\n`);
+  return async () => {
+    const logVkey = fs.readFileSync(path.join(env.PASSERELLE_SECRETS_DIR, 'public/log-note.vkey'), 'utf8').trim();
+    const origin = logVkey.slice(0, logVkey.indexOf('+'));
+    for (const w of witnesses) {
+      await new Promise((resolve, reject) => {
+        const child = spawn(process.execPath, [path.join(root, 'dist/apps/cli/main.js'), 'witness', 'serve', '--key', w.key, '--state', w.state, '--log', `${origin}=${logVkey}`, '--port', String(w.port)], { cwd: root, env, stdio: ['ignore', 'pipe', 'inherit'] });
+        children.push({ name: `witness ${w.name}`, child });
+        child.stdout.on('data', (chunk) => {
+          process.stdout.write(chunk);
+          if (/listening on/.test(chunk.toString('utf8'))) resolve();
+        });
+        child.on('exit', (code) => reject(new Error(`witness ${w.name} exited (${code})`)));
+      });
+      say(`witness        ${w.name} http://127.0.0.1:${w.port} (key ${w.key}, state ${w.state})`);
+    }
+  };
+}
+
 async function main() {
   const t0 = Date.now();
   process.once('SIGINT', () => void shutdown(0));
@@ -212,7 +254,9 @@ async function main() {
   env.NODE_ENV = env.NODE_ENV || 'development';
 
   const envOf = await appDatabaseLogins(env);
+  const startWitnesses = await demoWitnesses(env);
   await startApp('consent-audit', { ...envOf('consent-audit'), ...tlsOf['consent-audit'] }, /consent-audit listening/);
+  await startWitnesses();
   await startApp('gateway', { ...envOf('gateway'), ...tlsOf.gateway }, /gateway listening/);
   await startApp('job-match-consumer', { ...envOf('job-match-consumer'), ...tlsOf['job-match-consumer'] }, /job-match-consumer running/);
 

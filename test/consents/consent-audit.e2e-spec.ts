@@ -74,14 +74,16 @@ describe('consent-audit: consents and decisions', () => {
   it('permits once consent is recorded, and the receipt verifies with the gateway public key', async () => {
     const subject = newInternalId();
     const before = await gatewayA.decide({ consumer: 'ca.esdc', purpose: 'JOB_MATCHING', candidates: [jobMatching(subject)] });
-    expect(before.verdicts).toEqual([{ permit: false, reason: 'consent_required', agreementId: 'dsa-mifi-esdc-jobs' }]);
+    expect(before.verdicts).toEqual([{ permit: false, reason: 'consent_required', agreementId: 'dsa-mifi-esdc-jobs', legalBasis: 'test agreement', consentIds: [] }]);
 
     const evidence = evidenceOf('signed form');
     const record = await grant(subject, { evidenceSha256: evidence });
     expect(record).toMatchObject({ subject, purpose: 'JOB_MATCHING', recipient: 'ca.esdc', collectedBy: 'qc.mifi', evidenceSha256: evidence, revokedAt: '', revokedBy: '' });
 
     const after = await gatewayA.decide({ consumer: 'ca.esdc', purpose: 'JOB_MATCHING', candidates: [jobMatching(subject)] });
-    expect(after.verdicts).toEqual([{ permit: true, reason: 'ok', agreementId: 'dsa-mifi-esdc-jobs' }]);
+    // The permit names its legal basis and the consent it relied on: the exchange's ledger entry carries both (contract §5.2).
+    expect(after.verdicts).toEqual([{ permit: true, reason: 'ok', agreementId: 'dsa-mifi-esdc-jobs', legalBasis: 'test agreement', consentIds: [record.id] }]);
+    expect(after.registryVersion).toMatch(/^[0-9a-f]{64}$/);
 
     const header = decodeProtectedHeader(record.receipt);
     expect(header).toMatchObject({ alg: 'EdDSA', typ: 'consent-receipt+jwt' });
@@ -116,7 +118,7 @@ describe('consent-audit: consents and decisions', () => {
     expect(res.verdicts.map((v) => v.reason)).toEqual(['ok', 'consent_required', 'field_not_covered', 'no_agreement']);
 
     const stats = await gatewayB.decide({ consumer: 'ca.esdc', purpose: 'STATISTICS', candidates: [jobMatching(without)] });
-    expect(stats.verdicts).toEqual([{ permit: true, reason: 'ok', agreementId: 'dsa-mifi-esdc-stats' }]);
+    expect(stats.verdicts).toEqual([{ permit: true, reason: 'ok', agreementId: 'dsa-mifi-esdc-stats', legalBasis: 'test agreement', consentIds: [] }]);
     const otherPurpose = await gatewayB.decide({ consumer: 'ca.esdc', purpose: 'RELOCATION', candidates: [jobMatching(withConsent)] });
     expect(otherPurpose.verdicts[0]).toMatchObject({ permit: false, reason: 'purpose_not_covered' });
     const expiredAgreement = await gatewayB.decide({ consumer: 'on.mltsd', purpose: 'RELOCATION', candidates: [jobMatching(withConsent)] });
@@ -135,8 +137,8 @@ describe('consent-audit: consents and decisions', () => {
     expect(revoked.revokedBy).toBe('qc.mifi');
     expect(Date.parse(revoked.revokedAt)).toBeGreaterThanOrEqual(Date.parse(record.grantedAt));
 
-    expect((await ask(gatewayB)).verdicts[0]).toEqual({ permit: false, reason: 'consent_revoked', agreementId: 'dsa-mifi-esdc-jobs' });
-    expect((await ask(gatewayA)).verdicts[0]).toEqual({ permit: false, reason: 'consent_revoked', agreementId: 'dsa-mifi-esdc-jobs' });
+    expect((await ask(gatewayB)).verdicts[0]).toEqual({ permit: false, reason: 'consent_revoked', agreementId: 'dsa-mifi-esdc-jobs', legalBasis: 'test agreement', consentIds: [] });
+    expect((await ask(gatewayA)).verdicts[0]).toEqual({ permit: false, reason: 'consent_revoked', agreementId: 'dsa-mifi-esdc-jobs', legalBasis: 'test agreement', consentIds: [] });
 
     const again = await gatewayB.revoke({ consentId: record.id, revokedBy: 'qc.mifi' });
     expect(again.revokedAt).toBe(revoked.revokedAt);

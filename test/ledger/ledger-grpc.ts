@@ -1,5 +1,5 @@
 // Types only: @passerelle/contracts pulls in @nestjs/microservices (ESM), which jest cannot load.
-import type { consentAudit } from '@passerelle/contracts';
+import { NO_LEGAL_BASIS, type consentAudit } from '@passerelle/contracts';
 import { consentAuditClient, unary, type Unary } from '@passerelle/testing';
 
 export { failureOf, type GrpcFailure } from '@passerelle/testing';
@@ -49,6 +49,7 @@ export function auditEntry(over: Partial<consentAudit.AuditEntryInput> = {}): co
       requestSha256: '47DEQpj8HBSa-_TImW-5JCeuQeRkm5NMpJWZG3hSuFU',
       responseSha256: '',
       requestId: `req-${Math.random().toString(36).slice(2)}`,
+      ...NO_LEGAL_BASIS,
       ...over,
     },
   };

@@ -63,16 +63,18 @@ describe('consent-audit: the audit ledger', () => {
       }),
     );
     const seqs = results.flat().map((r) => r.seq).sort((a, b) => a - b);
-    expect(seqs).toEqual([...Array(64 * perCaller).keys()]);
+    // Entry 0 is the writer's registry:load (contract §5.2): the appends follow it, consecutive.
+    expect(seqs).toEqual([...Array(64 * perCaller).keys()].map((i) => i + 1));
 
-    const entries = await allEntries(ledger, seqs.length);
+    const [load, ...entries] = await allEntries(ledger, seqs.length + 1);
+    expect(JSON.parse(load.canonicalJson)).toMatchObject({ seq: 0, operation: 'registry:load', registry_version: expect.stringMatching(/^[0-9a-f]{64}$/) });
     expect(entries.map((e) => e.seq)).toEqual(seqs);
     const bySeq = new Map(results.flat().map((r) => [r.seq, r]));
     for (const e of entries) {
       const parsed = JSON.parse(e.canonicalJson);
       expect(canonicalize(parsed)).toBe(e.canonicalJson);
       expect(parsed.seq).toBe(e.seq);
-      expect(Object.keys(parsed).sort()).toEqual(['agency', 'decision', 'fields', 'jti', 'kid', 'operation', 'purpose', 'reason', 'request_id', 'request_sha256', 'response_sha256', 'seq', 'subjects', 'time']);
+      expect(Object.keys(parsed).sort()).toEqual(['agency', 'decision', 'fields', 'jti', 'kid', 'operation', 'purpose', 'reason', 'registry_version', 'request_id', 'request_sha256', 'response_sha256', 'seq', 'subjects', 'time']);
       expect(leafHash(e.canonicalJson).toString('base64url')).toBe(bySeq.get(e.seq)!.leafHash);
       expect(parsed.time).toBe(bySeq.get(e.seq)!.time);
     }
@@ -80,10 +82,10 @@ describe('consent-audit: the audit ledger', () => {
 
   it('signs tree heads with the log’s own key, and its proofs verify with the pure RFC 9162 verifier', async () => {
     const head = await ledger.sth({ treeSize: 0 });
-    expect(head.treeSize).toBe(2560);
+    expect(head.treeSize).toBe(2561);
     const { payload, protectedHeader } = await compactVerify(head.jws, jwks);
     expect(protectedHeader).toMatchObject({ alg: 'EdDSA', typ: 'tree-head+jwt' });
-    expect(JSON.parse(Buffer.from(payload).toString())).toEqual({ tree_size: 2560, root_hash: head.rootHash, timestamp: head.timestamp });
+    expect(JSON.parse(Buffer.from(payload).toString())).toEqual({ tree_size: 2561, root_hash: head.rootHash, timestamp: head.timestamp });
 
     const leaves = (await allEntries(ledger, head.treeSize)).map((e) => leafHash(e.canonicalJson));
     expect(rootHash(leaves).toString('base64url')).toBe(head.rootHash);
@@ -110,11 +112,11 @@ describe('consent-audit: the audit ledger', () => {
     // the signer's timer (1 s) is waited for by the head it writes, not a fixed delay: a loaded
     // machine makes it later, never wrong
     const latestHead = async () => Number((await queryAsOwner<{ tree_size: string | null }>(db.url, 'SELECT max(tree_size) AS tree_size FROM ledger_tree_heads'))[0].tree_size ?? 0);
-    for (const deadline = Date.now() + 60_000; (await latestHead()) < 2570 && Date.now() < deadline; ) await new Promise((r) => setTimeout(r, 100));
-    expect(await latestHead()).toBe(2570);
+    for (const deadline = Date.now() + 60_000; (await latestHead()) < 2571 && Date.now() < deadline; ) await new Promise((r) => setTimeout(r, 100));
+    expect(await latestHead()).toBe(2571);
     // idle: a few more timer periods pass; however slowly, no entry means no new head
     await new Promise((r) => setTimeout(r, 2500));
-    const [count] = await queryAsOwner<{ n: string }>(db.url, 'SELECT count(*) AS n FROM ledger_tree_heads WHERE tree_size > 2570');
+    const [count] = await queryAsOwner<{ n: string }>(db.url, 'SELECT count(*) AS n FROM ledger_tree_heads WHERE tree_size > 2571');
     expect(Number(count.n)).toBe(0);
   });
 
@@ -227,19 +229,20 @@ describe('consent-audit: the audit ledger', () => {
     const ok = await clean.finish({ treeSize: head.treeSize, rootHash: b64u(head.rootHash) }, prove);
     expect(ok.ok).toBe(true);
 
-    // The tamper: disclose less than was disclosed, keeping the JSON canonical.
+    // The tamper: disclose less than was disclosed, keeping the JSON canonical (on an entry of ca.esdc).
+    const target = (await allEntries(ledger, head.treeSize)).find((e) => e.seq >= 1200 && JSON.parse(e.canonicalJson).agency === 'ca.esdc')!.seq;
     await queryAsOwner(
       db.url,
       `BEGIN; ALTER TABLE ledger_entries DISABLE TRIGGER ledger_entries_append_only;
-       UPDATE ledger_entries SET canonical = replace(canonical, '"agency":"ca.esdc"', '"agency":"qc.mifi"') WHERE seq = 1235;
+       UPDATE ledger_entries SET canonical = replace(canonical, '"agency":"ca.esdc"', '"agency":"qc.mifi"') WHERE seq = ${target};
        ALTER TABLE ledger_entries ENABLE TRIGGER ledger_entries_append_only; COMMIT;`,
     );
     const tampered = new LedgerVerifier();
     const entries = await allEntries(ledger, head.treeSize);
-    expect(JSON.parse(entries[1235].canonicalJson).agency).toBe('qc.mifi');
+    expect(JSON.parse(entries[target].canonicalJson).agency).toBe('qc.mifi');
     for (const e of entries) tampered.push(e.seq, e.canonicalJson);
     const result = await tampered.finish({ treeSize: head.treeSize, rootHash: b64u(head.rootHash) }, prove);
-    expect(result).toEqual({ ok: false, check: 'entry', seq: 1235, message: 'tampered entry at seq 1235: its leaf hash does not match the signed tree' });
+    expect(result).toEqual({ ok: false, check: 'entry', seq: target, message: `tampered entry at seq ${target}: its leaf hash does not match the signed tree` });
   });
 
   it('appends a batch of entries in one call, results in request order, refusing the whole call for one bad entry', async () => {
@@ -276,8 +279,10 @@ describe('consent-audit: the audit ledger', () => {
         appended = await other.append(auditEntry()).catch(() => undefined);
         if (!appended) await new Promise((r) => setTimeout(r, 200));
       }
-      // The tail was reloaded from the database: the next seq, no gap, no reuse.
-      expect(appended?.seq).toBe(size);
+      // The tail was reloaded from the database: no gap, no reuse; the new writer first records
+      // the registry it loaded (seq `size`), then the append.
+      expect(appended?.seq).toBe(size + 1);
+      expect(JSON.parse((await other.entries({ start: size, end: size })).entries[0].canonicalJson)).toMatchObject({ operation: 'registry:load' });
     } finally {
       other.close();
       await second.stop();

@@ -138,7 +138,7 @@ describe('append-only holds against the apps’ own database logins', () => {
           `ALTER TABLE ${table} OWNER TO CURRENT_USER`,
           `DROP TABLE ${table}`,
           `TRUNCATE ${table}`,
-          `UPDATE ${table} SET ${table === 'ledger_nodes' ? 'hash = hash' : table === 'ledger_entries' ? 'canonical = canonical' : 'jws = jws'}`,
+          `UPDATE ${table} SET ${{ ledger_nodes: 'hash = hash', ledger_entries: 'canonical = canonical', ledger_tree_heads: 'jws = jws', ledger_checkpoints: 'note = note', ledger_cosignatures: 'line = line' }[table]}`,
           `DELETE FROM ${table}`,
           `DROP FUNCTION ledger_append_only() CASCADE`,
         ]) {

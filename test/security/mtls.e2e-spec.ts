@@ -209,7 +209,8 @@ describe('an app without its certificate refuses to start (exit 78, one line), u
       expect(warning).toBeDefined();
       expect(JSON.parse(warning!)).toMatchObject({ level: 'error' });
       const plain = consentAuditClient('Ledger', url, {}, { credentials: grpc.credentials.createInsecure(), options: {} });
-      expect((await unary<unknown, { treeSize: number }>(plain, 'GetSignedTreeHead')({})).treeSize).toBe(0);
+      // It answers (the size is the writer's registry:load entry, contract §5.2).
+      expect((await unary<unknown, { treeSize: number }>(plain, 'GetSignedTreeHead')({})).treeSize).toBe(1);
       plain.close();
     } finally {
       await app.stop();

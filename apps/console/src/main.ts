@@ -428,6 +428,7 @@ async function entryPage(main: HTMLElement, seqText: string) {
       ['cReason', reasonText(entry.reason)],
       ['cSubjects', (entry.subjects ?? []).join(', ') || '—'],
       ['cFields', (entry.fields ?? []).join(', ') || '—'],
+      ...legalBasisRows(entry),
       ['leafHash', leaf],
     ];
     replace(
@@ -792,3 +793,16 @@ async function boot() {
 }
 
 void boot();
+
+/** The legal-basis members of an entry (contract §5.2), shown only when the entry carries them. */
+function legalBasisRows(entry: Record<string, unknown>): [MessageKey, string][] {
+  const rows: [MessageKey, string][] = [];
+  const list = (v: unknown) => (Array.isArray(v) ? v.join(' · ') : '');
+  if (Array.isArray(entry.agreements)) rows.push(['cAgreements', list(entry.agreements)]);
+  if (Array.isArray(entry.legal_basis)) rows.push(['cLegalBasis', list(entry.legal_basis)]);
+  if (Array.isArray(entry.consents)) rows.push(['cConsents', list(entry.consents)]);
+  if (typeof entry.program_version === 'string') rows.push(['cProgramVersion', entry.program_version]);
+  if (typeof entry.registry_version === 'string') rows.push(['cRegistryVersion', entry.registry_version]);
+  if (typeof entry.rule === 'string') rows.push(['cRule', entry.rule]);
+  return rows;
+}

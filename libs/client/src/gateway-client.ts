@@ -1,4 +1,5 @@
 import { decodeProtectedHeader, type JSONWebKeySet, type JWK, type KeyLike } from 'jose';
+import { acceptCosignedCheckpoint, type AcceptedCheckpoint, type CosignedCheckpointCheck } from '@passerelle/witness';
 import { GATEWAY_SIGNATURE_HEADER, signRequest, verifyResponse, type AgencyAlg, type GatewayResponseClaims, type RequestPurpose } from './sign';
 
 export interface GatewayClientOptions {
@@ -41,6 +42,18 @@ export class GatewayClient {
 
   async get<T = unknown>(path: string, purpose: RequestPurpose): Promise<GatewayResponse<T>> {
     return this.send<T>('GET', path, undefined, purpose);
+  }
+
+  /**
+   * GET /audit/checkpoint (purpose AUDIT_REVIEW), accepted only if the log's note key signed it and
+   * it carries the cosignatures `check.policy` requires; otherwise throws naming the missing witnesses.
+   */
+  async cosignedCheckpoint(check: CosignedCheckpointCheck, treeSize?: number): Promise<AcceptedCheckpoint & { note: string }> {
+    const res = await this.get<{ checkpoint?: string; error?: { code?: string; message?: string } }>(`/audit/checkpoint${treeSize ? `?tree_size=${treeSize}` : ''}`, 'AUDIT_REVIEW');
+    if (res.status !== 200 || typeof res.json?.checkpoint !== 'string') {
+      throw new Error(`GET /audit/checkpoint answered HTTP ${res.status}${res.json?.error?.code ? `: ${res.json.error.code}: ${res.json.error.message ?? ''}` : ''}`);
+    }
+    return { ...acceptCosignedCheckpoint(res.json.checkpoint, check), note: res.json.checkpoint };
   }
 
   async gatewayJwks(): Promise<JSONWebKeySet> {

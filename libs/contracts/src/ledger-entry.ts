@@ -19,4 +19,32 @@ export interface LedgerEntryJson {
   request_sha256: string;
   response_sha256: string;
   request_id: string;
+  // The legal basis (§5). Optional members, present only when set, so an entry written before
+  // they existed keeps its exact canonical text and leaf hash.
+  /** agreement ids a PERMIT relied on, sorted */
+  agreements?: string[];
+  /** the legal basis references of those agreements, sorted */
+  legal_basis?: string[];
+  /** consent ids a PERMIT relied on, sorted */
+  consents?: string[];
+  /** "<program id>@<sha256 hex of its definition>" when a program decided */
+  program_version?: string;
+  /** lowercase hex SHA-256 of the registry file in force */
+  registry_version?: string;
+  /** DENY: the rule that refused */
+  rule?: string;
 }
+
+/**
+ * The legal-basis members of an AuditEntryInput left unset (the proto3 defaults): for entries that
+ * rely on no agreement, e.g. refusals before any decision. The ledger then stamps the registry
+ * version in force and, for a DENY, records its reason as the rule.
+ */
+export const NO_LEGAL_BASIS = {
+  agreements: [] as string[],
+  legalBasis: [] as string[],
+  consents: [] as string[],
+  programVersion: '',
+  registryVersion: '',
+  rule: '',
+} as const;

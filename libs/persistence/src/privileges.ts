@@ -64,6 +64,8 @@ export const TABLE_PRIVILEGES: Record<LoginRole, Record<string, readonly TableVe
     ledger_entries: ['SELECT', 'INSERT'],
     ledger_nodes: ['SELECT', 'INSERT'],
     ledger_tree_heads: ['SELECT', 'INSERT'],
+    ledger_checkpoints: ['SELECT', 'INSERT'],
+    ledger_cosignatures: ['SELECT', 'INSERT'],
   },
   passerelle_consumer: {
     schema_migrations: ['SELECT'],
@@ -81,7 +83,7 @@ export const SEQUENCE_USAGE: Record<LoginRole, readonly string[]> = {
 };
 
 /** The ledger tables: append-only, written only by the ledger's role. */
-export const LEDGER_TABLES = ['ledger_entries', 'ledger_nodes', 'ledger_tree_heads'] as const;
+export const LEDGER_TABLES = ['ledger_entries', 'ledger_nodes', 'ledger_tree_heads', 'ledger_checkpoints', 'ledger_cosignatures'] as const;
 
 export const LOGIN_ROLES = Object.values(APP_LOGINS) as LoginRole[];
 

@@ -65,6 +65,8 @@ export interface AgreementTerms {
 
 /** The consent terms the decision needs. `subject` is the gateway-internal pseudonym. */
 export interface ConsentTerms {
+  /** the consent's id, named by the ledger entry of a disclosure it allowed (absent in pure tests) */
+  id?: string;
   subject: string;
   purpose: string;
   recipient: string;
@@ -96,6 +98,12 @@ export interface Verdict {
   reason: DisclosureReason;
   /** the agreement that covers the candidate ("" when none does) */
   agreementId: string;
+  /** the consents in force a permit relied on (absent when the purpose needs none) */
+  consentIds?: string[];
+  /** as answered by consent-audit's Decide: the agreement's legal basis reference */
+  legalBasis?: string;
+  /** as answered by consent-audit's Decide: the registry version the verdict was decided under */
+  registryVersion?: string;
 }
 
 const DATE_ONLY = /^\d{4}-\d{2}-\d{2}$/;
@@ -155,7 +163,11 @@ export function decideDisclosure(q: DisclosureQuestion): Verdict {
   if (!q.consentRequired) return { permit: true, reason: 'ok', agreementId: covering.id };
 
   const matching = q.consents.filter((c) => consentMatches(c, candidate.subject, purpose, consumer));
-  if (matching.some((c) => consentInForce(c, at))) return { permit: true, reason: 'ok', agreementId: covering.id };
+  const inForceNow = matching.filter((c) => consentInForce(c, at));
+  if (inForceNow.length > 0) {
+    const consentIds = inForceNow.flatMap((c) => (c.id ? [c.id] : [])).sort();
+    return { permit: true, reason: 'ok', agreementId: covering.id, ...(consentIds.length > 0 ? { consentIds } : {}) };
+  }
   if (matching.some((c) => consentRevokedBy(c, at))) return deny('consent_revoked', covering.id);
   if (matching.some((c) => toSecond(c.expiresAt) <= toSecond(at))) return deny('consent_expired', covering.id);
   return deny('consent_required', covering.id);

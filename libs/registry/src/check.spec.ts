@@ -1,7 +1,8 @@
 import fc from 'fast-check';
-import { generateKeyPairSync } from 'node:crypto';
+import { createHash, generateKeyPairSync } from 'node:crypto';
+import { formatVkey, generateKeyPair, SIG_COSIGNATURE_V1, SIG_ED25519 } from '@passerelle/checkpoint';
 import { checkRegistryText } from './check';
-import { Registry, agreementInForce } from './registry';
+import { Registry, agreementInForce, registryVersion } from './registry';
 import { CLAIMANT_FIELDS, PURPOSES, type RegistryDocument } from './types';
 
 function edKey(kid: string, status: 'active' | 'retired' | 'revoked' = 'active') {
@@ -177,5 +178,34 @@ describe('Registry', () => {
 
   it('knows the contract field names', () => {
     expect(CLAIMANT_FIELDS).toContain('healthCareHours');
+  });
+});
+
+describe('registry witnesses (issue 18)', () => {
+  const pair = generateKeyPair('qc.cai', SIG_COSIGNATURE_V1);
+  const vkey = formatVkey('qc.cai', SIG_COSIGNATURE_V1, pair.publicKey);
+  const withWitnesses = (witnesses: unknown) => ({ ...validDoc(), witnesses });
+
+  it('accepts witnesses with a cosigner vkey and an add-checkpoint URL', () => {
+    const { registry, problems } = checkRegistryText(text(withWitnesses([{ name: 'qc.cai', vkey, url: 'http://127.0.0.1:7381' }])));
+    expect(problems).toEqual([]);
+    expect(registry?.witnesses?.[0].name).toBe('qc.cai');
+  });
+
+  it.each([
+    ['a log key (type 0x01) given as a witness key', [{ name: 'qc.cai', vkey: formatVkey('qc.cai', SIG_ED25519, pair.publicKey), url: 'http://w' }], '/witnesses/0/vkey', /cosignature\/v1 key \(type 0x04\)/],
+    ['a vkey whose key ID is not its own', [{ name: 'qc.cai', vkey: vkey.replace(/\+[0-9a-f]{8}\+/, '+00000000+'), url: 'http://w' }], '/witnesses/0/vkey', /not a valid vkey/],
+    ['two witnesses of one name', [{ name: 'qc.cai', vkey, url: 'http://a' }, { name: 'qc.cai', vkey, url: 'http://b' }], '/witnesses/1/name', /duplicate witness name/],
+    ['a URL that is not http(s)', [{ name: 'qc.cai', vkey, url: 'ftp://w' }], '/witnesses/0/url', /pattern/],
+  ])('refuses %s', (_what, witnesses, pointer, message) => {
+    const { registry, problems } = checkRegistryText(text(withWitnesses(witnesses)));
+    expect(registry).toBeUndefined();
+    expect(problems).toEqual(expect.arrayContaining([expect.objectContaining({ pointer, message: expect.stringMatching(message) })]));
+  });
+
+  it('the registry version is the SHA-256 of the file bytes', () => {
+    const t = text(validDoc());
+    expect(registryVersion(t)).toBe(createHash('sha256').update(t).digest('hex'));
+    expect(new Registry(validDoc(), registryVersion(t)).version).toBe(registryVersion(t));
   });
 });

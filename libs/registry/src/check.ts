@@ -4,6 +4,7 @@ import { findNodeAtLocation, parse as parseJsonc, parseTree, printParseErrorCode
 import registrySchema from '../../../infra/registry/registry.schema.json';
 import { KEY_ALGORITHMS, type RegistryDocument, type RegistryProblem } from './types';
 import { programProblems } from '@passerelle/policy';
+import { parseVkey, SIG_COSIGNATURE_V1 } from '@passerelle/checkpoint';
 
 export { registrySchema };
 
@@ -283,6 +284,7 @@ function semanticProblems(doc: unknown): Array<{ pointer: string; message: strin
   });
 
   out.push(...consentCollectorProblems(doc.consentCollectors, agencies));
+  out.push(...witnessProblems(doc.witnesses));
 
   const programIds = new Set<string>();
   arrayOf(doc.programs).forEach((program, i) => {
@@ -293,6 +295,28 @@ function semanticProblems(doc: unknown): Array<{ pointer: string; message: strin
   });
   // Program rules (issue 8): validated by the policy library that evaluates them.
   out.push(...programProblems(doc.programs));
+  return out;
+}
+
+/** Witness names are unique; each vkey is a valid cosigner key (type 0x04) whose key ID matches it. */
+function witnessProblems(witnesses: unknown): Array<{ pointer: string; message: string }> {
+  const out: Array<{ pointer: string; message: string }> = [];
+  const names = new Set<string>();
+  arrayOf(witnesses).forEach((w, i) => {
+    if (!isObject(w)) return;
+    const at = `/witnesses/${i}`;
+    if (typeof w.name === 'string') {
+      if (names.has(w.name)) out.push({ pointer: `${at}/name`, message: `duplicate witness name '${w.name}'` });
+      names.add(w.name);
+    }
+    if (typeof w.vkey === 'string') {
+      try {
+        if (parseVkey(w.vkey).type !== SIG_COSIGNATURE_V1) out.push({ pointer: `${at}/vkey`, message: 'a witness vkey must be a cosignature/v1 key (type 0x04), as `passerelle witness keygen` prints it' });
+      } catch (e) {
+        out.push({ pointer: `${at}/vkey`, message: `not a valid vkey: ${(e as Error).message}` });
+      }
+    }
+  });
   return out;
 }
 

@@ -1,5 +1,5 @@
 import type { Logger } from '@passerelle/logger';
-import { loadRegistryFile, RegistryError } from './load';
+import { readRegistryFile, RegistryError } from './load';
 import { Registry } from './registry';
 
 export type RegistryListener = (registry: Registry, previous: Registry) => void;
@@ -23,7 +23,8 @@ export class RegistryHolder {
 
   /** Loads the file once; throws RegistryError when it is invalid (refuse to start). */
   static async load(file: string, logger?: Logger): Promise<RegistryHolder> {
-    return new RegistryHolder(file, new Registry(await loadRegistryFile(file)), logger);
+    const { document, version } = await readRegistryFile(file);
+    return new RegistryHolder(file, new Registry(document, version), logger);
   }
 
   current(): Registry {
@@ -45,7 +46,8 @@ export class RegistryHolder {
   private async doReload(): Promise<boolean> {
     let next: Registry;
     try {
-      next = new Registry(await loadRegistryFile(this.file));
+      const { document, version } = await readRegistryFile(this.file);
+      next = new Registry(document, version);
     } catch (e) {
       const problems = e instanceof RegistryError ? e.problems : [{ pointer: '', message: (e as Error).message }];
       this.logger?.error({ file: this.file, problems }, 'registry reload refused: the file is invalid, keeping the registry in force');
@@ -54,7 +56,7 @@ export class RegistryHolder {
     const previous = this.registry;
     this.registry = next;
     this.logger?.info(
-      { file: this.file, agencies: next.document.agencies.length, agreements: next.document.agreements.length },
+      { file: this.file, version: next.version, agencies: next.document.agencies.length, agreements: next.document.agreements.length },
       'registry reloaded',
     );
     for (const listener of this.listeners) {

@@ -1,5 +1,6 @@
 import fs from 'node:fs/promises';
 import { checkRegistryText } from './check';
+import { registryVersion } from './registry';
 import type { RegistryDocument, RegistryProblem } from './types';
 
 export function formatProblem(file: string, p: RegistryProblem): string {
@@ -19,13 +20,18 @@ export class RegistryError extends Error {
 
 /** Reads and checks a registry file; throws RegistryError naming every problem. */
 export async function loadRegistryFile(file: string): Promise<RegistryDocument> {
-  let text: string;
+  return (await readRegistryFile(file)).document;
+}
+
+/** Reads and checks a registry file, with its version (SHA-256 of the bytes read). */
+export async function readRegistryFile(file: string): Promise<{ document: RegistryDocument; version: string }> {
+  let bytes: Buffer;
   try {
-    text = await fs.readFile(file, 'utf8');
+    bytes = await fs.readFile(file);
   } catch (e) {
     throw new RegistryError(file, [{ pointer: '', message: `cannot read the file: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}` }]);
   }
-  const { registry, problems } = checkRegistryText(text);
+  const { registry, problems } = checkRegistryText(bytes.toString('utf8'));
   if (!registry) throw new RegistryError(file, problems);
-  return registry;
+  return { document: registry, version: registryVersion(bytes) };
 }

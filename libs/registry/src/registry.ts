@@ -1,4 +1,6 @@
-import { DEFAULT_CONSENT_REQUIRED_FOR, type Agency, type Agreement, type Purpose, type RegistryDocument, type RegistryKey, type Role } from './types';
+import { createHash } from 'node:crypto';
+import { canonicalize } from 'json-canonicalize';
+import { DEFAULT_CONSENT_REQUIRED_FOR, type Agency, type Agreement, type Program, type Purpose, type RegistryDocument, type RegistryKey, type Role } from './types';
 
 function deepFreeze<T>(value: T): T {
   if (value && typeof value === 'object' && !Object.isFrozen(value)) {
@@ -19,6 +21,24 @@ export function agreementInForce(agreement: Pick<Agreement, 'validFrom' | 'valid
   return agreement.validFrom <= day && day <= agreement.validTo;
 }
 
+/** SHA-256 (lowercase hex) of a registry file's exact bytes: the version ledger entries name. */
+export function registryVersion(fileText: string | Uint8Array): string {
+  return createHash('sha256').update(fileText).digest('hex');
+}
+
+/**
+ * A program's version as ledger entries name it: "<id>@<SHA-256 hex of the JCS text of its
+ * registry definition>", so a change to any rule of the program changes the version.
+ */
+export function programVersion(program: Program): string {
+  return `${program.id}@${createHash('sha256').update(canonicalize(program)).digest('hex')}`;
+}
+
+/** The agreement of this id, for the legal basis it names. */
+export function agreementById(document: Pick<RegistryDocument, 'agreements'>, id: string): Agreement | undefined {
+  return document.agreements.find((a) => a.id === id);
+}
+
 /**
  * An indexed, immutable view of a checked registry document. Build it from the output of
  * `checkRegistryText` / `loadRegistryFile` (it does not re-validate).
@@ -29,8 +49,15 @@ export class Registry {
   private readonly keysByKid = new Map<string, { agency: Agency; key: RegistryKey }>();
   private readonly consentPurposes: ReadonlySet<Purpose>;
 
-  constructor(document: RegistryDocument) {
+  /**
+   * The registry version: lowercase hex SHA-256 of the file bytes it was loaded from (of the
+   * document's JSON text when built in memory). Ledger entries name it (docs/contract.md §5).
+   */
+  readonly version: string;
+
+  constructor(document: RegistryDocument, version?: string) {
     this.document = deepFreeze(structuredClone(document));
+    this.version = version ?? registryVersion(JSON.stringify(document));
     for (const agency of this.document.agencies) {
       this.agencies.set(agency.id, agency);
       for (const key of agency.keys) this.keysByKid.set(key.kid, { agency, key });

@@ -105,6 +105,18 @@ export interface RegistryDocument {
   consentRequiredFor?: Purpose[];
   /** who may record consents (absent: nobody may) */
   consentCollectors?: ConsentCollector[];
+  /** witnesses asked to cosign each ledger checkpoint (absent: none) */
+  witnesses?: Witness[];
+}
+
+/** An independent witness of the ledger (C2SP tlog-witness), e.g. a privacy commissioner. */
+export interface Witness {
+  /** how verifier policies name it, e.g. "qc.cai" */
+  name: string;
+  /** its cosigner verifier key (signed-note vkey, type 0x04 cosignature/v1) */
+  vkey: string;
+  /** base URL of its add-checkpoint endpoint: POST <url>/add-checkpoint */
+  url: string;
 }
 
 export interface RegistryProblem {

@@ -23,7 +23,8 @@ export interface FakeLedger {
 }
 
 export const permitAll: DecideHandler = (req) => ({
-  verdicts: req.candidates.map(() => ({ permit: true, reason: 'ok', agreementId: 'fake' })),
+  verdicts: req.candidates.map(() => ({ permit: true, reason: 'ok', agreementId: 'fake', legalBasis: '', consentIds: [] })),
+  registryVersion: '',
 });
 
 /**

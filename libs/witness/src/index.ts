@@ -5,3 +5,4 @@ export * from './file-store';
 export * from './evidence';
 export * from './witness';
 export * from './policy';
+export * from './verify';

@@ -2,6 +2,8 @@ import { exportJWK, generateKeyPair, SignJWT, type JSONWebKeySet, type KeyLike }
 import { canonicalize } from 'json-canonicalize';
 import { consistencyProof, leafHash, rootHash } from '@passerelle/merkle';
 import fc from 'fast-check';
+import * as cp from '@passerelle/checkpoint';
+import { parsePolicy } from '@passerelle/witness';
 import { canonicalText, checkTreeHead, verifyLedger, type LedgerSource, type SthJson } from './verify-ledger';
 
 interface Key {
@@ -183,5 +185,63 @@ describe('audit verify (core) with hashing threads', () => {
     gw.tamper(6123, { fields: ['province'] });
     const out2 = await verifyLedger(gw.source, { gateway: 'http://gw', workers: 1 });
     expect(out2).toEqual({ ok: false, check: 'entry', seq: 7000, message: 'tampered entry at seq 7000: its seq field is not 7000' });
+  });
+});
+
+describe('audit verify with a witness policy (issue 18)', () => {
+  const ORIGIN = 'passerelle-test/ledger';
+  const logPair = cp.generateKeyPair(ORIGIN, cp.SIG_ED25519);
+  const logVkey = cp.formatVkey(ORIGIN, cp.SIG_ED25519, logPair.publicKey);
+  const witnesses = ['qc.cai', 'ca.opc'].map((name) => ({ name, pair: cp.generateKeyPair(name, cp.SIG_COSIGNATURE_V1) }));
+  const witnessKeys = new Map(witnesses.map((w) => [w.name, cp.formatVkey(w.name, cp.SIG_COSIGNATURE_V1, w.pair.publicKey)]));
+  const policy = parsePolicy('2 of {qc.cai, ca.opc}');
+
+  /** A checkpoint of `leaves[0..size)` signed by the log and cosigned by the named witnesses. */
+  function checkpointOf(leaves: Buffer[], size: number, cosigners: string[]): string {
+    const note = cp.signCheckpoint({ origin: ORIGIN, size, rootHash: rootHash(leaves.slice(0, size)), extensions: [] }, [cp.ed25519Signer(logPair)]);
+    const text = cp.parseNote(note).text;
+    return cp.appendSignatures(note, cosigners.map((n) => cp.cosigner(witnesses.find((w) => w.name === n)!.pair).cosign(text, 1_760_000_000)));
+  }
+
+  it('accepts a ledger whose checkpoint both witnesses cosigned, and says who witnessed it', async () => {
+    const key = await gatewayKey();
+    const gw = await fakeGateway(40, key);
+    const leaves = gw.log.map((e) => leafHash(canonicalize(e)));
+    const source = { ...gw.source, checkpoint: async () => checkpointOf(leaves, 30, ['qc.cai', 'ca.opc']) };
+    const out = await verifyLedger(source, { gateway: 'http://gw', workers: 0, witness: { policy, logVkey, witnessKeys } });
+    expect(out).toMatchObject({ ok: true, witnessed: { size: 30, by: ['ca.opc', 'qc.cai'] } });
+  });
+
+  it('refuses a checkpoint without the cosignatures the policy requires, naming the missing witnesses', async () => {
+    const key = await gatewayKey();
+    const gw = await fakeGateway(40, key);
+    const leaves = gw.log.map((e) => leafHash(canonicalize(e)));
+    const one = await verifyLedger({ ...gw.source, checkpoint: async () => checkpointOf(leaves, 40, ['qc.cai']) }, { gateway: 'http://gw', workers: 0, witness: { policy, logVkey, witnessKeys } });
+    expect(one).toMatchObject({ ok: false, check: 'witness' });
+    expect((one as { message: string }).message).toMatch(/missing: ca\.opc \(cosigned by: qc\.cai\)/);
+    const none = await verifyLedger({ ...gw.source, checkpoint: async () => checkpointOf(leaves, 40, []) }, { gateway: 'http://gw', workers: 0, witness: { policy, logVkey, witnessKeys } });
+    expect((none as { message: string }).message).toMatch(/missing: ca\.opc, qc\.cai \(cosigned by none\)/);
+  });
+
+  it('catches a forked log: the history served is not the one the witnesses cosigned (two heads of one size)', async () => {
+    const key = await gatewayKey();
+    const gw = await fakeGateway(40, key);
+    // What the witnesses saw: the same 40 entries but entry 12 different (the other branch of the fork).
+    const seen = gw.log.map((e, i) => leafHash(canonicalize(i === 12 ? { ...e, agency: 'qc.mifi' } : e)));
+    const same = await verifyLedger({ ...gw.source, checkpoint: async () => checkpointOf(seen, 40, ['qc.cai', 'ca.opc']) }, { gateway: 'http://gw', workers: 0, witness: { policy, logVkey, witnessKeys } });
+    expect(same).toMatchObject({ ok: false, check: 'witness' });
+    expect((same as { message: string }).message).toMatch(/SPLIT VIEW: .*size 40 and different roots/);
+    const older = await verifyLedger({ ...gw.source, checkpoint: async () => checkpointOf(seen, 30, ['qc.cai', 'ca.opc']) }, { gateway: 'http://gw', workers: 0, witness: { policy, logVkey, witnessKeys } });
+    expect((older as { message: string }).message).toMatch(/SPLIT VIEW: the ledger served is not an extension of the checkpoint of size 30/);
+  });
+
+  it('refuses a checkpoint not signed by the log key it was given', async () => {
+    const key = await gatewayKey();
+    const gw = await fakeGateway(10, key);
+    const other = cp.generateKeyPair(ORIGIN, cp.SIG_ED25519);
+    const forged = cp.signCheckpoint({ origin: ORIGIN, size: 10, rootHash: rootHash(gw.log.map((e) => leafHash(canonicalize(e)))), extensions: [] }, [cp.ed25519Signer(other)]);
+    const out = await verifyLedger({ ...gw.source, checkpoint: async () => forged }, { gateway: 'http://gw', workers: 0, witness: { policy, logVkey, witnessKeys } });
+    expect(out).toMatchObject({ ok: false, check: 'witness' });
+    expect((out as { message: string }).message).toMatch(/no signature from a trusted key/);
   });
 });

@@ -2,7 +2,9 @@ import fs from 'node:fs/promises';
 import { compactVerify, createLocalJWKSet, type JSONWebKeySet } from 'jose';
 import { canonicalize } from 'json-canonicalize';
 import { TREE_HEAD_TYP, treeHeadKeys } from '@passerelle/crypto';
-import { LedgerVerifier, defaultVerifyWorkers, ParallelLedgerVerifier, type VerificationResult, type VerifierState } from '@passerelle/merkle';
+import { LedgerVerifier, defaultVerifyWorkers, ParallelLedgerVerifier, verifyConsistency, type VerificationResult, type VerifierState } from '@passerelle/merkle';
+import { NoteFormatError } from '@passerelle/checkpoint';
+import { acceptCosignedCheckpoint, PolicyError, type AcceptedCheckpoint, type CosignedCheckpointCheck } from '@passerelle/witness';
 
 /** The signed tree head as GET /audit/sth returns it. */
 export interface SthJson {
@@ -20,6 +22,8 @@ export interface LedgerSource {
   entries(start: number, end: number): Promise<Array<Record<string, unknown>>>;
   /** base64url hashes of PROOF(first, D[second]) */
   consistency(first: number, second: number): Promise<string[]>;
+  /** the latest C2SP checkpoint note with its cosignatures (GET /audit/checkpoint) */
+  checkpoint?(): Promise<string>;
 }
 
 /** What `--state` keeps: the verified prefix (size, root and compact range) and where it came from. */
@@ -30,8 +34,8 @@ export interface SavedState extends VerifierState {
 }
 
 export type VerifyOutcome =
-  | { ok: true; treeSize: number; rootHash: string; newEntries: number; state: SavedState }
-  | { ok: false; check: 'signature' | 'entry' | 'consistency' | 'count'; seq?: number; message: string };
+  | { ok: true; treeSize: number; rootHash: string; newEntries: number; state: SavedState; witnessed?: { size: number; by: string[] } }
+  | { ok: false; check: 'signature' | 'entry' | 'consistency' | 'count' | 'witness'; seq?: number; message: string };
 
 export const PAGE = 1000;
 export { TREE_HEAD_TYP };
@@ -125,8 +129,21 @@ export async function verifyLedger(
     workers?: number;
     onStart?: (total: number) => void;
     onProgress?: (done: number) => void;
+    /** a witness policy: the log's checkpoint must carry it and agree with the verified tree */
+    witness?: CosignedCheckpointCheck;
   },
 ): Promise<VerifyOutcome> {
+  // The checkpoint first: the tree head fetched after it is at least as large.
+  let accepted: AcceptedCheckpoint | undefined;
+  if (opts.witness) {
+    if (!source.checkpoint) return { ok: false, check: 'witness', message: 'this ledger source serves no checkpoint' };
+    try {
+      accepted = acceptCosignedCheckpoint(await source.checkpoint(), opts.witness);
+    } catch (e) {
+      if (e instanceof PolicyError || e instanceof NoteFormatError) return { ok: false, check: 'witness', message: e.message };
+      throw e;
+    }
+  }
   const [jwks, sth] = await Promise.all([source.jwks(), source.sth()]);
   const bad = await checkTreeHead(sth, jwks);
   if (bad) return { ok: false, check: 'signature', message: bad };
@@ -151,10 +168,34 @@ export async function verifyLedger(
     const result = await verifier.finish({ treeSize: sth.tree_size, rootHash: Buffer.from(sth.root_hash, 'base64url') }, async (first, second) =>
       (await source.consistency(first, second)).map((h) => Buffer.from(h, 'base64url')),
     );
-    return outcome(result, sth, opts.gateway);
+    if (result.ok && accepted) {
+      const bad = await checkpointAgrees(accepted, sth, source);
+      if (bad) return { ok: false, check: 'witness', message: bad };
+    }
+    const done = outcome(result, sth, opts.gateway);
+    return done.ok && accepted ? { ...done, witnessed: { size: accepted.checkpoint.size, by: accepted.cosigned } } : done;
   } finally {
     if (verifier instanceof ParallelLedgerVerifier) await verifier.close();
   }
+}
+
+/**
+ * The witnessed checkpoint and the verified tree must be one history: the same root at the same
+ * size, or a consistency proof from the checkpoint to the tree head. A log that showed its
+ * witnesses another tree than it serves fails here, however well each signs.
+ */
+async function checkpointAgrees(accepted: AcceptedCheckpoint, sth: SthJson, source: LedgerSource): Promise<string | undefined> {
+  const cp = accepted.checkpoint;
+  const sthRoot = Buffer.from(sth.root_hash, 'base64url');
+  if (cp.size > sth.tree_size) return `the witnessed checkpoint (size ${cp.size}) is ahead of the signed tree head (size ${sth.tree_size}); run again`;
+  if (cp.size === sth.tree_size) {
+    return cp.rootHash.equals(sthRoot) ? undefined : `SPLIT VIEW: the witnessed checkpoint and the signed tree head have size ${cp.size} and different roots`;
+  }
+  if (cp.size === 0) return undefined;
+  const proof = (await source.consistency(cp.size, sth.tree_size)).map((h) => Buffer.from(h, 'base64url'));
+  return verifyConsistency(cp.size, sth.tree_size, cp.rootHash, sthRoot, proof)
+    ? undefined
+    : `SPLIT VIEW: the ledger served is not an extension of the checkpoint of size ${cp.size} that ${accepted.cosigned.join(', ')} cosigned`;
 }
 
 function outcome(result: VerificationResult, sth: SthJson, gateway: string): VerifyOutcome {

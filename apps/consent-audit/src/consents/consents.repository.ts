@@ -94,7 +94,7 @@ export class ConsentsRepository {
   async termsFor(subjects: string[], purpose: string, recipient: string): Promise<CollectedTerms[]> {
     if (subjects.length === 0) return [];
     return (await this.dataSource.query(
-      `SELECT subject, purpose, recipient, collected_by AS "collectedBy", valid_from AS "validFrom", expires_at AS "expiresAt", revoked_at AS "revokedAt"
+      `SELECT id, subject, purpose, recipient, collected_by AS "collectedBy", valid_from AS "validFrom", expires_at AS "expiresAt", revoked_at AS "revokedAt"
          FROM consents WHERE subject = ANY($1::text[]) AND purpose = $2 AND recipient = $3`,
       [subjects, purpose, recipient],
     )) as CollectedTerms[];

@@ -33,18 +33,27 @@ export class DecisionsService {
 
   async decide(req: consentAudit.DecideRequest): Promise<consentAudit.DecideResponse> {
     const q = parseDecideRequest(req, new Date());
-    if (q.candidates.length === 0) return { verdicts: [] };
     const registry = this.registry.current();
+    if (q.candidates.length === 0) return { verdicts: [], registryVersion: registry.version };
     const consentRequired = registry.consentRequired(q.purpose);
     const subjects = [...new Set(q.candidates.map((c) => c.subject))];
     // Only consents whose collector the registry declares count: a self-granted one unlocks nothing.
     const consents = consentRequired ? declaredConsents(await this.consents.termsFor(subjects, q.purpose, q.consumer), registry) : [];
     const agreements = registry.document.agreements.filter((a) => a.consumer === q.consumer);
-    const verdicts = decideDisclosures({ consumer: q.consumer, purpose: q.purpose, candidates: q.candidates, agreements, consents, consentRequired, at: q.at });
+    const decided = decideDisclosures({ consumer: q.consumer, purpose: q.purpose, candidates: q.candidates, agreements, consents, consentRequired, at: q.at });
+    // The legal basis travels with each verdict, so the ledger entry of the exchange can name it.
+    const legalBasis = new Map(agreements.map((a) => [a.id, a.legalBasis]));
+    const verdicts: consentAudit.Verdict[] = decided.map((v) => ({
+      permit: v.permit,
+      reason: v.reason,
+      agreementId: v.agreementId,
+      legalBasis: legalBasis.get(v.agreementId) ?? '',
+      consentIds: v.consentIds ?? [],
+    }));
     const counts = new Map<string, number>();
     for (const v of verdicts) counts.set(v.reason, (counts.get(v.reason) ?? 0) + 1);
     for (const [reason, n] of counts) this.verdicts.inc({ purpose: q.purpose, reason }, n);
     this.logger.debug({ consumer: q.consumer, purpose: q.purpose, candidates: q.candidates.length, reasons: Object.fromEntries(counts) }, 'disclosures decided');
-    return { verdicts };
+    return { verdicts, registryVersion: registry.version };
   }
 }

@@ -9,6 +9,7 @@ export type ConsentAuditRpc =
   | 'Ledger/SearchEntries'
   | 'Ledger/Disclosures'
   | 'Ledger/Aggregates'
+  | 'Ledger/GetCheckpoint'
   | 'Consents/Record'
   | 'Consents/Revoke'
   | 'Consents/List'
@@ -33,6 +34,7 @@ export const GRPC_PERMISSIONS: Readonly<Record<string, readonly ConsentAuditRpc[
     'Ledger/SearchEntries',
     'Ledger/Disclosures',
     'Ledger/Aggregates',
+    'Ledger/GetCheckpoint',
     'Consents/Record',
     'Consents/Revoke',
     'Consents/List',

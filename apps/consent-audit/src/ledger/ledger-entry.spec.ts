@@ -1,8 +1,8 @@
 import fc from 'fast-check';
 import { canonicalize } from 'json-canonicalize';
-import type { consentAudit } from '@passerelle/contracts';
+import { NO_LEGAL_BASIS, type consentAudit } from '@passerelle/contracts';
 import { sampleJobMatchEvent, validateJobMatchEvent } from '@passerelle/messaging';
-import { buildEntry, validateEntryInput } from './ledger-entry';
+import { buildEntry, registryEntry, stampEntry, validateEntryInput } from './ledger-entry';
 
 const ID_A = 'i_AAAAAAAAAAAAAAAAAAAAAA';
 const ID_B = 'i_BBBBBBBBBBBBBBBBBBBBBB';
@@ -19,6 +19,7 @@ const good = (over: Partial<consentAudit.AuditEntryInput> = {}): consentAudit.Au
   requestSha256: '47DEQpj8HBSa-_TImW-5JCeuQeRkm5NMpJWZG3hSuFU',
   responseSha256: '',
   requestId: 'req-1',
+  ...NO_LEGAL_BASIS,
   ...over,
 });
 
@@ -80,5 +81,53 @@ describe('ledger entry input', () => {
     expect(Object.keys(entry).sort()).toEqual(['agency', 'decision', 'fields', 'jti', 'kid', 'operation', 'purpose', 'reason', 'request_id', 'request_sha256', 'response_sha256', 'seq', 'subjects', 'time']);
     expect(canonical).toBe(canonicalize(entry));
     expect(JSON.parse(canonical)).toEqual(entry);
+  });
+});
+
+describe('the legal basis of an entry (contract §5.1)', () => {
+  const VERSION = 'a'.repeat(64);
+  const CONSENT = '0b6f1c2e-3d4a-4b5c-8d6e-7f8091a2b3c4';
+  const basis = { agreements: ['dsa-mifi-esdc-jobs', 'dsa-ircc-esdc-jobs', 'dsa-mifi-esdc-jobs'], legalBasis: ['Canada–Québec Accord (1991) s. 12'], consents: [CONSENT], registryVersion: VERSION };
+
+  it('an old entry keeps its exact shape and leaf: new members appear only when set', () => {
+    const { canonical } = buildEntry(7, '2026-01-02T03:04:05.678Z', validateEntryInput(good()));
+    expect(Object.keys(JSON.parse(canonical))).not.toEqual(expect.arrayContaining(['agreements']));
+    expect(canonical).not.toMatch(/agreements|legal_basis|consents|program_version|registry_version|rule/);
+  });
+
+  it('a PERMIT names the agreements, legal bases, consents, program and registry versions it relied on (sorted sets)', () => {
+    const v = validateEntryInput(good({ ...basis, programVersion: `qc-health@${'b'.repeat(64)}` }));
+    const { entry } = buildEntry(1, '2026-01-02T03:04:05.678Z', v);
+    expect(entry).toMatchObject({
+      agreements: ['dsa-ircc-esdc-jobs', 'dsa-mifi-esdc-jobs'],
+      legal_basis: ['Canada–Québec Accord (1991) s. 12'],
+      consents: [CONSENT],
+      program_version: `qc-health@${'b'.repeat(64)}`,
+      registry_version: VERSION,
+    });
+  });
+
+  it('the ledger stamps the registry version in force when the caller names none, and a DENY names its rule', () => {
+    expect(stampEntry(validateEntryInput(good()), VERSION).registry_version).toBe(VERSION);
+    expect(stampEntry(validateEntryInput(good({ registryVersion: 'c'.repeat(64) })), VERSION).registry_version).toBe('c'.repeat(64));
+    expect(stampEntry(validateEntryInput(good({ decision: 'DENY', reason: 'consent_required' })), VERSION).rule).toBe('consent_required');
+    expect(stampEntry(validateEntryInput(good({ decision: 'DENY', reason: 'NO_AGREEMENT', rule: 'field_not_covered' })), VERSION).rule).toBe('field_not_covered');
+    expect(stampEntry(validateEntryInput(good()), VERSION).rule).toBeUndefined();
+  });
+
+  it('a registry load is an entry of its own, naming the version', () => {
+    const { entry } = buildEntry(0, '2026-01-02T03:04:05.678Z', registryEntry('registry:reload', VERSION));
+    expect(entry).toMatchObject({ operation: 'registry:reload', decision: 'PERMIT', agency: '', subjects: [], registry_version: VERSION });
+  });
+
+  it.each([
+    [{ registryVersion: 'ABC' }, 'entry.registry_version must be a SHA-256 in lowercase hex'],
+    [{ consents: ['not-a-uuid'] }, 'entry.consents[0] is not a consent id'],
+    [{ agreements: ['x\ny'] }, 'entry.agreements[0] is not an agreement id'],
+    [{ legalBasis: [''] }, 'entry.legal_basis[0] is not a legal basis reference'],
+    [{ programVersion: 'qc-health' }, 'entry.program_version must be'],
+    [{ rule: 'consent_required' }, 'only a DENY carries one'],
+  ])('refuses %j, naming the member', (over, message) => {
+    expect(() => validateEntryInput(good(over as Partial<consentAudit.AuditEntryInput>))).toThrow(message);
   });
 });

@@ -11,6 +11,8 @@ export type ValidEntryInput = Omit<LedgerEntryJson, 'seq' | 'time'>;
 
 export const MAX_SUBJECTS = 10_000;
 export const MAX_FIELDS = 200;
+/** most agreement ids, legal bases or consent ids one entry names */
+export const MAX_BASIS = 1_000;
 
 const AGENCY = /^[a-z0-9][a-z0-9._-]{0,127}$/;
 const TOKEN = /^[A-Za-z0-9._:-]{0,128}$/;
@@ -24,6 +26,13 @@ const PURPOSE = /^[A-Z][A-Z_]{0,39}$/;
 const REASON = /^[A-Za-z0-9_.:-]{1,100}$/;
 const FIELD = /^[A-Za-z][A-Za-z0-9_]{0,63}$/;
 const SHA256_B64U = /^[A-Za-z0-9_-]{43}$/;
+const SHA256_HEX = /^[0-9a-f]{64}$/;
+// As the registry allows them (registry.schema.json): any text without control characters.
+const AGREEMENT_ID = /^[^\u0000-\u001f\u007f]{1,128}$/u;
+const CONSENT_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+// A citation such as "Immigration and Refugee Protection Act s. 8": one line of text.
+const LEGAL_BASIS = /^[^\u0000-\u001f\u007f]{1,1000}$/u;
+const PROGRAM_VERSION = /^[a-z0-9][a-z0-9-]{1,63}@[0-9a-f]{64}$/;
 // Printable, no control characters: "graphql:claimant", "rest:GET /audit/sth", "kafka:jobbank.matches.v1".
 const OPERATION = /^[\x20-\x7e]{1,200}$/;
 
@@ -59,6 +68,8 @@ export function validateEntryInput(input: consentAudit.AuditEntryInput | undefin
   const requestId = str('requestId');
   if (!TOKEN.test(requestId)) throw new InvalidArgument('entry.request_id must be at most 128 characters among letters, digits, ".", "_", ":", "-"');
 
+  const basis = legalBasisOf(input, decision);
+
   const subjects = input.subjects ?? [];
   if (!Array.isArray(subjects)) throw new InvalidArgument('entry.subjects must be a list');
   if (subjects.length > MAX_SUBJECTS) throw new InvalidArgument(`entry.subjects has ${subjects.length} items; at most ${MAX_SUBJECTS}`);
@@ -86,6 +97,73 @@ export function validateEntryInput(input: consentAudit.AuditEntryInput | undefin
     request_sha256: requestSha,
     response_sha256: responseSha,
     request_id: requestId,
+    ...basis,
+  };
+}
+
+type LegalBasisMembers = Pick<LedgerEntryJson, 'agreements' | 'legal_basis' | 'consents' | 'program_version' | 'registry_version' | 'rule'>;
+
+/** The optional legal-basis members (§5), each only when set; lists sorted and de-duplicated. */
+function legalBasisOf(input: consentAudit.AuditEntryInput, decision: 'PERMIT' | 'DENY'): LegalBasisMembers {
+  const list = (name: 'agreements' | 'legalBasis' | 'consents', wire: string, rule: RegExp, what: string): string[] | undefined => {
+    const v = input[name] ?? [];
+    if (!Array.isArray(v)) throw new InvalidArgument(`entry.${wire} must be a list`);
+    if (v.length > MAX_BASIS) throw new InvalidArgument(`entry.${wire} has ${v.length} items; at most ${MAX_BASIS}`);
+    v.forEach((x, i) => {
+      if (typeof x !== 'string' || !rule.test(x)) throw new InvalidArgument(`entry.${wire}[${i}] is not ${what}`);
+    });
+    return v.length > 0 ? [...new Set(v)].sort() : undefined;
+  };
+  const text = (name: 'programVersion' | 'registryVersion' | 'rule', wire: string, rule: RegExp, what: string): string | undefined => {
+    const v = input[name] ?? '';
+    if (typeof v !== 'string') throw new InvalidArgument(`entry.${wire} must be a string`);
+    if (v !== '' && !rule.test(v)) throw new InvalidArgument(`entry.${wire} must be ${what} or empty`);
+    return v === '' ? undefined : v;
+  };
+  const out: LegalBasisMembers = {};
+  const agreements = list('agreements', 'agreements', AGREEMENT_ID, 'an agreement id (1 to 128 characters, no control character)');
+  const legalBasis = list('legalBasis', 'legal_basis', LEGAL_BASIS, 'a legal basis reference (1 to 1000 characters, no control character)');
+  const consents = list('consents', 'consents', CONSENT_ID, 'a consent id (a lowercase UUID)');
+  const programVersion = text('programVersion', 'program_version', PROGRAM_VERSION, '"<program id>@<64 hex digits>"');
+  const registryVersion = text('registryVersion', 'registry_version', SHA256_HEX, 'a SHA-256 in lowercase hex (64 digits)');
+  const rule = text('rule', 'rule', REASON, 'a rule name (1 to 100 letters, digits, ".", "_", ":", "-")');
+  if (rule !== undefined && decision !== 'DENY') throw new InvalidArgument('entry.rule names the rule that refused: only a DENY carries one');
+  if (agreements) out.agreements = agreements;
+  if (legalBasis) out.legal_basis = legalBasis;
+  if (consents) out.consents = consents;
+  if (programVersion) out.program_version = programVersion;
+  if (registryVersion) out.registry_version = registryVersion;
+  if (rule) out.rule = rule;
+  return out;
+}
+
+/**
+ * What the ledger adds on its own: the registry version in force when the caller named none, and
+ * for a DENY without a rule, its reason as the rule (so every DENY names what refused).
+ */
+export function stampEntry(input: ValidEntryInput, registryVersion: string | undefined): ValidEntryInput {
+  const out = { ...input };
+  if (!out.registry_version && registryVersion) out.registry_version = registryVersion;
+  if (out.decision === 'DENY' && !out.rule) out.rule = out.reason;
+  return out;
+}
+
+/** The entry that records a registry load or reload: no caller, no subject, the version it put in force. */
+export function registryEntry(operation: 'registry:load' | 'registry:reload', registryVersion: string): ValidEntryInput {
+  return {
+    agency: '',
+    kid: '',
+    jti: '',
+    purpose: '',
+    operation,
+    decision: 'PERMIT',
+    reason: 'ok',
+    subjects: [],
+    fields: [],
+    request_sha256: '',
+    response_sha256: '',
+    request_id: '',
+    registry_version: registryVersion,
   };
 }
 
@@ -107,5 +185,9 @@ export function buildEntry(seq: number, time: string, input: ValidEntryInput): {
     response_sha256: input.response_sha256,
     request_id: input.request_id,
   };
+  // Optional members only when present: an entry without them is byte-for-byte the old shape.
+  for (const k of ['agreements', 'legal_basis', 'consents', 'program_version', 'registry_version', 'rule'] as const) {
+    if (input[k] !== undefined) (entry as unknown as Record<string, unknown>)[k] = input[k];
+  }
   return { entry, canonical: canonicalize(entry) };
 }

@@ -55,6 +55,11 @@ export class LedgerController {
     return this.rpc('SearchEntries', () => this.ledger.search(req));
   }
 
+  @GrpcMethod('Ledger', 'GetCheckpoint')
+  getCheckpoint(req: consentAudit.GetCheckpointRequest): Promise<consentAudit.Checkpoint> {
+    return this.rpc('GetCheckpoint', () => this.ledger.checkpoint(req));
+  }
+
   @GrpcMethod('Ledger', 'Disclosures')
   disclosures(req: consentAudit.DisclosuresRequest): Promise<consentAudit.DisclosuresResponse> {
     return this.rpc('Disclosures', async () => {

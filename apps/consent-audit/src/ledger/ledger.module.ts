@@ -2,7 +2,10 @@ import path from 'node:path';
 import { Module } from '@nestjs/common';
 import { CONSENT_AUDIT_CONFIG, type ConsentAuditConfig } from '../consent-audit.config';
 import { LedgerAggregates } from './ledger-aggregates';
+import { RegistryHolder } from '@passerelle/registry';
 import { LOG_KEY, loadLogKey } from './log-key';
+import { defaultOrigin, loadNoteKey, NOTE_KEY } from './note-key';
+import { WitnessCollector } from './witness-collector';
 import { ConsentsModule } from '../consents/consents.module';
 import { LedgerController } from './ledger.controller';
 import { LedgerRepository } from './ledger.repository';
@@ -16,6 +19,13 @@ import { LedgerService } from './ledger.service';
     LedgerRepository,
     LedgerService,
     LedgerAggregates,
+    WitnessCollector,
+    {
+      provide: NOTE_KEY,
+      inject: [CONSENT_AUDIT_CONFIG, RegistryHolder],
+      useFactory: (config: ConsentAuditConfig, registry: RegistryHolder) =>
+        loadNoteKey(config.PASSERELLE_LOG_KEY_DIR ?? path.join(config.PASSERELLE_SECRETS_DIR, 'log-signing'), config.PASSERELLE_SECRETS_DIR, defaultOrigin(registry.current().gatewayId)),
+    },
     {
       provide: LOG_KEY,
       inject: [CONSENT_AUDIT_CONFIG],

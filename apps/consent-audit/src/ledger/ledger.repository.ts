@@ -16,6 +16,13 @@ export interface StoredTreeHead {
   jws: string;
 }
 
+export interface StoredCheckpoint {
+  treeSize: number;
+  rootHash: Buffer;
+  /** the signed note as the log's note key signed it (no cosignature) */
+  note: string;
+}
+
 export interface EntrySearch {
   agency?: string;
   purpose?: string;
@@ -205,6 +212,41 @@ export class LedgerRepository implements LedgerWriteStore {
   async headAt(size: number): Promise<StoredTreeHead | undefined> {
     const [row] = await this.dataSource.query(`SELECT tree_size, root_hash, timestamp_ms, jws FROM ledger_tree_heads WHERE tree_size = $1`, [size]);
     return row ? toHead(row) : undefined;
+  }
+
+  // ------------------------------------------------------------------ checkpoints and cosignatures
+
+  /** Stores a checkpoint; when one of that size exists already (a concurrent signer), returns that one. */
+  async insertCheckpoint(cp: StoredCheckpoint): Promise<StoredCheckpoint> {
+    await this.dataSource.query(`INSERT INTO ledger_checkpoints (tree_size, root_hash, note) VALUES ($1, $2, $3) ON CONFLICT (tree_size) DO NOTHING`, [cp.treeSize, cp.rootHash, cp.note]);
+    const stored = await this.checkpointAt(cp.treeSize);
+    if (!stored) throw new Error(`checkpoint ${cp.treeSize} neither inserted nor found`);
+    return stored;
+  }
+
+  async checkpointAt(size: number): Promise<StoredCheckpoint | undefined> {
+    const [row] = await this.dataSource.query(`SELECT tree_size, root_hash, note FROM ledger_checkpoints WHERE tree_size = $1`, [size]);
+    return row ? { treeSize: Number(row.tree_size), rootHash: row.root_hash, note: row.note } : undefined;
+  }
+
+  async latestCheckpoint(): Promise<StoredCheckpoint | undefined> {
+    const [row] = await this.dataSource.query(`SELECT tree_size, root_hash, note FROM ledger_checkpoints ORDER BY tree_size DESC LIMIT 1`);
+    return row ? { treeSize: Number(row.tree_size), rootHash: row.root_hash, note: row.note } : undefined;
+  }
+
+  /** Keeps a witness's cosignature line of checkpoint `treeSize` (the first one it gave stays). */
+  async insertCosignature(treeSize: number, witness: string, line: string): Promise<void> {
+    await this.dataSource.query(`INSERT INTO ledger_cosignatures (tree_size, witness, line) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING`, [treeSize, witness, line]);
+  }
+
+  async cosignatures(treeSize: number): Promise<Array<{ witness: string; line: string }>> {
+    return this.dataSource.query(`SELECT witness, line FROM ledger_cosignatures WHERE tree_size = $1 ORDER BY witness`, [treeSize]);
+  }
+
+  /** The largest checkpoint size each witness cosigned: where its next add-checkpoint starts. */
+  async lastCosigned(witness: string): Promise<number | undefined> {
+    const [row] = await this.dataSource.query(`SELECT max(tree_size) AS size FROM ledger_cosignatures WHERE witness = $1`, [witness]);
+    return row?.size === null || row?.size === undefined ? undefined : Number(row.size);
   }
 
   /** Stores a head; when one of that size exists already (a concurrent signer), returns that one. */

@@ -3,15 +3,18 @@ import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { isInternalId } from '@passerelle/crypto';
 import type { consentAudit } from '@passerelle/contracts';
 import { LOGGER, type Logger } from '@passerelle/logger';
+import { RegistryHolder, type Registry as PasserelleRegistry } from '@passerelle/registry';
 import { storedConsistencyProof, storedInclusionProof, storedRootHash, type Hash } from '@passerelle/merkle';
 import { CONSENT_AUDIT_CONFIG, type ConsentAuditConfig } from '../consent-audit.config';
-import { validateEntryInput, type LedgerEntryJson } from './ledger-entry';
-import { InvalidArgument, OutOfRange } from './ledger-errors';
+import { registryEntry, stampEntry, validateEntryInput, type LedgerEntryJson, type ValidEntryInput } from './ledger-entry';
+import { InvalidArgument, NotFound, OutOfRange } from './ledger-errors';
 import { LedgerWriter } from './ledger-writer';
-import { LedgerRepository, type StoredEntry, type StoredTreeHead } from './ledger.repository';
+import { LedgerRepository, type StoredCheckpoint, type StoredEntry, type StoredTreeHead } from './ledger.repository';
+import { appendSignatures, signCheckpoint } from '@passerelle/checkpoint';
 import { LOG_KEY, signTreeHead, type LogKey } from './log-key';
 import { PgWriterLock } from './writer-role/writer-lock';
 import { WriterRole, type Role, type WriterDuty } from './writer-role/writer-role';
+import { NOTE_KEY, type NoteKey } from './note-key';
 
 export const MAX_ENTRIES_PER_READ = 1000;
 export const MAX_SEARCH_PAGE = 500;
@@ -34,13 +37,20 @@ export class LedgerService implements OnModuleInit, OnApplicationShutdown, Write
   private lastHeadSize = -1;
   private signingHead: Promise<unknown> | undefined;
   private readonly metrics;
+  private stopWatchingRegistry: (() => void) | undefined;
+  /** the registry version the last registry entry of this writer recorded */
+  private recordedRegistry: string | undefined;
+  /** the latest checkpoint the witness collector finished a round for */
+  private witnessedSize: number | undefined;
 
   constructor(
     private readonly repo: LedgerRepository,
     @Inject(LOG_KEY) private readonly logKey: LogKey,
+    @Inject(NOTE_KEY) private readonly noteKey: NoteKey,
     @Inject(CONSENT_AUDIT_CONFIG) config: ConsentAuditConfig,
     @Inject(LOGGER) private readonly logger: Logger,
     registry: Registry,
+    private readonly registryHolder: RegistryHolder,
   ) {
     this.metrics = {
       appends: new Counter({ name: 'passerelle_ledger_appends_total', help: 'Ledger entries committed', registers: [registry] }),
@@ -62,12 +72,15 @@ export class LedgerService implements OnModuleInit, OnApplicationShutdown, Write
   }
 
   async onModuleInit() {
+    // Every reload is itself an entry: an auditor proves which rules were in force for any exchange.
+    this.stopWatchingRegistry = this.registryHolder.onReload((next) => void this.recordRegistry(next, 'registry:reload'));
     await this.writerRole.start();
     this.headTimer = setInterval(() => void this.signPendingHead(), HEAD_INTERVAL_MS);
     this.headTimer.unref();
   }
 
   async onApplicationShutdown() {
+    this.stopWatchingRegistry?.();
     clearInterval(this.headTimer);
     await this.writerRole.stop();
   }
@@ -92,6 +105,9 @@ export class LedgerService implements OnModuleInit, OnApplicationShutdown, Write
     mastership.addEventListener('abort', () => void this.writer.stop(), { once: true });
     this.metrics.size.set(this.writer.committed()!.size);
     this.logger.info({ treeSize: this.writer.committed()!.size }, 'this consent-audit instance is the ledger writer');
+    // The registry this writer starts with is an entry too (before any entry it stamps).
+    const current = this.registryHolder.current();
+    if (this.recordedRegistry !== current.version) await this.recordRegistry(current, 'registry:load');
   }
 
   /** Called by the writer role after the mastership signal aborted, before the lock is released. */
@@ -105,7 +121,7 @@ export class LedgerService implements OnModuleInit, OnApplicationShutdown, Write
   // ------------------------------------------------------------------ writes
 
   async append(req: consentAudit.AppendRequest): Promise<consentAudit.AppendResponse> {
-    const input = validateEntryInput(req.entry);
+    const input = this.stamp(validateEntryInput(req.entry));
     const a = await this.writer.append(input);
     return { seq: a.seq, time: a.time, leafHash: a.leafHash.toString('base64url') };
   }
@@ -117,7 +133,7 @@ export class LedgerService implements OnModuleInit, OnApplicationShutdown, Write
     if (entries.length > MAX_APPEND_BATCH) throw new InvalidArgument(`entries has ${entries.length} items; at most ${MAX_APPEND_BATCH} per call`);
     const inputs = entries.map((e, i) => {
       try {
-        return validateEntryInput(e);
+        return this.stamp(validateEntryInput(e));
       } catch (err) {
         if (err instanceof InvalidArgument) throw new InvalidArgument(`entries[${i}]: ${err.message}`);
         throw err;
@@ -125,6 +141,26 @@ export class LedgerService implements OnModuleInit, OnApplicationShutdown, Write
     });
     const appended = await Promise.all(inputs.map((input) => this.writer.append(input)));
     return { results: appended.map((a) => ({ seq: a.seq, time: a.time, leafHash: a.leafHash.toString('base64url') })) };
+  }
+
+  private stamp(input: ValidEntryInput): ValidEntryInput {
+    return stampEntry(input, this.registryHolder.current().version);
+  }
+
+  /**
+   * Appends the entry of a registry load or reload (operation `registry:load` / `registry:reload`,
+   * its version in registry_version). Only the writer records; a failure is logged and retried at
+   * the next change of writer, never fatal (the registry in force is already in use).
+   */
+  private async recordRegistry(registry: PasserelleRegistry, operation: 'registry:load' | 'registry:reload'): Promise<void> {
+    if (!this.isWriter) return;
+    try {
+      const a = await this.writer.append(registryEntry(operation, registry.version));
+      this.recordedRegistry = registry.version;
+      this.logger.info({ seq: a.seq, registryVersion: registry.version, operation }, 'registry version recorded in the ledger');
+    } catch (err) {
+      this.logger.error({ err, registryVersion: registry.version }, 'could not record the registry version in the ledger');
+    }
   }
 
   // ------------------------------------------------------------------ tree heads
@@ -155,7 +191,44 @@ export class LedgerService implements OnModuleInit, OnApplicationShutdown, Write
     const rootHash = knownRoot ?? (await storedRootHash(size, (keys) => this.repo.getNodes(keys)));
     const timestampMs = Date.now();
     const jws = await signTreeHead(this.logKey, { tree_size: size, root_hash: rootHash.toString('base64url'), timestamp: timestampMs });
-    return this.repo.insertHead({ treeSize: size, rootHash, timestampMs, jws });
+    const head = await this.repo.insertHead({ treeSize: size, rootHash, timestampMs, jws });
+    // The same head as a C2SP checkpoint, under the log's note key: what witnesses cosign.
+    await this.signCheckpoint(head.treeSize, head.rootHash);
+    return head;
+  }
+
+  private signCheckpoint(size: number, rootHash: Buffer): Promise<StoredCheckpoint> {
+    const note = signCheckpoint({ origin: this.noteKey.origin, size, rootHash, extensions: [] }, [this.noteKey.signer]);
+    return this.repo.insertCheckpoint({ treeSize: size, rootHash, note });
+  }
+
+  /**
+   * Size 0 asks for the latest checkpoint whose witnessing round is over (every witness answered or
+   * timed out), so that a verifier is not shown one still gathering its cosignatures; before any
+   * round (no witness configured, or on an instance that does not collect), the latest one.
+   */
+  checkpointWitnessed(size: number): void {
+    this.witnessedSize = Math.max(this.witnessedSize ?? 0, size);
+  }
+
+  /** The latest (or size `tree_size`) checkpoint, with the cosignature lines the witnesses gave it. */
+  async checkpoint(req: consentAudit.GetCheckpointRequest): Promise<consentAudit.Checkpoint> {
+    const wanted = wholeNumber(req.treeSize, 'tree_size');
+    const size = wanted || this.witnessedSize;
+    const stored = size ? await this.repo.checkpointAt(size) : await this.repo.latestCheckpoint();
+    if (!stored) throw new NotFound(wanted === 0 ? 'no checkpoint has been signed yet' : `no checkpoint was signed for tree_size ${wanted}`);
+    const cosignatures = await this.repo.cosignatures(stored.treeSize);
+    return {
+      treeSize: stored.treeSize,
+      note: cosignatures.length ? appendSignatures(stored.note, cosignatures.map((c) => c.line)) : stored.note,
+      cosignedBy: cosignatures.map((c) => c.witness),
+      logVkey: this.noteKey.vkey,
+    };
+  }
+
+  /** The log's note key, for the witness collector. */
+  get checkpointOrigin(): string {
+    return this.noteKey.origin;
   }
 
   // ------------------------------------------------------------------ entries and proofs

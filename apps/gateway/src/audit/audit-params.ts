@@ -25,6 +25,11 @@ export function wholeParam(query: Query, name: string): number {
   return Number(raw);
 }
 
+/** GET /audit/checkpoint: tree_size is optional (absent: the latest checkpoint). */
+export function checkpointParams(query: Query): { treeSize: number } {
+  return { treeSize: query?.tree_size === undefined ? 0 : wholeParam(query, 'tree_size') };
+}
+
 export function entriesRange(query: Query): { start: number; end: number } {
   const start = wholeParam(query, 'start');
   const end = wholeParam(query, 'end');

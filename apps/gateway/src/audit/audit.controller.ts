@@ -2,7 +2,7 @@ import { Controller, Get, HttpException, HttpStatus, Query, Req } from '@nestjs/
 import type { FastifyRequest } from 'fastify';
 import { Requires } from '../auth';
 import { noteDenial } from '../exchange/exchange-context';
-import { AuditBadRequest, consistencyParams, entriesRange, inclusionParams } from './audit-params';
+import { AuditBadRequest, checkpointParams, consistencyParams, entriesRange, inclusionParams } from './audit-params';
 import { aggregateRange } from './aggregate-params';
 import { AuditService } from './audit.service';
 import { LedgerCallError } from './ledger.client';
@@ -25,6 +25,16 @@ export class AuditController {
   @Get('sth')
   sth(@Req() req: FastifyRequest) {
     return rest(req, () => this.audit.sth());
+  }
+
+  /**
+   * The ledger as a C2SP tlog-checkpoint with its witnesses' cosignatures. Signed like every
+   * /audit route although a checkpoint is public by design: witnesses are sent checkpoints (they
+   * never pull them), so no reader needs an unsigned route, and every read stays attributable.
+   */
+  @Get('checkpoint')
+  checkpoint(@Query() query: QueryParams, @Req() req: FastifyRequest) {
+    return rest(req, () => this.audit.checkpoint(checkpointParams(query).treeSize));
   }
 
   @Get('entries')

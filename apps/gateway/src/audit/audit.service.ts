@@ -23,6 +23,12 @@ export class AuditService {
     return { entries: res.entries.map((e) => JSON.parse(e.canonicalJson) as LedgerEntryJson) };
   }
 
+  /** The C2SP checkpoint with the cosignatures collected so far (docs/witness.md). */
+  async checkpoint(treeSize: number): Promise<{ tree_size: number; checkpoint: string; cosigned_by: string[]; log_vkey: string }> {
+    const c = await this.ledger.checkpoint(treeSize);
+    return { tree_size: Number(c.treeSize), checkpoint: c.note, cosigned_by: c.cosignedBy ?? [], log_vkey: c.logVkey };
+  }
+
   async inclusionProof(seq: number, treeSize: number): Promise<{ leaf_index: number; audit_path: string[] }> {
     const res = await this.ledger.inclusionProof(seq, treeSize);
     return { leaf_index: res.leafIndex, audit_path: res.auditPath };

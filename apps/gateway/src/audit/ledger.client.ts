@@ -68,6 +68,10 @@ export class LedgerClient implements OnModuleInit {
     return call(this.ledger.getConsistencyProof({ first, second }));
   }
 
+  checkpoint(treeSize = 0): Promise<consentAudit.Checkpoint> {
+    return call(this.ledger.getCheckpoint({ treeSize }));
+  }
+
   search(req: consentAudit.SearchEntriesRequest): Promise<consentAudit.SearchEntriesResponse> {
     return call(this.ledger.searchEntries(req));
   }

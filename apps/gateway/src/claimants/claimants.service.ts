@@ -58,7 +58,7 @@ export class ClaimantsService {
     const access = this.disclosure.claimantAccess(caller);
     const subject = typeof pseudonym === 'string' ? fromAgencyPseudonym(this.keyring, caller.agency, pseudonym) : null;
     if (!subject) throw new NotFound(CLAIMANT_NOT_FOUND);
-    const seen = await this.disclosure.see(caller, access, [subject]);
+    const seen = await this.disclosure.see(caller, access, [subject], undefined, note);
     const candidates = candidatesOf(seen.records, access.map);
     const merged = seen.merged.get(subject);
     if (!merged || candidates.length === 0) throw new NotFound(CLAIMANT_NOT_FOUND);
@@ -98,7 +98,7 @@ export class ClaimantsService {
       matches: (m) => matchesFilter(m.values, filter),
       after,
       size,
-    });
+    }, note);
     const fields = new Set<ClaimantField>();
     for (const m of page.claimants) for (const f of disclosedFields(m)) fields.add(f);
     note.disclosed(

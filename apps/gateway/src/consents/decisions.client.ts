@@ -37,6 +37,15 @@ export class DecisionsClient implements OnModuleInit {
     if (verdicts.length !== candidates.length) {
       throw new Error(`consent-audit answered ${verdicts.length} verdicts for ${candidates.length} candidates`);
     }
-    return verdicts.map((v) => ({ permit: v.permit === true, reason: v.reason as DisclosureReason, agreementId: v.agreementId ?? '' }));
+    const registryVersion = res.registryVersion || undefined;
+    return verdicts.map((v) => ({
+      permit: v.permit === true,
+      reason: v.reason as DisclosureReason,
+      agreementId: v.agreementId ?? '',
+      // The legal basis of the verdict, carried into the exchange's ledger entry (DisclosureNote.relied).
+      ...(v.legalBasis ? { legalBasis: v.legalBasis } : {}),
+      ...(v.consentIds?.length ? { consentIds: v.consentIds } : {}),
+      ...(registryVersion ? { registryVersion } : {}),
+    }));
   }
 }

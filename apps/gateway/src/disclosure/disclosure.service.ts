@@ -7,6 +7,7 @@ import { DecisionsClient } from '../consents/decisions.client';
 import { InvalidCursor, NoAgreement } from '../errors';
 import type { VerifiedCaller } from '../exchange/exchange-context';
 import { ClaimantRecordsRepository } from './claimant-records.repository';
+import type { DisclosureNote } from './disclosure-note';
 import { CURSOR_KEYS } from './cursor-key.provider';
 import { openCursor, sealCursor, type CursorBinding, type CursorKeys } from './page-cursor';
 
@@ -26,6 +27,9 @@ export interface SeenClaimants {
   records: ProviderRecord[];
   merged: Map<string, MergedClaimant>;
 }
+
+/** Where the disclosure path notes what it relied on (the exchange's ledger entry, §5). */
+export type RelianceNote = Pick<DisclosureNote, 'relied'>;
 
 export interface ClaimantPageRequest {
   binding: Omit<CursorBinding, 'agency' | 'purpose'>;
@@ -84,9 +88,9 @@ export class DisclosureService {
    * Candidates → consent → merge for some subjects; `fields` narrows what is asked (a program
    * reads only its own fields). Subjects without any record are absent from `merged`.
    */
-  async see(caller: VerifiedCaller, access: ClaimantAccess, subjects: readonly string[], fields?: readonly string[]): Promise<SeenClaimants> {
+  async see(caller: VerifiedCaller, access: ClaimantAccess, subjects: readonly string[], fields?: readonly string[], note?: RelianceNote): Promise<SeenClaimants> {
     const records = await this.records.records(subjects, access.readable);
-    return this.merge(caller, access, records, candidatesOf(records, access.map).filter((c) => !fields || fields.includes(c.field)));
+    return this.merge(caller, access, records, candidatesOf(records, access.map).filter((c) => !fields || fields.includes(c.field)), note);
   }
 
   /**
@@ -94,7 +98,7 @@ export class DisclosureService {
    * first and subjects without consent in force are dropped before their fields are decided (they
    * would all be refused alike), so long runs of claimants who never consented stay cheap.
    */
-  private async seeForListing(caller: VerifiedCaller, access: ClaimantAccess, subjects: readonly string[]): Promise<SeenClaimants> {
+  private async seeForListing(caller: VerifiedCaller, access: ClaimantAccess, subjects: readonly string[], note?: RelianceNote): Promise<SeenClaimants> {
     let records = await this.records.records(subjects, access.readable);
     let candidates = candidatesOf(records, access.map);
     if (this.registry.current().consentRequired(caller.purpose)) {
@@ -104,11 +108,13 @@ export class DisclosureService {
       records = records.filter((r) => !withoutConsent.has(r.subject));
       candidates = candidates.filter((c) => !withoutConsent.has(c.subject));
     }
-    return this.merge(caller, access, records, candidates);
+    return this.merge(caller, access, records, candidates, note);
   }
 
-  private async merge(caller: VerifiedCaller, access: ClaimantAccess, records: ProviderRecord[], candidates: DisclosureCandidate[]): Promise<SeenClaimants> {
+  private async merge(caller: VerifiedCaller, access: ClaimantAccess, records: ProviderRecord[], candidates: DisclosureCandidate[], note?: RelianceNote): Promise<SeenClaimants> {
     const verdictOf = await this.decide(caller.agency, caller.purpose, candidates);
+    // The permits whose values may be merged (and so disclosed or tested by a filter): the entry's legal basis.
+    note?.relied(candidates.flatMap((c) => verdictOf(c) ?? []));
     const bySubject = new Map<string, ProviderRecord[]>();
     for (const r of records) bySubject.set(r.subject, [...(bySubject.get(r.subject) ?? []), r]);
     const merged = new Map<string, MergedClaimant>();
@@ -117,7 +123,7 @@ export class DisclosureService {
   }
 
   /** Filter → page over claimants the caller may see now, in subject order. */
-  async claimantPage(caller: VerifiedCaller, access: ClaimantAccess, request: ClaimantPageRequest): Promise<ClaimantPage> {
+  async claimantPage(caller: VerifiedCaller, access: ClaimantAccess, request: ClaimantPageRequest, note?: RelianceNote): Promise<ClaimantPage> {
     const binding: CursorBinding = { ...request.binding, agency: caller.agency, purpose: caller.purpose };
     const after = request.after === null || request.after === undefined ? null : this.openCursor(binding, request.after);
     const batch = Math.min(CLAIMANT_WALK.maxBatch, Math.max(CLAIMANT_WALK.minBatch, 2 * (request.size + 1)));
@@ -130,7 +136,7 @@ export class DisclosureService {
       scan: (position, limit) => this.records.subjectsAfter(access.readable, position, limit),
       positionOf: (subject) => subject,
       keep: async (subjects) => {
-        const { merged } = await this.seeForListing(caller, access, subjects);
+        const { merged } = await this.seeForListing(caller, access, subjects, note);
         return subjects.flatMap((subject) => {
           const m = merged.get(subject);
           // Left out: nothing disclosable now, or the filter fails on what may be seen.
@@ -145,10 +151,17 @@ export class DisclosureService {
    * Verdicts for (subject, provider) pairs over a fixed list of fields, one Decide call:
    * `verdictsOf(subject, provider)` answers in `fields` order (refused when not asked about).
    */
-  async pairVerdicts(consumer: string, purpose: string, fields: readonly string[], pairs: Iterable<{ subject: string; provider: string }>): Promise<(subject: string, provider: string) => Verdict[]> {
+  async pairVerdicts(
+    consumer: string,
+    purpose: string,
+    fields: readonly string[],
+    pairs: Iterable<{ subject: string; provider: string }>,
+    note?: RelianceNote,
+  ): Promise<(subject: string, provider: string) => Verdict[]> {
     const unique = [...new Map([...pairs].map((p) => [`${p.subject}\u0000${p.provider}`, p])).values()];
     const candidates = unique.flatMap((p) => fields.map((field) => ({ subject: p.subject, field, provider: p.provider })));
     const verdictOf = await this.decide(consumer, purpose, candidates);
+    note?.relied(candidates.flatMap((c) => verdictOf(c) ?? []));
     const refused: Verdict = { permit: false, reason: 'no_agreement', agreementId: '' };
     return (subject, provider) => fields.map((field) => verdictOf({ subject, field, provider }) ?? refused);
   }

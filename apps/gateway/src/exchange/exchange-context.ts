@@ -25,6 +25,41 @@ export interface ExchangeRecord {
   reason: string;
   subjects: Set<string>;
   fields: Set<string>;
+  /** what a PERMIT relied on (docs/contract.md §5): filled from Decide verdicts by the disclosure path */
+  basis?: RecordBasis;
+  /** DENY: the rule that refused, when more precise than the reason */
+  rule?: string;
+}
+
+/** The legal basis of a record: agreements, their legal bases, consents, program and registry versions. */
+export interface RecordBasis {
+  agreements: Set<string>;
+  legalBasis: Set<string>;
+  consents: Set<string>;
+  programVersion?: string;
+  registryVersion?: string;
+}
+
+/** What the disclosure path learns from one Decide verdict (a subset of @passerelle/policy's Verdict). */
+export interface BasisVerdict {
+  permit: boolean;
+  agreementId: string;
+  legalBasis?: string;
+  consentIds?: string[];
+  registryVersion?: string;
+}
+
+/** Notes the permits a disclosure relied on: their agreements, legal bases, consents and registry version. */
+export function noteBasis(record: ExchangeRecord, verdicts: Iterable<BasisVerdict>, programVersion?: string): void {
+  const basis = (record.basis ??= { agreements: new Set(), legalBasis: new Set(), consents: new Set() });
+  for (const v of verdicts) {
+    if (!v.permit) continue;
+    if (v.agreementId) basis.agreements.add(v.agreementId);
+    if (v.legalBasis) basis.legalBasis.add(v.legalBasis);
+    for (const c of v.consentIds ?? []) basis.consents.add(c);
+    if (v.registryVersion) basis.registryVersion = v.registryVersion;
+  }
+  if (programVersion) basis.programVersion = programVersion;
 }
 
 /** One executed root field of a mutation document, with its own ledger entry (its outcome). */
@@ -69,6 +104,11 @@ export function noteDisclosure(request: FastifyRequest, subjects: Iterable<strin
   const record = activeRecord(exchangeOf(request));
   for (const s of subjects) record.subjects.add(s);
   for (const f of fields) record.fields.add(f);
+}
+
+/** Notes what a disclosure relied on (Decide verdicts, the program that decided) on the active record. */
+export function noteRelied(request: FastifyRequest, verdicts: Iterable<BasisVerdict>, programVersion?: string): void {
+  noteBasis(activeRecord(exchangeOf(request)), verdicts, programVersion);
 }
 
 /** Notes a refusal: the ledger entry will say DENY with this reason (a contract error code). */

@@ -1,5 +1,5 @@
 import { InMemoryAuditSink } from './audit-sink';
-import { closeRootField, noteDenial, noteDisclosure, openRootField, type Exchange } from './exchange-context';
+import { closeRootField, noteDenial, noteDisclosure, noteRelied, openRootField, type Exchange } from './exchange-context';
 import { ExchangeRecorder } from './exchange-recorder';
 
 const exchange = (operation: string): Exchange => ({
@@ -48,5 +48,31 @@ describe('exchange recorder: write-ahead audit of mutation documents', () => {
     const e = exchange('graphql:submitClaimants');
     await expect(new ExchangeRecorder(sink).appendIntent(e)).rejects.toThrow();
     expect(e.intentSeq).toBeUndefined();
+  });
+});
+
+describe('exchange recorder: the legal basis from Decide verdicts', () => {
+  const VERSION = 'd'.repeat(64);
+  it('a PERMIT carries the agreements, legal bases, consents and registry version of the permits it relied on; refused verdicts add nothing', async () => {
+    const sink = new InMemoryAuditSink();
+    const e = exchange('graphql:claimant');
+    noteDisclosure(request(e), [S1], ['province']);
+    noteRelied(request(e), [
+      { permit: true, agreementId: 'dsa-b', legalBasis: 'Act B s. 2', consentIds: ['c2', 'c1'], registryVersion: VERSION },
+      { permit: true, agreementId: 'dsa-a', legalBasis: 'Act A s. 1', consentIds: ['c1'], registryVersion: VERSION },
+      { permit: false, agreementId: 'dsa-refused', legalBasis: 'Act R', consentIds: [] },
+    ]);
+    await new ExchangeRecorder(sink).appendClosing(e, e.caller, '');
+    expect(sink.entries[0]).toMatchObject({ agreements: ['dsa-a', 'dsa-b'], legalBasis: ['Act A s. 1', 'Act B s. 2'], consents: ['c1', 'c2'], registryVersion: VERSION, rule: '' });
+  });
+
+  it('a DENY names no agreement it relied on, only its rule', async () => {
+    const sink = new InMemoryAuditSink();
+    const e = exchange('graphql:claimant');
+    noteRelied(request(e), [{ permit: true, agreementId: 'dsa-a', legalBasis: 'Act A' }]);
+    noteDenial(request(e), 'CONSENT_REQUIRED');
+    e.record.rule = 'consent_required';
+    await new ExchangeRecorder(sink).appendClosing(e, e.caller, '');
+    expect(sink.entries[0]).toMatchObject({ decision: 'DENY', agreements: [], legalBasis: [], consents: [], rule: 'consent_required' });
   });
 });

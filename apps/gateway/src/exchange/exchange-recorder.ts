@@ -29,6 +29,21 @@ export function entryOf(exchange: Exchange, attributed: Attribution | undefined,
     requestSha256: exchange.requestSha256,
     responseSha256,
     requestId: exchange.requestId,
+    // The legal basis (docs/contract.md §5): only a PERMIT names what it relied on; the ledger
+    // stamps the registry version in force when the record carries none.
+    ...basisOf(record),
+  };
+}
+
+function basisOf(record: ExchangeRecord): Pick<consentAudit.AuditEntryInput, 'agreements' | 'legalBasis' | 'consents' | 'programVersion' | 'registryVersion' | 'rule'> {
+  const b = record.decision === 'PERMIT' ? record.basis : undefined;
+  return {
+    agreements: b ? [...b.agreements].sort() : [],
+    legalBasis: b ? [...b.legalBasis].sort() : [],
+    consents: b ? [...b.consents].sort() : [],
+    programVersion: b?.programVersion ?? '',
+    registryVersion: record.basis?.registryVersion ?? '',
+    rule: record.decision === 'DENY' ? (record.rule ?? '') : '',
   };
 }
 

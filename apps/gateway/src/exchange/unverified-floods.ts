@@ -1,3 +1,4 @@
+import { NO_LEGAL_BASIS } from '@passerelle/contracts';
 import { Inject, Injectable, type BeforeApplicationShutdown, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import { LOGGER, type Logger } from '@passerelle/logger';
 import type { AuditSink } from './audit-sink';
@@ -78,6 +79,7 @@ export class UnverifiedFloods implements OnModuleInit, BeforeApplicationShutdown
             requestSha256: '',
             responseSha256: '',
             requestId: '',
+            ...NO_LEGAL_BASIS,
           });
         } catch (err) {
           failed.push(a);

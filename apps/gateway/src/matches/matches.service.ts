@@ -59,7 +59,7 @@ export class MatchesService {
       scan: (position, limit) => this.repository.scan(publishers, position, limit),
       positionOf: (row) => ({ at: row.matchedAtKey, id: row.id }),
       keep: async (rows) => {
-        const verdicts = await this.disclosure.pairVerdicts(caller.agency, 'JOB_MATCHING', MATCH_FIELDS, rows.map((r) => ({ subject: r.subject, provider: r.publisher })));
+        const verdicts = await this.disclosure.pairVerdicts(caller.agency, 'JOB_MATCHING', MATCH_FIELDS, rows.map((r) => ({ subject: r.subject, provider: r.publisher })), note);
         return rows.filter((r) => verdicts(r.subject, r.publisher).every((v) => v.permit) && matchPasses(r, filter.value)).map((row) => ({ row, node: row }));
       },
     });
@@ -84,7 +84,7 @@ export class MatchesService {
       throw new ConsentRequired(`no willingness of this claimant to relocate to ${toAgency} is in force (a RELOCATION consent to it naming its province)`);
     }
     // What the receiving agency may see: RELOCATION, provider = the referring agency (the caller).
-    const verdicts = (await this.disclosure.pairVerdicts(toAgency, 'RELOCATION', MATCH_FIELDS, [{ subject, provider: caller.agency }]))(subject, caller.agency);
+    const verdicts = (await this.disclosure.pairVerdicts(toAgency, 'RELOCATION', MATCH_FIELDS, [{ subject, provider: caller.agency }], note))(subject, caller.agency);
     const allowed = MATCH_FIELDS.filter((_, i) => verdicts[i].permit);
     if (allowed.length === 0) {
       note.disclosed([subject], MATCH_FIELDS);
@@ -115,7 +115,7 @@ export class MatchesService {
       scan: (position, limit) => this.repository.received(caller.agency, position, limit),
       positionOf: (r) => ({ at: r.referredAtKey, id: r.referralId }),
       keep: async (rows) => {
-        const permitted = await this.disclosure.pairVerdicts(caller.agency, 'RELOCATION', MATCH_FIELDS, rows.map((r) => ({ subject: r.subject, provider: r.referredBy })));
+        const permitted = await this.disclosure.pairVerdicts(caller.agency, 'RELOCATION', MATCH_FIELDS, rows.map((r) => ({ subject: r.subject, provider: r.referredBy })), note);
         return rows.flatMap((r) => {
           const verdicts = permitted(r.subject, r.referredBy);
           // Consent withdrawn or agreement ended: not shown at all.

@@ -22,7 +22,7 @@ import {
   type ResolvedStream,
   type UptakeDimension,
 } from '@passerelle/policy';
-import { RegistryHolder } from '@passerelle/registry';
+import { programVersion, RegistryHolder } from '@passerelle/registry';
 import type { MergedClaimant } from '../claimants/claimant-access';
 import { PSEUDONYM_KEYRING } from '../exchange/pseudonym-keyring.provider';
 import { BadUserInput, Conflict, ConsentRequired, NoAgreement, NotFound } from '../errors';
@@ -225,6 +225,12 @@ export class ProgramsService implements OnApplicationBootstrap, OnApplicationShu
   }
 
   /** The program by id from the registry in force. */
+  /** The version of the program in force (its id and the hash of its registry definition). */
+  private programVersion(id: string): string | undefined {
+    const found = this.registry.current().document.programs.find((p) => p.id === id);
+    return found ? programVersion(found) : undefined;
+  }
+
   private program(id: string): ProgramDefinition {
     if (typeof id !== 'string' || !PROGRAM_ID.test(id)) throw new BadUserInput('program must be a program id: 2–64 lowercase letters, digits or -');
     const found = this.registry.current().document.programs.find((p) => p.id === id);
@@ -242,7 +248,7 @@ export class ProgramsService implements OnApplicationBootstrap, OnApplicationShu
     const subject = typeof pseudonym === 'string' ? fromAgencyPseudonym(this.keyring, caller.agency, pseudonym) : null;
     if (!subject) throw new NotFound(CLAIMANT_NOT_FOUND);
     const fields = programFields(program, stream);
-    const seen = await this.disclosure.see(caller, access, [subject], fields);
+    const seen = await this.disclosure.see(caller, access, [subject], fields, note);
     const merged = seen.merged.get(subject);
     if (!merged) throw new NotFound(CLAIMANT_NOT_FOUND);
     const used = fields.filter((f) => (merged.values as Record<string, unknown>)[f] !== undefined);
@@ -256,6 +262,8 @@ export class ProgramsService implements OnApplicationBootstrap, OnApplicationShu
       throw new NoAgreement(`no agreement in force lets ${caller.agency} receive the fields program '${program.id}' reads for ${caller.purpose}`, { withheld });
     }
     note.disclosed([subject], used);
+    // The program decided: its version (hash of its definition in the registry in force) goes in the entry.
+    note.relied([], this.programVersion(program.id));
 
     const v = merged.values;
     const view: ClaimantView = {

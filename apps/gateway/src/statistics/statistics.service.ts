@@ -52,6 +52,10 @@ export class StatisticsService {
     const counts = await this.repository.counts(dimension, filter ? filter.dimension : null, providers);
     const answer = filter ? protectedSlice(dimension, filter, counts) : protectedOneWay(counts);
     note.disclosed([], filter ? [FIELD[dimension], FIELD[filter.dimension]] : [FIELD[dimension]]);
+    // No Decide here (no consent): the STATISTICS agreements used are the entry's legal basis.
+    const counted: string[] = filter ? [FIELD[dimension], FIELD[filter.dimension]] : [FIELD[dimension]];
+    const registryVersion = this.registry.current().version;
+    note.relied(agreements.filter((a) => counted.some((f) => (a.fields as readonly string[]).includes(f))).map((a) => ({ permit: true, agreementId: a.id, legalBasis: a.legalBasis, registryVersion })));
     return {
       groupBy: dimension as StatisticsDimensionEnum,
       filterDimension: (filter?.dimension ?? null) as StatisticsFilterDimensionEnum | null,

@@ -1,5 +1,5 @@
 import { Inject, Injectable, type OnModuleDestroy } from '@nestjs/common';
-import type { consentAudit } from '@passerelle/contracts';
+import { NO_LEGAL_BASIS, type consentAudit } from '@passerelle/contracts';
 import type { PseudonymKeyring } from '@passerelle/crypto';
 import { LOGGER, type Logger } from '@passerelle/logger';
 import { deadLetterMessage, JobMatchVerifier, type DeadLetterCode } from '@passerelle/messaging';
@@ -202,6 +202,7 @@ export class JobMatchPipeline implements OnModuleDestroy {
       requestSha256: checked.valueSha256,
       responseSha256: '',
       requestId: requestIdFor(topic, partition, message.offset),
+      ...NO_LEGAL_BASIS,
     };
     await untilDone(async () => {
       try {
@@ -237,6 +238,7 @@ export class JobMatchPipeline implements OnModuleDestroy {
       requestSha256: c.valueSha256,
       responseSha256: '',
       requestId: requestIdFor(topic, partition, item.message.offset),
+      ...NO_LEGAL_BASIS,
     };
     if (c.ok) {
       return { ...base, agency: c.agency, kid: c.kid, jti: c.event.eventId, decision: 'PERMIT', reason: 'ok', subjects: [c.subject], fields: STORED_FIELDS };

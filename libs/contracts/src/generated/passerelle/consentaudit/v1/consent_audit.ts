@@ -13,6 +13,21 @@ export const protobufPackage = "passerelle.consentaudit.v1";
 
 export const protobufFileName = "passerelle/consentaudit/v1/consent_audit.proto";
 
+export interface GetCheckpointRequest {
+  /** 0: the latest checkpoint. Otherwise: the checkpoint of exactly this size (NOT_FOUND if none was signed). */
+  treeSize: number;
+}
+
+export interface Checkpoint {
+  treeSize: number;
+  /** the signed note: checkpoint text, blank line, the log's signature, then cosignature lines */
+  note: string;
+  /** names of the witnesses whose cosignature lines the note carries, sorted */
+  cosignedBy: string[];
+  /** the log's note verifier key (signed-note vkey) */
+  logVkey: string;
+}
+
 export interface AppendBatchRequest {
   entries: AuditEntryInput[];
 }
@@ -42,6 +57,21 @@ export interface AuditEntryInput {
   /** base64url, no padding ("" when there is no response body) */
   responseSha256: string;
   requestId: string;
+  /**
+   * The legal basis (docs/contract.md §5). Each is optional: an entry carries a member only when
+   * it is set, so entries written before these existed hash and verify exactly as before.
+   */
+  agreements: string[];
+  /** the legal basis references of those agreements */
+  legalBasis: string[];
+  /** consent ids a PERMIT relied on (from Decide verdicts) */
+  consents: string[];
+  /** "<program id>@<sha256 hex of its registry definition>" where a program decided */
+  programVersion: string;
+  /** sha256 hex of the registry file in force; "" = the ledger stamps its own */
+  registryVersion: string;
+  /** DENY: the rule that refused; "" = the ledger records the reason as the rule */
+  rule: string;
 }
 
 export interface AppendRequest {
@@ -273,13 +303,145 @@ export interface Verdict {
   /** "ok" | "no_agreement" | "agreement_not_in_force" | "field_not_covered" | "purpose_not_covered" | "consent_required" | "consent_expired" | "consent_revoked" */
   reason: string;
   agreementId: string;
+  /** the legal basis reference of agreement_id ("" when none) */
+  legalBasis: string;
+  /** a permit under consent: the consents in force it relied on */
+  consentIds: string[];
 }
 
 export interface DecideResponse {
+  /** same order as candidates */
   verdicts: Verdict[];
+  /** sha256 hex of the registry file the verdicts were decided under */
+  registryVersion: string;
 }
 
 export const PASSERELLE_CONSENTAUDIT_V1_PACKAGE_NAME = "passerelle.consentaudit.v1";
+
+function createBaseGetCheckpointRequest(): GetCheckpointRequest {
+  return { treeSize: 0 };
+}
+
+export const GetCheckpointRequest: MessageFns<GetCheckpointRequest> = {
+  encode(message: GetCheckpointRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.treeSize !== 0) {
+      writer.uint32(8).int64(message.treeSize);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GetCheckpointRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseGetCheckpointRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.treeSize = longToNumber(reader.int64());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+};
+
+function createBaseCheckpoint(): Checkpoint {
+  return { treeSize: 0, note: "", cosignedBy: [], logVkey: "" };
+}
+
+export const Checkpoint: MessageFns<Checkpoint> = {
+  encode(message: Checkpoint, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.treeSize !== 0) {
+      writer.uint32(8).int64(message.treeSize);
+    }
+    if (message.note !== "") {
+      writer.uint32(18).string(message.note);
+    }
+    for (const v of message.cosignedBy) {
+      writer.uint32(26).string(v!);
+    }
+    if (message.logVkey !== "") {
+      writer.uint32(34).string(message.logVkey);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): Checkpoint {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseCheckpoint();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.treeSize = longToNumber(reader.int64());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.note = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.cosignedBy.push(reader.string());
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.logVkey = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+};
 
 function createBaseAppendBatchRequest(): AppendBatchRequest {
   return { entries: [] };
@@ -387,6 +549,12 @@ function createBaseAuditEntryInput(): AuditEntryInput {
     requestSha256: "",
     responseSha256: "",
     requestId: "",
+    agreements: [],
+    legalBasis: [],
+    consents: [],
+    programVersion: "",
+    registryVersion: "",
+    rule: "",
   };
 }
 
@@ -427,6 +595,24 @@ export const AuditEntryInput: MessageFns<AuditEntryInput> = {
     }
     if (message.requestId !== "") {
       writer.uint32(98).string(message.requestId);
+    }
+    for (const v of message.agreements) {
+      writer.uint32(106).string(v!);
+    }
+    for (const v of message.legalBasis) {
+      writer.uint32(114).string(v!);
+    }
+    for (const v of message.consents) {
+      writer.uint32(122).string(v!);
+    }
+    if (message.programVersion !== "") {
+      writer.uint32(130).string(message.programVersion);
+    }
+    if (message.registryVersion !== "") {
+      writer.uint32(138).string(message.registryVersion);
+    }
+    if (message.rule !== "") {
+      writer.uint32(146).string(message.rule);
     }
     return writer;
   },
@@ -538,6 +724,54 @@ export const AuditEntryInput: MessageFns<AuditEntryInput> = {
             }
 
             message.requestId = reader.string();
+            continue;
+          }
+          case 13: {
+            if (tag !== 106) {
+              break;
+            }
+
+            message.agreements.push(reader.string());
+            continue;
+          }
+          case 14: {
+            if (tag !== 114) {
+              break;
+            }
+
+            message.legalBasis.push(reader.string());
+            continue;
+          }
+          case 15: {
+            if (tag !== 122) {
+              break;
+            }
+
+            message.consents.push(reader.string());
+            continue;
+          }
+          case 16: {
+            if (tag !== 130) {
+              break;
+            }
+
+            message.programVersion = reader.string();
+            continue;
+          }
+          case 17: {
+            if (tag !== 138) {
+              break;
+            }
+
+            message.registryVersion = reader.string();
+            continue;
+          }
+          case 18: {
+            if (tag !== 146) {
+              break;
+            }
+
+            message.rule = reader.string();
             continue;
           }
         }
@@ -2592,7 +2826,7 @@ export const DecideRequest: MessageFns<DecideRequest> = {
 };
 
 function createBaseVerdict(): Verdict {
-  return { permit: false, reason: "", agreementId: "" };
+  return { permit: false, reason: "", agreementId: "", legalBasis: "", consentIds: [] };
 }
 
 export const Verdict: MessageFns<Verdict> = {
@@ -2605,6 +2839,12 @@ export const Verdict: MessageFns<Verdict> = {
     }
     if (message.agreementId !== "") {
       writer.uint32(26).string(message.agreementId);
+    }
+    if (message.legalBasis !== "") {
+      writer.uint32(34).string(message.legalBasis);
+    }
+    for (const v of message.consentIds) {
+      writer.uint32(42).string(v!);
     }
     return writer;
   },
@@ -2646,6 +2886,22 @@ export const Verdict: MessageFns<Verdict> = {
             message.agreementId = reader.string();
             continue;
           }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.legalBasis = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.consentIds.push(reader.string());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -2660,13 +2916,16 @@ export const Verdict: MessageFns<Verdict> = {
 };
 
 function createBaseDecideResponse(): DecideResponse {
-  return { verdicts: [] };
+  return { verdicts: [], registryVersion: "" };
 }
 
 export const DecideResponse: MessageFns<DecideResponse> = {
   encode(message: DecideResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     for (const v of message.verdicts) {
       Verdict.encode(v!, writer.uint32(10).fork()).join();
+    }
+    if (message.registryVersion !== "") {
+      writer.uint32(18).string(message.registryVersion);
     }
     return writer;
   },
@@ -2690,6 +2949,14 @@ export const DecideResponse: MessageFns<DecideResponse> = {
             }
 
             message.verdicts.push(Verdict.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.registryVersion = reader.string();
             continue;
           }
         }
@@ -2746,6 +3013,13 @@ export interface LedgerClient {
    */
 
   aggregates(request: AggregatesRequest): Observable<AggregatesResponse>;
+
+  /**
+   * The ledger as a C2SP tlog-checkpoint signed by the log's note key (docs/witness.md), with the
+   * cosignatures the witnesses named in the registry gave it so far.
+   */
+
+  getCheckpoint(request: GetCheckpointRequest): Observable<Checkpoint>;
 }
 
 export interface LedgerController {
@@ -2805,6 +3079,13 @@ export interface LedgerController {
   aggregates(
     request: AggregatesRequest,
   ): Promise<AggregatesResponse> | Observable<AggregatesResponse> | AggregatesResponse;
+
+  /**
+   * The ledger as a C2SP tlog-checkpoint signed by the log's note key (docs/witness.md), with the
+   * cosignatures the witnesses named in the registry gave it so far.
+   */
+
+  getCheckpoint(request: GetCheckpointRequest): Promise<Checkpoint> | Observable<Checkpoint> | Checkpoint;
 }
 
 export function LedgerControllerMethods() {
@@ -2819,6 +3100,7 @@ export function LedgerControllerMethods() {
       "disclosures",
       "appendBatch",
       "aggregates",
+      "getCheckpoint",
     ];
     for (const method of grpcMethods) {
       const descriptor: any = Reflect.getOwnPropertyDescriptor(constructor.prototype, method);
