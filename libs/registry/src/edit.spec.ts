@@ -34,7 +34,7 @@ function removedLines(before: string, after: string): string[] {
     .filter((l) => l.startsWith('-') && !l.startsWith('---'));
 }
 
-const newAgency = { id: 'nb.petl', names: { en: 'New Brunswick PETL', fr: 'Nouveau-Brunswick EPFT' }, jurisdiction: 'NB', roles: ['CONSUMER' as const] };
+const newAgency = { id: 'pe.skills', names: { en: 'Prince Edward Island SkillsPEI', fr: 'Île-du-Prince-Édouard SkillsPEI' }, jurisdiction: 'PE', roles: ['CONSUMER' as const] };
 
 describe('registry edits keep the file as the operator wrote it', () => {
   it('adds an agency at the end of agencies, changing no other line, and the result passes the check', () => {
@@ -43,7 +43,7 @@ describe('registry edits keep the file as the operator wrote it', () => {
     expect(removedLines(demo, out.text!)).toEqual([]);
     expect(JSON.parse(out.text!).agencies.at(-1)).toEqual({ ...newAgency, keys: [] });
     // indented like its neighbours
-    expect(out.text).toContain('\n    {\n      "id": "nb.petl",\n      "names": {\n        "en": "New Brunswick PETL",');
+    expect(out.text).toContain('\n    {\n      "id": "pe.skills",\n      "names": {\n        "en": "Prince Edward Island SkillsPEI",');
   });
 
   it('appends a consent collector on one line, like the collectors already there', () => {
@@ -143,7 +143,7 @@ describe('registry set|append: generic edits at a JSON pointer', () => {
 
   it.each([
     ['agreements/0', "'agreements/0' is not a JSON pointer"],
-    ['/agreements/no-such-id/validTo', '/agreements/no-such-id: no such item (the array has 10'],
+    ['/agreements/no-such-id/validTo', `/agreements/no-such-id: no such item (the array has ${(JSON.parse(demo) as { agreements: unknown[] }).agreements.length}`],
     ['/agreements/99', '/agreements/99: no such item'],
     ['/nothing/here', '/nothing: no such member'],
     ['/gatewayId/x', '/gatewayId/x: /gatewayId is a string, not an object or array'],

@@ -1,6 +1,7 @@
 import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { LOGGER, type Logger } from '@passerelle/logger';
-import { Partitioners, type Admin, type Kafka, type Producer } from 'kafkajs';
+import type { Admin, Kafka, Producer } from 'kafkajs';
+import { createReliableProducer } from '@passerelle/messaging';
 import { DataSource } from 'typeorm';
 import { KAFKA } from '../kafka.token';
 
@@ -110,7 +111,7 @@ export class ReferralOutboxRelay implements OnApplicationBootstrap, OnApplicatio
 
   private async connectedProducer(): Promise<Producer> {
     if (!this.producer) {
-      const producer = this.kafka.producer({ maxInFlightRequests: 1, allowAutoTopicCreation: true, createPartitioner: Partitioners.DefaultPartitioner });
+      const producer = createReliableProducer(this.kafka); // topics are created by the relay, never by a send
       await producer.connect();
       this.producer = producer;
     }
