@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 /**
  * Load generator of bench/trust.js: a SEPARATE process (forked by trust.js, never inside a
- * server) that signs every request ahead of time (Ed25519, one unique jti each, CONTRACT.md §3)
+ * server) that signs every request ahead of time (Ed25519, one unique jti each, docs/contract.md §3)
  * and then keeps `concurrency` requests in flight over keep-alive HTTP/1.1 connections for a
  * warm-up and a fixed measuring time. Talks to its parent over IPC:
  *   ← {cmd:'run', url, warmSeconds, seconds, concurrency, unique, expectRps}

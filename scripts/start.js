@@ -1,6 +1,6 @@
 'use strict';
 /**
- * `npm start`: the whole system on one machine with nothing to configure (CONTRACT.md §1).
+ * `npm start`: the whole system on one machine with nothing to configure (docs/contract.md §1).
  * Starts embedded PostgreSQL / local Kafka where DATABASE_URL / KAFKA_BROKERS are unset, the demo
  * registry (agency keys generated into PASSERELLE_SECRETS_DIR on first start) where
  * PASSERELLE_REGISTRY is unset, the apps' private CA and gRPC certificates (<secrets>/tls, mutual

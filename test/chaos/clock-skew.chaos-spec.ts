@@ -7,7 +7,7 @@ const BODY = JSON.stringify({ query: '{ gatewayInfo { contractVersion } }' });
 const MEASURE_FOR_MS = 150_000;
 
 /**
- * Clock skew between agency and gateway at the edges of the 30 s window (CONTRACT.md §3):
+ * Clock skew between agency and gateway at the edges of the 30 s window (docs/contract.md §3):
  * iat 29 s ahead is accepted, 31 s ahead is not_yet_valid; exp 29 s behind is accepted, 31 s
  * behind is expired. The gateway reads its clock in whole seconds while the request is in
  * flight, so a measurement counts only when signing and answer fall in the same wall-clock

@@ -25,7 +25,7 @@ import { b64u, craftSignature, GATEWAY_INFO, newJti, post, sha256b64u } from './
  * revocation by SIGHUP, the gateway's response signature, and an audit entry for every attempt,
  * read back from the ledger table itself.
  */
-describe('signed exchange (CONTRACT.md §3)', () => {
+describe('signed exchange (docs/contract.md §3)', () => {
   let db: TestDatabase;
   let stack: TrustStack;
   let registry: TestRegistry;

@@ -5,7 +5,7 @@ import { generateAgencyKey, queryAsOwner } from '@passerelle/testing';
 import { createMatchWorld, eventually, PUBLISHER, readTopic, validEvents, type MatchWorld, type RawMessage } from './harness';
 
 /**
- * The job-match pipeline end to end (CONTRACT.md §6): `passerelle publish-matches` → the real
+ * The job-match pipeline end to end (docs/contract.md §6): `passerelle publish-matches` → the real
  * Kafka broker → job-match-consumer process(es) → PostgreSQL, the DLQ and the ledger of the real
  * consent-audit process (consents recorded through its gRPC by their declared collector; an
  * outage is the process stopped).

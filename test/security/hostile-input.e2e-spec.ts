@@ -29,7 +29,7 @@ const SIGNATURE_CODES = [
   'missing_signature', 'malformed_signature', 'unknown_key', 'revoked_key', 'algorithm_not_allowed', 'bad_signature', 'issuer_mismatch',
   'audience_mismatch', 'expired', 'not_yet_valid', 'replayed_request', 'method_or_path_mismatch', 'body_digest_mismatch', 'unknown_purpose',
 ];
-/** Refusals before GraphQL (CONTRACT.md §3, and §7: the gateway's own body checks and rate limits). */
+/** Refusals before GraphQL (docs/contract.md §3, and §7: the gateway's own body checks and rate limits). */
 const HTTP_CODES = [...SIGNATURE_CODES, 'malformed_json', 'unsupported_media_type', 'rate_limited'];
 const GRAPHQL_CODES = ['FORBIDDEN', 'NO_AGREEMENT', 'CONSENT_REQUIRED', 'BAD_USER_INPUT', 'NOT_FOUND', 'QUERY_TOO_COMPLEX', 'CONFLICT', 'UNAVAILABLE', 'INVALID_CURSOR'];
 

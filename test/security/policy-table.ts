@@ -1,7 +1,7 @@
 import type { Purpose, Role } from '@passerelle/registry';
 
 /**
- * Who may call what: the declared policy, written from the contract (/work/shared/CONTRACT.md
+ * Who may call what: the declared policy, written from the contract (docs/contract.md
  * §3–§5, DOMAIN.md) and the registry's meaning (roles, agreements), NOT read from the code. The
  * authorisation matrix (authorisation-matrix.e2e-spec.ts) runs every cell of it against the real
  * gateway and consent-audit and compares. A new GraphQL root field or audit route without a row

@@ -17,7 +17,7 @@ const seconds = (max: number) =>
 const matchVariables = {
   /** Topic of signed job-match events; its dead-letter topic is `<topic>.dlq`. */
   JOB_MATCH_TOPIC: z.string().regex(TOPIC, 'must be a Kafka topic name').default(TOPICS.jobMatches),
-  /** Consumer group id (CONTRACT.md §1). */
+  /** Consumer group id (docs/contract.md §1). */
   JOB_MATCH_GROUP: z.string().regex(TOPIC, 'must be a Kafka group id (A-Z a-z 0-9 . _ -)').default('passerelle.job-match-consumer'),
   /**
    * Kafka group session timeout (ms): how long a silent member keeps its partitions before the

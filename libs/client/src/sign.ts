@@ -40,7 +40,7 @@ async function asKey(key: KeyLike | Uint8Array | JWK, alg: AgencyAlg): Promise<K
   return key as KeyLike;
 }
 
-/** Signs one request to the gateway (CONTRACT.md §3): returns the headers to send with these exact body bytes. */
+/** Signs one request to the gateway (docs/contract.md §3): returns the headers to send with these exact body bytes. */
 export async function signRequest(opts: SignRequestOptions): Promise<SignedRequest> {
   const ttl = opts.ttlSeconds ?? 60;
   if (!Number.isInteger(ttl) || ttl < 1 || ttl > 300) throw new Error(`ttlSeconds must be a whole number from 1 to 300 (got ${ttl})`);

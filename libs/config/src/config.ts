@@ -3,7 +3,7 @@ import { z } from 'zod';
 /**
  * Every environment variable Passerelle reads, documented once. Each app picks the
  * subset it needs with `loadConfig([...])`; a missing or malformed one stops the
- * process with one line that names it (CONTRACT.md §1).
+ * process with one line that names it (docs/contract.md §1).
  */
 const postgresUrl = z
   .string()

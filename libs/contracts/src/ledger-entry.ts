@@ -1,5 +1,5 @@
 /**
- * Ledger entry `seq` as CONTRACT.md §5 defines it: the object whose RFC 8785 (JCS) text is hashed
+ * Ledger entry `seq` as docs/contract.md §5 defines it: the object whose RFC 8785 (JCS) text is hashed
  * into leaf `seq`. consent-audit writes it; the gateway and verifiers read it back.
  */
 export interface LedgerEntryJson {

@@ -1,4 +1,4 @@
-/** The registry's vocabulary (CONTRACT.md §2, DOMAIN.md). */
+/** The registry's vocabulary (docs/contract.md §2, DOMAIN.md). */
 
 export const PURPOSES = [
   'JOB_MATCHING',

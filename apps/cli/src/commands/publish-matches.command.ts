@@ -53,7 +53,7 @@ async function readPrivateJwk(file: string): Promise<JWK> {
 }
 
 /**
- * The batch job of CONTRACT.md §6: validates the whole file first (publishing nothing when any
+ * The batch job of docs/contract.md §6: validates the whole file first (publishing nothing when any
  * line is bad), then signs and publishes every event with an idempotent producer, batch by batch.
  */
 export async function publishMatches(opts: PublishMatchesOptions, out: { stdout: NodeJS.WritableStream; stderr: NodeJS.WritableStream }): Promise<PublishSummary> {
@@ -109,7 +109,7 @@ export async function publishMatches(opts: PublishMatchesOptions, out: { stdout:
 export function registerPublishMatches(program: Command) {
   program
     .command('publish-matches')
-    .description('validate a job-match NDJSON file, then sign and publish every event to Kafka (CONTRACT.md §6)')
+    .description('validate a job-match NDJSON file, then sign and publish every event to Kafka (docs/contract.md §6)')
     .requiredOption('--file <file.ndjson>', 'one JobMatchEvent per line, proto3 JSON field names (eventId, batchId, pseudonym, posting{...}, score, matchedAt)')
     .requiredOption('--agency <id>', 'the publishing agency (a PUBLISHER in the registry)')
     .requiredOption('--key <file>', "the agency's private JWK file, as written by `passerelle keys generate`")

@@ -3,7 +3,7 @@ import { isInternalId } from '@passerelle/crypto';
 import type { consentAudit, LedgerEntryJson } from '@passerelle/contracts';
 import { InvalidArgument } from './ledger-errors';
 
-/** Ledger entry `seq` (CONTRACT.md §5): the object whose JCS text is hashed into leaf `seq`. */
+/** Ledger entry `seq` (docs/contract.md §5): the object whose JCS text is hashed into leaf `seq`. */
 export type { LedgerEntryJson };
 
 /** What a caller asks to record, validated (subjects and fields sorted and de-duplicated). */
@@ -17,7 +17,7 @@ export const MAX_BASIS = 1_000;
 const AGENCY = /^[a-z0-9][a-z0-9._-]{0,127}$/;
 const TOKEN = /^[A-Za-z0-9._:-]{0,128}$/;
 /**
- * The jti of an entry is either a signed request's jti (CONTRACT.md §3: base64url) or a job-match
+ * The jti of an entry is either a signed request's jti (docs/contract.md §3: base64url) or a job-match
  * event id (§6: 1–128 of A-Z a-z 0-9 . _ : -): the union, so every exchange the contract allows can
  * be recorded under its own id (a narrower rule here refused valid events and stalled their partition).
  */

@@ -11,7 +11,7 @@ import { LedgerController } from './ledger.controller';
 import { LedgerRepository } from './ledger.repository';
 import { LedgerService } from './ledger.service';
 
-/** gRPC Ledger: the verifiable audit ledger (CONTRACT.md §5). */
+/** gRPC Ledger: the verifiable audit ledger (docs/contract.md §5). */
 @Module({
   imports: [ConsentsModule],
   controllers: [LedgerController],

@@ -17,7 +17,7 @@ async function gateway() {
   return { jwks, sign, privateKey };
 }
 
-describe('signing requests in the browser (CONTRACT.md §3)', () => {
+describe('signing requests in the browser (docs/contract.md §3)', () => {
   it.each(['EdDSA', 'ES256'] as const)('signs a %s request that jose verifies, with every claim of §3', async (alg) => {
     const jwk = await privateJwk(alg, 'audit-2026-01');
     const key = await importAgencyKey(JSON.stringify(jwk));

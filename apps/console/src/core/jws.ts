@@ -97,7 +97,7 @@ export interface AgencyRequestClaims {
 
 export const REQUEST_TTL_SECONDS = 60;
 
-/** The X-Agency-Signature of one request (CONTRACT.md §3). */
+/** The X-Agency-Signature of one request (docs/contract.md §3). */
 export async function signAgencyRequest(key: AgencyKey, req: RequestToSign): Promise<{ jws: string; claims: AgencyRequestClaims }> {
   const iat = req.now ?? Math.floor(Date.now() / 1000);
   const claims: AgencyRequestClaims = {

@@ -3,7 +3,7 @@ import type { GatewayApi } from './api';
 import { decodeCompact, looksLikeCompactJws, verifyGatewayJws, type Jwks } from './jws';
 import { entryLeafHash, verifyConsistency, verifyInclusion } from './merkle';
 
-/** A ledger entry as CONTRACT.md §5 describes it (more fields may come; all are hashed). */
+/** A ledger entry as docs/contract.md §5 describes it (more fields may come; all are hashed). */
 export interface LedgerEntry {
   seq: number;
   time: string;

@@ -20,7 +20,7 @@ export function nodeHash(left: Uint8Array, right: Uint8Array): Promise<Uint8Arra
   return sha256(concat(NODE, left, right));
 }
 
-/** The leaf hash of a ledger entry (CONTRACT.md §5): SHA-256(0x00 ‖ JCS(entry)). */
+/** The leaf hash of a ledger entry (docs/contract.md §5): SHA-256(0x00 ‖ JCS(entry)). */
 export function entryLeafHash(entry: unknown): Promise<Uint8Array<ArrayBuffer>> {
   return leafHash(new TextEncoder().encode(canonicalJson(entry)));
 }

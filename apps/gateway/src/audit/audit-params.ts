@@ -1,5 +1,5 @@
 /**
- * Query parameters of the /audit REST routes (CONTRACT.md §5), checked before the ledger is
+ * Query parameters of the /audit REST routes (docs/contract.md §5), checked before the ledger is
  * asked. Pure; each refusal names the parameter (values are not echoed).
  */
 export class AuditBadRequest extends Error {

@@ -11,7 +11,7 @@ import { PipelineMetricsClient, PipelineMetricsUnavailable } from './pipeline-me
 type QueryParams = Record<string, unknown>;
 
 /**
- * The verifier's REST view of the ledger (CONTRACT.md §5): signed requests, purpose
+ * The verifier's REST view of the ledger (docs/contract.md §5): signed requests, purpose
  * AUDIT_REVIEW, OPERATOR agencies only. Thin: parameters checked, then one service call.
  */
 @Controller('audit')

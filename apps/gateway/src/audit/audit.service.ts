@@ -5,7 +5,7 @@ import { AUDIT_PAGE_DEFAULT, AUDIT_PAGE_MAX, type AuditDecisionEnum, type AuditE
 import { toSeries, type AggregateRange, type AggregateSeries } from './aggregate-params';
 import { LedgerCallError, LedgerClient } from './ledger.client';
 
-/** Operator access to the ledger (REST shapes of CONTRACT.md §5, and the GraphQL ones). */
+/** Operator access to the ledger (REST shapes of docs/contract.md §5, and the GraphQL ones). */
 @Injectable()
 export class AuditService {
   constructor(private readonly ledger: LedgerClient) {}

@@ -34,7 +34,7 @@ function publicKeyOf(registry: Registry, key: RegistryKey): Promise<KeyLike | Ui
 }
 
 /**
- * Every check of CONTRACT.md §3 except replay, in a fixed order; the first failure wins:
+ * Every check of docs/contract.md §3 except replay, in a fixed order; the first failure wins:
  * missing_signature → malformed_signature → algorithm_not_allowed → unknown_key → revoked_key
  * → bad_signature → issuer_mismatch → audience_mismatch → expired → not_yet_valid →
  * unknown_purpose → method_or_path_mismatch → body_digest_mismatch.

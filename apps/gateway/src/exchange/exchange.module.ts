@@ -16,7 +16,7 @@ import { PSEUDONYM_KEYRING, pseudonymKeyringProvider } from './pseudonym-keyring
 import { UNVERIFIED_PER_MINUTE, UnverifiedFloods } from './unverified-floods';
 
 /**
- * The signed exchange (CONTRACT.md §2–3): gateway keys, request-signature check, replay store,
+ * The signed exchange (docs/contract.md §2–3): gateway keys, request-signature check, replay store,
  * per-agency rate limits shared by the fleet (rate-bucket-store.ts), unverified-source limits, ledger recording (write-ahead for mutations) and response signature.
  * The authorisation guard, the error filter and the JWKS are the application's (app.module.ts).
  * Global: every feature module can inject GATEWAY_KEYS and AUDIT_SINK (and RegistryHolder, from

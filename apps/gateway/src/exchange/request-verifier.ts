@@ -22,7 +22,7 @@ export interface Refusal {
 export type CallerCheck = { ok: true; caller: VerifiedCaller } | ({ ok: false; attributedTo?: Attribution } & Refusal);
 
 /**
- * Who is calling, established in this order (CONTRACT.md §3):
+ * Who is calling, established in this order (docs/contract.md §3):
  * 1. the signature and its claims (agency-signature.verifier.ts), with no database round trip;
  * 2. the replay check (replay-store.ts), with the gateway's clock;
  * 3. the agency's own rate limit (rate-limit.ts), only for a first use: a replayed request is

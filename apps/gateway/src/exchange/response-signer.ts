@@ -7,7 +7,7 @@ import { GATEWAY_KEYS } from './tokens';
 export const GATEWAY_SIGNATURE_HEADER = 'x-gateway-signature';
 export const GATEWAY_RESPONSE_TYP = 'gateway-response+jwt';
 
-/** X-Gateway-Signature (CONTRACT.md §3): the answer's bytes and the ledger entry that records the exchange. */
+/** X-Gateway-Signature (docs/contract.md §3): the answer's bytes and the ledger entry that records the exchange. */
 @Injectable()
 export class ResponseSigner {
   constructor(@Inject(GATEWAY_KEYS) private readonly keys: GatewayKeys) {}

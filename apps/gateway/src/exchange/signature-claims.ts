@@ -1,7 +1,7 @@
 import { PURPOSES, type Purpose } from '@passerelle/registry';
 
 /**
- * Pure checks of an agency request signature (CONTRACT.md §3). The cryptographic step
+ * Pure checks of an agency request signature (docs/contract.md §3). The cryptographic step
  * (jose compactVerify) sits between `decodeAgencySignature` and `checkAgencyClaims`; the
  * replay check comes last, in the store, so that only otherwise-valid requests burn a jti.
  */
@@ -104,7 +104,7 @@ const isInt = (v: unknown): v is number => typeof v === 'number' && Number.isSaf
  */
 export function decodeAgencySignature(value: string | string[] | undefined): DecodedSignature | SignatureFailure {
   if (value === undefined || value === '') {
-    return fail('missing_signature', 'this route needs an X-Agency-Signature header: a compact JWS signed with one of your registered keys (CONTRACT.md §3)');
+    return fail('missing_signature', 'this route needs an X-Agency-Signature header: a compact JWS signed with one of your registered keys (docs/contract.md §3)');
   }
   if (Array.isArray(value)) return fail('malformed_signature', 'send exactly one X-Agency-Signature header');
   const jws = value.trim();

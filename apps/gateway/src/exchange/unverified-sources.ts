@@ -28,7 +28,7 @@ export class UnverifiedSourceLimiter {
     return {
       ok: false,
       retryAfterSeconds: verdict.retryAfterSeconds,
-      message: `too many unverified requests from this address (at most ${this.perMinute} a minute); sign each request (CONTRACT.md §3) and retry in ${verdict.retryAfterSeconds} s`,
+      message: `too many unverified requests from this address (at most ${this.perMinute} a minute); sign each request (docs/contract.md §3) and retry in ${verdict.retryAfterSeconds} s`,
     };
   }
 }

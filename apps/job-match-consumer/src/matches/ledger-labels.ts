@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 
-/** A job-match event id as the contract allows it (CONTRACT.md §6): 1–128 of A-Z a-z 0-9 . _ : - */
+/** A job-match event id as the contract allows it (docs/contract.md §6): 1–128 of A-Z a-z 0-9 . _ : - */
 export const EVENT_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
 /** The ledger's bounds on an entry's operation and request id. */

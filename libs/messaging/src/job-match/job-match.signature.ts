@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { CompactSign, compactVerify, decodeProtectedHeader, importJWK, type JWK, type KeyLike } from 'jose';
 
 /**
- * Signed job-match events (CONTRACT.md §6): header `x-signature` is a compact JWS by a key of
+ * Signed job-match events (docs/contract.md §6): header `x-signature` is a compact JWS by a key of
  * the publishing agency, protected header {alg, kid, typ: 'job-match+jwt'}, payload
  * {iss, event_id, value_sha256} where value_sha256 is base64url SHA-256 of the Kafka value bytes.
  */

@@ -2,7 +2,7 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
 
 /**
  * Request jtis already used, per agency, until the signature's exp (+ skew) has passed:
- * the replay guard of CONTRACT.md §3, shared by every gateway process on the database.
+ * the replay guard of docs/contract.md §3, shared by every gateway process on the database.
  */
 export class AgencyRequestJtis1795470500000 implements MigrationInterface {
   name = 'AgencyRequestJtis1795470500000';

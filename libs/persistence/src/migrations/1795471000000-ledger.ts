@@ -1,7 +1,7 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
 
 /**
- * The verifiable audit ledger (CONTRACT.md §5), append-only in the database itself:
+ * The verifiable audit ledger (docs/contract.md §5), append-only in the database itself:
  *
  * - `ledger_entries`: entry `seq` as the exact canonical JSON (RFC 8785) that was hashed into
  *   its leaf, plus copies of the searchable attributes (never a raw identifier: subjects are

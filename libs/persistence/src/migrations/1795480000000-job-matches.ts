@@ -1,7 +1,7 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
 
 /**
- * Job-bank matches taken in by the job-match consumer (CONTRACT.md §6), the events already
+ * Job-bank matches taken in by the job-match consumer (docs/contract.md §6), the events already
  * processed (so an event delivered twice is stored once), and relocation referrals made from
  * matches. Subjects are gateway-internal pseudonyms; nothing here holds a raw identifier.
  */

@@ -6,7 +6,7 @@ export enum AuditDecisionEnum {
 }
 registerEnumType(AuditDecisionEnum, { name: 'AuditDecision', description: 'What the gateway decided for the recorded exchange.' });
 
-@ObjectType({ description: 'One entry of the audit ledger (CONTRACT.md §5). Subjects are gateway-internal pseudonyms, never raw identifiers.' })
+@ObjectType({ description: 'One entry of the audit ledger (docs/contract.md §5). Subjects are gateway-internal pseudonyms, never raw identifiers.' })
 export class AuditEntry {
   @Field(() => Float, { description: 'Ledger index (from 0); an integer, typed Float because it may exceed 2^31.' })
   seq: number;
