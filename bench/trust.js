@@ -63,9 +63,11 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 /** Spawns a node script (optionally profiled) and keeps its output for error messages. */
 function startProcess(name, script, env) {
   const prof = process.env.BENCH_CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir', path.resolve(process.env.BENCH_CPU_PROF), '--cpu-prof-name', `${name}-${Date.now()}.cpuprofile`] : [];
+  // The trust-off peer (bench/trust-off/) is a gateway too: it presents the gateway's certificate.
+  const identity = path.basename(path.dirname(script)) === 'trust-off' ? 'gateway' : path.basename(path.dirname(script));
   const proc = spawn(process.execPath, [...prof, script], {
     // Each app with its certificate of the test PKI (mutual TLS on gRPC, as in production).
-    env: { PATH: process.env.PATH ?? '', NODE_ENV: 'production', LOG_LEVEL: 'warn', ...withTestTls(path.basename(path.dirname(script)), env) },
+    env: { PATH: process.env.PATH ?? '', NODE_ENV: 'production', LOG_LEVEL: 'warn', ...withTestTls(identity, env) },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
