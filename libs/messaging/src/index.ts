@@ -1,2 +1,3 @@
 export * from './kafka';
 export * from './job-match';
+export * from './outbox-relay';

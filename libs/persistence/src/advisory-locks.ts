@@ -14,6 +14,10 @@ export const ADVISORY_LOCKS = {
   ledgerWriter: 8_724_112_006,
   /** Transaction lock: one consent-outbox relay publishes at a time. */
   consentOutboxRelay: 8_724_112_061,
+  /** Transaction lock: one program-outbox relay (gateway) publishes at a time. */
+  programOutboxRelay: 8_724_112_171,
+  /** Transaction lock: one referral-outbox relay (gateway) publishes at a time. */
+  referralOutboxRelay: 8_724_112_016,
 } as const;
 
 /**
