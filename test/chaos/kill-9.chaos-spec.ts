@@ -1,4 +1,5 @@
 import fs from 'node:fs/promises';
+import { Client } from 'pg';
 import os from 'node:os';
 import path from 'node:path';
 import { createKafka, createReliableProducer, buildJobMatchMessage } from '@passerelle/messaging';
@@ -122,21 +123,31 @@ describe('kill -9 under load', () => {
       await producer.connect();
       const events = validEvents(world, EVENTS, 'kill9');
       const messages = await Promise.all(events.map((e) => buildJobMatchMessage(e, world.signer)));
-      // Driven by observed progress, not the clock: events are published in one chunk per kill, and
-      // each kill waits until the running consumer has stored at least one event of its chunk. The
-      // next chunk is published only after the kill, so every kill but the last lands while events
-      // remain unconsumed, however fast or slow this machine is.
+      // Driven by observed progress, not the clock, and every kill lands mid-ingest: before each
+      // chunk is published, the test holds a lock that blocks inserts into job_matches; it kills
+      // the consumer only once one of its sessions is seen waiting on that lock, i.e. with events
+      // fetched from Kafka and not yet stored or committed, then releases the lock. The next
+      // consumer must take those events over exactly once, however fast or slow this machine is.
       const chunk = Math.ceil(EVENTS / CONSUMER_KILLS);
       const count = () => world.count('SELECT count(*) AS n FROM job_matches');
+      const blockedSessions = () => world.count(`SELECT count(*) AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`);
       const timeline: number[] = [];
       let consumer = await world.startConsumer();
       for (let k = 0; k < CONSUMER_KILLS; k++) {
-        const at = await count();
-        const batch = messages.slice(k * chunk, (k + 1) * chunk);
-        for (let i = 0; i < batch.length; i += 250) await producer.send({ topic: world.topic, messages: batch.slice(i, i + 250) });
-        await eventually(async () => (await count()) > at, 60_000, async () => `round ${k}: matches=${await count()}, was ${at}`);
-        timeline.push(await count());
-        await consumer.kill9();
+        const lock = new Client({ connectionString: world.db.url });
+        await lock.connect();
+        try {
+          await lock.query('BEGIN');
+          await lock.query('LOCK TABLE job_matches IN EXCLUSIVE MODE');
+          const batch = messages.slice(k * chunk, (k + 1) * chunk);
+          for (let i = 0; i < batch.length; i += 250) await producer.send({ topic: world.topic, messages: batch.slice(i, i + 250) });
+          await eventually(async () => (await blockedSessions()) > 0, 60_000, async () => `round ${k}: the consumer never reached the locked table (matches=${await count()})`);
+          timeline.push(await count());
+          await consumer.kill9();
+        } finally {
+          await lock.query('ROLLBACK').catch(() => undefined);
+          await lock.end();
+        }
         consumer = await world.startConsumer();
       }
       await producer.disconnect();
@@ -157,7 +168,8 @@ describe('kill -9 under load', () => {
         await admin.disconnect();
       }
       console.log(`kill -9 consumer ×${CONSUMER_KILLS} during ${EVENTS} events, stored at each kill: ${timeline.join(', ')}`);
-      expect(timeline.filter((n) => n > 0 && n < EVENTS).length).toBeGreaterThanOrEqual(2);
+      // every kill found events fetched and not yet stored
+      expect(timeline.every((n) => n < EVENTS)).toBe(true);
       expect(await count()).toBe(EVENTS);
       expect(await world.count('SELECT count(DISTINCT event_id) AS n FROM job_matches')).toBe(EVENTS);
       expect(await world.count('SELECT count(*) AS n FROM processed_events WHERE ledger_seq IS NULL')).toBe(0);
