@@ -15,7 +15,7 @@ import {
   type TrustStack,
 } from '@passerelle/testing';
 import { startProbeServer } from '@passerelle/observability';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { chromium, type BrowserContext, type FileChooser, type Page } from 'playwright-core';
 import { Client } from 'pg';
 import { Registry } from 'prom-client';
 import { AGGREGATE_DIMENSIONS, aggregatesSql } from '../../apps/consent-audit/src/ledger/ledger-aggregates';
@@ -314,6 +314,23 @@ describe('the operator console', () => {
   });
 });
 
+/**
+ * Opens the focused file input's chooser with the keyboard (Space). Chromium can drop the very
+ * first activation while Playwright is still turning on file-chooser interception, so the key is
+ * pressed again (still by keyboard only) until the chooser is seen, at most 5 times.
+ */
+async function openFileChooserByKeyboard(p: Page): Promise<FileChooser> {
+  for (let attempt = 1; ; attempt++) {
+    const seen = p.waitForEvent('filechooser', { timeout: 4000 });
+    await p.keyboard.press('Space');
+    try {
+      return await seen;
+    } catch (e) {
+      if (attempt >= 5) throw e;
+    }
+  }
+}
+
 describe('the operator console, by keyboard only and for assistive technologies', () => {
   const audit: Record<string, unknown[]> = {};
 
@@ -330,8 +347,7 @@ describe('the operator console, by keyboard only and for assistive technologies'
     await page.keyboard.press('ControlOrMeta+a');
     await page.keyboard.type('ops.audit');
     await focusByTab(page, 'input[name=key]');
-    const [chooser] = await Promise.all([page.waitForEvent('filechooser'), page.keyboard.press('Space')]);
-    await chooser.setFiles(keyFile);
+    await (await openFileChooserByKeyboard(page)).setFiles(keyFile);
     await focusByTab(page, 'button[type=submit]');
     await page.keyboard.press('Enter');
     await page.getByTestId('entries').waitFor();
