@@ -25,7 +25,7 @@
  */
 const fs = require('node:fs');
 const path = require('node:path');
-const Module = require('node:module');
+const { registerTypeScript } = require('./ts-require');
 
 const ROOT = path.join(__dirname, '..');
 const DOC = path.join(ROOT, 'docs', 'contract.md');
@@ -104,25 +104,6 @@ const MEANINGS = {
     held_too_long: 'the event kept failing for longer than `JOB_MATCH_MAX_HOLD_SECONDS` while consent-audit and the database answered other calls, so it would otherwise hold its partition',
   },
 };
-
-/** Loads .ts sources with @swc/core (as scripts/print-schema.js does); not needed under jest. */
-function registerTypeScript() {
-  if (require.extensions['.ts']) return;
-  const swc = require('@swc/core');
-  const swcrc = JSON.parse(fs.readFileSync(path.join(ROOT, '.swcrc'), 'utf8'));
-  delete swcrc.$schema;
-  swcrc.jsc.baseUrl = ROOT;
-  swcrc.sourceMaps = false;
-  const resolve = Module._resolveFilename;
-  Module._resolveFilename = function (request, ...rest) {
-    const alias = /^@passerelle\/([a-z-]+)$/.exec(request);
-    return resolve.call(this, alias ? path.join(ROOT, 'libs', alias[1], 'src') : request, ...rest);
-  };
-  require.extensions['.ts'] = (module, filename) => {
-    const { code } = swc.transformSync(fs.readFileSync(filename, 'utf8'), { ...swcrc, filename, swcrc: false, configFile: false });
-    module._compile(code, filename);
-  };
-}
 
 const read = (root, rel) => fs.readFileSync(path.join(root, rel), 'utf8').replace(/\r\n?/g, '\n');
 

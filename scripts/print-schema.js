@@ -14,29 +14,12 @@
  */
 const fs = require('node:fs');
 const path = require('node:path');
-const Module = require('node:module');
+const { registerTypeScript } = require('./ts-require');
 
 const ROOT = path.join(__dirname, '..');
 const SRC = path.join(ROOT, 'apps', 'gateway', 'src');
 const DEFAULT_FILE = path.join(ROOT, 'apps', 'gateway', 'schema.graphql');
 const HEADER = '# The Passerelle gateway GraphQL schema (contract v1).\n# Generated from the code-first resolvers by `npm run schema:print`; do not edit by hand.\n\n';
-
-function registerTypeScript() {
-  const swc = require('@swc/core');
-  const swcrc = JSON.parse(fs.readFileSync(path.join(ROOT, '.swcrc'), 'utf8'));
-  delete swcrc.$schema;
-  swcrc.jsc.baseUrl = ROOT;
-  swcrc.sourceMaps = false;
-  const resolve = Module._resolveFilename;
-  Module._resolveFilename = function (request, ...rest) {
-    const alias = /^@passerelle\/([a-z-]+)$/.exec(request);
-    return resolve.call(this, alias ? path.join(ROOT, 'libs', alias[1], 'src') : request, ...rest);
-  };
-  require.extensions['.ts'] = (module, filename) => {
-    const { code } = swc.transformSync(fs.readFileSync(filename, 'utf8'), { ...swcrc, filename, swcrc: false, configFile: false });
-    module._compile(code, filename);
-  };
-}
 
 function resolverFiles(dir) {
   const out = [];

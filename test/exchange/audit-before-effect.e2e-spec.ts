@@ -6,6 +6,7 @@ import type { Agreement, RegistryDocument } from '@passerelle/registry';
 import {
   createTestDatabase,
   createTestRegistry,
+  eventually,
   queryAsOwner,
   startTrustStack,
   uniqueName,
@@ -132,13 +133,7 @@ describe('every exchange is audited under its true name before it takes effect',
     }
   }
 
-  async function until(what: string, check: () => Promise<boolean>, timeoutMs = 30_000) {
-    const deadline = Date.now() + timeoutMs;
-    while (!(await check())) {
-      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-      await new Promise((r) => setTimeout(r, 50));
-    }
-  }
+  const until = (what: string, check: () => Promise<boolean>, timeoutMs = 30_000) => eventually(check, timeoutMs, () => what);
 
   beforeAll(async () => {
     db = await createTestDatabase('abe');

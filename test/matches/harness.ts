@@ -176,15 +176,8 @@ export interface RawMessage {
   headers: IHeaders;
 }
 
-/** Polls until `check` returns true (or fails with the last observed state). */
-export async function eventually(check: () => Promise<boolean>, timeoutMs: number, describe: () => Promise<string>): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (await check()) return;
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  throw new Error(`not reached in ${timeoutMs} ms: ${await describe()}`);
-}
+/** Polls until `check` returns true (or fails with the last observed state): the one helper of libs/testing. */
+export { eventually } from '@passerelle/testing';
 
 /** Reads every message of a topic from the beginning, until `expected` are in (or timeout). */
 export async function readTopic(kafka: Kafka, topic: string, expected: number, timeoutMs = 20_000): Promise<RawMessage[]> {

@@ -6,6 +6,7 @@ import {
   consentAuditClient,
   createTestDatabase,
   createTestRegistry,
+  eventually,
   failureOf,
   issueTestPki,
   runApp,
@@ -23,12 +24,8 @@ import {
 import { auditEntry } from '../ledger/ledger-grpc';
 
 /** Resolves once a line matching `test` was logged; fails after 60 s without one (a hang, not slowness). */
-async function logLine(lines: string[], test: (line: string) => boolean): Promise<void> {
-  const deadline = Date.now() + 60_000;
-  while (!lines.some(test)) {
-    if (Date.now() > deadline) throw new Error(`no such log line within 60 s; last lines:\n${lines.slice(-5).join('\n')}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
+function logLine(lines: string[], test: (line: string) => boolean): Promise<void> {
+  return eventually(() => lines.some(test), 60_000, () => `no such log line; last lines:\n${lines.slice(-5).join('\n')}`);
 }
 
 /**

@@ -10,3 +10,4 @@ export * from './test-pki';
 export * from './linear-algebra';
 export * from './trust-stack';
 export * from './app-database';
+export * from './eventually';
