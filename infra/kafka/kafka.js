@@ -44,6 +44,8 @@ const POM = path.join(HERE, 'pom.xml');
 const LOG4J2_CONFIG = path.join(HERE, 'log4j2.properties');
 const MARKER = '.passerelle-complete';
 const READY_TIMEOUT_MS = 60_000;
+/** A cluster node still making progress is waited for up to this long. */
+const READY_CAP_MS = 240_000;
 const STOP_KILL_AFTER_MS = 15_000;
 const HOST = '127.0.0.1';
 
@@ -206,6 +208,30 @@ function logSummary(dataDir, n = 25) {
   return [lines.slice(-n).join('\n'), out && `--- stdout/stderr:\n${out}`].filter(Boolean).join('\n');
 }
 
+/** How much a node has logged so far: its start-up progress. */
+function logBytes(dataDir) {
+  let n = 0;
+  for (const f of ['server.log', 'stdout.log']) {
+    try {
+      n += fs.statSync(path.join(dataDir, 'logs', f)).size;
+    } catch {
+      /* none yet */
+    }
+  }
+  return n;
+}
+
+/** CPU time java has used so far (Linux; 0 elsewhere): progress while its logs are quiet. */
+function cpuTicks(pid) {
+  if (!pid) return 0;
+  try {
+    const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return Number(fields[11]) + Number(fields[12]);
+  } catch {
+    return 0;
+  }
+}
+
 function seconds(ms) {
   return (ms / 1000).toFixed(1);
 }
@@ -304,6 +330,16 @@ function serverProperties({ port, controllerPort, dataDir, nodeId = 1, voters })
     `min.insync.replicas=${isr}`,
     // An unclean leader (a replica that missed acknowledged writes) must never be elected.
     'unclean.leader.election.enable=false',
+    ...(voters
+      ? [
+          '# A quorum on a loaded shared box: a JVM stalled for seconds (GC, no CPU) must not',
+          '# depose a healthy controller, or leadership churns and the cluster never forms.',
+          'controller.quorum.fetch.timeout.ms=10000',
+          'controller.quorum.election.timeout.ms=5000',
+          'controller.quorum.request.timeout.ms=10000',
+          'broker.session.timeout.ms=15000',
+        ]
+      : []),
     '',
     '# Fast group joins and convenient dev behaviour.',
     'group.initial.rebalance.delay.ms=0',
@@ -528,12 +564,20 @@ async function startCluster({ nodes = 3, basePort = 9192, dataDir, heapMb = 384,
   );
   const running = new Map();
   const launchNode = (n) => running.set(n.nodeId, launch(n.dataDir, n.propsFile, { heap: heapMb }));
-  const waitAnswers = async (n, timeoutMs = READY_TIMEOUT_MS) => {
-    const deadline = Date.now() + timeoutMs;
+  // Driven by the node's progress, not a clock: three JVMs starting on a loaded two-core box can
+  // take minutes, so a node fails only once it stops working (neither its logs nor its CPU time
+  // grow) for READY_TIMEOUT_MS, or after READY_CAP_MS in all.
+  const waitAnswers = async (n, stallMs = READY_TIMEOUT_MS) => {
+    const started = Date.now();
+    let [seen, lastProgress] = [-1, Date.now()];
     for (;;) {
       const exited = running.get(n.nodeId).exited;
       if (exited) throw new Error(`kafka.js: node ${n.nodeId} exited during start-up (code ${exited.code}). Logs:\n${logSummary(n.dataDir)}`);
-      if (Date.now() > deadline) throw new Error(`kafka.js: node ${n.nodeId} on ${HOST}:${n.port} did not answer within ${timeoutMs / 1000}s:\n${logSummary(n.dataDir)}`);
+      const size = logBytes(n.dataDir) + cpuTicks(running.get(n.nodeId).javaPid);
+      if (size !== seen) [seen, lastProgress] = [size, Date.now()];
+      if (Date.now() - lastProgress > stallMs || Date.now() - started > READY_CAP_MS) {
+        throw new Error(`kafka.js: node ${n.nodeId} on ${HOST}:${n.port} did not answer after ${seconds(Date.now() - started)}s (its logs last grew ${seconds(Date.now() - lastProgress)}s ago):\n${logSummary(n.dataDir)}`);
+      }
       if ((await portOpen(n.port, 250)) && (await answersAsKafka(`${HOST}:${n.port}`, 2000, { groups: true }))) return;
       await sleep(250);
     }

@@ -1,4 +1,4 @@
-import { Kafka, logLevel, Partitioners, type Admin, type LogEntry, type Producer, type ProducerConfig } from 'kafkajs';
+import { Kafka, logLevel, type Admin, type LogEntry } from 'kafkajs';
 import type { Logger } from 'pino';
 
 export const TOPICS = {
@@ -25,36 +25,7 @@ export function createKafka(brokers: string[], clientId: string, logger?: Logger
   });
 }
 
-/**
- * The settings every producer of ours uses, for a replicated cluster: idempotent (the broker
- * drops a retried batch it already has, so a retry never stores an event twice), which kafkajs
- * only allows with acks from all in-sync replicas (acks -1, its default for `send`) and at most
- * 5 requests in flight; we keep 1, so batches also stay in order across retries. Topics are never
- * created by a send (ensureTopics does it, with the cluster's replication settings).
- */
-export const RELIABLE_PRODUCER = Object.freeze({
-  idempotent: true,
-  maxInFlightRequests: 1,
-  allowAutoTopicCreation: false,
-  acks: -1,
-} as const);
-
-/**
- * The one way to create a Kafka producer (libs/messaging/src/producer-settings.spec.ts fails on
- * a `.producer(` anywhere else). `send` refuses an acks other than -1, so an acknowledged event
- * is on min.insync.replicas brokers.
- */
-export function createReliableProducer(kafka: Kafka, options: { transactionTimeout?: number } = {}): Producer {
-  const { acks, ...config } = RELIABLE_PRODUCER;
-  const producerConfig: ProducerConfig = { ...config, ...options, createPartitioner: Partitioners.DefaultPartitioner };
-  const producer = kafka.producer(producerConfig);
-  const send = producer.send.bind(producer);
-  producer.send = (record) => {
-    if (record.acks !== undefined && record.acks !== acks) return Promise.reject(new Error(`a Passerelle producer sends with acks ${acks} (all in-sync replicas), not ${record.acks}`));
-    return send({ ...record, acks });
-  };
-  return producer;
-}
+export { createReliableProducer, RELIABLE_PRODUCER, MAX_RESEND_ROUNDS } from './reliable-producer';
 
 /** A health check that keeps one admin connection and asks the cluster to describe itself. */
 export function kafkaHealthCheck(kafka: Kafka): { check: () => Promise<void>; close: () => Promise<void> } {
@@ -90,7 +61,8 @@ export async function ensureTopics(kafka: Kafka, topics: string[], numPartitions
     const missing = topics.filter((t) => !existing.has(t));
     if (missing.length === 0) return;
     try {
-      await admin.createTopics({ topics: missing.map((topic) => ({ topic, numPartitions, replicationFactor: 1 })), waitForLeaders: true });
+      // the cluster's default.replication.factor (3 on the fleet's cluster, 1 on a lone broker)
+      await admin.createTopics({ topics: missing.map((topic) => ({ topic, numPartitions })), waitForLeaders: true });
     } catch (e) {
       // Another process may have created them meanwhile: that is fine.
       if ((e as { type?: string }).type !== 'TOPIC_ALREADY_EXISTS') throw e;

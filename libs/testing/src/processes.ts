@@ -36,6 +36,29 @@ export async function freePort(): Promise<number> {
   throw new Error(`no free port in ${low}-${high}: ${PORT_RESERVATIONS} holds stale reservations?`);
 }
 
+/**
+ * `count` consecutive free ports, each reserved like freePort's (a Kafka cluster takes a base
+ * port and the ones after it). PASSERELLE_TEST_PORT_BASE pins the block (a helper sharing the
+ * machine keeps to its own range).
+ */
+export async function freePortBlock(count: number): Promise<number> {
+  const pinned = Number(process.env.PASSERELLE_TEST_PORT_BASE);
+  if (pinned) return pinned;
+  const [low, high] = reservablePorts();
+  fs.mkdirSync(PORT_RESERVATIONS, { recursive: true, mode: 0o777 });
+  const blocks = Math.floor((high - low + 1) / count);
+  const start = Math.floor(Math.random() * blocks);
+  for (let i = 0; i < blocks; i++) {
+    const base = low + ((start + i) % blocks) * count;
+    const taken: number[] = [];
+    for (let p = base; p < base + count && reserve(p); p++) taken.push(p);
+    const ok = taken.length === count && (await Promise.all(taken.map(bindable))).every(Boolean);
+    if (ok) return base;
+    for (const p of taken) fs.rmSync(path.join(PORT_RESERVATIONS, String(p)), { force: true });
+  }
+  throw new Error(`no ${count} consecutive free ports in ${low}-${high}`);
+}
+
 const PORT_RESERVATIONS = path.join(os.tmpdir(), 'passerelle-test-ports');
 
 function reservablePorts(): [number, number] {
