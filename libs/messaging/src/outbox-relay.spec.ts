@@ -1,4 +1,4 @@
-import type { Kafka, ProducerRecord } from 'kafkajs';
+import type { Kafka, ProducerBatch, ProducerConfig, ProducerRecord } from 'kafkajs';
 import { OutboxRelay, type OutboxDeclaration, type OutboxDatabase } from './outbox-relay';
 
 interface Row {
@@ -77,19 +77,25 @@ function fakeKafka(log: string[]) {
     send: async (_record: ProducerRecord): Promise<void> => undefined,
   };
   const kafka = {
-    producer: () => {
+    producer: (config: ProducerConfig) => {
       state.producersCreated += 1;
+      const partition = config.createPartitioner!();
+      const partitionMetadata = [{ partitionId: 0, leader: 0, replicas: [0], isr: [0], partitionErrorCode: 0 }];
       return {
         connect: async () => undefined,
         disconnect: async () => {
           state.disconnects += 1;
         },
-        send: async (record: ProducerRecord) => {
+        // what createReliableProducer calls; every event lands on partition 0, which answers
+        sendBatch: async ({ acks, topicMessages }: ProducerBatch) => {
+          const [{ topic, messages }] = topicMessages!;
+          for (const message of messages) partition({ topic, partitionMetadata, message });
+          const record = { topic, acks, messages };
           log.push(`send ${record.topic} ${record.messages.map((m) => m.key).join(',')}`);
           await state.send(record);
           state.sends.push(record);
           log.push(`ack ${record.topic}`);
-          return [];
+          return [{ topicName: topic, partition: 0, errorCode: 0 }];
         },
       };
     },
@@ -186,8 +192,9 @@ describe('OutboxRelay', () => {
       ['test outbox: publishing failed, will retry', 250],
       ['test outbox: publishing failed, will retry', 500],
     ]);
-    // The first producer (from the direct drainOnce) is dropped after the first failure: one more per retry.
-    expect(state.producersCreated).toBe(2);
+    // New Kafka clients after each failure: the relay's first producer renews its kafkajs producer
+    // after the direct drainOnce failed (a new producer id), then the relay drops it; one more per retry.
+    expect(state.producersCreated).toBe(3);
     expect(state.disconnects).toBeGreaterThanOrEqual(2);
 
     const marked = db.marked();

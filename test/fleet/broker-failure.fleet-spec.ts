@@ -2,7 +2,7 @@ import { ConfigResourceTypes, type Producer } from 'kafkajs';
 import { buildJobMatchMessage, createKafka, createReliableProducer } from '@passerelle/messaging';
 import { freePortBlock, queryAsOwner } from '@passerelle/testing';
 import { createMatchWorld, validEvents, type MatchWorld } from '../matches/harness';
-import { groupCaughtUp, until } from './helpers';
+import { groupCaughtUp, until } from '../chaos/helpers';
 const kafkaInfra = require('../../infra/kafka/kafka.js') as {
   startCluster(opts: { basePort: number; quiet?: boolean }): Promise<{
     brokers: string;
