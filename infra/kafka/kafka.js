@@ -208,6 +208,24 @@ function logSummary(dataDir, n = 25) {
   return [lines.slice(-n).join('\n'), out && `--- stdout/stderr:\n${out}`].filter(Boolean).join('\n');
 }
 
+/**
+ * Start-up is waited for by progress, not a clock: JVMs starting on a loaded two-core box can take
+ * minutes. `giveUp()` is true once the node stopped working (neither its logs nor its CPU time
+ * grew) for READY_TIMEOUT_MS, or after READY_CAP_MS in all; `why()` says which.
+ */
+function startupWatch(dataDir, javaPid) {
+  const started = Date.now();
+  let [seen, lastProgress] = [-1, Date.now()];
+  return {
+    giveUp() {
+      const size = logBytes(dataDir) + cpuTicks(javaPid());
+      if (size !== seen) [seen, lastProgress] = [size, Date.now()];
+      return Date.now() - lastProgress > READY_TIMEOUT_MS || Date.now() - started > READY_CAP_MS;
+    },
+    why: () => `did not answer after ${seconds(Date.now() - started)}s (it last made progress ${seconds(Date.now() - lastProgress)}s ago)`,
+  };
+}
+
 /** How much a node has logged so far: its start-up progress. */
 function logBytes(dataDir) {
   let n = 0;
@@ -422,7 +440,7 @@ async function start({ port = 9092, controllerPort, dataDir, quiet = false } = {
 
   const node = launch(dataDir, propsFile);
   const { stop, exitPromise, killOnExit } = node;
-  const deadline = Date.now() + READY_TIMEOUT_MS;
+  const watch = startupWatch(dataDir, () => node.javaPid);
   for (;;) {
     const exited = node.exited;
     if (exited) {
@@ -432,10 +450,10 @@ async function start({ port = 9092, controllerPort, dataDir, quiet = false } = {
         `kafka.js: the Kafka broker exited during start-up (${how}). Logs in ${dataDir}/logs:\n${logSummary(dataDir)}`,
       );
     }
-    if (Date.now() > deadline) {
+    if (watch.giveUp()) {
       const summary = logSummary(dataDir); // before stop() removes the data dir
       await stop().catch(() => {});
-      throw new Error(`kafka.js: the Kafka broker on ${brokers} did not answer within ${READY_TIMEOUT_MS / 1000}s:\n${summary}`);
+      throw new Error(`kafka.js: the Kafka broker on ${brokers} ${watch.why()}:\n${summary}`);
     }
     if ((await portOpen(port, 250)) && (await answersAsKafka(brokers, 2000, { groups: true }))) break;
     await sleep(250);
@@ -564,20 +582,12 @@ async function startCluster({ nodes = 3, basePort = 9192, dataDir, heapMb = 384,
   );
   const running = new Map();
   const launchNode = (n) => running.set(n.nodeId, launch(n.dataDir, n.propsFile, { heap: heapMb }));
-  // Driven by the node's progress, not a clock: three JVMs starting on a loaded two-core box can
-  // take minutes, so a node fails only once it stops working (neither its logs nor its CPU time
-  // grow) for READY_TIMEOUT_MS, or after READY_CAP_MS in all.
-  const waitAnswers = async (n, stallMs = READY_TIMEOUT_MS) => {
-    const started = Date.now();
-    let [seen, lastProgress] = [-1, Date.now()];
+  const waitAnswers = async (n) => {
+    const watch = startupWatch(n.dataDir, () => running.get(n.nodeId).javaPid);
     for (;;) {
       const exited = running.get(n.nodeId).exited;
       if (exited) throw new Error(`kafka.js: node ${n.nodeId} exited during start-up (code ${exited.code}). Logs:\n${logSummary(n.dataDir)}`);
-      const size = logBytes(n.dataDir) + cpuTicks(running.get(n.nodeId).javaPid);
-      if (size !== seen) [seen, lastProgress] = [size, Date.now()];
-      if (Date.now() - lastProgress > stallMs || Date.now() - started > READY_CAP_MS) {
-        throw new Error(`kafka.js: node ${n.nodeId} on ${HOST}:${n.port} did not answer after ${seconds(Date.now() - started)}s (its logs last grew ${seconds(Date.now() - lastProgress)}s ago):\n${logSummary(n.dataDir)}`);
-      }
+      if (watch.giveUp()) throw new Error(`kafka.js: node ${n.nodeId} on ${HOST}:${n.port} ${watch.why()}:\n${logSummary(n.dataDir)}`);
       if ((await portOpen(n.port, 250)) && (await answersAsKafka(`${HOST}:${n.port}`, 2000, { groups: true }))) return;
       await sleep(250);
     }
