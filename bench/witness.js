@@ -88,7 +88,7 @@ function startProcess(name, args, env, identity) {
   };
 }
 
-async function waitFor(p, check, what, timeoutMs = 60_000) {
+async function waitFor(p, check, what, timeoutMs = 240_000) {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     if (p.proc.exitCode !== null) throw new Error(`${p.name} exited (${p.proc.exitCode}) before ${what}:\n${p.output().slice(-3000)}`);
