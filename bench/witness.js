@@ -3,7 +3,8 @@
  * Witnessed ledger (issue 18). Prints one JSON object of figures on its last line.
  *
  *   npm run build && DATABASE_URL=… KAFKA_BROKERS=… node bench/witness.js
- *   (BENCH_SMOKE=1: 20 checkpoints, 2,000 claimants, 2 s per phase, one phase each)
+ *   (BENCH_SMOKE=1: 20 checkpoints, 2,000 claimants, 2 s per phase, one phase each;
+ *    --latency-only: part 1 alone, without database nor apps)
  *
  * Two witnesses run as their own processes (`passerelle witness serve`, built CLI, each with its
  * own key and file state), as `npm start` runs them.
@@ -48,6 +49,8 @@ const SECONDS = arg('seconds', SMOKE ? 2 : 10);
 const WARM = arg('warm', SMOKE ? 1 : 2);
 const PHASES = arg('phases', SMOKE ? 1 : 3); // per mode, alternating on, off, on, off…
 const CONCURRENCY = arg('concurrency', 64);
+/** --latency-only: part 1 alone (two witness processes, no database, no apps) */
+const LATENCY_ONLY = process.argv.includes('--latency-only');
 const PROVIDER = 'ca.ircc';
 const CONSUMER = 'ca.esdc';
 const PURPOSE = 'JOB_MATCHING';
@@ -147,7 +150,31 @@ async function collectorFigures(metricsUrl) {
   };
 }
 
+/** Part 1 alone: the witnesses follow only the bench's log. */
+async function latencyOnly() {
+  const started = [];
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-witnesses-'));
+  fs.chmodSync(dir, 0o700);
+  try {
+    const witnesses = [witnessKey(dir, 'qc.cai'), witnessKey(dir, 'ca.opc')];
+    const benchLog = generateKeyPair('bench.passerelle/latency', SIG_ED25519);
+    const benchVkey = formatVkey(benchLog.name, SIG_ED25519, benchLog.publicKey);
+    for (const w of witnesses) {
+      w.port = await freePort();
+      w.url = `http://127.0.0.1:${w.port}`;
+      const p = startProcess(`witness ${w.name}`, [CLI, 'witness', 'serve', '--key', w.key, '--state', w.state, '--port', String(w.port), '--log', `${benchLog.name}=${benchVkey}`], {});
+      started.push(p);
+      await waitFor(p, async () => p.output().includes('listening on'), 'listening line');
+    }
+    process.stdout.write(`${JSON.stringify(await cosignLatency(witnesses, benchLog))}\n`);
+  } finally {
+    for (const p of started.reverse()) await p.stop();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 async function main() {
+  if (LATENCY_ONLY) return latencyOnly();
   const started = [];
   const db = await createTestDatabase('bench_witness');
   const agreement = { id: 'dsa-ircc-esdc-bench', provider: PROVIDER, consumer: CONSUMER, purposes: [PURPOSE], fields: FIELDS, validFrom: '2020-01-01', validTo: '2099-12-31', legalBasis: 'benchmark' };
