@@ -54,6 +54,13 @@ const BENCHES = [
     description: 'Eligibility evaluations per second and a statistics query over a large claimant table.',
     targets: {},
   },
+  {
+    name: 'witness',
+    title: 'Witnessed ledger',
+    description: 'Two witnesses as their own processes (`passerelle witness serve`). Cosigning latency per checkpoint: both asked in parallel (add-checkpoint with the consistency proof), time until both cosignatures are back (300 checkpoints of 10 new leaves each, after 5 of warm-up). Exchange throughput with witnesses on vs off: the trust bench\'s signed `claimant` reads (bench/trust-load.js, 64 in flight, 10,000 claimants) through the built gateway and consent-audit, in alternating phases (on: the registry names both witnesses and the collector asks them to cosign while the load runs; off: it names none; SIGHUP between phases).',
+    // the witness protocol must not lower the exchange throughput beyond its spread (issue 18)
+    targets: { cosignP99Ms: lower(100), onOverOffRps: higher(0.9) },
+  },
 ];
 
 module.exports = { BENCHES };

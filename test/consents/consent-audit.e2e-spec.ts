@@ -197,11 +197,12 @@ describe('consent-audit: consents and decisions', () => {
     const decided = await gatewayA.decide({ consumer: 'ca.esdc', purpose: 'JOB_MATCHING', candidates: [jobMatching(subject)] });
     expect(decided.verdicts[0]).toMatchObject({ permit: false, reason: 'consent_required' });
     const inForce = await gatewayA.inForce({ subjects: [subject], purpose: 'JOB_MATCHING' });
-    expect(inForce.subjects).toEqual([{ subject, recipients: [] }]);
+    expect(inForce.subjects).toEqual([{ subject, recipients: [], consents: [] }]);
     // the declared collector's consent does count
-    await grant(subject);
+    const granted = await grant(subject);
     expect((await gatewayA.decide({ consumer: 'ca.esdc', purpose: 'JOB_MATCHING', candidates: [jobMatching(subject)] })).verdicts[0]).toMatchObject({ permit: true });
-    expect((await gatewayA.inForce({ subjects: [subject], purpose: 'JOB_MATCHING' })).subjects).toEqual([{ subject, recipients: ['ca.esdc'] }]);
+    // only the declared collector's consent is named as relied on, never the self-granted one
+    expect((await gatewayA.inForce({ subjects: [subject], purpose: 'JOB_MATCHING' })).subjects).toEqual([{ subject, recipients: ['ca.esdc'], consents: [{ recipient: 'ca.esdc', consentId: granted.id }] }]);
   });
 
   it('honours expiry to the second', async () => {

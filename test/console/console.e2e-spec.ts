@@ -21,6 +21,7 @@ import { Registry } from 'prom-client';
 import { AGGREGATE_DIMENSIONS, aggregatesSql } from '../../apps/consent-audit/src/ledger/ledger-aggregates';
 import { MatchesMetrics } from '../../apps/job-match-consumer/src/matches/matches.metrics';
 import { auditEntry, connectLedger } from '../ledger/ledger-grpc';
+import { followLog, startWitness, stopWitness, type TestWitness } from '../witness/http-witness';
 import { axeViolations, focusByTab } from './keyboard';
 
 /**
@@ -53,6 +54,8 @@ let esdcAuditStatus: number;
 let unsignedAuditStatus: number;
 let consumerProbe: http.Server;
 let consumerProbeUrl: string;
+/** Quebec's access-to-information commission and the federal privacy commissioner, witnessing the ledger */
+let witnesses: TestWitness[] = [];
 
 function ensureConsoleBuilt() {
   if (fs.existsSync(path.join(REPO_ROOT, 'dist', 'console', 'index.html'))) return;
@@ -68,6 +71,8 @@ beforeAll(async () => {
   ensureConsoleBuilt();
   db = await createTestDatabase('console');
   registry = await createTestRegistry();
+  witnesses = await Promise.all([startWitness('qc.cai'), startWitness('ca.opc')]);
+  await registry.write({ ...registry.document, witnesses: witnesses.map((w) => ({ name: w.name, vkey: w.vkey, url: w.url })) });
   secretsDir = fs.mkdtempSync(path.join(os.tmpdir(), 'console-e2e-'));
   // The consumer's probe, with its metrics as a running consumer would have counted them.
   const metricsRegistry = new Registry();
@@ -81,6 +86,7 @@ beforeAll(async () => {
   consumerProbeUrl = `http://127.0.0.1:${(consumerProbe.address() as { port: number }).port}`;
   stack = await startTrustStack({ registryFile: registry.file, databaseUrl: db.url, gatewayEnv: { CONSUMER_METRICS_URL: consumerProbeUrl } });
   ({ consentAudit, gateway } = stack);
+  followLog(witnesses, fs.readFileSync(path.join(stack.secretsDir, 'public', 'log-note.vkey'), 'utf8'));
 
   // Some ledger history by other agencies: permitted and refused exchanges.
   const esdc = registry.client('ca.esdc', gateway.url);
@@ -121,6 +127,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await context?.close();
   await stack?.stop();
+  for (const w of witnesses) await stopWitness(w);
   if (consumerProbe?.listening) await new Promise((resolve) => consumerProbe.close(resolve));
   await db?.drop();
   await registry?.cleanup();
@@ -152,7 +159,7 @@ describe('the operator console', () => {
     expect((await fetch(`${gateway.url}/console/assets/../../../package.json`)).status).toBe(404);
     expect((await fetch(`${gateway.url}/console/nothing-here.js`)).status).toBe(404);
     const settings = await (await fetch(`${gateway.url}/console/settings.json`)).json();
-    expect(settings).toEqual({ gatewayId: registry.document.gatewayId, operators: ['ops.audit'] });
+    expect(settings).toEqual({ gatewayId: registry.document.gatewayId, operators: ['ops.audit'], witnesses: witnesses.map((w) => ({ name: w.name, vkey: w.vkey })) });
   });
 
   it('signs the operator in with a key imported into the page, and lists the ledger', async () => {
@@ -214,6 +221,50 @@ describe('the operator console', () => {
     expect(links.filter((l) => /verified$/.test(l)).length).toBeGreaterThanOrEqual(2);
     expect(links.some((l) => /NOT verified/.test(l))).toBe(false);
     await shot('heads');
+  });
+
+  it("shows the latest checkpoint and each witness's cosignature, checked in the page against the policy", async () => {
+    // Witnessing runs after the fact: fetch again until both witnesses' cosignatures are on the checkpoint served.
+    const table = page.getByTestId('witness-table');
+    for (;;) {
+      await page.getByRole('button', { name: 'Fetch the current head' }).click();
+      await page.locator('[data-testid=witness-verdict]').waitFor();
+      if ((await table.locator('tr[data-state=ok]').count()) === 2) break;
+    }
+    await expect(page.getByTestId('latest-checkpoint').textContent()).resolves.toMatch(/^Latest checkpoint: size \d+, root \S+$/);
+    const rows = await table.locator('tbody tr').evaluateAll((trs) => trs.map((tr) => [tr.getAttribute('data-witness'), tr.getAttribute('data-state'), tr.querySelectorAll('td')[0].textContent]));
+    expect(rows).toEqual([
+      ['qc.cai', 'ok', expect.stringMatching(/^\d+$/)],
+      ['ca.opc', 'ok', expect.stringMatching(/^\d+$/)],
+    ]);
+    await expect(page.getByTestId('witness-verdict').getAttribute('data-verified')).resolves.toBe('true');
+    await expect(page.getByTestId('witness-verdict').textContent()).resolves.toContain('Policy “all of {qc.cai, ca.opc}” met: cosigned by ca.opc, qc.cai');
+    await shot('witnesses');
+    // A policy naming a witness that did not cosign is not met, and says which one is missing.
+    await page.getByLabel('Witness policy').fill('3 of {qc.cai, ca.opc, on.ipc}');
+    await page.getByRole('button', { name: 'Check', exact: true }).click();
+    await expect(page.getByTestId('witness-verdict').getAttribute('data-verified')).resolves.toBe('false');
+    await expect(page.getByTestId('witness-verdict').textContent()).resolves.toContain('NOT met: missing on.ipc');
+  });
+
+  it('marks a cosignature that does not verify as invalid, never as cosigned', async () => {
+    await page.route('**/audit/checkpoint', async (route) => {
+      const response = await route.fetch();
+      const json = (await response.json()) as { checkpoint: string };
+      // Move the cosignatures onto another root: each must then fail to verify.
+      const lines = json.checkpoint.split('\n');
+      lines[2] = Buffer.alloc(32, 9).toString('base64');
+      json.checkpoint = lines.join('\n');
+      await route.fulfill({ response, json });
+    });
+    try {
+      await page.getByRole('button', { name: 'Fetch the current head' }).click();
+      await page.locator('[data-testid=witness-table] tr[data-state=invalid]').nth(1).waitFor();
+      await expect(page.getByTestId('witness-verdict').getAttribute('data-verified')).resolves.toBe('false');
+    } finally {
+      await page.unroute('**/audit/checkpoint');
+    }
+    await page.getByLabel('Witness policy').fill('all of {qc.cai, ca.opc}');
   });
 
   it('flags a tampered tree head as not verified', async () => {
@@ -385,7 +436,7 @@ describe('the operator console, by keyboard only and for assistive technologies'
     // The remaining pages, reached from the navigation by keyboard.
     for (const [href, ready, name] of [
       ['#/pipeline', '[data-testid=dlq][data-state=loaded]', 'pipeline'],
-      ['#/heads', '[data-testid=head-verdict]', 'heads'],
+      ['#/heads', '[data-testid=witness-verdict]', 'heads'],
       ['#/claimant', 'input[name=pseudonym]', 'claimant'],
     ] as const) {
       await focusByTab(page, `nav a[href="${href}"]`, { backwards: true });
@@ -393,6 +444,18 @@ describe('the operator console, by keyboard only and for assistive technologies'
       await page.locator(ready).waitFor();
       await checkPage(name);
     }
+    // The witness policy, typed and checked from the keyboard on the heads page.
+    await focusByTab(page, 'nav a[href="#/heads"]', { backwards: true });
+    await page.keyboard.press('Enter');
+    await page.locator('[data-testid=witness-verdict]').waitFor();
+    await focusByTab(page, 'input[name=witnessPolicy]');
+    await page.keyboard.press('ControlOrMeta+a');
+    await page.keyboard.type('1 of {on.ipc, qc.cai}');
+    await page.keyboard.press('Enter');
+    await page.locator('[data-testid=witness-verdict][data-verified=true]', { hasText: 'cosigned by qc.cai' }).waitFor();
+    await expect(page.evaluate('document.activeElement?.getAttribute("name")')).resolves.toBe('witnessPolicy');
+    await checkPage('heads');
+
     // The check itself sees a real violation: an image without a text alternative.
     await page.evaluate(`document.querySelector('main').append(Object.assign(document.createElement('img'), { id: 'axe-probe', src: 'data:image/gif;base64,R0lGODlhAQABAAAAACw=' }))`);
     await expect(axeViolations(page, 'critical')).resolves.toEqual([expect.objectContaining({ id: 'image-alt', targets: ['#axe-probe'] })]);

@@ -115,10 +115,11 @@ describe('gateway /audit and `passerelle audit verify`', () => {
     expect(res.status).toBe(200);
     const data = res.json.data;
     expect(data.signedTreeHead.treeSize).toBeGreaterThanOrEqual(1500);
-    // The 1500 seeded entries follow the writer's registry:load at seq 0.
-    expect(data.auditEntries.nodes.map((n) => n.seq)).toEqual([1500, 1499, 1498, 1497, 1496]);
+    // The 1500 seeded entries follow the writer's registry:load at seq 0 and the gateway's at seq 1
+    // (recorded at its start, before it answers).
+    expect(data.auditEntries.nodes.map((n) => n.seq)).toEqual([1501, 1500, 1499, 1498, 1497]);
     expect(data.auditEntries.hasMore).toBe(true);
-    expect(data.auditEntries.endCursor).toBe('1496');
+    expect(data.auditEntries.endCursor).toBe('1497');
     expect(data.auditEntry).toMatchObject({ seq: 3, requestId: expect.stringMatching(/^seed-/) });
     expect(JSON.parse(data.auditEntry.canonicalJson).seq).toBe(3);
 

@@ -62,7 +62,7 @@ describe('the legal basis in every ledger entry', () => {
     esdcPseudonym = toAgencyPseudonym(world.keyring, 'ca.esdc', subject);
   });
 
-  it('every PERMIT entry that disclosed claimant fields names its agreements, legal bases, consents and registry version', async () => {
+  it('every PERMIT entry that moved claimant fields (provisions and disclosures) names its agreements, legal bases, consents and registry version', async () => {
     const one = await world.client('ca.esdc').graphql<GraphqlBody<unknown>>(CLAIMANT, { p: esdcPseudonym }, 'JOB_MATCHING');
     expect(one.json.errors).toBeUndefined();
     const many = await world.client('ca.esdc').graphql<GraphqlBody<unknown>>(CLAIMANTS, { first: 5 }, 'JOB_MATCHING');
@@ -70,8 +70,17 @@ describe('the legal basis in every ledger entry', () => {
 
     const all = await entries();
     const version = registryVersion(await fs.readFile(world.registry.file));
-    const disclosures = all.filter((e) => e.decision === 'PERMIT' && DISCLOSURE_PURPOSES.has(e.purpose) && e.fields.length > 0);
-    expect(disclosures.length).toBeGreaterThanOrEqual(2);
+    const disclosures = all.filter((e) => e.decision === 'PERMIT' && e.fields.length > 0);
+    expect(disclosures.filter((e) => DISCLOSURE_PURPOSES.has(e.purpose)).length).toBeGreaterThanOrEqual(2);
+    // A provision names the provider's agreements in force that cover the fields it supplied.
+    const provisions = disclosures.filter((e) => e.purpose === 'PROVISION' && e.reason === 'ok');
+    expect(provisions.map((e) => [e.agency, e.agreements])).toEqual(
+      expect.arrayContaining([
+        ['qc.mifi', ['dsa-mifi-esdc-jobs']],
+        ['ca.ircc', ['dsa-ircc-esdc-jobs', 'dsa-ircc-mltsd-reloc']],
+      ]),
+    );
+    for (const e of provisions) expect(e.consents).toBeUndefined();
     const legalBasisOf = new Map(AGREEMENTS.map((a) => [a.id, a.legalBasis]));
     for (const e of disclosures) {
       expect(e.agreements?.length).toBeGreaterThan(0);
@@ -103,7 +112,11 @@ describe('the legal basis in every ledger entry', () => {
       if (e.operation === 'registry:load' || e.operation === 'registry:reload') loaded.add(e.registry_version!);
       else expect(loaded.has(e.registry_version!)).toBe(true);
     }
-    expect(all[0]).toMatchObject({ seq: 0, operation: 'registry:load', registry_version: registryVersion(await fs.readFile(world.registry.file)) });
+    expect(all[0]).toMatchObject({ seq: 0, operation: 'registry:load', request_id: 'consent-audit', registry_version: registryVersion(await fs.readFile(world.registry.file)) });
+    // The gateway recorded its own load before its first exchange.
+    const gatewayLoad = all.find((e) => e.operation === 'registry:load' && e.request_id === 'gateway')!;
+    expect(gatewayLoad).toMatchObject({ registry_version: all[0].registry_version });
+    expect(gatewayLoad.seq).toBeLessThan(all.find((e) => e.agency !== '')!.seq);
   });
 
   it('a registry reload is itself a ledger entry, and later exchanges name the new version and legal basis', async () => {
@@ -114,7 +127,12 @@ describe('the legal basis in every ledger entry', () => {
     const version = registryVersion(Buffer.from(text));
     world.consentAudit.proc.kill('SIGHUP');
     const reload = await waitForEntry((e) => e.operation === 'registry:reload' && e.registry_version === version);
-    expect(reload).toMatchObject({ decision: 'PERMIT', agency: '', subjects: [], fields: [] });
+    expect(reload).toMatchObject({ decision: 'PERMIT', agency: '', subjects: [], fields: [], request_id: 'consent-audit' });
+    // The gateway's reload is an entry of its own: which rules the gateway applied, from when.
+    world.gateway.app.proc.kill('SIGHUP');
+    const gatewayReload = await waitForEntry((e) => e.operation === 'registry:reload' && e.request_id === 'gateway');
+    expect(gatewayReload).toMatchObject({ decision: 'PERMIT', agency: '', subjects: [], fields: [], registry_version: version });
+    expect(gatewayReload.seq).toBeGreaterThan(reload.seq);
 
     const after = await world.client('ca.esdc').graphql<GraphqlBody<unknown>>(CLAIMANT, { p: esdcPseudonym }, 'JOB_MATCHING');
     const entry = (await entries()).find((e) => e.seq === after.auditSeq)!;

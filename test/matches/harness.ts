@@ -47,6 +47,18 @@ export interface MatchConsentAudit {
   start(): Promise<void>;
 }
 
+/** The JOB_MATCHING agreement to the publisher in every match world. */
+export const MATCH_AGREEMENT = {
+  id: 'dsa-mifi-esdc-jobs',
+  provider: 'qc.mifi',
+  consumer: PUBLISHER,
+  purposes: ['JOB_MATCHING' as const],
+  fields: ['province' as const, 'nocCode' as const],
+  validFrom: '2020-01-01',
+  validTo: '2099-12-31',
+  legalBasis: 'Canada–Québec Accord (1991), test annex',
+};
+
 /** One isolated world per test: database, registry, secrets, the real consent-audit, topics, group. */
 export interface MatchWorld {
   db: TestDatabase;
@@ -82,6 +94,8 @@ export async function createMatchWorld(opts: { partitions: number; subjects: num
       { id: PUBLISHER, roles: ['CONSUMER', 'PUBLISHER'], extraKeys: [{ status: 'revoked' }] },
       { id: 'qc.mifi', roles: ['PROVIDER', 'CONSUMER'], jurisdiction: 'QC' },
     ],
+    // What the publisher matches claimants under: the legal basis its stored matches name (§5.2).
+    agreements: [MATCH_AGREEMENT],
   });
   const secretsDir = await fs.mkdtemp(path.join(os.tmpdir(), 'passerelle-jm-secrets-'));
   const keyring = await loadPseudonymKeyring(secretsDir);

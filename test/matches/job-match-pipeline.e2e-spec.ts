@@ -1,8 +1,9 @@
 import { createHash } from 'node:crypto';
+import fs from 'node:fs/promises';
 import { toAgencyPseudonym, toInternalId } from '@passerelle/crypto';
 import { buildJobMatchMessage, createReliableProducer, encodeJobMatch, signerFromPrivateJwk, signJobMatch, type DeadLetterCode } from '@passerelle/messaging';
 import { generateAgencyKey, queryAsOwner } from '@passerelle/testing';
-import { createMatchWorld, eventually, PUBLISHER, readTopic, validEvents, type MatchWorld, type RawMessage } from './harness';
+import { createMatchWorld, eventually, MATCH_AGREEMENT, PUBLISHER, readTopic, validEvents, type MatchWorld, type RawMessage } from './harness';
 
 /**
  * The job-match pipeline end to end (docs/contract.md §6): `passerelle publish-matches` → the real
@@ -112,6 +113,17 @@ describe('job-match events over Kafka', () => {
     expect(new Set(permits.map((e) => e.jti)).size).toBe(2000);
     expect(permits[0]).toMatchObject({ agency: PUBLISHER, purpose: 'JOB_MATCHING', operation: `kafka:${world.topic}`, reason: 'ok' });
     expect(world.subjects).toContain(permits[0].subjects[0]);
+    // Each stored match names its legal basis: the publisher's agreement, the consent relied on, the registry in force.
+    const version = createHash('sha256').update(await fs.readFile(world.registry.file)).digest('hex');
+    const consentOf = new Map(
+      (await queryAsOwner<{ id: string; subject: string }>(world.db.url, "SELECT id::text AS id, subject FROM consents WHERE purpose = 'JOB_MATCHING' AND recipient = $1", [PUBLISHER])).map((r) => [r.subject, r.id]),
+    );
+    for (const e of permits) {
+      expect(e).toMatchObject({ agreements: [MATCH_AGREEMENT.id], legal_basis: [MATCH_AGREEMENT.legalBasis], registry_version: version });
+      expect(e.consents).toEqual([consentOf.get(e.subjects[0])]);
+    }
+    // A refusal names no agreement; the ledger records its reason as the rule.
+    for (const e of entries.filter((x) => x.decision === 'DENY')) expect(e).toMatchObject({ agreements: undefined, rule: e.reason, registry_version: version });
     const denies = entries.filter((e) => e.decision === 'DENY');
     expect(denies.map((e) => e.reason).sort()).toEqual(bad.map((b) => b.code).sort());
     const consentDeny = denies.find((e) => e.reason === 'consent_missing')!;

@@ -1,7 +1,9 @@
 import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import type { LedgerEntryJson } from '@passerelle/contracts';
 import { createKafka } from '@passerelle/messaging';
 import { createTestDatabase, freePort, kafkaBrokers, queryAsOwner, REPO_ROOT, runApp, startApp, uniqueName, type RunningApp, type TestDatabase } from '@passerelle/testing';
 
@@ -83,6 +85,36 @@ describe('the whole system, end to end', () => {
     expect(stored).toBe(published);
     const [{ n: audited }] = await queryAsOwner<{ n: number }>(db.url, "SELECT count(*)::int AS n FROM ledger_entries WHERE operation LIKE 'kafka:%' AND decision = 'PERMIT'");
     expect(audited).toBe(published);
+  });
+
+  it('every PERMIT entry of the demo run that moved claimant fields, from every app, names its agreements, legal basis and registry version', async () => {
+    const registryText = await fs.readFile(env.PASSERELLE_REGISTRY);
+    const version = createHash('sha256').update(registryText).digest('hex');
+    const document = JSON.parse(registryText.toString('utf8')) as { agreements: Array<{ id: string; legalBasis: string }>; consentRequiredFor?: string[] };
+    const legalBasisOf = new Map(document.agreements.map((a) => [a.id, a.legalBasis]));
+    const consentPurposes = new Set(document.consentRequiredFor ?? ['JOB_MATCHING', 'RELOCATION']);
+    const rows = await queryAsOwner<{ canonical: string }>(db.url, 'SELECT canonical FROM ledger_entries ORDER BY seq');
+    const all = rows.map((r) => JSON.parse(r.canonical) as LedgerEntryJson);
+
+    // Each app recorded the registry it loaded, with the version of the file's bytes.
+    const loads = all.filter((e) => e.operation === 'registry:load');
+    expect([...new Set(loads.map((e) => e.request_id))].sort()).toEqual(['consent-audit', 'gateway', 'job-match-consumer']);
+    for (const e of loads) expect(e.registry_version).toBe(version);
+
+    const moved = all.filter((e) => e.decision === 'PERMIT' && e.fields.length > 0);
+    const byApp = (e: LedgerEntryJson) => (e.operation.startsWith('kafka:') ? 'job-match-consumer' : e.purpose === 'PROVISION' ? 'gateway provision' : 'gateway disclosure');
+    expect([...new Set(moved.map(byApp))]).toEqual(expect.arrayContaining(['gateway provision', 'job-match-consumer']));
+    const lacking = moved.filter(
+      (e) =>
+        !e.agreements?.length ||
+        JSON.stringify(e.legal_basis) !== JSON.stringify([...new Set(e.agreements.map((id) => legalBasisOf.get(id)))].sort()) ||
+        e.registry_version !== version ||
+        (consentPurposes.has(e.purpose) && !e.consents?.length),
+    );
+    expect(lacking.map((e) => ({ seq: e.seq, operation: e.operation }))).toEqual([]);
+    // Every entry names the registry in force; every refusal names its rule; only a refusal does.
+    expect(all.filter((e) => e.registry_version !== version).map((e) => e.seq)).toEqual([]);
+    for (const e of all) expect(e.decision === 'DENY' ? typeof e.rule : e.rule).toBe(e.decision === 'DENY' ? 'string' : undefined);
   });
 
   it('never stores, logs or publishes a raw client id', async () => {

@@ -10,49 +10,13 @@
  * read its evidence; the CLI's own `witness serve` is covered by witness.e2e-spec.ts.
  */
 import fs from 'node:fs';
-import http from 'node:http';
 import path from 'node:path';
-import type { AddressInfo } from 'node:net';
-import { cosigner, ed25519Signer, formatVkey, generateKeyPair, parsePrivateKey, parseNote, SIG_COSIGNATURE_V1, signCheckpoint, verifierFromVkey, type NoteVerifier } from '@passerelle/checkpoint';
+import { ed25519Signer, parsePrivateKey, parseNote, signCheckpoint, verifierFromVkey } from '@passerelle/checkpoint';
 import { createTestDatabase, createTestRegistry, runApp, startTrustStack, type TestDatabase, type TestRegistry, type TrustStack } from '@passerelle/testing';
-import { addCheckpoint, CheckpointStaleError, formatAddCheckpointRequest, listEvidence, MemoryWitnessStore, verifyEvidence, WitnessError, type WitnessState } from '@passerelle/witness';
+import { formatAddCheckpointRequest, listEvidence, verifyEvidence } from '@passerelle/witness';
+import { startWitness, type TestWitness } from './http-witness';
 
 jest.setTimeout(120_000);
-
-interface TestWitness {
-  name: string;
-  vkey: string;
-  url: string;
-  state: WitnessState;
-  logs: Map<string, NoteVerifier[]>;
-  server: http.Server;
-  requests: number;
-}
-
-/** A witness over HTTP: POST /add-checkpoint as c2sp.org/tlog-witness says, nothing else. */
-async function startWitness(name: string): Promise<TestWitness> {
-  const pair = generateKeyPair(name, SIG_COSIGNATURE_V1);
-  const logs = new Map<string, NoteVerifier[]>();
-  const state: WitnessState = { store: new MemoryWitnessStore(), logs, cosigner: cosigner(pair) };
-  const w = { name, vkey: formatVkey(name, SIG_COSIGNATURE_V1, pair.publicKey), state, logs, requests: 0 } as TestWitness;
-  w.server = http.createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      w.requests++;
-      addCheckpoint(state, Buffer.concat(chunks).toString('utf8')).then(
-        (ok) => res.writeHead(200, { 'content-type': 'text/plain' }).end(ok.cosignatures),
-        (e: Error) => {
-          if (e instanceof CheckpointStaleError) return res.writeHead(409, { 'content-type': 'text/x.tlog.size' }).end(`${e.latestSize}\n`);
-          res.writeHead(e instanceof WitnessError ? e.status : 500).end(`${e.message}\n`);
-        },
-      );
-    });
-  });
-  await new Promise<void>((resolve) => w.server.listen(0, '127.0.0.1', resolve));
-  w.url = `http://127.0.0.1:${(w.server.address() as AddressInfo).port}`;
-  return w;
-}
 
 let db: TestDatabase;
 let registry: TestRegistry;

@@ -4,6 +4,7 @@ import { GatewayApi, type ResponseSignature, type SignedAnswer } from './core/ap
 import { canonicalJson } from './core/jcs';
 import { importAgencyKey, KeyImportError, PURPOSES } from './core/jws';
 import { checkConsistency, checkInclusion, checkTreeHead, entriesOf, type CheckedHead, type LedgerEntry } from './core/ledger';
+import { checkPolicy, checkpointOf, parsePolicy, splitNote, witnessStatuses, type WitnessKey } from './core/witnesses';
 import { entryLeafHash } from './core/merkle';
 import { b64url } from './core/bytes';
 import { formatTime, lang, setLang, t, type MessageKey } from './i18n';
@@ -17,7 +18,7 @@ import { loadHeads, loadLang, saveHeads, saveLang, type HeadRecord, type Session
 const root = document.getElementById('app')!;
 let session: Session | undefined;
 let heads: HeadRecord[] = [];
-let settings: { gatewayId: string; operators: string[] } = { gatewayId: 'passerelle', operators: [] };
+let settings: { gatewayId: string; operators: string[]; witnesses?: WitnessKey[] } = { gatewayId: 'passerelle', operators: [] };
 /** `before` cursors of the ledger pages already left behind (for "Newer"). */
 let pageStack: (number | undefined)[] = [];
 
@@ -473,8 +474,9 @@ function headCard(head: CheckedHead): HTMLElement {
 async function headsPage(main: HTMLElement) {
   const current = h('div', {}, h('p', {}, t('loading')));
   const history = h('section', { 'aria-labelledby': 'history-title' });
+  const witnesses = h('section', { className: 'card', 'aria-labelledby': 'witnesses-title', 'data-testid': 'witnesses' });
   const refresh = h('button', { type: 'button', className: 'primary', onclick: () => void load() }, t('refresh'));
-  replace(main, h('h1', {}, t('headsTitle')), h('div', { className: 'actions' }, refresh), current, history);
+  replace(main, h('h1', {}, t('headsTitle')), h('div', { className: 'actions' }, refresh), current, witnesses, history);
   const drawHistory = () => {
     const rows = [...heads].reverse().map((r) =>
       h(
@@ -517,10 +519,78 @@ async function headsPage(main: HTMLElement) {
     } catch (e) {
       replace(current, errorBox(e));
     }
+    await witnessSection(witnesses);
     refresh.disabled = false;
     drawHistory();
   };
   await load();
+}
+
+let witnessPolicyText: string | undefined;
+
+/** The latest checkpoint and each registry witness's cosignature of it, checked here, against an editable policy. */
+async function witnessSection(section: HTMLElement) {
+  const keys = settings.witnesses ?? [];
+  const title = h('h2', { id: 'witnesses-title' }, t('witnessesTitle'));
+  if (keys.length === 0) return replace(section, title, h('p', {}, t('noWitnesses')));
+  witnessPolicyText ??= `all of {${keys.map((k) => k.name).join(', ')}}`;
+  let note: string;
+  try {
+    note = (await getOk<{ checkpoint: string }>('/audit/checkpoint')).json!.checkpoint;
+  } catch (e) {
+    return replace(section, title, errorBox(e));
+  }
+  const cp = checkpointOf(splitNote(note).text);
+  const statuses = await witnessStatuses(note, keys);
+  const stateText = (s: (typeof statuses)[number]) => (s.state === 'ok' ? t('wOk') : s.state === 'missing' ? t('wMissing') : t('wInvalid', { detail: s.detail ?? '' }));
+  const rows = statuses.map((s) =>
+    h(
+      'tr',
+      { className: s.state === 'ok' ? '' : 'deny', 'data-witness': s.name, 'data-state': s.state },
+      h('th', { scope: 'row' }, s.name),
+      h('td', {}, s.size === undefined ? '—' : String(s.size)),
+      h('td', {}, s.time === undefined ? '—' : formatTime(s.time * 1000)),
+      h('td', {}, h('span', { className: `badge ${s.state === 'ok' ? 'PERMIT' : 'DENY'}` }, stateText(s))),
+    ),
+  );
+  const policyInput = h('input', { name: 'witnessPolicy', value: witnessPolicyText, spellcheck: 'false' });
+  const verdictBox = h('div', { role: 'status', 'aria-live': 'polite', 'data-testid': 'witness-policy' });
+  const judge = () => {
+    witnessPolicyText = policyInput.value;
+    try {
+      const r = checkPolicy(parsePolicy(policyInput.value), statuses);
+      replace(
+        verdictBox,
+        verdict(r.satisfied, r.satisfied ? t('policyMet', { policy: policyInput.value.trim(), cosigned: r.cosigned.join(', ') }) : t('policyNotMet', { policy: policyInput.value.trim(), missing: r.missing.join(', ') }), 'witness-verdict'),
+      );
+    } catch (e) {
+      replace(verdictBox, h('p', { className: 'error', role: 'alert' }, t('policyInvalid', { detail: (e as Error).message })));
+    }
+  };
+  const form = h('form', { className: 'inline', 'aria-label': t('witnessPolicy') }, field(t('witnessPolicy'), policyInput, t('witnessPolicyHint')), h('button', { type: 'submit' }, t('checkPolicy')));
+  form.addEventListener('submit', (e) => {
+    e.preventDefault();
+    judge();
+  });
+  replace(
+    section,
+    title,
+    h('p', { className: 'muted' }, t('witnessesIntro')),
+    h('p', { 'data-testid': 'latest-checkpoint' }, t('latestCheckpoint', { size: cp.size, root: cp.root })),
+    h(
+      'div',
+      { className: 'table-wrap' },
+      h(
+        'table',
+        { 'data-testid': 'witness-table' },
+        h('thead', {}, h('tr', {}, ...(['witnessName', 'cosignedSize', 'cosignedAt', 'cosignatureState'] as MessageKey[]).map((k) => h('th', { scope: 'col' }, t(k))))),
+        h('tbody', {}, ...rows),
+      ),
+    ),
+    form,
+    verdictBox,
+  );
+  judge();
 }
 
 interface ConsentRow {

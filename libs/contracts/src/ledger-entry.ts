@@ -1,3 +1,5 @@
+import type * as consentAudit from './generated/passerelle/consentaudit/v1/consent_audit';
+
 /**
  * Ledger entry `seq` as docs/contract.md §5 defines it: the object whose RFC 8785 (JCS) text is hashed
  * into leaf `seq`. consent-audit writes it; the gateway and verifiers read it back.
@@ -48,3 +50,27 @@ export const NO_LEGAL_BASIS = {
   registryVersion: '',
   rule: '',
 } as const;
+
+/**
+ * The entry an app appends when it loads or reloads the registry (§5.2): no caller, no subject,
+ * the version it put in force; `request_id` names the app, so an auditor sees which process held
+ * which rules from when.
+ */
+export function registryEntryInput(operation: 'registry:load' | 'registry:reload', registryVersion: string, app: string): consentAudit.AuditEntryInput {
+  return {
+    agency: '',
+    kid: '',
+    jti: '',
+    purpose: '',
+    operation,
+    decision: 'PERMIT',
+    reason: 'ok',
+    subjects: [],
+    fields: [],
+    requestSha256: '',
+    responseSha256: '',
+    requestId: app,
+    ...NO_LEGAL_BASIS,
+    registryVersion,
+  };
+}

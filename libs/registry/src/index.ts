@@ -5,3 +5,4 @@ export * from './load';
 export * from './holder';
 export * from './registry.module';
 export * from './edit';
+export * from './ledger-record';

@@ -24,15 +24,29 @@ describe('Consents.InForce', () => {
       terms(B, 'on.mltsd', { expiresAt: new Date('2026-03-01T12:00:00.950Z') }), // expires within the same second: not in force
     ];
     expect(recipientsInForce([B, A, 'i_CCCCCCCCCCCCCCCCCCCCCC', A], rows, at)).toEqual([
-      { subject: B, recipients: ['ca.esdc'] },
-      { subject: A, recipients: ['ca.esdc'] },
-      { subject: 'i_CCCCCCCCCCCCCCCCCCCCCC', recipients: [] },
-      { subject: A, recipients: ['ca.esdc'] },
+      { subject: B, recipients: ['ca.esdc'], consents: [] },
+      { subject: A, recipients: ['ca.esdc'], consents: [] },
+      { subject: 'i_CCCCCCCCCCCCCCCCCCCCCC', recipients: [], consents: [] },
+      { subject: A, recipients: ['ca.esdc'], consents: [] },
     ]);
     for (const r of rows) {
       const listed = recipientsInForce([r.subject], [r], at)[0].recipients.includes(r.recipient);
       expect(listed).toBe(consentInForce(r, at));
     }
+  });
+
+  it('names the consents in force behind each recipient, and only those', () => {
+    const rows = [
+      terms(A, 'on.mltsd', { id: 'c3' }),
+      terms(A, 'ca.esdc', { id: 'c2' }),
+      terms(A, 'ca.esdc', { id: 'c1' }),
+      terms(A, 'ca.esdc', { id: 'c0', revokedAt: new Date('2026-02-01T00:00:00Z') }),
+      terms(B, 'ca.esdc', { id: 'c4', expiresAt: new Date('2026-02-01T00:00:00Z') }),
+    ];
+    expect(recipientsInForce([A, B], rows, at)).toEqual([
+      { subject: A, recipients: ['ca.esdc', 'on.mltsd'], consents: [{ recipient: 'ca.esdc', consentId: 'c1' }, { recipient: 'ca.esdc', consentId: 'c2' }, { recipient: 'on.mltsd', consentId: 'c3' }] },
+      { subject: B, recipients: [], consents: [] },
+    ]);
   });
 
   it('checks the request without echoing a subject', () => {

@@ -34,15 +34,25 @@ export function parseInForceRequest(req: consentAudit.InForceRequest, now: Date)
 
 /**
  * Pure: per requested subject (in request order, repeats included), the recipients with a consent
- * in force at `at` — libs/policy's consentInForce over the rows the one query returned.
+ * in force at `at` — libs/policy's consentInForce over the rows the one query returned — and the
+ * ids of those consents (what a ledger entry relying on them names).
  */
 export function recipientsInForce(requested: readonly string[], rows: readonly ConsentTerms[], at: Date): consentAudit.SubjectRecipients[] {
-  const bySubject = new Map<string, Set<string>>();
+  const bySubject = new Map<string, Map<string, Set<string>>>();
   for (const row of rows) {
     if (!consentInForce(row, at)) continue;
-    let set = bySubject.get(row.subject);
-    if (!set) bySubject.set(row.subject, (set = new Set()));
-    set.add(row.recipient);
+    let recipients = bySubject.get(row.subject);
+    if (!recipients) bySubject.set(row.subject, (recipients = new Map()));
+    let ids = recipients.get(row.recipient);
+    if (!ids) recipients.set(row.recipient, (ids = new Set()));
+    if (row.id) ids.add(row.id);
   }
-  return requested.map((subject) => ({ subject, recipients: [...(bySubject.get(subject) ?? [])].sort() }));
+  return requested.map((subject) => {
+    const recipients = [...(bySubject.get(subject) ?? new Map<string, Set<string>>()).entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return {
+      subject,
+      recipients: recipients.map(([r]) => r),
+      consents: recipients.flatMap(([recipient, ids]) => [...ids].sort().map((consentId) => ({ recipient, consentId }))),
+    };
+  });
 }

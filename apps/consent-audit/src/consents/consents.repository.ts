@@ -109,7 +109,7 @@ export class ConsentsRepository {
     if (subjects.length === 0) return [];
     const nextSecond = new Date((Math.floor(at.getTime() / 1000) + 1) * 1000);
     return (await this.dataSource.query(
-      `SELECT subject, purpose, recipient, collected_by AS "collectedBy", valid_from AS "validFrom", expires_at AS "expiresAt", revoked_at AS "revokedAt"
+      `SELECT id, subject, purpose, recipient, collected_by AS "collectedBy", valid_from AS "validFrom", expires_at AS "expiresAt", revoked_at AS "revokedAt"
          FROM consents
         WHERE subject = ANY($1::text[]) AND purpose = $2
           AND valid_from < $3 AND expires_at >= $3 AND (revoked_at IS NULL OR revoked_at >= $3)`,

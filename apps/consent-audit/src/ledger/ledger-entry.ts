@@ -148,7 +148,7 @@ export function stampEntry(input: ValidEntryInput, registryVersion: string | und
   return out;
 }
 
-/** The entry that records a registry load or reload: no caller, no subject, the version it put in force. */
+/** The entry that records a registry load or reload: no caller, no subject, the version it put in force; request_id names the app. */
 export function registryEntry(operation: 'registry:load' | 'registry:reload', registryVersion: string): ValidEntryInput {
   return {
     agency: '',
@@ -162,7 +162,7 @@ export function registryEntry(operation: 'registry:load' | 'registry:reload', re
     fields: [],
     request_sha256: '',
     response_sha256: '',
-    request_id: '',
+    request_id: 'consent-audit',
     registry_version: registryVersion,
   };
 }

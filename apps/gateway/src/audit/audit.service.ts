@@ -110,7 +110,8 @@ export interface AggregatesAnswer {
   total: number;
 }
 
-function toAuditEntry(e: consentAudit.LedgerEntry): AuditEntry {
+/** Pure: the GraphQL view of one stored entry (exported for its unit test). */
+export function toAuditEntry(e: consentAudit.LedgerEntry): AuditEntry {
   const o = JSON.parse(e.canonicalJson) as LedgerEntryJson;
   return {
     seq: o.seq,
@@ -127,6 +128,12 @@ function toAuditEntry(e: consentAudit.LedgerEntry): AuditEntry {
     requestSha256: o.request_sha256,
     responseSha256: o.response_sha256,
     requestId: o.request_id,
+    agreements: o.agreements ?? [],
+    legalBasis: o.legal_basis ?? [],
+    consents: o.consents ?? [],
+    programVersion: o.program_version ?? null,
+    registryVersion: o.registry_version ?? null,
+    rule: o.rule ?? null,
     canonicalJson: e.canonicalJson,
   };
 }

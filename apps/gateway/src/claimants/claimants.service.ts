@@ -2,6 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { fromAgencyPseudonym, toAgencyPseudonym, toInternalId, type PseudonymKeyring } from '@passerelle/crypto';
 import { LOGGER, type Logger } from '@passerelle/logger';
 import { isConsentReason } from '@passerelle/policy';
+import { RegistryHolder } from '@passerelle/registry';
 import { BadUserInput, ConsentRequired, NoAgreement, NotFound } from '../errors';
 import type { VerifiedCaller } from '../exchange/exchange-context';
 import { CLAIMANT_NOT_FOUND, DisclosureService, type DisclosureNote } from '../disclosure';
@@ -9,6 +10,7 @@ import { candidatesOf, checkFilter, disclosedFields, filteredFields, matchesFilt
 import { CLAIMANT_FIELDS, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, MAX_RECORDS_PER_SUBMISSION, type ClaimantField } from './claimant-fields';
 import { checkSubmission, type RawClaimantInput } from './claimant-validation';
 import { ClaimantsRepository } from './claimants.repository';
+import { provisionBasis } from './provision-basis';
 import { PSEUDONYM_KEYRING } from '../exchange/pseudonym-keyring.provider';
 import type { Claimant, ClaimantPage, SubmitClaimantsResult } from './dto/claimant-types';
 
@@ -27,6 +29,7 @@ export class ClaimantsService {
     private readonly disclosure: DisclosureService,
     @Inject(PSEUDONYM_KEYRING) private readonly keyring: PseudonymKeyring,
     @Inject(LOGGER) private readonly logger: Logger,
+    @Inject(RegistryHolder) private readonly registry: RegistryHolder,
   ) {}
 
   async submit(note: DisclosureNote, caller: VerifiedCaller, records: readonly (RawClaimantInput | null)[]): Promise<SubmitClaimantsResult> {
@@ -44,6 +47,8 @@ export class ClaimantsService {
       checked.accepted.map((r) => r.subject),
       fields,
     );
+    const registry = this.registry.current();
+    note.relied(provisionBasis(registry.document.agreements, caller.agency, fields, new Date(), registry.version));
     this.logger.info(
       { provider: caller.agency, jti: caller.jti, accepted: checked.accepted.length, changed: changed.size, rejected: checked.rejected.length },
       'claimant records submitted',

@@ -9,6 +9,8 @@ export const CONSOLE_FILES = Symbol('CONSOLE_FILES');
 export interface ConsoleSettings {
   gatewayId: string;
   operators: string[];
+  /** the registry's witnesses and their cosigner keys (public), for the witness status */
+  witnesses: Array<{ name: string; vkey: string }>;
 }
 
 /**
@@ -33,6 +35,7 @@ export class ConsoleController {
     const body: ConsoleSettings = {
       gatewayId: current?.gatewayId ?? 'passerelle',
       operators: (current?.document.agencies ?? []).filter((a) => a.roles.includes('OPERATOR')).map((a) => a.id),
+      witnesses: (current?.document.witnesses ?? []).map((w) => ({ name: w.name, vkey: w.vkey })),
     };
     return secure(reply).header('cache-control', 'no-store').type('application/json; charset=utf-8').send(JSON.stringify(body));
   }

@@ -64,15 +64,19 @@ export class ConsentAuditClient implements OnModuleInit {
   }
 
   /**
-   * Consents.InForce: per subject, the recipients with a consent for the purpose in force now,
-   * in ONE call per 10,000 subjects.
+   * Consents.InForce: per subject, the recipients with a consent for the purpose in force now, each
+   * with the ids of those consents (what the PERMIT entry names), in ONE call per 10,000 subjects.
    */
-  async recipientsInForce(subjects: string[], purpose: string): Promise<Map<string, Set<string>>> {
-    const out = new Map<string, Set<string>>();
+  async recipientsInForce(subjects: string[], purpose: string): Promise<Map<string, Map<string, string[]>>> {
+    const out = new Map<string, Map<string, string[]>>();
     for (let i = 0; i < subjects.length; i += IN_FORCE_MAX) {
       const part = subjects.slice(i, i + IN_FORCE_MAX);
       const res = await call(this.consents.inForce({ subjects: part, purpose, at: '' }));
-      for (const s of res.subjects ?? []) out.set(s.subject, new Set(s.recipients ?? []));
+      for (const s of res.subjects ?? []) {
+        const recipients = new Map<string, string[]>((s.recipients ?? []).map((r) => [r, []]));
+        for (const c of s.consents ?? []) recipients.get(c.recipient)?.push(c.consentId);
+        out.set(s.subject, recipients);
+      }
     }
     return out;
   }

@@ -1,5 +1,5 @@
 import { Inject, Injectable, type OnModuleDestroy } from '@nestjs/common';
-import { NO_LEGAL_BASIS, type consentAudit } from '@passerelle/contracts';
+import type { consentAudit } from '@passerelle/contracts';
 import type { PseudonymKeyring } from '@passerelle/crypto';
 import { LOGGER, type Logger } from '@passerelle/logger';
 import { deadLetterMessage, JobMatchVerifier, type DeadLetterCode } from '@passerelle/messaging';
@@ -11,6 +11,7 @@ import { DeadLetterWriter } from './dead-letter.writer';
 import { ConsentAuditRefused, DependencyUnavailable, untilDone, type RetryContext } from './dependency';
 import { EVENT_ID, operationFor, requestIdFor } from './ledger-labels';
 import { checkMessages, type CheckedEvent } from './event-check';
+import { ingestBasis, refusalBasis } from './ingest-basis';
 import { JOB_MATCHING, JobMatchingConsent } from './job-matching-consent';
 import { MatchesMetrics } from './matches.metrics';
 import { eventKey, MatchesRepository } from './matches.repository';
@@ -31,6 +32,8 @@ interface Item {
   /** a PERMIT (stored or unaudited duplicate) or DENY (dead-lettered) entry is owed */
   auditOwed: boolean;
   seq?: number;
+  /** the JOB_MATCHING consents to the publisher in force when the event was checked (its PERMIT names them) */
+  consents?: string[];
 }
 
 /**
@@ -84,7 +87,8 @@ export class JobMatchPipeline implements OnModuleDestroy {
       const inForce = await untilDone(() => this.consent.inForce(pairs), ctx);
       for (const item of candidates) {
         const c = item.checked as Extract<CheckedEvent, { ok: true }>;
-        if (!inForce.get(`${c.subject}|${c.agency}`)) {
+        item.consents = inForce.get(`${c.subject}|${c.agency}`);
+        if (!item.consents) {
           item.checked = {
             ok: false,
             code: 'consent_missing',
@@ -202,7 +206,7 @@ export class JobMatchPipeline implements OnModuleDestroy {
       requestSha256: checked.valueSha256,
       responseSha256: '',
       requestId: requestIdFor(topic, partition, message.offset),
-      ...NO_LEGAL_BASIS,
+      ...refusalBasis(this.registry.current()),
     };
     await untilDone(async () => {
       try {
@@ -232,20 +236,23 @@ export class JobMatchPipeline implements OnModuleDestroy {
 
   private entryFor(item: Item, topic: string, partition: number): consentAudit.AuditEntryInput {
     const c = item.checked;
+    const registry = this.registry.current();
     const base = {
       purpose: JOB_MATCHING,
       operation: operationFor(topic),
       requestSha256: c.valueSha256,
       responseSha256: '',
       requestId: requestIdFor(topic, partition, item.message.offset),
-      ...NO_LEGAL_BASIS,
     };
     if (c.ok) {
-      return { ...base, agency: c.agency, kid: c.kid, jti: c.event.eventId, decision: 'PERMIT', reason: 'ok', subjects: [c.subject], fields: STORED_FIELDS };
+      // The legal basis (§5.2): the publisher's JOB_MATCHING agreements and the consents relied on.
+      const basis = ingestBasis(registry, c.agency, item.consents ?? [], new Date());
+      return { ...base, ...basis, agency: c.agency, kid: c.kid, jti: c.event.eventId, decision: 'PERMIT', reason: 'ok', subjects: [c.subject], fields: STORED_FIELDS };
     }
     const decoded = c.code === 'consent_missing' || c.code === 'unknown_pseudonym';
     return {
       ...base,
+      ...refusalBasis(registry),
       agency: c.agency,
       kid: c.kid,
       jti: c.eventId,

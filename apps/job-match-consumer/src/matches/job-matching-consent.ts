@@ -20,12 +20,18 @@ export class JobMatchingConsent {
     private readonly registry: RegistryHolder,
   ) {}
 
-  /** For each `${subject}|${publisher}` pair given, whether a JOB_MATCHING consent is in force now. */
-  async inForce(pairs: Array<{ subject: string; publisher: string }>): Promise<Map<string, boolean>> {
+  /**
+   * For each `${subject}|${publisher}` pair given whose JOB_MATCHING consent to the publisher is in
+   * force now, the ids of those consents (sorted); a pair without one is absent.
+   */
+  async inForce(pairs: Array<{ subject: string; publisher: string }>): Promise<Map<string, string[]>> {
     const subjects = [...new Set(pairs.map((p) => p.subject))];
-    const recipients = subjects.length > 0 ? await this.consentAudit.recipientsInForce(subjects, JOB_MATCHING) : new Map<string, Set<string>>();
-    const out = new Map<string, boolean>();
-    for (const { subject, publisher } of pairs) out.set(`${subject}|${publisher}`, recipients.get(subject)?.has(publisher) ?? false);
+    const recipients = subjects.length > 0 ? await this.consentAudit.recipientsInForce(subjects, JOB_MATCHING) : new Map<string, Map<string, string[]>>();
+    const out = new Map<string, string[]>();
+    for (const { subject, publisher } of pairs) {
+      const consents = recipients.get(subject)?.get(publisher);
+      if (consents) out.set(`${subject}|${publisher}`, [...consents].sort());
+    }
     return out;
   }
 

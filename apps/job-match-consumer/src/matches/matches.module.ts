@@ -9,6 +9,7 @@ import { JobMatchingConsent } from './job-matching-consent';
 import { MatchPurgeService } from './match-purge.service';
 import { MatchesMetrics } from './matches.metrics';
 import { MatchesRepository } from './matches.repository';
+import { RegistryLedgerRecorder } from './registry-ledger';
 
 /** Job-match events: verify, check consent, store once, dead-letter the bad, audit all. */
 @Module({
@@ -27,6 +28,7 @@ import { MatchesRepository } from './matches.repository';
     JobMatchPipeline,
     JobMatchConsumer,
     MatchPurgeService,
+    RegistryLedgerRecorder,
   ],
   exports: [MatchPurgeService],
 })

@@ -50,6 +50,25 @@ export class AuditEntry {
   @Field(() => String)
   requestId: string;
 
+  // The legal basis (docs/contract.md §5.2): empty lists and nulls when the entry does not carry the member.
+  @Field(() => [String], { description: 'PERMIT: ids of the registry agreements the exchange relied on, sorted.' })
+  agreements: string[];
+
+  @Field(() => [String], { description: 'PERMIT: the legal basis references of those agreements, sorted.' })
+  legalBasis: string[];
+
+  @Field(() => [String], { description: 'PERMIT: ids of the consents in force the exchange relied on, sorted.' })
+  consents: string[];
+
+  @Field(() => String, { nullable: true, description: 'PERMIT: "<program id>@<SHA-256 hex of its definition>" when a program decided.' })
+  programVersion: string | null;
+
+  @Field(() => String, { nullable: true, description: 'Lowercase hex SHA-256 of the registry file in force (null on entries written before the member existed).' })
+  registryVersion: string | null;
+
+  @Field(() => String, { nullable: true, description: 'DENY: the rule that refused.' })
+  rule: string | null;
+
   @Field(() => String, { description: 'The exact RFC 8785 canonical JSON hashed into the leaf: SHA-256(0x00 ‖ canonicalJson).' })
   canonicalJson: string;
 }

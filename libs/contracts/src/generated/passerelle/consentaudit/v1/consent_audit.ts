@@ -278,6 +278,16 @@ export interface InForceRequest {
 export interface SubjectRecipients {
   subject: string;
   recipients: string[];
+  /**
+   * The consents in force behind `recipients` (one per consent, sorted by recipient then id): what an
+   * entry that relies on them names in its `consents` (docs/contract.md §5.2).
+   */
+  consents: RecipientConsent[];
+}
+
+export interface RecipientConsent {
+  recipient: string;
+  consentId: string;
 }
 
 export interface InForceResponse {
@@ -2576,7 +2586,7 @@ export const InForceRequest: MessageFns<InForceRequest> = {
 };
 
 function createBaseSubjectRecipients(): SubjectRecipients {
-  return { subject: "", recipients: [] };
+  return { subject: "", recipients: [], consents: [] };
 }
 
 export const SubjectRecipients: MessageFns<SubjectRecipients> = {
@@ -2586,6 +2596,9 @@ export const SubjectRecipients: MessageFns<SubjectRecipients> = {
     }
     for (const v of message.recipients) {
       writer.uint32(18).string(v!);
+    }
+    for (const v of message.consents) {
+      RecipientConsent.encode(v!, writer.uint32(26).fork()).join();
     }
     return writer;
   },
@@ -2617,6 +2630,71 @@ export const SubjectRecipients: MessageFns<SubjectRecipients> = {
             }
 
             message.recipients.push(reader.string());
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.consents.push(RecipientConsent.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+};
+
+function createBaseRecipientConsent(): RecipientConsent {
+  return { recipient: "", consentId: "" };
+}
+
+export const RecipientConsent: MessageFns<RecipientConsent> = {
+  encode(message: RecipientConsent, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.recipient !== "") {
+      writer.uint32(10).string(message.recipient);
+    }
+    if (message.consentId !== "") {
+      writer.uint32(18).string(message.consentId);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RecipientConsent {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseRecipientConsent();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.recipient = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.consentId = reader.string();
             continue;
           }
         }
