@@ -50,8 +50,11 @@ export function windowConditions(access: AccessMap, filter: ClaimantFilter, para
   };
   const covered = CLAIMANT_FIELDS.filter((f) => access[f].providers.length > 0);
   const conds = [covered.length ? `bool_or(${covered.map((f) => `(${PRESENT[f]} AND m.provider = ANY(${providers(f)}::text[]))`).join(' OR ')})` : 'false'];
+  // One covering provider: a subject has at most one record of it (primary key), so no ordering is needed.
   const merged = (f: ClaimantField) =>
-    `(array_agg(${COLUMN[f]} ORDER BY date_trunc('milliseconds', m.supplied_at) DESC, m.provider COLLATE "C") FILTER (WHERE ${PRESENT[f]} AND m.provider = ANY(${providers(f)}::text[])))[1]`;
+    access[f].providers.length === 1
+      ? `min(${COLUMN[f]}) FILTER (WHERE ${PRESENT[f]} AND m.provider = ${p(access[f].providers[0])}::text)`
+      : `(array_agg(${COLUMN[f]} ORDER BY date_trunc('milliseconds', m.supplied_at) DESC, m.provider COLLATE "C") FILTER (WHERE ${PRESENT[f]} AND m.provider = ANY(${providers(f)}::text[])))[1]`;
   if (filter.province !== undefined) conds.push(`${merged('province')} = ${p(filter.province)}::text`);
   if (filter.claimStatus !== undefined) conds.push(`${merged('claimStatus')} = ANY(${p(filter.claimStatus)}::text[])`);
   if (filter.nocCode !== undefined) conds.push(`${merged('nocCode')} = ANY(${p(filter.nocCode)}::text[])`);

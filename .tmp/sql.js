@@ -1,0 +1,10 @@
+require('/work/wt-decide/bench/lib/ts').installTs();
+const { windowConditions } = require('/work/wt-decide/apps/gateway/src/disclosure/claimant-window.sql.ts');
+const { fieldAccess } = require('/work/wt-decide/apps/gateway/src/claimants/claimant-access.ts');
+const agreements = [{ id: 'a', provider: 'qc.msss', consumer: 'ca.esdc', purposes: ['PROGRAM_ELIGIBILITY'], fields: ['healthCareHours', 'sector', 'nocCode', 'province', 'frenchLevel'], validFrom: '2020-01-01', validTo: '2099-12-31', legalBasis: 'b' }];
+const access = fieldAccess(agreements, 'ca.esdc', 'PROGRAM_ELIGIBILITY', new Date());
+const params = [['qc.msss'], '', 10000, 101];
+const conds = windowConditions(access, { province: 'QC', sector: 'SECURITY' }, params);
+let sql = `SELECT count(*) FROM (SELECT w.subject FROM (SELECT m.subject, (${conds.join(' AND ')}) AS ok FROM claimant_records m WHERE m.provider = ANY($1::text[]) AND m.subject > $2::text GROUP BY m.subject ORDER BY m.subject LIMIT $3::int) w WHERE w.ok ORDER BY w.subject LIMIT $4::int) x`;
+params.forEach((p, i) => { sql = sql.split(`$${i + 1}::`).join(`${Array.isArray(p) ? `'{${p.join(',')}}'` : typeof p === 'string' ? `'${p}'` : p}::`); });
+console.log(sql);
