@@ -1,4 +1,5 @@
 import { createPublicKey, verify as cryptoVerify, type KeyObject } from 'node:crypto';
+import { promisify } from 'node:util';
 import { sha256b64u } from '@passerelle/crypto';
 import type { Registry, RegistryKey } from '@passerelle/registry';
 import type { VerifiedCaller } from './exchange-context';
@@ -38,6 +39,9 @@ export function publicKeyObject(registry: Registry, agency: string, key: Registr
   return imported;
 }
 
+/** The one-shot verify on libuv's thread pool (as jose does), so the event loop is not held by the curve math. */
+const verifyOffLoop = promisify(cryptoVerify) as unknown as (algorithm: string | null, data: Buffer, key: KeyObject | { key: KeyObject; dsaEncoding: 'ieee-p1363' }, signature: Buffer) => Promise<boolean>;
+
 /** Signature bytes of each allowed alg (Ed25519: 64; ES256: r ‖ s, 32 bytes each, as JWS writes them). */
 const SIGNATURE_BYTES: Record<string, number> = { EdDSA: 64, ES256: 64 };
 
@@ -46,15 +50,15 @@ const SIGNATURE_BYTES: Record<string, number> = { EdDSA: 64, ES256: 64 };
  * `alg` pinned to the registered key: the signing input is the first two parts exactly as sent;
  * the signature part must be the canonical base64url of exactly the alg's signature length.
  */
-export function jwsSignatureVerifies(jws: string, alg: string, key: KeyObject): boolean {
+export async function jwsSignatureVerifies(jws: string, alg: string, key: KeyObject): Promise<boolean> {
   const dot = jws.lastIndexOf('.');
   const sigPart = jws.slice(dot + 1);
   const signature = Buffer.from(sigPart, 'base64url');
   if (signature.length !== SIGNATURE_BYTES[alg] || signature.toString('base64url') !== sigPart) return false;
   const input = Buffer.from(jws.slice(0, dot), 'ascii');
   try {
-    if (alg === 'EdDSA') return key.asymmetricKeyType === 'ed25519' && cryptoVerify(null, input, key, signature);
-    if (alg === 'ES256') return key.asymmetricKeyType === 'ec' && key.asymmetricKeyDetails?.namedCurve === 'prime256v1' && cryptoVerify('sha256', input, { key, dsaEncoding: 'ieee-p1363' }, signature);
+    if (alg === 'EdDSA') return key.asymmetricKeyType === 'ed25519' && (await verifyOffLoop(null, input, key, signature));
+    if (alg === 'ES256') return key.asymmetricKeyType === 'ec' && key.asymmetricKeyDetails?.namedCurve === 'prime256v1' && (await verifyOffLoop('sha256', input, { key, dsaEncoding: 'ieee-p1363' }, signature));
   } catch {
     return false;
   }
@@ -82,7 +86,7 @@ export async function verifyAgencySignature(input: SignedRequestInput, registry:
   }
   let verified = false;
   try {
-    verified = jwsSignatureVerifies(decoded.jws, key.alg, publicKeyObject(registry, agency.id, key));
+    verified = await jwsSignatureVerifies(decoded.jws, key.alg, publicKeyObject(registry, agency.id, key));
   } catch {
     verified = false;
   }

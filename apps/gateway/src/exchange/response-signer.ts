@@ -1,4 +1,5 @@
 import { createPrivateKey, sign as cryptoSign, KeyObject } from 'node:crypto';
+import { promisify } from 'node:util';
 import { Inject, Injectable } from '@nestjs/common';
 import { sha256b64u, type GatewayKeys } from '@passerelle/crypto';
 import type { Registry } from '@passerelle/registry';
@@ -23,16 +24,19 @@ function keyObjectOf(active: ActiveKey): KeyObject {
   return key;
 }
 
+/** The one-shot sign on libuv's thread pool (as jose does), so the event loop is not held by the curve math. */
+const signOffLoop = promisify(cryptoSign) as unknown as (algorithm: null, data: Buffer, key: KeyObject) => Promise<Buffer>;
+
 /**
  * A compact JWS signed with the gateway's active Ed25519 key: the same bytes as libs/crypto's
  * signAsGateway (jose SignJWT: header {alg, kid, typ}, then the claims as JSON; Ed25519 is
  * deterministic), without jose's generic per-call key handling.
  */
-export function signWithGatewayKey(keys: GatewayKeys, typ: string, claims: Record<string, unknown>): string {
+export async function signWithGatewayKey(keys: GatewayKeys, typ: string, claims: Record<string, unknown>): Promise<string> {
   const header = Buffer.from(JSON.stringify({ alg: 'EdDSA', kid: keys.active.kid, typ })).toString('base64url');
   const payload = Buffer.from(JSON.stringify(claims)).toString('base64url');
   const input = `${header}.${payload}`;
-  return `${input}.${cryptoSign(null, Buffer.from(input, 'ascii'), keyObjectOf(keys.active)).toString('base64url')}`;
+  return `${input}.${(await signOffLoop(null, Buffer.from(input, 'ascii'), keyObjectOf(keys.active))).toString('base64url')}`;
 }
 
 /** X-Gateway-Signature (docs/contract.md §3): the answer's bytes and the ledger entry that records the exchange. */
@@ -41,15 +45,13 @@ export class ResponseSigner {
   constructor(@Inject(GATEWAY_KEYS) private readonly keys: GatewayKeys) {}
 
   sign(registry: Registry, caller: VerifiedCaller, body: Buffer, auditSeq: number): Promise<string | undefined> {
-    return Promise.resolve(
-      signWithGatewayKey(this.keys, GATEWAY_RESPONSE_TYP, {
-        iss: registry.gatewayId,
-        aud: caller.agency,
-        iat: Math.floor(Date.now() / 1000),
-        req_jti: caller.jti,
-        body_sha256: sha256b64u(body),
-        audit_seq: auditSeq,
-      }),
-    );
+    return signWithGatewayKey(this.keys, GATEWAY_RESPONSE_TYP, {
+      iss: registry.gatewayId,
+      aud: caller.agency,
+      iat: Math.floor(Date.now() / 1000),
+      req_jti: caller.jti,
+      body_sha256: sha256b64u(body),
+      audit_seq: auditSeq,
+    });
   }
 }
