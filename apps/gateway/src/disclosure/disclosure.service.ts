@@ -40,6 +40,8 @@ export interface ClaimantPageRequest {
   matches(m: MergedClaimant): boolean;
   after: string | null | undefined;
   size: number;
+  /** subjects looked at per page at most (default CLAIMANT_WALK.maxRows; smaller in tests) */
+  maxRows?: number;
 }
 
 export interface ClaimantPage {
@@ -137,8 +139,9 @@ export class DisclosureService {
     const after = request.after === null || request.after === undefined ? null : this.openCursor(binding, request.after);
     if (!Number.isInteger(request.size) || request.size < 1) throw new Error('page size must be a whole number ≥ 1');
     const at = new Date();
+    const maxRows = request.maxRows ?? CLAIMANT_WALK.maxRows;
     const consent = this.consentQuestion(caller.agency, caller.purpose, at);
-    const hits = await this.records.windowHits(access.map, access.readable, request.filter, consent, after, CLAIMANT_WALK.maxRows, request.size + 1);
+    const hits = await this.records.windowHits(access.map, access.readable, request.filter, consent, after, maxRows, request.size + 1);
     const onPage = new Set(hits.subjects.slice(0, request.size));
     const records = hits.records.filter((r) => onPage.has(r.subject));
     const { merged } = this.merge(caller, access, at, records, hits.standings, candidatesOf(records, access.map), note);
@@ -150,8 +153,8 @@ export class DisclosureService {
       return { claimants, hasNextPage: true, endCursor: this.sealCursor(binding, hits.subjects[request.size - 1]) };
     }
     // Short: the table ran out within the window (no next page), or the window did (resume after it).
-    const end = await this.records.windowEnd(access.readable, after, CLAIMANT_WALK.maxRows);
-    if (end.count < CLAIMANT_WALK.maxRows) {
+    const end = await this.records.windowEnd(access.readable, after, maxRows);
+    if (end.count < maxRows) {
       const last = hits.subjects[hits.subjects.length - 1] ?? after;
       return { claimants, hasNextPage: false, endCursor: last === null ? null : this.sealCursor(binding, last) };
     }
