@@ -45,7 +45,7 @@ const BENCHES = [
   {
     name: 'scale',
     title: 'Scale curve: filtered `claimants` query',
-    description: 'A signed `claimants(filter, first: 100)` query through the full gateway (Decide over gRPC for the page, ledger commit, response signature), one at a time, 4 filter shapes in rotation, at 10^4, 10^5 and 10^6 stored claimants. Rows are generated with SQL generate_series straight into claimant_records (valid internal ids), not submitted through GraphQL; bulk submission records/s and pseudonyms/s are in the previous section.',
+    description: 'A signed `claimants(filter, first: 100)` query through the full gateway (agreements and consent decided in the gateway, consent read in the page's SQL; ledger commit, response signature), one at a time, 4 filter shapes in rotation, at 10^4, 10^5 and 10^6 stored claimants. Rows are generated with SQL generate_series straight into claimant_records (valid internal ids), not submitted through GraphQL; bulk submission records/s and pseudonyms/s are in the previous section.',
     targets: {},
   },
   {

@@ -5,7 +5,7 @@
  */
 import { spawn } from 'node:child_process';
 import { Client } from 'pg';
-import { APP_LOGINS, LEDGER_TABLES, LOGIN_ROLES, RETIRED_APP_ROLE, SEQUENCE_USAGE, TABLE_PRIVILEGES, type DatabaseApp } from '@passerelle/persistence';
+import { APP_LOGINS, COLUMN_SELECT_PRIVILEGES, LEDGER_TABLES, LOGIN_ROLES, RETIRED_APP_ROLE, SEQUENCE_USAGE, TABLE_PRIVILEGES, type DatabaseApp } from '@passerelle/persistence';
 import { appMain, createTestDatabase, createTestRegistry, freePort, startTestConsentAudit, kafkaBrokers, queryAsOwner, startApp, startTrustStack, testTlsEnv, uniqueName, type TestDatabase, type TestRegistry } from '@passerelle/testing';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -156,6 +156,29 @@ describe('append-only holds against the apps’ own database logins', () => {
       await expect(c.query(`INSERT INTO ledger_nodes (level, idx, hash) VALUES (0, 0, decode(repeat('00', 32), 'hex'))`)).rejects.toThrow(/permission denied/);
       await expect(c.query(`INSERT INTO ledger_tree_heads (tree_size, root_hash, timestamp_ms, jws) VALUES (1, decode(repeat('00', 32), 'hex'), 0, 'x')`)).rejects.toThrow(/permission denied/);
       await expect(c.query(`INSERT INTO consents (id) VALUES (gen_random_uuid())`)).rejects.toThrow(/permission denied/);
+    });
+  });
+
+  it('column grants are exactly the matrix’s: the gateway reads the consent terms it decides with, and can write no consent nor read its evidence', async () => {
+    const rows = await queryAsOwner<{ role: string; table: string; column: string; privilege: string }>(
+      db.url,
+      `SELECT r.rolname AS role, c.relname AS "table", a.attname AS "column", x.privilege_type AS privilege
+         FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+         CROSS JOIN LATERAL aclexplode(a.attacl) x JOIN pg_roles r ON r.oid = x.grantee
+        WHERE n.nspname = 'public' AND a.attacl IS NOT NULL AND r.rolname = ANY($1) ORDER BY 1, 2, 3, 4`,
+      [LOGIN_ROLES],
+    );
+    const expected = LOGIN_ROLES.flatMap((role) =>
+      Object.entries(COLUMN_SELECT_PRIVILEGES[role]).flatMap(([table, columns]) => [...columns].sort().map((column) => ({ role, table, column, privilege: 'SELECT' }))),
+    );
+    expect(rows).toEqual(expected);
+    await asLogin('gateway', async (c) => {
+      await c.query('SELECT id, subject, purpose, recipient, collected_by, valid_from, expires_at, revoked_at FROM consents LIMIT 1');
+      await expect(c.query('SELECT evidence_sha256 FROM consents LIMIT 1')).rejects.toThrow(/permission denied/);
+      await expect(c.query('SELECT * FROM consents LIMIT 1')).rejects.toThrow(/permission denied/);
+      await expect(c.query(`UPDATE consents SET revoked_at = now(), revoked_by = 'x'`)).rejects.toThrow(/permission denied/);
+      await expect(c.query('DELETE FROM consents')).rejects.toThrow(/permission denied/);
+      await expect(c.query('SELECT 1 FROM consent_events LIMIT 1')).rejects.toThrow(/permission denied/);
     });
   });
 

@@ -75,6 +75,19 @@ export const TABLE_PRIVILEGES: Record<LoginRole, Record<string, readonly TableVe
   },
 };
 
+/**
+ * role -> table -> the only columns it may SELECT, where a login needs part of a table another
+ * app writes. The gateway decides disclosures itself (issue 15): it reads the terms of consents
+ * (never the evidence hash, nor who revoked) and can write none.
+ */
+export const COLUMN_SELECT_PRIVILEGES: Record<LoginRole, Record<string, readonly string[]>> = {
+  passerelle_gateway: {
+    consents: ['id', 'subject', 'purpose', 'recipient', 'collected_by', 'valid_from', 'expires_at', 'revoked_at'],
+  },
+  passerelle_ledger: {},
+  passerelle_consumer: {},
+};
+
 /** role -> sequences it may draw from (USAGE), for bigserial columns of tables it inserts into. */
 export const SEQUENCE_USAGE: Record<LoginRole, readonly string[]> = {
   passerelle_gateway: ['program_application_events_seq_seq', 'program_outbox_id_seq'],
@@ -153,6 +166,13 @@ export async function applyPrivileges(q: Queryable): Promise<void> {
       await q.query(`DO $$ BEGIN
         IF to_regclass('public.${table}') IS NOT NULL THEN
           GRANT ${verbs.join(', ')} ON public.${ident(table)} TO ${ident(role)};
+        END IF;
+      END $$`);
+    }
+    for (const [table, columns] of Object.entries(COLUMN_SELECT_PRIVILEGES[role])) {
+      await q.query(`DO $$ BEGIN
+        IF to_regclass('public.${table}') IS NOT NULL THEN
+          GRANT SELECT (${columns.map(ident).join(', ')}) ON public.${ident(table)} TO ${ident(role)};
         END IF;
       END $$`);
     }

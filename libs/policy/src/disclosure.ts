@@ -106,6 +106,8 @@ export interface Verdict {
   registryVersion?: string;
 }
 
+import { consentStanding } from './consent-standing';
+
 const DATE_ONLY = /^\d{4}-\d{2}-\d{2}$/;
 const DAY_SECONDS = 86_400;
 
@@ -150,7 +152,8 @@ function deny(reason: DisclosureReason, agreementId = ''): Verdict {
   return { permit: false, reason, agreementId };
 }
 
-export function decideDisclosure(q: DisclosureQuestion): Verdict {
+/** Steps 1–4: the agreement part alone (a permit here still needs consent when the purpose requires it). */
+export function agreementVerdict(q: Omit<DisclosureQuestion, 'consents' | 'consentRequired'>): Verdict {
   const { consumer, purpose, candidate, at } = q;
   const between = q.agreements.filter((a) => a.provider === candidate.provider && a.consumer === consumer);
   if (between.length === 0) return deny('no_agreement');
@@ -160,17 +163,24 @@ export function decideDisclosure(q: DisclosureQuestion): Verdict {
   if (forPurpose.length === 0) return deny('purpose_not_covered');
   const covering = forPurpose.find((a) => a.fields.includes(candidate.field));
   if (!covering) return deny('field_not_covered');
-  if (!q.consentRequired) return { permit: true, reason: 'ok', agreementId: covering.id };
+  return { permit: true, reason: 'ok', agreementId: covering.id };
+}
 
-  const matching = q.consents.filter((c) => consentMatches(c, candidate.subject, purpose, consumer));
-  const inForceNow = matching.filter((c) => consentInForce(c, at));
-  if (inForceNow.length > 0) {
-    const consentIds = inForceNow.flatMap((c) => (c.id ? [c.id] : [])).sort();
-    return { permit: true, reason: 'ok', agreementId: covering.id, ...(consentIds.length > 0 ? { consentIds } : {}) };
-  }
-  if (matching.some((c) => consentRevokedBy(c, at))) return deny('consent_revoked', covering.id);
-  if (matching.some((c) => toSecond(c.expiresAt) <= toSecond(at))) return deny('consent_expired', covering.id);
-  return deny('consent_required', covering.id);
+/** Step 5 applied to an agreement verdict: the subject's consent standing decides a permit that needs consent. */
+export function withConsent(agreement: Verdict, consentRequired: boolean, standing: () => { reason: DisclosureReason; consentIds: readonly string[] }): Verdict {
+  if (!agreement.permit || !consentRequired) return agreement;
+  const s = standing();
+  if (s.reason !== 'ok') return deny(s.reason, agreement.agreementId);
+  return { ...agreement, ...(s.consentIds.length > 0 ? { consentIds: [...s.consentIds] } : {}) };
+}
+
+export function decideDisclosure(q: DisclosureQuestion): Verdict {
+  return withConsent(agreementVerdict(q), q.consentRequired, () =>
+    consentStanding(
+      q.consents.filter((c) => consentMatches(c, q.candidate.subject, q.purpose, q.consumer)),
+      q.at,
+    ),
+  );
 }
 
 /**

@@ -1,4 +1,5 @@
 export * from './disclosure';
+export * from './consent-standing';
 export * from './purposes';
 export * from './programs';
 export * from './statistics';

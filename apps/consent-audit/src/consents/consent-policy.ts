@@ -1,3 +1,4 @@
+import { countingConsents } from '@passerelle/policy';
 import type { Registry } from '@passerelle/registry';
 import { ConsentRefused } from './consent-errors';
 import type { ConsentGrant } from './consent-input';
@@ -58,5 +59,6 @@ export function mayReadDisclosures(agency: string, consents: readonly CollectedC
  * were declared, or by a collector since removed from the registry) unlocks nothing.
  */
 export function declaredConsents<T extends CollectedConsent>(consents: readonly T[], registry: Registry): T[] {
-  return consents.filter((c) => registry.mayCollectConsent(c.collectedBy, c.purpose, c.recipient));
+  // The rule lives once in libs/policy: the gateway's SQL is tested equivalent to it.
+  return countingConsents(consents, registry.document.consentCollectors);
 }

@@ -20,7 +20,7 @@ const utcToday = (now: Date) => now.toISOString().slice(0, 10);
 /**
  * Claimant records under data-sharing agreements: providers submit (raw client id in, their
  * pseudonym out), consumers read merged, field-by-field disclosed records. Every disclosure is
- * decided by consent-audit's Decisions.Decide and noted for the ledger.
+ * decided by libs/policy in the gateway (consent read in the records' SQL) and noted for the ledger.
  */
 @Injectable()
 export class ClaimantsService {
@@ -100,6 +100,7 @@ export class ClaimantsService {
     }
     const page = await this.disclosure.claimantPage(caller, access, {
       binding: { operation: 'claimants', filter, ordering: 'subject asc' },
+      filter,
       matches: (m) => matchesFilter(m.values, filter),
       after,
       size,

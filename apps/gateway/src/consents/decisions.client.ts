@@ -7,8 +7,10 @@ import { call, CONSENT_AUDIT_CHANNEL } from './consent-audit.client';
 export type { DisclosureCandidate, DisclosureReason, Verdict } from '@passerelle/policy';
 
 /**
- * The gateway's handle on consent-audit's Decisions.Decide, for features that disclose
- * claimant fields (claimants, matches...). Subjects are gateway-internal pseudonyms.
+ * The gateway's handle on consent-audit's Decisions.Decide. The disclosure path no longer calls
+ * it (issue 15: the gateway decides with the same libs/policy rules, consent read in the SQL of
+ * the records, disclosure/disclosure.service.ts); kept for operators' tools and tests.
+ * Subjects are gateway-internal pseudonyms.
  * Nothing is cached: every call reads the consents as they are now, so a revocation takes
  * effect for the very next request in every gateway instance.
  */

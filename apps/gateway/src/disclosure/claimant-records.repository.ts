@@ -1,6 +1,10 @@
 import { Inject, Injectable } from '@nestjs/common';
+import type { ConsentStanding } from '@passerelle/policy';
 import { DataSource } from 'typeorm';
+import type { AccessMap, ClaimantFilter } from '../claimants/claimant-access';
 import type { ClaimantValues, ProviderRecord } from '../claimants/claimant-fields';
+import { windowConditions } from './claimant-window.sql';
+import { consentInForceSql, standingLateral, standingOf, type StandingColumns, type StandingQuestion } from './consent-standing.sql';
 
 interface RecordRow {
   subject: string;
@@ -49,13 +53,106 @@ export class ClaimantRecordsRepository {
 
   /** The current records of these subjects from these providers. */
   async records(subjects: readonly string[], providers: readonly string[]): Promise<ProviderRecord[]> {
-    if (subjects.length === 0 || providers.length === 0) return [];
-    const rows: RecordRow[] = await this.dataSource.query(
-      `SELECT ${SELECT_RECORD_COLUMNS} FROM claimant_records WHERE subject = ANY($1::text[]) AND provider = ANY($2::text[])`,
-      [subjects, providers],
-    );
-    return rows.map(toProviderRecord);
+    return (await this.recordsWithStanding(subjects, providers, null)).records;
   }
+
+  /**
+   * The current records of these subjects from these providers and, in the SAME statement (one
+   * snapshot, no cache: a revocation committed before it binds it), each subject's consent
+   * standing for the question (null: the purpose needs no consent, consents are not read).
+   */
+  async recordsWithStanding(subjects: readonly string[], providers: readonly string[], consent: StandingQuestion | null): Promise<RecordsAndStandings> {
+    if (subjects.length === 0 || providers.length === 0) return { records: [], standings: new Map() };
+    const params: unknown[] = [subjects, providers];
+    const sql = consent
+      ? `SELECT ${SELECT_RECORD_COLUMNS_OF('r')}, s.consent_ids, s.consent_revoked, s.consent_expired
+           FROM claimant_records r CROSS JOIN ${standingLateral('r.subject', consent, params)} s
+          WHERE r.subject = ANY($1::text[]) AND r.provider = ANY($2::text[])`
+      : `SELECT ${SELECT_RECORD_COLUMNS} FROM claimant_records WHERE subject = ANY($1::text[]) AND provider = ANY($2::text[])`;
+    return readRows(await this.dataSource.query(sql, params), consent !== null);
+  }
+
+  /** Each subject's consent standing (for features whose rows are not claimant records: matches, referrals). */
+  async standings(subjects: readonly string[], consent: StandingQuestion): Promise<Map<string, ConsentStanding>> {
+    if (subjects.length === 0) return new Map();
+    const params: unknown[] = [[...new Set(subjects)]];
+    const rows: Array<StandingColumns & { subject: string }> = await this.dataSource.query(
+      `SELECT u.subject, s.consent_ids, s.consent_revoked, s.consent_expired FROM unnest($1::text[]) AS u(subject) CROSS JOIN ${standingLateral('u.subject', consent, params)} s`,
+      params,
+    );
+    return new Map(rows.map((r) => [r.subject, standingOf(r)]));
+  }
+
+  /**
+   * The claimants listing's window in one statement: among the next `maxRows` subjects after
+   * `after` (key order, holding a record of a readable provider, whatever their values), the first
+   * `wanted` that the caller may see now (a field it may be disclosed, consent in force when
+   * `consent` is given) and whose merged values pass the filter — with their records and consent
+   * standing read in the same snapshot. Streams: the walk stops once `wanted` are found.
+   */
+  async windowHits(
+    access: AccessMap,
+    readable: readonly string[],
+    filter: ClaimantFilter,
+    consent: StandingQuestion | null,
+    after: string | null,
+    maxRows: number,
+    wanted: number,
+  ): Promise<RecordsAndStandings & { subjects: string[] }> {
+    const params: unknown[] = [readable, after ?? '', maxRows, wanted];
+    const conds = windowConditions(access, filter, params);
+    const consentCond = consent ? `AND ${consentInForceSql('w.subject', consent, params)}` : '';
+    const standing = consent ? standingLateral('r.subject', consent, params) : null;
+    const sql = `
+      WITH hit AS MATERIALIZED (
+        SELECT w.subject FROM (
+          SELECT m.subject, (${conds.join(' AND ')}) AS ok
+            FROM claimant_records m
+           WHERE m.provider = ANY($1::text[]) AND m.subject > $2::text
+           GROUP BY m.subject
+           ORDER BY m.subject
+           LIMIT $3::int
+        ) w
+        WHERE w.ok ${consentCond}
+        ORDER BY w.subject
+        LIMIT $4::int
+      )
+      SELECT ${SELECT_RECORD_COLUMNS_OF('r')}${standing ? ', s.consent_ids, s.consent_revoked, s.consent_expired' : ''}
+        FROM hit JOIN claimant_records r ON r.subject = hit.subject AND r.provider = ANY($1::text[])
+        ${standing ? `CROSS JOIN ${standing} s` : ''}
+       ORDER BY r.subject`;
+    const rows: Array<RecordRow & Partial<StandingColumns>> = await this.dataSource.query(sql, params);
+    const read = readRows(rows, consent !== null);
+    const subjects: string[] = [];
+    for (const r of rows) if (subjects[subjects.length - 1] !== r.subject) subjects.push(r.subject);
+    return { ...read, subjects };
+  }
+
+  /** How many of the next `maxRows` subjects after `after` exist, and the last of them (where a short page's window ends). */
+  async windowEnd(readable: readonly string[], after: string | null, maxRows: number): Promise<{ count: number; last: string | null }> {
+    const [row]: Array<{ n: number; last: string | null }> = await this.dataSource.query(
+      `SELECT count(*)::int AS n, max(w.subject) AS last FROM (${SUBJECTS_AFTER_SQL}) w`,
+      [readable, after ?? '', maxRows],
+    );
+    return { count: Number(row.n), last: row.last };
+  }
+}
+
+export interface RecordsAndStandings {
+  records: ProviderRecord[];
+  /** per subject read (only when consent was asked about) */
+  standings: Map<string, ConsentStanding>;
+}
+
+/** SELECT_RECORD_COLUMNS of table alias `a`. */
+const SELECT_RECORD_COLUMNS_OF = (a: string) => `${a}.subject, ${a}.provider, ${a}.version, ${a}.supplied_at, ${a}.claim_status, to_char(${a}.claim_date, 'YYYY-MM-DD') AS claim_date, ${a}.province,
+  to_char(${a}.work_permit_expiry, 'YYYY-MM-DD') AS work_permit_expiry, ${a}.noc_code, ${a}.sector, ${a}.health_care_hours,
+  to_char(${a}.hours_period_start, 'YYYY-MM-DD') AS hours_period_start, to_char(${a}.hours_period_end, 'YYYY-MM-DD') AS hours_period_end, ${a}.french_level, ${a}.english_level`;
+
+function readRows(rows: Array<RecordRow & Partial<StandingColumns>>, withStanding: boolean): RecordsAndStandings {
+  const standings = new Map<string, ConsentStanding>();
+  if (withStanding) for (const r of rows) if (!standings.has(r.subject)) standings.set(r.subject, standingOf(r as StandingColumns));
+  return { records: rows.map(toProviderRecord), standings };
 }
 
 export function toProviderRecord(r: RecordRow): ProviderRecord {

@@ -1,12 +1,10 @@
 import { Module } from '@nestjs/common';
-import { ConsentsModule } from '../consents/consents.module';
 import { ClaimantRecordsRepository } from './claimant-records.repository';
 import { cursorKeysProvider } from './cursor-key.provider';
 import { DisclosureService } from './disclosure.service';
 
 /** The one disclosure path (access → candidates → consent → merge → filter → page → note), shared by claimants, matches and programs. */
 @Module({
-  imports: [ConsentsModule],
   providers: [ClaimantRecordsRepository, cursorKeysProvider, DisclosureService],
   exports: [DisclosureService],
 })

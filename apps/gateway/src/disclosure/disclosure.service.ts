@@ -1,12 +1,13 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { consentProbes, isConsentReason, verdictLookup, walkPage, type DisclosureCandidate, type Verdict } from '@passerelle/policy';
-import { RegistryHolder } from '@passerelle/registry';
-import { candidatesOf, fieldAccess, mergeClaimant, readableProviders, type AccessMap, type MergedClaimant } from '../claimants/claimant-access';
+import { declaredCollectors, verdictLookup, type ConsentStanding, type DisclosureCandidate, type Verdict } from '@passerelle/policy';
+import { RegistryHolder, type Purpose } from '@passerelle/registry';
+import { candidatesOf, fieldAccess, mergeClaimant, readableProviders, type AccessMap, type ClaimantFilter, type MergedClaimant } from '../claimants/claimant-access';
 import type { ProviderRecord } from '../claimants/claimant-fields';
-import { DecisionsClient } from '../consents/decisions.client';
 import { InvalidCursor, NoAgreement } from '../errors';
 import type { VerifiedCaller } from '../exchange/exchange-context';
 import { ClaimantRecordsRepository } from './claimant-records.repository';
+import type { StandingQuestion } from './consent-standing.sql';
+import { decideInGateway } from './disclosure-decider';
 import type { DisclosureNote } from './disclosure-note';
 import { CURSOR_KEYS } from './cursor-key.provider';
 import { openCursor, sealCursor, type CursorBinding, type CursorKeys } from './page-cursor';
@@ -33,10 +34,14 @@ export type RelianceNote = Pick<DisclosureNote, 'relied'>;
 
 export interface ClaimantPageRequest {
   binding: Omit<CursorBinding, 'agency' | 'purpose'>;
-  /** the caller's filter, tested on the merged values it may see (never on anything else) */
+  /** the caller's validated filter: tested in SQL on the merged values it may see (never on anything else) */
+  filter: ClaimantFilter;
+  /** the same filter in process, checked again on what is disclosed */
   matches(m: MergedClaimant): boolean;
   after: string | null | undefined;
   size: number;
+  /** subjects looked at per page at most (default CLAIMANT_WALK.maxRows; smaller in tests) */
+  maxRows?: number;
 }
 
 export interface ClaimantPage {
@@ -46,19 +51,21 @@ export interface ClaimantPage {
 }
 
 /**
- * Key-order walk of claimants: subjects read in the first step (steps then double up to
- * maxBatch), and at most maxRows per page before the page ends short (hasNextPage true, cursor
- * after the last subject read). Each step costs one indexed read and at most two Decide calls.
+ * Key-order walk of claimants: at most maxRows subjects looked at per page before the page ends
+ * short (hasNextPage true, cursor after the last subject looked at).
  */
-export const CLAIMANT_WALK = { minBatch: 100, maxBatch: 1000, maxRows: 10_000 } as const;
+export const CLAIMANT_WALK = { maxRows: 10_000 } as const;
 
 /**
- * The one disclosure path of the gateway (issue 14, hole 1):
+ * The one disclosure path of the gateway (issue 14, hole 1; issue 15, decide without a hop):
  *   access (agreements in force for the caller's purpose: providers × fields)
- *   → candidates (subject, field, provider) → consent (one batched Decide per step)
- *   → merge only the values the caller may see now → filter → page → note.
+ *   → candidates (subject, field, provider) → consent (read in the same SQL as the records)
+ *   → decide (libs/policy, in process) → merge only the values the caller may see now
+ *   → filter → page → note.
  * Consent is applied before any filter and any paging, so what a listing shows, where its pages
  * end, whether there is a next one and its cursor depend only on what the caller may see now.
+ * Consents are never cached: each exchange's statement reads them as committed, so a revocation
+ * binds the very next request of every gateway instance.
  * Cursors are opaque and bound to (operation, agency, purpose, filter, ordering).
  */
 @Injectable()
@@ -66,7 +73,6 @@ export class DisclosureService {
   constructor(
     private readonly records: ClaimantRecordsRepository,
     @Inject(RegistryHolder) private readonly registry: RegistryHolder,
-    @Inject(DecisionsClient) private readonly decisions: Pick<DecisionsClient, 'decide'>,
     @Inject(CURSOR_KEYS) private readonly cursorKeys: CursorKeys,
   ) {}
 
@@ -78,9 +84,16 @@ export class DisclosureService {
     return { map, readable };
   }
 
-  /** Consent: one Decide for all candidates, as a lookup (a candidate not asked about is refused). */
-  async decide(consumer: string, purpose: string, candidates: readonly DisclosureCandidate[]): Promise<(c: DisclosureCandidate) => Verdict | undefined> {
-    const verdicts = candidates.length > 0 ? await this.decisions.decide(consumer, purpose, candidates) : [];
+  /** What the SQL must read of consents for (consumer, purpose) now; null when the purpose needs none. */
+  private consentQuestion(consumer: string, purpose: string, at: Date): StandingQuestion | null {
+    const registry = this.registry.current();
+    if (!registry.consentRequired(purpose as Purpose)) return null;
+    return { purpose, recipient: consumer, collectors: declaredCollectors(registry.document.consentCollectors, purpose, consumer), at };
+  }
+
+  /** Verdicts for candidates, decided in process, as a lookup (a candidate not asked about is refused). */
+  private decide(consumer: string, purpose: string, at: Date, standings: Map<string, ConsentStanding>, candidates: readonly DisclosureCandidate[]) {
+    const verdicts = decideInGateway({ registry: this.registry.current(), consumer, purpose, at, standingOf: (s) => standings.get(s) }, candidates);
     return verdictLookup(candidates, verdicts);
   }
 
@@ -89,30 +102,22 @@ export class DisclosureService {
    * reads only its own fields). Subjects without any record are absent from `merged`.
    */
   async see(caller: VerifiedCaller, access: ClaimantAccess, subjects: readonly string[], fields?: readonly string[], note?: RelianceNote): Promise<SeenClaimants> {
-    const records = await this.records.records(subjects, access.readable);
-    return this.merge(caller, access, records, candidatesOf(records, access.map).filter((c) => !fields || fields.includes(c.field)), note);
+    const at = new Date();
+    const { records, standings } = await this.records.recordsWithStanding(subjects, access.readable, this.consentQuestion(caller.agency, caller.purpose, at));
+    const candidates = candidatesOf(records, access.map).filter((c) => !fields || fields.includes(c.field));
+    return this.merge(caller, access, at, records, standings, candidates, note);
   }
 
-  /**
-   * Like `see`, for listings: when the purpose needs consent, one probe per subject is decided
-   * first and subjects without consent in force are dropped before their fields are decided (they
-   * would all be refused alike), so long runs of claimants who never consented stay cheap.
-   */
-  private async seeForListing(caller: VerifiedCaller, access: ClaimantAccess, subjects: readonly string[], note?: RelianceNote): Promise<SeenClaimants> {
-    let records = await this.records.records(subjects, access.readable);
-    let candidates = candidatesOf(records, access.map);
-    if (this.registry.current().consentRequired(caller.purpose)) {
-      const probes = consentProbes(candidates);
-      const probed = await this.decide(caller.agency, caller.purpose, probes);
-      const withoutConsent = new Set(probes.filter((p) => isConsentReason(probed(p)?.reason ?? '')).map((p) => p.subject));
-      records = records.filter((r) => !withoutConsent.has(r.subject));
-      candidates = candidates.filter((c) => !withoutConsent.has(c.subject));
-    }
-    return this.merge(caller, access, records, candidates, note);
-  }
-
-  private async merge(caller: VerifiedCaller, access: ClaimantAccess, records: ProviderRecord[], candidates: DisclosureCandidate[], note?: RelianceNote): Promise<SeenClaimants> {
-    const verdictOf = await this.decide(caller.agency, caller.purpose, candidates);
+  private merge(
+    caller: VerifiedCaller,
+    access: ClaimantAccess,
+    at: Date,
+    records: ProviderRecord[],
+    standings: Map<string, ConsentStanding>,
+    candidates: DisclosureCandidate[],
+    note?: RelianceNote,
+  ): SeenClaimants {
+    const verdictOf = this.decide(caller.agency, caller.purpose, at, standings, candidates);
     // The permits whose values may be merged (and so disclosed or tested by a filter): the entry's legal basis.
     note?.relied(candidates.flatMap((c) => verdictOf(c) ?? []));
     const bySubject = new Map<string, ProviderRecord[]>();
@@ -122,33 +127,42 @@ export class DisclosureService {
     return { records, merged };
   }
 
-  /** Filter → page over claimants the caller may see now, in subject order. */
+  /**
+   * Filter → page over claimants the caller may see now, in subject order, at most maxRows
+   * subjects looked at: the first size + 1 visible, matching subjects of the window come from one
+   * statement (consent, agreements and the filter in SQL, records and standings in the same
+   * snapshot); they are then decided and merged in process like every other disclosure, and the
+   * filter is checked again on what is disclosed. Same pages and cursors as walkPage over `see`.
+   */
   async claimantPage(caller: VerifiedCaller, access: ClaimantAccess, request: ClaimantPageRequest, note?: RelianceNote): Promise<ClaimantPage> {
     const binding: CursorBinding = { ...request.binding, agency: caller.agency, purpose: caller.purpose };
     const after = request.after === null || request.after === undefined ? null : this.openCursor(binding, request.after);
-    const batch = Math.min(CLAIMANT_WALK.maxBatch, Math.max(CLAIMANT_WALK.minBatch, 2 * (request.size + 1)));
-    const page = await walkPage<string, string, MergedClaimant>({
-      size: request.size,
-      batch,
-      maxBatch: CLAIMANT_WALK.maxBatch,
-      maxRows: CLAIMANT_WALK.maxRows,
-      after,
-      scan: (position, limit) => this.records.subjectsAfter(access.readable, position, limit),
-      positionOf: (subject) => subject,
-      keep: async (subjects) => {
-        const { merged } = await this.seeForListing(caller, access, subjects, note);
-        return subjects.flatMap((subject) => {
-          const m = merged.get(subject);
-          // Left out: nothing disclosable now, or the filter fails on what may be seen.
-          return m && m.provenance.length > 0 && request.matches(m) ? [{ row: subject, node: m }] : [];
-        });
-      },
+    if (!Number.isInteger(request.size) || request.size < 1) throw new Error('page size must be a whole number ≥ 1');
+    const at = new Date();
+    const maxRows = request.maxRows ?? CLAIMANT_WALK.maxRows;
+    const consent = this.consentQuestion(caller.agency, caller.purpose, at);
+    const hits = await this.records.windowHits(access.map, access.readable, request.filter, consent, after, maxRows, request.size + 1);
+    const onPage = new Set(hits.subjects.slice(0, request.size));
+    const records = hits.records.filter((r) => onPage.has(r.subject));
+    const { merged } = this.merge(caller, access, at, records, hits.standings, candidatesOf(records, access.map), note);
+    const claimants = hits.subjects.slice(0, request.size).flatMap((subject) => {
+      const m = merged.get(subject);
+      return m && m.provenance.length > 0 && request.matches(m) ? [m] : [];
     });
-    return { claimants: page.nodes, hasNextPage: page.hasNextPage, endCursor: page.endPosition === null ? null : this.sealCursor(binding, page.endPosition) };
+    if (hits.subjects.length > request.size) {
+      return { claimants, hasNextPage: true, endCursor: this.sealCursor(binding, hits.subjects[request.size - 1]) };
+    }
+    // Short: the table ran out within the window (no next page), or the window did (resume after it).
+    const end = await this.records.windowEnd(access.readable, after, maxRows);
+    if (end.count < maxRows) {
+      const last = hits.subjects[hits.subjects.length - 1] ?? after;
+      return { claimants, hasNextPage: false, endCursor: last === null ? null : this.sealCursor(binding, last) };
+    }
+    return { claimants, hasNextPage: true, endCursor: this.sealCursor(binding, end.last!) };
   }
 
   /**
-   * Verdicts for (subject, provider) pairs over a fixed list of fields, one Decide call:
+   * Verdicts for (subject, provider) pairs over a fixed list of fields, one consent read:
    * `verdictsOf(subject, provider)` answers in `fields` order (refused when not asked about).
    */
   async pairVerdicts(
@@ -160,7 +174,10 @@ export class DisclosureService {
   ): Promise<(subject: string, provider: string) => Verdict[]> {
     const unique = [...new Map([...pairs].map((p) => [`${p.subject}\u0000${p.provider}`, p])).values()];
     const candidates = unique.flatMap((p) => fields.map((field) => ({ subject: p.subject, field, provider: p.provider })));
-    const verdictOf = await this.decide(consumer, purpose, candidates);
+    const at = new Date();
+    const consent = this.consentQuestion(consumer, purpose, at);
+    const standings = consent && candidates.length > 0 ? await this.records.standings(unique.map((p) => p.subject), consent) : new Map<string, ConsentStanding>();
+    const verdictOf = this.decide(consumer, purpose, at, standings, candidates);
     note?.relied(candidates.flatMap((c) => verdictOf(c) ?? []));
     const refused: Verdict = { permit: false, reason: 'no_agreement', agreementId: '' };
     return (subject, provider) => fields.map((field) => verdictOf({ subject, field, provider }) ?? refused);

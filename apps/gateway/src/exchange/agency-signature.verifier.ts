@@ -1,4 +1,5 @@
-import { compactVerify, importJWK, type KeyLike } from 'jose';
+import { createPublicKey, verify as cryptoVerify, type KeyObject } from 'node:crypto';
+import { promisify } from 'node:util';
 import { sha256b64u } from '@passerelle/crypto';
 import type { Registry, RegistryKey } from '@passerelle/registry';
 import type { VerifiedCaller } from './exchange-context';
@@ -17,20 +18,51 @@ export type VerificationResult =
   /** `attributedTo` is set once the signature itself verified (the failing check came after). */
   | (SignatureFailure & { attributedTo?: { agency: string; kid: string } });
 
-/** Imported public keys, per registry snapshot (a reload builds new ones). */
-const importedKeys = new WeakMap<Registry, Map<string, Promise<KeyLike | Uint8Array>>>();
+/**
+ * Public keys as node:crypto KeyObjects, per registry snapshot and per (agency, kid, key
+ * material): a reload builds a new snapshot, so a key rotated out or replaced under the same kid
+ * is never used from an older import. Importing costs about as much as a verification; jose's
+ * generic path (importJWK + compactVerify) did it again around every signature.
+ */
+const importedKeys = new WeakMap<Registry, Map<string, KeyObject>>();
 
-function publicKeyOf(registry: Registry, key: RegistryKey): Promise<KeyLike | Uint8Array> {
+export function publicKeyObject(registry: Registry, agency: string, key: RegistryKey): KeyObject {
   let cache = importedKeys.get(registry);
   if (!cache) importedKeys.set(registry, (cache = new Map()));
-  let imported = cache.get(key.kid);
+  const { kty, crv, x, y } = key;
+  const id = JSON.stringify([agency, key.kid, key.alg, kty, crv, x, y ?? null]);
+  let imported = cache.get(id);
   if (!imported) {
-    const { kty, crv, x, y } = key;
-    imported = importJWK({ kty, crv, x, ...(y !== undefined ? { y } : {}) }, key.alg);
-    imported.catch(() => cache.delete(key.kid));
-    cache.set(key.kid, imported);
+    imported = createPublicKey({ key: { kty, crv, x, ...(y !== undefined ? { y } : {}) }, format: 'jwk' });
+    cache.set(id, imported);
   }
   return imported;
+}
+
+/** The one-shot verify on libuv's thread pool (as jose does), so the event loop is not held by the curve math. */
+const verifyOffLoop = promisify(cryptoVerify) as unknown as (algorithm: string | null, data: Buffer, key: KeyObject | { key: KeyObject; dsaEncoding: 'ieee-p1363' }, signature: Buffer) => Promise<boolean>;
+
+/** Signature bytes of each allowed alg (Ed25519: 64; ES256: r ‖ s, 32 bytes each, as JWS writes them). */
+const SIGNATURE_BYTES: Record<string, number> = { EdDSA: 64, ES256: 64 };
+
+/**
+ * The JWS signature check alone (RFC 7515 §5.2 steps 8–9), once the header has been checked and
+ * `alg` pinned to the registered key: the signing input is the first two parts exactly as sent;
+ * the signature part must be the canonical base64url of exactly the alg's signature length.
+ */
+export async function jwsSignatureVerifies(jws: string, alg: string, key: KeyObject): Promise<boolean> {
+  const dot = jws.lastIndexOf('.');
+  const sigPart = jws.slice(dot + 1);
+  const signature = Buffer.from(sigPart, 'base64url');
+  if (signature.length !== SIGNATURE_BYTES[alg] || signature.toString('base64url') !== sigPart) return false;
+  const input = Buffer.from(jws.slice(0, dot), 'ascii');
+  try {
+    if (alg === 'EdDSA') return key.asymmetricKeyType === 'ed25519' && (await verifyOffLoop(null, input, key, signature));
+    if (alg === 'ES256') return key.asymmetricKeyType === 'ec' && key.asymmetricKeyDetails?.namedCurve === 'prime256v1' && (await verifyOffLoop('sha256', input, { key, dsaEncoding: 'ieee-p1363' }, signature));
+  } catch {
+    return false;
+  }
+  return false;
 }
 
 /**
@@ -52,10 +84,13 @@ export async function verifyAgencySignature(input: SignedRequestInput, registry:
   if (header.alg !== key.alg) {
     return fail('algorithm_not_allowed', `key ${quote(key.kid)} is registered for ${key.alg}; the header says ${quote(header.alg)}`);
   }
+  let verified = false;
   try {
-    const publicKey = await publicKeyOf(registry, key);
-    await compactVerify(decoded.jws, publicKey, { algorithms: [key.alg] });
+    verified = await jwsSignatureVerifies(decoded.jws, key.alg, publicKeyObject(registry, agency.id, key));
   } catch {
+    verified = false;
+  }
+  if (!verified) {
     return fail('bad_signature', `the signature does not verify with key ${quote(key.kid)}: sign the exact header and claims you send, with the private key of that kid`);
   }
   const checked = checkAgencyClaims(claims, {
