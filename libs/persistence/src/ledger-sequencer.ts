@@ -42,7 +42,9 @@ export function sequenceParams(entries: readonly EntryToSequence[]): unknown[] {
 
 /** Sequences `entries` (one statement, its own transaction); resolves with the first seq once committed. */
 export async function sequenceEntries(db: { query(sql: string, params?: unknown[]): Promise<unknown> }, entries: readonly EntryToSequence[]): Promise<number> {
-  const rows = (await db.query(SEQUENCE_ENTRIES_SQL, sequenceParams(entries))) as Array<{ first: string | number }>;
+  // A TypeORM DataSource answers rows; a pg Client a result holding them.
+  const res = (await db.query(SEQUENCE_ENTRIES_SQL, sequenceParams(entries))) as Array<{ first: string | number }> | { rows: Array<{ first: string | number }> };
+  const rows = Array.isArray(res) ? res : res.rows;
   const first = Number(rows[0]?.first);
   if (!Number.isSafeInteger(first) || first < 0) throw new Error('ledger_sequence_entries returned no seq');
   return first;
