@@ -71,6 +71,7 @@ const MEANINGS = {
     bad_window: '`GET /audit/aggregates`: `window` is not one of `1h`, `1d`, `30d`',
     bad_by: '`GET /audit/aggregates`: `by` is not one of `agency`, `purpose`, `decision`, `reason`',
     consumer_metrics_unavailable: '`GET /audit/pipeline`: the job-match consumer\'s figures cannot be read right now',
+    not_integrated: '`GET /audit/proof`, `/audit/consistency`, `/audit/sth?tree_size=`: the seq is sequenced (its `audit_seq` promised) but still not in the tree after waiting the maximum merge delay; the message names the entry and how late it is',
   },
   graphql: {
     FORBIDDEN: 'the calling agency lacks the role or purpose the operation needs',

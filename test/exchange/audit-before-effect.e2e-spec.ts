@@ -122,7 +122,7 @@ describe('every exchange is audited under its true name before it takes effect',
     };
   }
   const appendsWaiting = async () =>
-    (await queryAsOwner<{ n: number }>(db.url, "SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock' AND query ILIKE '%INSERT INTO ledger_entries%'"))[0].n;
+    (await queryAsOwner<{ n: number }>(db.url, "SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock' AND (query ILIKE '%INSERT INTO ledger_entries%' OR query ILIKE '%ledger_sequence_entries(%')"))[0].n;
   /** The write-ahead invariant over the whole ledger: every permitted mutation outcome has its request's intent before it. */
   function expectEveryEffectAfterItsIntent(entries: LedgerEntryJson[]) {
     const outcomes = entries.filter((e) => /^graphql:(submitClaimants|recordConsent|revokeConsent|applyToProgram|referRelocation)(#[0-9]+)?$/.test(e.operation) && e.reason !== 'intent' && e.decision === 'PERMIT');

@@ -5,7 +5,7 @@
  */
 import { spawn } from 'node:child_process';
 import { Client } from 'pg';
-import { APP_LOGINS, COLUMN_SELECT_PRIVILEGES, LEDGER_TABLES, LOGIN_ROLES, RETIRED_APP_ROLE, SEQUENCE_USAGE, TABLE_PRIVILEGES, type DatabaseApp } from '@passerelle/persistence';
+import { APP_LOGINS, COLUMN_SELECT_PRIVILEGES, FUNCTION_EXECUTE, LEDGER_SEQUENCING_TABLES, LEDGER_TABLES, LOGIN_ROLES, RETIRED_APP_ROLE, SEQUENCE_USAGE, TABLE_PRIVILEGES, type DatabaseApp } from '@passerelle/persistence';
 import { appMain, createTestDatabase, createTestRegistry, freePort, startTestConsentAudit, kafkaBrokers, queryAsOwner, startApp, startTrustStack, testTlsEnv, uniqueName, type TestDatabase, type TestRegistry } from '@passerelle/testing';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -63,14 +63,26 @@ describe('append-only holds against the apps’ own database logins', () => {
       [grantees],
     );
     expect(sequences).toEqual(LOGIN_ROLES.flatMap((role) => [...SEQUENCE_USAGE[role]].sort().map((s) => ({ grantee: role, object_name: s }))));
+
+    // Functions: EXECUTE only where FUNCTION_EXECUTE says (the ledger's sequencing function), nothing for PUBLIC.
+    const functions = await queryAsOwner<{ grantee: string; routine_name: string }>(
+      db.url,
+      `SELECT grantee, routine_name FROM information_schema.role_routine_grants
+        WHERE routine_schema = 'public' AND privilege_type = 'EXECUTE' AND grantee = ANY($1) ORDER BY 1, 2`,
+      [grantees],
+    );
+    expect(functions).toEqual(LOGIN_ROLES.flatMap((role) => [...FUNCTION_EXECUTE[role]].map((f) => f.slice(0, f.indexOf('('))).sort().map((f) => ({ grantee: role, routine_name: f }))));
   });
 
   it('only consent-audit’s login may write the ledger tables; the other logins may not even read them', () => {
     for (const role of LOGIN_ROLES) {
       for (const table of LEDGER_TABLES) {
         const verbs = TABLE_PRIVILEGES[role][table] ?? [];
-        expect({ role, table, verbs }).toEqual({ role, table, verbs: role === APP_LOGINS['consent-audit'] ? ['SELECT', 'INSERT'] : [] });
+        // ledger_entries is written only through ledger_sequence_entries() (privileges.ts FUNCTION_EXECUTE)
+        const writes = table === 'ledger_entries' ? ['SELECT'] : ['SELECT', 'INSERT'];
+        expect({ role, table, verbs }).toEqual({ role, table, verbs: role === APP_LOGINS['consent-audit'] ? writes : [] });
       }
+      for (const table of LEDGER_SEQUENCING_TABLES) expect({ role, table, verbs: TABLE_PRIVILEGES[role][table] ?? [] }).toEqual({ role, table, verbs: [] });
     }
   });
 

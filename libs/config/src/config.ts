@@ -70,6 +70,10 @@ export const variables = {
     schema: z.enum(['0', '1'], { error: 'must be 0 or 1' }).default('0'),
     doc: 'Local development only: 1 runs gRPC without TLS when no PASSERELLE_TLS_* file is set, and consent-audit then accepts ANY caller for EVERY RPC (logged as an error at every start). Without it an app with no certificate refuses to start.',
   },
+  LEDGER_MMD_MS: {
+    schema: z.coerce.number({ error: 'must be a number' }).int('must be a whole number').min(100, 'must be at least 100').max(60_000, 'must be at most 60000').default(1000),
+    doc: 'consent-audit only: the ledger\'s maximum merge delay in ms: an entry sequenced (its audit_seq promised) is in a signed tree head within it; proofs for a seq not yet integrated wait up to it.',
+  },
   CONSENT_AUDIT_METRICS_PORT: { schema: port.default(9464), doc: 'consent-audit health and Prometheus metrics HTTP port.' },
   GATEWAY_PROBE_PORT: {
     schema: port.optional(),

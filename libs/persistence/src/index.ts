@@ -4,3 +4,4 @@ export * from './privileges';
 export * from './app-login';
 export * from './persistence.module';
 export * from './advisory-locks';
+export * from './ledger-sequencer';

@@ -61,7 +61,8 @@ export const TABLE_PRIVILEGES: Record<LoginRole, Record<string, readonly TableVe
     consents: ['SELECT', 'INSERT', 'UPDATE'],
     consent_events: ['SELECT', 'INSERT'],
     consent_outbox: ['SELECT', 'INSERT', 'UPDATE'],
-    ledger_entries: ['SELECT', 'INSERT'],
+    // issue 15: entries are written only through ledger_sequence_entries() (FUNCTION_EXECUTE), never by INSERT
+    ledger_entries: ['SELECT'],
     ledger_nodes: ['SELECT', 'INSERT'],
     ledger_tree_heads: ['SELECT', 'INSERT'],
     ledger_checkpoints: ['SELECT', 'INSERT'],
@@ -94,6 +95,22 @@ export const SEQUENCE_USAGE: Record<LoginRole, readonly string[]> = {
   passerelle_ledger: ['consent_events_seq_seq', 'consent_outbox_id_seq'],
   passerelle_consumer: [],
 };
+
+/**
+ * role -> functions it may EXECUTE. `ledger_sequence_entries` (migration 1795560000000) is the one
+ * way into ledger_entries: it takes seqs from the ledger_sequence counter and inserts the entries
+ * in the caller's transaction (SECURITY DEFINER), so no app login holds any verb on ledger_entries
+ * beyond SELECT, nor any on the counter: none can take seqs without entries, or change either.
+ */
+export const LEDGER_SEQUENCE_FUNCTION = 'ledger_sequence_entries(timestamptz[], text[], text[], text[], text[], text[], text[], text[], text[])';
+export const FUNCTION_EXECUTE: Record<LoginRole, readonly string[]> = {
+  passerelle_gateway: [LEDGER_SEQUENCE_FUNCTION],
+  passerelle_ledger: [LEDGER_SEQUENCE_FUNCTION],
+  passerelle_consumer: [],
+};
+
+/** The ledger's sequencing tables: no app login holds any verb on them (see FUNCTION_EXECUTE). */
+export const LEDGER_SEQUENCING_TABLES = ['ledger_sequence'] as const;
 
 /** The ledger tables: append-only, written only by the ledger's role. */
 export const LEDGER_TABLES = ['ledger_entries', 'ledger_nodes', 'ledger_tree_heads', 'ledger_checkpoints', 'ledger_cosignatures'] as const;
@@ -173,6 +190,14 @@ export async function applyPrivileges(q: Queryable): Promise<void> {
       await q.query(`DO $$ BEGIN
         IF to_regclass('public.${table}') IS NOT NULL THEN
           GRANT SELECT (${columns.map(ident).join(', ')}) ON public.${ident(table)} TO ${ident(role)};
+        END IF;
+      END $$`);
+    }
+    for (const fn of FUNCTION_EXECUTE[role]) {
+      const name = fn.slice(0, fn.indexOf('('));
+      await q.query(`DO $$ BEGIN
+        IF to_regproc('public.${name}') IS NOT NULL THEN
+          GRANT EXECUTE ON FUNCTION public.${fn} TO ${ident(role)};
         END IF;
       END $$`);
     }

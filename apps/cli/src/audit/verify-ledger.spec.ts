@@ -4,7 +4,7 @@ import { consistencyProof, leafHash, rootHash } from '@passerelle/merkle';
 import fc from 'fast-check';
 import * as cp from '@passerelle/checkpoint';
 import { parsePolicy } from '@passerelle/witness';
-import { canonicalText, checkTreeHead, verifyLedger, type LedgerSource, type SthJson } from './verify-ledger';
+import { canonicalText, checkTreeHead, verifyLedger, type LedgerSource, type SthJson, brokenPromise } from './verify-ledger';
 
 interface Key {
   privateKey: KeyLike;
@@ -243,5 +243,35 @@ describe('audit verify with a witness policy (issue 18)', () => {
     const out = await verifyLedger({ ...gw.source, checkpoint: async () => forged }, { gateway: 'http://gw', workers: 0, witness: { policy, logVkey, witnessKeys } });
     expect(out).toMatchObject({ ok: false, check: 'witness' });
     expect((out as { message: string }).message).toMatch(/no signature from a trusted key/);
+  });
+});
+
+describe('audit verify: every promised audit_seq is in a signed tree head within the maximum merge delay', () => {
+  const NOW = 1_800_000_000_000;
+
+  it('reports a queued entry that was never integrated (integrator stopped), naming its seq and how late it is', async () => {
+    const key = await gatewayKey();
+    const gw = await fakeGateway(10, key);
+    // Entries 10..12 were sequenced (answered with audit_seq 10, 11, 12) 4 s ago; the head is still at 10.
+    const stalled = async () => ({ ...(await gw.sign(10)), sequenced_size: 13, pending_since: NOW - 4000, mmd_ms: 1000 });
+    const out = await verifyLedger({ ...gw.source, sth: stalled }, { gateway: 'http://gw', now: () => NOW });
+    expect(out).toMatchObject({ ok: false, check: 'promise', seq: 10 });
+    expect(!out.ok && out.message).toMatch(/audit_seq 10 was sequenced at .* but is not in a signed tree head 3000 ms past the maximum merge delay of 1000 ms \(3 promised entries from seq 10/);
+  });
+
+  it('accepts entries still within the delay, and a head with nothing pending', async () => {
+    const key = await gatewayKey();
+    const gw = await fakeGateway(10, key);
+    const fresh = async () => ({ ...(await gw.sign(10)), sequenced_size: 12, pending_since: NOW - 900, mmd_ms: 1000 });
+    expect(await verifyLedger({ ...gw.source, sth: fresh }, { gateway: 'http://gw', now: () => NOW })).toMatchObject({ ok: true, treeSize: 10 });
+    const none = async () => ({ ...(await gw.sign(10)), sequenced_size: 10, pending_since: 0, mmd_ms: 1000 });
+    expect(await verifyLedger({ ...gw.source, sth: none }, { gateway: 'http://gw', now: () => NOW })).toMatchObject({ ok: true });
+  });
+
+  it('brokenPromise is exact at the boundary: late only once past the MMD', () => {
+    const sth = { tree_size: 5, root_hash: '', timestamp: 0, jws: '', sequenced_size: 6, pending_since: NOW - 1000, mmd_ms: 1000 };
+    expect(brokenPromise(sth, NOW)).toBeUndefined();
+    expect(brokenPromise(sth, NOW + 1)).toEqual({ seq: 5, sequencedAt: NOW - 1000, lateByMs: 1, mmdMs: 1000, pending: 1 });
+    expect(brokenPromise({ ...sth, sequenced_size: undefined, pending_since: undefined, mmd_ms: undefined }, NOW + 10_000)).toBeUndefined();
   });
 });

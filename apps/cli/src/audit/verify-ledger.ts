@@ -12,6 +12,39 @@ export interface SthJson {
   root_hash: string;
   timestamp: number;
   jws: string;
+  /** not signed (docs/contract.md §5): entries below it are sequenced, their audit_seq promised */
+  sequenced_size?: number;
+  /** ms: when entry tree_size was sequenced, if it is not yet in this head; else 0 */
+  pending_since?: number;
+  /** the log's maximum merge delay, ms */
+  mmd_ms?: number;
+}
+
+/** A promise not kept: entry `seq` was sequenced (its audit_seq answered) but is still not in a signed tree head past the MMD. */
+export interface BrokenPromise {
+  seq: number;
+  sequencedAt: number;
+  lateByMs: number;
+  mmdMs: number;
+  /** promised entries not yet in the head (from seq on) */
+  pending: number;
+}
+
+/**
+ * Pure: the oldest promised seq beyond the head, if it is older than the maximum merge delay.
+ * Commits land in seq order and a batch's time is taken before its commit, so when the oldest
+ * pending entry is within the delay, so is every later one.
+ */
+export function brokenPromise(sth: SthJson, nowMs: number): BrokenPromise | undefined {
+  const sequenced = sth.sequenced_size ?? sth.tree_size;
+  if (sequenced <= sth.tree_size || !sth.pending_since || !sth.mmd_ms) return undefined;
+  const lateByMs = nowMs - sth.pending_since - sth.mmd_ms;
+  if (lateByMs <= 0) return undefined;
+  return { seq: sth.tree_size, sequencedAt: sth.pending_since, lateByMs, mmdMs: sth.mmd_ms, pending: sequenced - sth.tree_size };
+}
+
+export function brokenPromiseMessage(b: BrokenPromise): string {
+  return `BROKEN PROMISE: audit_seq ${b.seq} was sequenced at ${new Date(b.sequencedAt).toISOString()} but is not in a signed tree head ${b.lateByMs} ms past the maximum merge delay of ${b.mmdMs} ms (${b.pending} promised entr${b.pending === 1 ? 'y' : 'ies'} from seq ${b.seq} not yet integrated)`;
 }
 
 /** Where a verifier reads the ledger from (the gateway's /audit REST; a fake in tests). */
@@ -35,7 +68,7 @@ export interface SavedState extends VerifierState {
 
 export type VerifyOutcome =
   | { ok: true; treeSize: number; rootHash: string; newEntries: number; state: SavedState; witnessed?: { size: number; by: string[] } }
-  | { ok: false; check: 'signature' | 'entry' | 'consistency' | 'count' | 'witness'; seq?: number; message: string };
+  | { ok: false; check: 'signature' | 'entry' | 'consistency' | 'count' | 'witness' | 'promise'; seq?: number; message: string };
 
 export const PAGE = 1000;
 export { TREE_HEAD_TYP };
@@ -131,6 +164,8 @@ export async function verifyLedger(
     onProgress?: (done: number) => void;
     /** a witness policy: the log's checkpoint must carry it and agree with the verified tree */
     witness?: CosignedCheckpointCheck;
+    /** the verifier's clock (ms), for the merge-delay check */
+    now?: () => number;
   },
 ): Promise<VerifyOutcome> {
   // The checkpoint first: the tree head fetched after it is at least as large.
@@ -172,6 +207,9 @@ export async function verifyLedger(
       const bad = await checkpointAgrees(accepted, sth, source);
       if (bad) return { ok: false, check: 'witness', message: bad };
     }
+    // Every seq the log has promised must be in a head within its MMD (docs/contract.md §5).
+    const broken = result.ok ? brokenPromise(sth, opts.now?.() ?? Date.now()) : undefined;
+    if (broken) return { ok: false, check: 'promise', seq: broken.seq, message: brokenPromiseMessage(broken) };
     const done = outcome(result, sth, opts.gateway);
     return done.ok && accepted ? { ...done, witnessed: { size: accepted.checkpoint.size, by: accepted.cosigned } } : done;
   } finally {

@@ -111,7 +111,7 @@ export function registerAuditVerify(program: Command) {
       }
       if (!outcome.ok) {
         process.stderr.write(`passerelle: audit verification FAILED: ${outcome.message}\n`);
-        process.exitCode = outcome.check === 'entry' ? 3 : outcome.check === 'witness' ? 4 : 2;
+        process.exitCode = outcome.check === 'entry' ? 3 : outcome.check === 'witness' ? 4 : outcome.check === 'promise' ? 5 : 2;
         return;
       }
       if (opts.state) await writeState(opts.state, outcome.state);

@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { canonicalize } from 'json-canonicalize';
 import { NO_LEGAL_BASIS, type consentAudit } from '@passerelle/contracts';
 import { sampleJobMatchEvent, validateJobMatchEvent } from '@passerelle/messaging';
-import { buildEntry, registryEntry, stampEntry, validateEntryInput } from './ledger-entry';
+import { buildEntry, entryTemplate, registryEntry, stampEntry, validateEntryInput, type ValidEntryInput } from './ledger-entry';
 
 const ID_A = 'i_AAAAAAAAAAAAAAAAAAAAAA';
 const ID_B = 'i_BBBBBBBBBBBBBBBBBBBBBB';
@@ -129,5 +129,39 @@ describe('the legal basis of an entry (contract §5.1)', () => {
     [{ rule: 'consent_required' }, 'only a DENY carries one'],
   ])('refuses %j, naming the member', (over, message) => {
     expect(() => validateEntryInput(good(over as Partial<consentAudit.AuditEntryInput>))).toThrow(message);
+  });
+});
+
+describe('entryTemplate (the canonical text around a seq not yet taken)', () => {
+  const text = fc.string({ maxLength: 40 });
+  const anyInput = fc.record({
+    agency: text,
+    kid: text,
+    jti: text,
+    purpose: text,
+    operation: text,
+    decision: fc.constantFrom('PERMIT' as const, 'DENY' as const),
+    reason: text,
+    subjects: fc.array(text, { maxLength: 3 }),
+    fields: fc.array(text, { maxLength: 3 }),
+    request_sha256: text,
+    response_sha256: text,
+    request_id: text,
+    rule: fc.option(text, { nil: undefined }),
+  });
+
+  it('prefix + seq + suffix is exactly buildEntry(seq).canonical, whatever the strings hold (quotes, "seq" look-alikes)', () => {
+    fc.assert(
+      fc.property(anyInput, fc.nat({ max: Number.MAX_SAFE_INTEGER }), (raw, seq) => {
+        const entry = { ...raw } as ValidEntryInput;
+        if (entry.rule === undefined) delete entry.rule;
+        const time = '2026-12-01T17:00:00.123Z';
+        const { prefix, suffix } = entryTemplate(time, entry);
+        expect(`${prefix}${seq}${suffix}`).toBe(buildEntry(seq, time, entry).canonical);
+      }),
+    );
+    const sneaky = { ...good({}), operation: ',"seq":0,"subjects":[]' } as unknown as ValidEntryInput;
+    const { prefix, suffix } = entryTemplate('2026-12-01T17:00:00.000Z', { ...validateEntryInput(good({})), request_id: 'x', operation: sneaky.operation });
+    expect(JSON.parse(`${prefix}42${suffix}`).seq).toBe(42);
   });
 });

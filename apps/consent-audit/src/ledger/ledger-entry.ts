@@ -1,6 +1,7 @@
 import { canonicalize } from 'json-canonicalize';
 import { isInternalId } from '@passerelle/crypto';
 import type { consentAudit, LedgerEntryJson } from '@passerelle/contracts';
+import type { EntryToSequence } from '@passerelle/persistence';
 import { InvalidArgument } from './ledger-errors';
 
 /** Ledger entry `seq` (docs/contract.md §5): the object whose JCS text is hashed into leaf `seq`. */
@@ -190,4 +191,36 @@ export function buildEntry(seq: number, time: string, input: ValidEntryInput): {
     if (input[k] !== undefined) (entry as unknown as Record<string, unknown>)[k] = input[k];
   }
   return { entry, canonical: canonicalize(entry) };
+}
+
+/** The one place the seq sits in every canonical entry: JCS orders the keys, "rule" < "seq" < "subjects". */
+const SEQ_MARK = ',"seq":0,"subjects":';
+
+/**
+ * The canonical text of the entry around its seq, for a seq not known yet: `prefix + seq + suffix`
+ * is exactly `buildEntry(seq, time, input).canonical` (JCS writes a safe integer as its decimal
+ * digits, and every member but `seq` is independent of it). ledger_sequence_entries() joins them
+ * once the counter gave the seq, in the statement that commits the entry.
+ */
+export function entryTemplate(time: string, input: ValidEntryInput): { prefix: string; suffix: string } {
+  const { canonical } = buildEntry(0, time, input);
+  // Quotes inside string values are escaped, so the unescaped marker is the member itself.
+  const at = canonical.indexOf(SEQ_MARK);
+  if (at < 0 || canonical.indexOf(SEQ_MARK, at + 1) >= 0) throw new Error('ledger entry template: the seq member is not where JCS puts it');
+  const cut = at + ',"seq":'.length;
+  return { prefix: canonical.slice(0, cut), suffix: canonical.slice(cut + 1) };
+}
+
+/** What ledger_sequence_entries() takes for one validated entry. */
+export function entryToSequence(time: string, input: ValidEntryInput): EntryToSequence {
+  return {
+    time,
+    ...entryTemplate(time, input),
+    agency: input.agency,
+    purpose: input.purpose,
+    operation: input.operation,
+    decision: input.decision,
+    subjects: input.subjects,
+    fields: input.fields,
+  };
 }

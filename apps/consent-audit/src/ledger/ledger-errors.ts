@@ -22,3 +22,7 @@ export class NotFound extends LedgerError {
 export class LedgerUnavailable extends LedgerError {
   readonly grpcCode = status.UNAVAILABLE;
 }
+/** A seq that is sequenced (durable, promised) but not in the tree within the maximum merge delay. */
+export class NotIntegrated extends LedgerError {
+  readonly grpcCode = status.FAILED_PRECONDITION;
+}

@@ -1,7 +1,8 @@
 import pino from 'pino';
 import { CompactRange, leafHash, nodeKeyString, rootHash, storedRootHash, mapNodeReader, type CompletedNode, type Hash } from '@passerelle/merkle';
-import { LedgerWriter, type BatchTransaction, type EntryRow, type LedgerWriteStore } from './ledger-writer';
-import type { ValidEntryInput } from './ledger-entry';
+import type { EntryToSequence } from '@passerelle/persistence';
+import { LedgerWriter, type LedgerWriteStore, type SequencedEntry } from './ledger-writer';
+import { buildEntry, type ValidEntryInput } from './ledger-entry';
 import { LedgerUnavailable } from './ledger-errors';
 
 const logger = pino({ level: 'silent' });
@@ -22,175 +23,144 @@ const input = (n: number): ValidEntryInput => ({
 });
 
 /**
- * An in-memory store with the database's chain semantics: batch k+1 waits for k's transaction
- * to end and writes only if k's last entry is committed. It can be told to fail.
+ * An in-memory store with ledger_sequence_entries()'s semantics: a counter taken once per call,
+ * canonical = prefix || seq || suffix, nothing taken when the call fails. Other sequencers (the
+ * gateways) may add entries behind the writer's back (`external`).
  */
 class FakeStore implements LedgerWriteStore {
-  rows: EntryRow[] = [];
+  entries: SequencedEntry[] = [];
   nodes = new Map<string, Hash>();
-  batches: number[] = [];
-  failNext = 0;
-  /** a failure AFTER the commit (e.g. the connection dropped while answering) */
-  failAfterCommitNext = 0;
-  loads = 0;
-  open = 0;
-  maxOpen = 0;
-  private ends = new Map<number, Promise<void>>();
-
-  constructor(private readonly commitMs = 3) {}
+  calls = 0;
+  failNext = false;
+  /** entries sequenced but not yet visible (a transaction not committed) */
+  hidden = new Set<number>();
 
   async loadTail() {
-    this.loads++;
-    return CompactRange.load(this.rows.length, mapNodeReader(this.nodes));
+    const size = [...this.nodes.keys()].filter((k) => k.startsWith('0:')).length;
+    return CompactRange.load(size, mapNodeReader(this.nodes));
   }
-
-  async appendBatch(rows: EntryRow[], nodes: CompletedNode[]) {
-    this.open++;
-    this.maxOpen = Math.max(this.maxOpen, this.open);
-    try {
-      await this.commit(rows, nodes);
-    } finally {
-      this.open--;
-    }
-  }
-
-  private async commit(rows: EntryRow[], nodes: CompletedNode[]) {
-    await new Promise((r) => setTimeout(r, this.commitMs));
-    if (this.failNext > 0) {
-      this.failNext--;
-      throw new Error('connection reset');
-    }
-    if (rows[0].seq !== this.rows.length) throw new Error(`ledger chain broken at ${rows[0].seq}`);
-    this.rows.push(...rows);
-    for (const n of nodes) this.nodes.set(nodeKeyString(n), n.hash);
-    this.batches.push(rows.length);
-    if (this.failAfterCommitNext > 0) {
-      this.failAfterCommitNext--;
-      throw new Error('connection lost after commit');
-    }
-  }
-
-  async begin(batchNo: number): Promise<BatchTransaction> {
+  async sequence(rows: EntryToSequence[]): Promise<number> {
+    this.calls += 1;
     await new Promise((r) => setImmediate(r));
-    let end!: () => void;
-    this.ends.set(batchNo, new Promise<void>((r) => (end = r)));
-    this.open++;
-    this.maxOpen = Math.max(this.maxOpen, this.open);
-    return {
-      writeAndCommit: async (after, rows, nodes) => {
-        try {
-          if (after !== undefined) await this.ends.get(after);
-          await this.commit(rows, nodes);
-        } finally {
-          this.open--;
-          end();
-        }
-      },
-    };
+    if (this.failNext) {
+      this.failNext = false;
+      throw new Error('connection lost');
+    }
+    const first = this.entries.length;
+    rows.forEach((r, i) => {
+      const canonical = `${r.prefix}${first + i}${r.suffix}`;
+      this.entries.push({ seq: first + i, canonical, leafHash: leafHash(canonical) });
+    });
+    return first;
+  }
+  external(n: number) {
+    const time = new Date().toISOString();
+    for (let i = 0; i < n; i++) {
+      const { canonical } = buildEntry(this.entries.length, time, input(1000 + i));
+      this.entries.push({ seq: this.entries.length, canonical, leafHash: leafHash(canonical) });
+    }
+  }
+  async readSequenced(from: number, limit: number) {
+    return this.entries.filter((e) => e.seq >= from && !this.hidden.has(e.seq)).slice(0, limit);
+  }
+  async writeNodes(nodes: CompletedNode[]) {
+    for (const n of nodes) this.nodes.set(nodeKeyString(n), n.hash);
   }
 }
 
-describe.each([1, 4])('LedgerWriter (group commit, pipeline depth %i)', (depth) => {
-  it('gives concurrent callers consecutive unique seqs in few batches, answering after commit', async () => {
+async function started(store: FakeStore, opts = {}) {
+  const w = new LedgerWriter(store, logger, { integrateIntervalMs: 10_000, ...opts });
+  await w.start();
+  return w;
+}
+
+describe('LedgerWriter (sequence now, integrate soon)', () => {
+  it('gives concurrent callers consecutive unique seqs in one sequencing call, answering once sequenced', async () => {
     const store = new FakeStore();
-    const commits: number[] = [];
-    const writer = new LedgerWriter(store, logger, { pipelineDepth: depth, onCommit: (t) => commits.push(t.size) });
-    await writer.start();
-    const results = await Promise.all(Array.from({ length: 1000 }, (_, i) => writer.append(input(i))));
-    const seqs = results.map((r) => r.seq).sort((a, b) => a - b);
-    expect(seqs).toEqual([...Array(1000).keys()]);
-    expect(store.rows.map((r) => r.seq)).toEqual([...Array(1000).keys()]);
-    expect(store.batches.length).toBeLessThan(5);
-    // Each answer's seq was committed when it resolved; the tree stored matches the reference.
-    const leaves = store.rows.map((r) => leafHash(r.canonical));
-    expect(writer.committed()).toEqual({ size: 1000, root: rootHash(leaves) });
-    expect((await storedRootHash(1000, mapNodeReader(store.nodes))).equals(rootHash(leaves))).toBe(true);
-    expect(commits[commits.length - 1]).toBe(1000);
-    for (const r of results) expect(r.leafHash.equals(leaves[r.seq])).toBe(true);
+    const w = await started(store);
+    const out = await Promise.all(Array.from({ length: 50 }, (_, i) => w.append(input(i))));
+    expect(out.map((a) => a.seq)).toEqual(Array.from({ length: 50 }, (_, i) => i));
+    expect(store.calls).toBe(1);
+    expect(out[7].leafHash).toEqual(store.entries[7].leafHash);
+    await w.stop();
   });
 
   it('stores each entry as the canonical JSON of the contract, with its seq and the batch time', async () => {
     const store = new FakeStore();
-    const writer = new LedgerWriter(store, logger, { pipelineDepth: depth, now: () => new Date('2026-03-01T12:00:00.123Z') });
-    await writer.start();
-    await writer.append(input(7));
-    expect(store.rows[0].canonical).toBe(
-      '{"agency":"qc.mifi","decision":"PERMIT","fields":["province"],"jti":"jti7","kid":"mifi-2026-01","operation":"graphql:claimant","purpose":"JOB_MATCHING","reason":"ok","request_id":"r7","request_sha256":"","response_sha256":"","seq":0,"subjects":[],"time":"2026-03-01T12:00:00.123Z"}',
-    );
+    const w = await started(store, { now: () => new Date('2026-05-01T00:00:00.000Z') });
+    await w.append(input(0));
+    const [a] = await Promise.all([w.append(input(1))]);
+    expect(store.entries[a.seq].canonical).toBe(buildEntry(a.seq, '2026-05-01T00:00:00.000Z', input(1)).canonical);
+    await w.stop();
   });
 
-  it('splits a burst into batches of at most maxBatch', async () => {
+  it('integrates every sequenced entry, its own and other sequencers’, into the tree in seq order', async () => {
     const store = new FakeStore();
-    const writer = new LedgerWriter(store, logger, { pipelineDepth: depth, maxBatch: 100 });
-    await writer.start();
-    await Promise.all(Array.from({ length: 450 }, (_, i) => writer.append(input(i))));
-    expect(Math.max(...store.batches)).toBeLessThanOrEqual(100);
-    expect(store.batches.reduce((a, b) => a + b, 0)).toBe(450);
+    const w = await started(store);
+    await w.append(input(0));
+    store.external(5);
+    await w.append(input(1));
+    expect(await w.waitIntegrated(7, 1000)).toBe(true);
+    const leaves = store.entries.map((e) => leafHash(e.canonical));
+    expect(w.committed()).toEqual({ size: 7, root: rootHash(leaves) });
+    expect(await storedRootHash(7, mapNodeReader(store.nodes))).toEqual(rootHash(leaves));
+    await w.stop();
   });
 
-  it('fails every caller of a failed batch, reloads the tail, and continues without gaps', async () => {
+  it('never skips a hole: an entry not yet visible holds integration back until it is', async () => {
     const store = new FakeStore();
-    const writer = new LedgerWriter(store, logger, { pipelineDepth: depth });
-    await writer.start();
-    await Promise.all(Array.from({ length: 10 }, (_, i) => writer.append(input(i))));
-    store.failNext = 1;
-    const failed = await Promise.allSettled(Array.from({ length: 20 }, (_, i) => writer.append(input(100 + i))));
-    const rejected = failed.filter((r) => r.status === 'rejected');
-    expect(rejected.length).toBeGreaterThan(0);
-    for (const r of rejected) expect((r as PromiseRejectedResult).reason).toBeInstanceOf(LedgerUnavailable);
-    expect(store.loads).toBe(2);
-    const after = await Promise.all(Array.from({ length: 5 }, (_, i) => writer.append(input(200 + i))));
-    expect(store.rows.map((r) => r.seq)).toEqual([...Array(store.rows.length).keys()]);
-    expect(Math.min(...after.map((a) => a.seq))).toBe(store.rows.length - 5);
+    const w = await started(store);
+    store.external(3);
+    store.hidden.add(1);
+    expect(await w.waitIntegrated(3, 50)).toBe(false);
+    expect(w.committed()!.size).toBe(1);
+    store.hidden.clear();
+    expect(await w.waitIntegrated(3, 1000)).toBe(true);
+    await w.stop();
   });
 
-  it('keeps at most pipelineDepth batches in flight behind a slow commit, committing in seq order', async () => {
-    const store = new FakeStore(15);
-    const writer = new LedgerWriter(store, logger, { pipelineDepth: depth, maxBatch: 50 });
-    await writer.start();
-    const results = await Promise.all(Array.from({ length: 1000 }, (_, i) => writer.append(input(i))));
-    // Several batches in flight when pipelined, exactly one otherwise.
-    if (depth > 1) expect(store.maxOpen).toBeGreaterThan(1);
-    expect(store.maxOpen).toBeLessThanOrEqual(depth);
-    expect(store.rows.map((r) => r.seq)).toEqual([...Array(1000).keys()]);
-    expect(new Set(results.map((r) => r.seq)).size).toBe(1000);
-    expect(writer.committed()!.size).toBe(1000);
-  });
-
-  it('when a batch in the pipeline fails, fails it and those chained behind it, and leaves no gap', async () => {
-    const store = new FakeStore(5);
-    const writer = new LedgerWriter(store, logger, { pipelineDepth: depth, maxBatch: 10 });
-    await writer.start();
-    store.failNext = 1;
-    const settled = await Promise.allSettled(Array.from({ length: 200 }, (_, i) => writer.append(input(i))));
-    const ok = settled.filter((r) => r.status === 'fulfilled').map((r) => (r as PromiseFulfilledResult<{ seq: number }>).value.seq);
-    expect(settled.length - ok.length).toBeGreaterThanOrEqual(10);
-    expect(ok.sort((a, b) => a - b)).toEqual([...Array(ok.length).keys()]);
-    expect(store.rows.map((r) => r.seq)).toEqual([...Array(ok.length).keys()]);
-    const next = await writer.append(input(999));
-    expect(next.seq).toBe(ok.length);
-  });
-
-  it('after a failure that did commit, reloads the tail so no seq is handed out twice', async () => {
+  it('a failed sequencing call fails its callers and takes no seq: the next entries follow without a gap', async () => {
     const store = new FakeStore();
-    const writer = new LedgerWriter(store, logger, { pipelineDepth: depth });
-    await writer.start();
-    store.failAfterCommitNext = 1;
-    await expect(writer.append(input(1))).rejects.toThrow('could not commit');
-    const next = await writer.append(input(2));
-    expect(next.seq).toBe(1);
-    expect(store.rows.map((r) => r.seq)).toEqual([0, 1]);
+    const w = await started(store);
+    await w.append(input(0));
+    store.failNext = true;
+    await expect(w.append(input(1))).rejects.toBeInstanceOf(LedgerUnavailable);
+    expect((await w.append(input(2))).seq).toBe(1);
+    expect(store.entries.map((e) => e.seq)).toEqual([0, 1]);
+    await w.stop();
   });
 
-  it('refuses appends before start and after stop, and stop waits for queued entries', async () => {
+  it('halts integration on an entry whose stored leaf hash is not its canonical text’s', async () => {
     const store = new FakeStore();
-    const writer = new LedgerWriter(store, logger, { pipelineDepth: depth });
-    await expect(writer.append(input(0))).rejects.toThrow('not the ledger writer');
-    await writer.start();
-    const pending = Promise.all(Array.from({ length: 50 }, (_, i) => writer.append(input(i))));
-    await writer.stop();
-    expect(store.rows.length).toBe(50);
-    await expect(pending).resolves.toHaveLength(50);
-    await expect(writer.append(input(99))).rejects.toBeInstanceOf(LedgerUnavailable);
+    const w = await started(store);
+    store.external(2);
+    store.entries[1] = { ...store.entries[1], leafHash: leafHash('forged') };
+    expect(await w.waitIntegrated(2, 50)).toBe(false);
+    expect(w.committed()!.size).toBe(1);
+    await w.stop();
+  });
+
+  it('resumes from the stored nodes: a new writer continues the same tree', async () => {
+    const store = new FakeStore();
+    const w1 = await started(store);
+    store.external(5);
+    expect(await w1.waitIntegrated(5, 1000)).toBe(true);
+    await w1.stop();
+    store.external(3);
+    const w2 = await started(store);
+    expect(await w2.waitIntegrated(8, 1000)).toBe(true);
+    expect(w2.committed()!.root).toEqual(rootHash(store.entries.map((e) => leafHash(e.canonical))));
+    await w2.stop();
+  });
+
+  it('refuses appends before start and after stop', async () => {
+    const store = new FakeStore();
+    const w = new LedgerWriter(store, logger);
+    await expect(w.append(input(0))).rejects.toBeInstanceOf(LedgerUnavailable);
+    await w.start();
+    const queued = w.append(input(1));
+    await w.stop();
+    expect((await queued).seq).toBe(0);
+    await expect(w.append(input(2))).rejects.toBeInstanceOf(LedgerUnavailable);
   });
 });

@@ -1,38 +1,26 @@
 import { CompactRange, leafHash, type CompletedNode, type Hash } from '@passerelle/merkle';
+import type { EntryToSequence } from '@passerelle/persistence';
 import type { Logger } from '@passerelle/logger';
-import { buildEntry, type ValidEntryInput } from './ledger-entry';
+import { entryToSequence, type ValidEntryInput } from './ledger-entry';
 import { LedgerUnavailable } from './ledger-errors';
 
-/** One row of ledger_entries as the writer prepares it. */
-export interface EntryRow {
+/** A sequenced entry as the integrator reads it back, in seq order. */
+export interface SequencedEntry {
   seq: number;
-  time: string;
   canonical: string;
   leafHash: Hash;
-  input: ValidEntryInput;
-}
-
-/** One batch's transaction, holding its place in the commit chain. */
-export interface BatchTransaction {
-  /**
-   * Waits until the transaction of batch `after` (if given) has ended, then writes the rows and
-   * nodes and commits — but only if entry `rows[0].seq - 1` is committed by then; otherwise
-   * rolls back and throws. Rolls back on any error.
-   */
-  writeAndCommit(after: number | undefined, rows: EntryRow[], nodes: CompletedNode[]): Promise<void>;
 }
 
 /** The SQL side of the writer (a fake in unit tests). */
 export interface LedgerWriteStore {
-  /** The committed size and the peaks of its tree, from the stored nodes. */
+  /** The integrated size and the peaks of its tree, from the stored nodes. */
   loadTail(): Promise<CompactRange>;
-  /**
-   * Writes a batch in one statement (its own transaction), only if entry `rows[0].seq - 1` is
-   * committed; resolves once committed. Used when batches are not pipelined.
-   */
-  appendBatch(rows: EntryRow[], nodes: CompletedNode[]): Promise<void>;
-  /** Opens the transaction of batch `batchNo`; resolves once it holds that place in the chain. */
-  begin(batchNo: number): Promise<BatchTransaction>;
+  /** Sequences the entries (ledger_sequence_entries, one transaction); resolves with the first seq once committed. */
+  sequence(entries: EntryToSequence[]): Promise<number>;
+  /** Sequenced entries from seq `from` on, in seq order, at most `limit`. */
+  readSequenced(from: number, limit: number): Promise<SequencedEntry[]>;
+  /** Writes the nodes the integrated entries completed (idempotent: a node is the same whoever writes it). */
+  writeNodes(nodes: CompletedNode[]): Promise<void>;
 }
 
 export interface Appended {
@@ -47,15 +35,14 @@ export interface CommittedTree {
 }
 
 export interface LedgerWriterOptions {
-  /** most entries in one batch */
+  /** most entries in one sequencing call */
   maxBatch?: number;
-  /**
-   * Most batches in flight at once. 1 (the default): one statement, one round trip per batch,
-   * best when a commit is cheap (local disk). Above 1: pipelined commits chained in the
-   * database (four round trips per batch), worth it only when a commit's WAL flush is slow.
-   */
-  pipelineDepth?: number;
+  /** most entries one integration pass reads */
+  integrateBatch?: number;
+  /** how often the integrator looks for sequenced entries (ms); it is also woken by this process's appends and by proof requests */
+  integrateIntervalMs?: number;
   now?: () => Date;
+  /** an integration pass added `batchSize` entries to the tree */
   onCommit?: (tree: CommittedTree, batchSize: number) => void;
 }
 
@@ -65,42 +52,33 @@ interface Pending {
   reject: (e: Error) => void;
 }
 
-interface Batch {
-  no: number;
-  pending: Pending[];
-  rows: EntryRow[];
-  /** the tree once this batch is committed */
-  next: CompactRange;
-}
-
 /**
- * Group commit. Append calls queue up; a batch takes what is queued, gets consecutive seqs in
- * memory, is hashed, and is written with its newly complete tree nodes in one transaction;
- * every caller of a batch is answered only after its COMMIT. While a batch is in flight the
- * next one gathers, so batches grow with the load and share the commit's cost.
+ * Sequence now, integrate soon (docs/ledger.md "Sequencing and integration").
  *
- * Optionally (`pipelineDepth` > 1) several batches are in flight on their own connections,
- * chained in the database: batch k holds a lock for its whole transaction, and batch k+1 waits
- * for it to end and writes only if k's last entry is then committed. Either way commits land
- * in seq order and no batch ever commits after a failed one: no gap, no reuse.
+ * Sequencing: append calls of one event-loop turn go to ledger_sequence_entries() as one call; the
+ * database's counter gives them dense seqs in the transaction that commits them, so every caller
+ * (this process, the gateways) draws from one counter and seqs stay dense and global. A caller is
+ * answered once its entry is committed: durable and sequenced, not yet in the tree.
  *
- * Only one process may do this (seqs are assigned here): the owner holds the writer lock. A
- * failed batch fails its callers (and those of the batches chained behind it), and the tail is
- * reloaded from the database before the next batch.
+ * Integration (only the writer-role holder runs it): reads the sequenced entries after the
+ * integrated size in seq order, checks each stored leaf hash against its canonical text, appends
+ * the leaves to the compact range and writes the completed nodes. What proofs and tree heads read
+ * is the integrated tree. Commits land in seq order (the counter's row lock), so what a read sees
+ * is a dense prefix; a hole is waited out, never skipped.
  */
 export class LedgerWriter {
   private queue: Pending[] = [];
-  /** the tree once every committed batch is in: what readers may see */
+  /** the integrated tree: what proofs and heads may use */
   private committedRange: CompactRange | undefined;
-  /** the tree once every batch in flight is in: where the next batch starts */
-  private tentative: CompactRange | undefined;
-  private inflight: Batch[] = [];
-  private batchNo = 0;
-  private opening = false;
-  private failed = false;
   private scheduled = false;
-  private reloading: Promise<void> | undefined;
+  private sequencing = 0;
   private stopped = false;
+  private integrating: Promise<void> | undefined;
+  private again = false;
+  private timer: NodeJS.Timeout | undefined;
+  private waiters: Array<{ size: number; resolve: () => void }> = [];
+  /** set when a stored entry does not match its leaf hash: integration halts and says so */
+  private corrupt: string | undefined;
 
   constructor(
     private readonly store: LedgerWriteStore,
@@ -108,27 +86,29 @@ export class LedgerWriter {
     private readonly opts: LedgerWriterOptions = {},
   ) {}
 
-  /** Loads the tail; appends are refused before this resolves. */
+  /** Loads the integrated tail and starts integrating; appends are refused before this resolves. */
   async start(): Promise<void> {
     const tail = await this.store.loadTail();
     this.committedRange = tail;
-    this.tentative = tail.clone();
     this.stopped = false;
-    this.failed = false;
+    this.corrupt = undefined;
     this.logger.info({ treeSize: tail.size }, 'ledger writer ready');
+    this.timer = setInterval(() => this.integrate(), this.opts.integrateIntervalMs ?? 25);
+    this.timer.unref();
+    await this.integrate();
   }
 
   get ready(): boolean {
     return this.committedRange !== undefined && !this.stopped;
   }
 
-  /** The committed tree (size and root), as of the last COMMIT. */
+  /** The integrated tree (size and root). */
   committed(): CommittedTree | undefined {
     return this.committedRange ? { size: this.committedRange.size, root: this.committedRange.root() } : undefined;
   }
 
   append(input: ValidEntryInput): Promise<Appended> {
-    if (this.stopped || (!this.committedRange && !this.reloading)) {
+    if (this.stopped || !this.committedRange) {
       return Promise.reject(new LedgerUnavailable('this consent-audit instance is not the ledger writer: appends are refused'));
     }
     return new Promise<Appended>((resolve, reject) => {
@@ -137,126 +117,124 @@ export class LedgerWriter {
     });
   }
 
-  /** Refuses new appends and waits for the queued ones to be committed (or failed). */
+  /**
+   * Resolves true once the tree holds `size` entries, false if `timeoutMs` passes first. Wakes the
+   * integrator at once: a proof asked for right after an exchange waits one pass, not a tick.
+   */
+  async waitIntegrated(size: number, timeoutMs: number): Promise<boolean> {
+    if ((this.committedRange?.size ?? 0) >= size) return true;
+    let timer: NodeJS.Timeout | undefined;
+    const reached = new Promise<boolean>((resolve) => {
+      const waiter = { size, resolve: () => resolve(true) };
+      this.waiters.push(waiter);
+      timer = setTimeout(() => {
+        this.waiters.splice(this.waiters.indexOf(waiter), 1);
+        resolve(false);
+      }, timeoutMs);
+    });
+    void this.integrate();
+    const ok = await reached;
+    clearTimeout(timer);
+    return ok;
+  }
+
+  /** Refuses new appends, waits for the sequencing calls in flight, integrates what is committed, stops. */
   async stop(): Promise<void> {
     this.stopped = true;
-    while (this.queue.length || this.inflight.length || this.scheduled || this.reloading) await new Promise((r) => setTimeout(r, 5));
+    while (this.queue.length || this.scheduled || this.sequencing) await new Promise((r) => setTimeout(r, 5));
+    clearInterval(this.timer);
+    await this.integrating;
+    if (this.committedRange && !this.corrupt) await this.integrate(true).catch(() => undefined);
   }
 
   private schedule() {
     if (this.scheduled) return;
     this.scheduled = true;
-    // Let the callers that arrived in the same I/O phase join the same batch.
+    // Let the callers that arrived in the same I/O phase join the same call.
     setImmediate(() => {
       this.scheduled = false;
-      this.pump();
+      while (this.queue.length) this.sequenceBatch(this.queue.splice(0, this.opts.maxBatch ?? 2000));
     });
   }
 
-  /** Starts batches while there is work, room in the pipeline, and no failure to clear up. */
-  private pump() {
-    while (this.queue.length && !this.opening && !this.failed && !this.reloading && this.inflight.length < (this.opts.pipelineDepth ?? 1)) {
-      if (!this.tentative) {
-        this.failAll(this.queue.splice(0), new LedgerUnavailable('the ledger is unavailable: its state could not be read from the database'));
-        return;
-      }
-      this.startBatch(this.tentative);
-    }
-  }
-
-  private startBatch(from: CompactRange) {
-    const pending = this.queue.splice(0, this.opts.maxBatch ?? 2000);
-    const next = from.clone();
+  private sequenceBatch(batch: Pending[]) {
     const time = (this.opts.now?.() ?? new Date()).toISOString();
-    const rows: EntryRow[] = [];
-    const nodes: CompletedNode[] = [];
-    for (const p of pending) {
-      const seq = next.size;
-      const { canonical } = buildEntry(seq, time, p.input);
-      const leaf = leafHash(canonical);
-      rows.push({ seq, time, canonical, leafHash: leaf, input: p.input });
-      for (const n of next.append(leaf)) nodes.push(n);
-    }
-    const batch: Batch = { no: ++this.batchNo, pending, rows, next };
-    const after = this.inflight.length ? this.inflight[this.inflight.length - 1].no : undefined;
-    this.inflight.push(batch);
-    this.tentative = next;
-    if ((this.opts.pipelineDepth ?? 1) === 1) {
-      this.store.appendBatch(rows, nodes).then(
-        () => this.settle(batch),
-        (e: Error) => this.settle(batch, e),
-      );
+    let rows: EntryToSequence[];
+    try {
+      rows = batch.map((p) => entryToSequence(time, p.input));
+    } catch (e) {
+      for (const p of batch) p.reject(e as Error);
       return;
     }
-    this.opening = true;
-    void (async () => {
-      let tx: BatchTransaction;
-      try {
-        tx = await this.store.begin(batch.no);
-      } catch (e) {
-        this.opening = false;
-        return this.settle(batch, e as Error);
-      }
-      // This batch holds its place in the chain: the next one may open now.
-      this.opening = false;
-      this.pump();
-      try {
-        await tx.writeAndCommit(after, rows, nodes);
-      } catch (e) {
-        return this.settle(batch, e as Error);
-      }
-      this.settle(batch);
-    })();
+    this.sequencing += 1;
+    this.store.sequence(rows).then(
+      (first) => {
+        this.sequencing -= 1;
+        batch.forEach((p, i) => {
+          const seq = first + i;
+          p.resolve({ seq, time, leafHash: leafHash(`${rows[i].prefix}${seq}${rows[i].suffix}`) });
+        });
+        void this.integrate();
+      },
+      (err: Error) => {
+        this.sequencing -= 1;
+        // The transaction rolled back: no seq was taken, nothing was written.
+        this.logger.error({ err, batchSize: batch.length }, 'ledger entries not sequenced; their callers get an error');
+        const e = new LedgerUnavailable('the ledger could not commit this entry; nothing was recorded, try again');
+        for (const p of batch) p.reject(e);
+      },
+    );
   }
 
-  private settle(batch: Batch, error?: Error) {
-    this.inflight.splice(this.inflight.indexOf(batch), 1);
-    if (error) {
-      if (!this.failed) {
-        this.logger.error({ err: error, batchSize: batch.rows.length, firstSeq: batch.rows[0].seq }, 'ledger batch failed; its callers get an error and the tail is reloaded');
-      }
-      this.failed = true;
-      this.failAll(batch.pending, new LedgerUnavailable('the ledger could not commit this entry; nothing was recorded, try again'));
-    } else {
-      // Committed; so is every batch before it (the chain guarantees it), whatever order the answers arrive in.
-      if (!this.committedRange || batch.next.size > this.committedRange.size) this.committedRange = batch.next;
-      batch.pending.forEach((p, i) => p.resolve({ seq: batch.rows[i].seq, time: batch.rows[i].time, leafHash: batch.rows[i].leafHash }));
-      this.opts.onCommit?.({ size: this.committedRange.size, root: this.committedRange.root() }, batch.rows.length);
+  /** One integration run at a time; a call during a run asks for another right after it. */
+  private integrate(final = false): Promise<void> {
+    if ((this.stopped && !final) || !this.committedRange || this.corrupt) return Promise.resolve();
+    if (this.integrating) {
+      this.again = true;
+      return this.integrating;
     }
-    if (this.failed && this.inflight.length === 0 && !this.opening) void this.reload();
-    else this.pump();
-  }
-
-  private failAll(batch: Pending[], error: Error) {
-    for (const p of batch) p.reject(error);
-  }
-
-  /** After a failure: a batch may or may not have committed; the database says which. */
-  private reload(): Promise<void> {
-    this.reloading ??= (async () => {
+    this.integrating = (async () => {
       try {
-        const tail = await this.store.loadTail();
-        this.committedRange = tail;
-        this.tentative = tail.clone();
-        this.logger.warn({ treeSize: tail.size }, 'ledger tail reloaded from the database');
-      } catch (e) {
-        this.committedRange = undefined;
-        this.tentative = undefined;
-        this.logger.error({ err: e }, 'ledger tail could not be reloaded; appends are refused until it is');
-        this.scheduleRetry();
+        do {
+          this.again = false;
+          while (await this.integrateOnce()) {
+            /* a full page: read on */
+          }
+        } while (this.again && !this.corrupt);
+      } catch (err) {
+        this.logger.error({ err }, 'ledger integration pass failed; retrying');
+        // The nodes of a failed pass may or may not be in: they are idempotent, the range is reloaded.
+        this.committedRange = await this.store.loadTail().catch(() => this.committedRange);
       } finally {
-        this.failed = false;
-        this.reloading = undefined;
+        this.integrating = undefined;
       }
-      this.pump();
     })();
-    return this.reloading;
+    return this.integrating;
   }
 
-  private scheduleRetry() {
-    setTimeout(() => {
-      if (this.stopped || this.committedRange) return;
-      void this.reload();
-    }, 1000).unref();
+  /** Integrates one page of sequenced entries; true when the page was full (more may follow). */
+  private async integrateOnce(): Promise<boolean> {
+    const range = this.committedRange!;
+    const limit = this.opts.integrateBatch ?? 5000;
+    const entries = await this.store.readSequenced(range.size, limit);
+    if (entries.length === 0) return false;
+    const next = range.clone();
+    const nodes: CompletedNode[] = [];
+    for (const e of entries) {
+      if (e.seq !== next.size) break; // a hole is a transaction not yet visible: never skip it
+      if (!leafHash(e.canonical).equals(e.leafHash)) {
+        this.corrupt = `entry ${e.seq}: its stored leaf hash is not the hash of its canonical text`;
+        this.logger.error({ seq: e.seq }, 'ledger integration halted: a sequenced entry does not match its leaf hash');
+        break;
+      }
+      for (const n of next.append(e.leafHash)) nodes.push(n);
+    }
+    const added = next.size - range.size;
+    if (added === 0) return false;
+    await this.store.writeNodes(nodes);
+    this.committedRange = next;
+    this.opts.onCommit?.({ size: next.size, root: next.root() }, added);
+    this.waiters = this.waiters.filter((w) => (w.size <= next.size ? (w.resolve(), false) : true));
+    return entries.length === limit && added === entries.length;
   }
 }

@@ -1,8 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { CompactRange, type CompletedNode, type NodeKey } from '@passerelle/merkle';
-import { LEDGER_CHAIN_LOCK_CLASS } from '@passerelle/persistence';
-import type { BatchTransaction, EntryRow, LedgerWriteStore } from './ledger-writer';
+import { sequenceEntries, type EntryToSequence } from '@passerelle/persistence';
+import type { LedgerWriteStore, SequencedEntry } from './ledger-writer';
 
 export interface StoredEntry {
   seq: number;
@@ -42,51 +42,6 @@ interface HeadRow {
   jws: string;
 }
 
-const CHAIN_LOCK_CLASS = LEDGER_CHAIN_LOCK_CLASS;
-const chainLockId = (batchNo: number) => batchNo % 2_147_483_647;
-
-/**
- * Entries and the nodes they complete, in one statement, written only when the entry before the
- * batch ($14; -1 for the first) is committed: a batch never lands after a failed one.
- */
-const APPEND_SQL = `
-  WITH prev AS (SELECT ($14::bigint < 0 OR EXISTS (SELECT 1 FROM ledger_entries WHERE seq = $14)) AS ok),
-  e AS (
-    INSERT INTO ledger_entries (seq, time, canonical, leaf_hash, agency, purpose, operation, decision, subjects, fields)
-    SELECT s, t, c, decode(h, 'hex'), a, p, o, d, string_to_array(su, ','), string_to_array(f, ',')
-    FROM unnest($1::bigint[], $2::timestamptz[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[])
-      AS x(s, t, c, h, a, p, o, d, su, f)
-    WHERE (SELECT ok FROM prev)
-    RETURNING 1
-  ),
-  n AS (
-    INSERT INTO ledger_nodes (level, idx, hash)
-    SELECT l, i, decode(h, 'hex') FROM unnest($11::int[], $12::bigint[], $13::text[]) AS y(l, i, h)
-    WHERE (SELECT ok FROM prev)
-    RETURNING 1
-  )
-  SELECT (SELECT count(*) FROM e) AS entries, (SELECT count(*) FROM n) AS nodes`;
-
-function appendParams(rows: EntryRow[], nodes: CompletedNode[]): unknown[] {
-  return [
-    rows.map((r) => r.seq),
-    rows.map((r) => r.time),
-    rows.map((r) => r.canonical),
-    rows.map((r) => r.leafHash.toString('hex')),
-    rows.map((r) => r.input.agency),
-    rows.map((r) => r.input.purpose),
-    rows.map((r) => r.input.operation),
-    rows.map((r) => r.input.decision),
-    // Internal ids and field names never contain a comma (validated on the way in).
-    rows.map((r) => r.input.subjects.join(',')),
-    rows.map((r) => r.input.fields.join(',')),
-    nodes.map((n) => n.level),
-    nodes.map((n) => n.index),
-    nodes.map((n) => n.hash.toString('hex')),
-    rows[0].seq - 1,
-  ];
-}
-
 const toHead = (r: HeadRow): StoredTreeHead => ({ treeSize: Number(r.tree_size), rootHash: r.root_hash, timestampMs: Number(r.timestamp_ms), jws: r.jws });
 
 /** The ledger's SQL, written out. Tables: see migration 1795471000000-ledger. */
@@ -94,9 +49,22 @@ const toHead = (r: HeadRow): StoredTreeHead => ({ treeSize: Number(r.tree_size),
 export class LedgerRepository implements LedgerWriteStore {
   constructor(private readonly dataSource: DataSource) {}
 
+  /** The integrated size: leaves are the level-0 nodes, written only by integration, densely. */
   async committedSize(): Promise<number> {
+    const [row] = await this.dataSource.query(`SELECT coalesce(max(idx) + 1, 0) AS size FROM ledger_nodes WHERE level = 0`);
+    return Number(row.size);
+  }
+
+  /** The sequenced size: every committed entry, integrated or not (commits land in seq order). */
+  async sequencedSize(): Promise<number> {
     const [row] = await this.dataSource.query(`SELECT coalesce(max(seq) + 1, 0) AS size FROM ledger_entries`);
     return Number(row.size);
+  }
+
+  /** The time of entry `seq` (as stored), when it is sequenced. */
+  async entryTime(seq: number): Promise<Date | undefined> {
+    const [row] = await this.dataSource.query(`SELECT time FROM ledger_entries WHERE seq = $1`, [seq]);
+    return row ? new Date(row.time) : undefined;
   }
 
   async loadTail(): Promise<CompactRange> {
@@ -104,45 +72,28 @@ export class LedgerRepository implements LedgerWriteStore {
     return CompactRange.load(size, (keys) => this.getNodes(keys));
   }
 
-  async appendBatch(rows: EntryRow[], nodes: CompletedNode[]): Promise<void> {
-    const [written] = await this.dataSource.query(APPEND_SQL, appendParams(rows, nodes));
-    if (Number(written.entries) !== rows.length) {
-      throw new Error(`ledger chain broken: entry ${rows[0].seq - 1} is not committed, so entries from ${rows[0].seq} were not written`);
-    }
+  sequence(entries: EntryToSequence[]): Promise<number> {
+    return sequenceEntries(this.dataSource, entries);
   }
 
-  /**
-   * Opens batch `batchNo`'s transaction and takes its chain lock, held until COMMIT or ROLLBACK:
-   * the next batch waits on it (see LedgerWriter).
-   */
-  async begin(batchNo: number): Promise<BatchTransaction> {
-    const qr = this.dataSource.createQueryRunner();
-    try {
-      await qr.connect();
-      await qr.query(`BEGIN; SELECT pg_advisory_xact_lock(${CHAIN_LOCK_CLASS}, ${chainLockId(batchNo)})`);
-    } catch (e) {
-      await qr.query('ROLLBACK').catch(() => undefined);
-      await qr.release();
-      throw e;
-    }
-    return {
-      writeAndCommit: async (after, rows, nodes) => {
-        try {
-          // Wait for the previous batch's transaction to end; the INSERT below then sees it.
-          if (after !== undefined) await qr.query(`SELECT pg_advisory_xact_lock($1, $2)`, [CHAIN_LOCK_CLASS, chainLockId(after)]);
-          const [written] = await qr.query(APPEND_SQL, appendParams(rows, nodes));
-          if (Number(written.entries) !== rows.length) {
-            throw new Error(`ledger chain broken: entry ${rows[0].seq - 1} is not committed, so entries from ${rows[0].seq} were not written`);
-          }
-          await qr.query('COMMIT');
-        } catch (e) {
-          await qr.query('ROLLBACK').catch(() => undefined);
-          throw e;
-        } finally {
-          await qr.release();
-        }
-      },
-    };
+  async readSequenced(from: number, limit: number): Promise<SequencedEntry[]> {
+    const rows: Array<{ seq: string; canonical: string; leaf_hash: Buffer }> = await this.dataSource.query(
+      `SELECT seq, canonical, leaf_hash FROM ledger_entries WHERE seq >= $1 ORDER BY seq LIMIT $2`,
+      [from, limit],
+    );
+    return rows.map((r) => ({ seq: Number(r.seq), canonical: r.canonical, leafHash: r.leaf_hash }));
+  }
+
+  async writeNodes(nodes: CompletedNode[]): Promise<void> {
+    if (nodes.length === 0) return;
+    // Idempotent: a node's hash is fixed by the entries below it, so a second integrator (a writer
+    // that has not yet noticed it lost its lock) writes the same rows.
+    await this.dataSource.query(
+      `INSERT INTO ledger_nodes (level, idx, hash)
+       SELECT l, i, decode(h, 'hex') FROM unnest($1::int[], $2::bigint[], $3::text[]) AS y(l, i, h)
+       ON CONFLICT (level, idx) DO NOTHING`,
+      [nodes.map((n) => n.level), nodes.map((n) => n.index), nodes.map((n) => n.hash.toString('hex'))],
+    );
   }
 
   /** Stored nodes for the keys, in their order; one query. A missing node is corruption. */

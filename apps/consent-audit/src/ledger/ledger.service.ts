@@ -7,7 +7,7 @@ import { RegistryHolder, type Registry as PasserelleRegistry } from '@passerelle
 import { storedConsistencyProof, storedInclusionProof, storedRootHash, type Hash } from '@passerelle/merkle';
 import { CONSENT_AUDIT_CONFIG, type ConsentAuditConfig } from '../consent-audit.config';
 import { registryEntry, stampEntry, validateEntryInput, type LedgerEntryJson, type ValidEntryInput } from './ledger-entry';
-import { InvalidArgument, NotFound, OutOfRange } from './ledger-errors';
+import { InvalidArgument, NotFound, NotIntegrated, OutOfRange } from './ledger-errors';
 import { LedgerWriter } from './ledger-writer';
 import { LedgerRepository, type StoredCheckpoint, type StoredEntry, type StoredTreeHead } from './ledger.repository';
 import { appendSignatures, signCheckpoint } from '@passerelle/checkpoint';
@@ -20,7 +20,10 @@ export const MAX_ENTRIES_PER_READ = 1000;
 export const MAX_SEARCH_PAGE = 500;
 export const MAX_APPEND_BATCH = 1000;
 const DEFAULT_SEARCH_PAGE = 100;
-const HEAD_INTERVAL_MS = 1000;
+/** The default maximum merge delay: a sequenced entry is in a signed tree head within it. */
+export const DEFAULT_MMD_MS = 1000;
+/** How often a standby looks whether an entry it waits for has been integrated. */
+const STANDBY_POLL_MS = 20;
 
 /**
  * The audit ledger: appends (group-committed by the one writer instance), signed tree heads,
@@ -42,6 +45,8 @@ export class LedgerService implements OnModuleInit, OnApplicationShutdown, Write
   private recordedRegistry: string | undefined;
   /** the latest checkpoint the witness collector finished a round for */
   private witnessedSize: number | undefined;
+  /** the maximum merge delay (LEDGER_MMD_MS) */
+  readonly mmdMs: number;
 
   constructor(
     private readonly repo: LedgerRepository,
@@ -58,6 +63,7 @@ export class LedgerService implements OnModuleInit, OnApplicationShutdown, Write
       size: new Gauge({ name: 'passerelle_ledger_tree_size', help: 'Committed ledger entries', registers: [registry] }),
       writer: new Gauge({ name: 'passerelle_ledger_writer', help: '1 while this instance holds the ledger writer role, 0 as standby', registers: [registry] }),
     };
+    this.mmdMs = config.LEDGER_MMD_MS ?? DEFAULT_MMD_MS;
     this.writer = new LedgerWriter(repo, logger, {
       onCommit: (tree, n) => {
         this.metrics.appends.inc(n);
@@ -75,7 +81,8 @@ export class LedgerService implements OnModuleInit, OnApplicationShutdown, Write
     // Every reload is itself an entry: an auditor proves which rules were in force for any exchange.
     this.stopWatchingRegistry = this.registryHolder.onReload((next) => void this.recordRegistry(next, 'registry:reload'));
     await this.writerRole.start();
-    this.headTimer = setInterval(() => void this.signPendingHead(), HEAD_INTERVAL_MS);
+    // Integration takes a pass of the integrator (tens of ms); heads every quarter of the MMD keep the sum under it.
+    this.headTimer = setInterval(() => void this.signPendingHead(), Math.max(50, Math.floor(this.mmdMs / 4)));
     this.headTimer.unref();
   }
 
@@ -167,11 +174,15 @@ export class LedgerService implements OnModuleInit, OnApplicationShutdown, Write
 
   async signedTreeHead(req: consentAudit.GetSignedTreeHeadRequest): Promise<consentAudit.SignedTreeHead> {
     const wanted = wholeNumber(req.treeSize, 'tree_size');
+    if (wanted > 0) await this.ensureCommitted(wanted, 'tree_size');
     const size = await this.committedSize();
-    if (wanted > size) throw new OutOfRange(`tree_size ${wanted} is beyond the ledger's ${size} committed entries`);
     const target = wanted === 0 ? size : wanted;
     const stored = await this.repo.headAt(target);
-    return toSignedTreeHead(stored ?? (await this.signHead(target)));
+    const head = toSignedTreeHead(stored ?? (await this.signHead(target)));
+    // The promises beyond the head: what `audit verify` checks against the MMD.
+    const sequenced = await this.repo.sequencedSize();
+    const pendingSince = sequenced > head.treeSize ? ((await this.repo.entryTime(head.treeSize))?.getTime() ?? 0) : 0;
+    return { ...head, sequencedSize: sequenced, pendingSince, mmdMs: this.mmdMs };
   }
 
   /** Signs a head for the committed tree when entries arrived since the last one. */
@@ -242,7 +253,8 @@ export class LedgerService implements OnModuleInit, OnApplicationShutdown, Write
     const end = wholeNumber(req.end, 'end');
     if (end < start) throw new InvalidArgument(`end (${end}) must not be before start (${start})`);
     if (end - start + 1 > MAX_ENTRIES_PER_READ) throw new InvalidArgument(`at most ${MAX_ENTRIES_PER_READ} entries per request: start ${start} to end ${end} asks for ${end - start + 1}`);
-    const size = await this.committedSize();
+    // Sequenced entries are durable: served before they are integrated (a verifier reads up to a head's size anyway).
+    const size = await this.repo.sequencedSize();
     if (end >= size) throw new OutOfRange(`end ${end} is beyond the last entry (the ledger has ${size} entries)`);
     return { entries: toLedgerEntries(await this.repo.getEntries(start, end)) };
   }
@@ -266,9 +278,32 @@ export class LedgerService implements OnModuleInit, OnApplicationShutdown, Write
     return { consistency: proof.map((h) => h.toString('base64url')) };
   }
 
+  /**
+   * Proofs and entries are served from the integrated tree. A size beyond it but within the
+   * sequenced entries is a promise: wait up to the MMD for the integrator, then refuse with
+   * NotIntegrated (FAILED_PRECONDITION), naming the entry and how late it is.
+   */
   private async ensureCommitted(size: number, name: string) {
-    const committed = await this.committedSize();
-    if (size > committed) throw new OutOfRange(`${name} ${size} is beyond the ledger's ${committed} committed entries`);
+    if (size <= (await this.committedSize())) return;
+    const sequenced = await this.repo.sequencedSize();
+    if (size > sequenced) throw new OutOfRange(`${name} ${size} is beyond the ledger's ${sequenced} entries`);
+    if (await this.waitIntegrated(size)) return;
+    const integrated = await this.committedSize();
+    const since = await this.repo.entryTime(integrated);
+    const late = since ? Math.max(0, Date.now() - since.getTime() - this.mmdMs) : 0;
+    throw new NotIntegrated(
+      `entry ${integrated} is sequenced but not yet in the tree (${integrated} entries integrated, ${name} ${size} asked): it is ${late} ms past the ledger's maximum merge delay of ${this.mmdMs} ms; retry later`,
+    );
+  }
+
+  /** Waits up to the MMD for the tree to hold `size` entries: the writer wakes its integrator, a standby polls. */
+  private async waitIntegrated(size: number): Promise<boolean> {
+    if (this.isWriter) return this.writer.waitIntegrated(size, this.mmdMs);
+    for (const deadline = Date.now() + this.mmdMs; Date.now() < deadline; ) {
+      await new Promise((r) => setTimeout(r, STANDBY_POLL_MS));
+      if ((await this.repo.committedSize()) >= size) return true;
+    }
+    return false;
   }
 
   // ------------------------------------------------------------------ operator search
@@ -337,5 +372,5 @@ function toLedgerEntries(rows: StoredEntry[]): consentAudit.LedgerEntry[] {
 }
 
 function toSignedTreeHead(h: StoredTreeHead): consentAudit.SignedTreeHead {
-  return { treeSize: h.treeSize, rootHash: h.rootHash.toString('base64url'), timestamp: h.timestampMs, jws: h.jws };
+  return { treeSize: h.treeSize, rootHash: h.rootHash.toString('base64url'), timestamp: h.timestampMs, jws: h.jws, sequencedSize: h.treeSize, pendingSince: 0, mmdMs: 0 };
 }

@@ -85,6 +85,8 @@ function httpRefusal(e: unknown): { status: HttpStatus; code: string } | undefin
       return { status: HttpStatus.BAD_REQUEST, code: 'bad_request' };
     case 'not_found':
       return { status: HttpStatus.NOT_FOUND, code: 'not_found' };
+    case 'not_integrated':
+      return { status: HttpStatus.SERVICE_UNAVAILABLE, code: 'not_integrated' };
     case 'unavailable':
       return { status: HttpStatus.SERVICE_UNAVAILABLE, code: 'ledger_unavailable' };
     default:

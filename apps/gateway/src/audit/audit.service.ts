@@ -12,9 +12,18 @@ export class AuditService {
 
   // ------------------------------------------------------------------ REST
 
-  async sth(): Promise<{ tree_size: number; root_hash: string; timestamp: number; jws: string }> {
+  /** The latest head, and beside it (not signed) the promises beyond it: what `audit verify` checks against the MMD. */
+  async sth(): Promise<{ tree_size: number; root_hash: string; timestamp: number; jws: string; sequenced_size: number; pending_since: number; mmd_ms: number }> {
     const h = await this.ledger.signedTreeHead(0);
-    return { tree_size: h.treeSize, root_hash: h.rootHash, timestamp: h.timestamp, jws: h.jws };
+    return {
+      tree_size: Number(h.treeSize),
+      root_hash: h.rootHash,
+      timestamp: Number(h.timestamp),
+      jws: h.jws,
+      sequenced_size: Number(h.sequencedSize ?? h.treeSize),
+      pending_since: Number(h.pendingSince ?? 0),
+      mmd_ms: Number(h.mmdMs ?? 0),
+    };
   }
 
   /** Entries start..end as parsed objects; JCS(each) is exactly the stored canonical text. */

@@ -17,7 +17,7 @@ export const ledgerChannel = consentAuditChannel(LEDGER_CHANNEL);
 /** A refusal or failure of the ledger, with its meaning for callers. */
 export class LedgerCallError extends Error {
   constructor(
-    readonly kind: 'bad_request' | 'out_of_range' | 'not_found' | 'unavailable' | 'internal',
+    readonly kind: 'bad_request' | 'out_of_range' | 'not_found' | 'not_integrated' | 'unavailable' | 'internal',
     message: string,
   ) {
     super(message);
@@ -106,6 +106,9 @@ export function toLedgerCallError(e: unknown): LedgerCallError {
       return new LedgerCallError('out_of_range', details);
     case GrpcStatus.NOT_FOUND:
       return new LedgerCallError('not_found', details);
+    case GrpcStatus.FAILED_PRECONDITION:
+      // a promised seq past the maximum merge delay (consent-audit's NotIntegrated)
+      return new LedgerCallError('not_integrated', details);
     case GrpcStatus.UNAVAILABLE:
     case GrpcStatus.DEADLINE_EXCEEDED:
       return new LedgerCallError('unavailable', 'the audit ledger is unavailable; try again');

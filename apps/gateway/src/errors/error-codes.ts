@@ -43,6 +43,7 @@ export const ROUTE_ERROR_STATUS = {
   bad_window: 400,
   bad_by: 400,
   consumer_metrics_unavailable: 503,
+  not_integrated: 503,
 } as const;
 export type RouteErrorCode = keyof typeof ROUTE_ERROR_STATUS;
 export const ROUTE_ERROR_CODES = Object.keys(ROUTE_ERROR_STATUS) as readonly RouteErrorCode[];

@@ -2,7 +2,8 @@ import { Global, Module } from '@nestjs/common';
 import { loadGatewayKeys } from '@passerelle/crypto';
 import { consentAuditChannel } from '../consent-audit-channel';
 import { GATEWAY_CONFIG, type GatewayConfig } from '../gateway.config';
-import { GrpcAuditSink, LEDGER_GRPC_CLIENT } from './audit-sink';
+import { LEDGER_GRPC_CLIENT } from './audit-sink';
+import { SequencingAuditSink } from './sequencing-sink';
 import { ExchangeHooks } from './exchange.hooks';
 import { ExchangeRecorder } from './exchange-recorder';
 import { AGENCY_BUCKET_STORE } from './rate-limit';
@@ -38,8 +39,9 @@ import { UNVERIFIED_PER_MINUTE, UnverifiedFloods } from './unverified-floods';
     },
     { provide: UNVERIFIED_PER_MINUTE, inject: [GATEWAY_CONFIG], useFactory: (config: GatewayConfig) => config.GATEWAY_UNVERIFIED_PER_MINUTE },
     pseudonymKeyringProvider,
-    GrpcAuditSink,
-    { provide: AUDIT_SINK, useExisting: GrpcAuditSink },
+    // The gateway sequences its own entries in PostgreSQL (sequencing-sink.ts); GrpcAuditSink stays for tools.
+    SequencingAuditSink,
+    { provide: AUDIT_SINK, useExisting: SequencingAuditSink },
     ReplayStore,
     { provide: AGENCY_BUCKET_STORE, useClass: PostgresBucketStore },
     RequestVerifier,

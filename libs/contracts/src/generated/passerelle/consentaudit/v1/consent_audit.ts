@@ -99,6 +99,15 @@ export interface SignedTreeHead {
   timestamp: number;
   /** compact JWS, typ tree-head+jwt */
   jws: string;
+  /**
+   * Not signed: the promises beyond this head (docs/contract.md §5). Entries below sequenced_size
+   * are durable and have their seq; those from tree_size on are not yet in a head.
+   */
+  sequencedSize: number;
+  /** ms: the time of entry tree_size when sequenced_size > tree_size, else 0 */
+  pendingSince: number;
+  /** the maximum merge delay the log states */
+  mmdMs: number;
 }
 
 export interface GetEntriesRequest {
@@ -958,7 +967,7 @@ export const GetSignedTreeHeadRequest: MessageFns<GetSignedTreeHeadRequest> = {
 };
 
 function createBaseSignedTreeHead(): SignedTreeHead {
-  return { treeSize: 0, rootHash: "", timestamp: 0, jws: "" };
+  return { treeSize: 0, rootHash: "", timestamp: 0, jws: "", sequencedSize: 0, pendingSince: 0, mmdMs: 0 };
 }
 
 export const SignedTreeHead: MessageFns<SignedTreeHead> = {
@@ -974,6 +983,15 @@ export const SignedTreeHead: MessageFns<SignedTreeHead> = {
     }
     if (message.jws !== "") {
       writer.uint32(34).string(message.jws);
+    }
+    if (message.sequencedSize !== 0) {
+      writer.uint32(40).int64(message.sequencedSize);
+    }
+    if (message.pendingSince !== 0) {
+      writer.uint32(48).int64(message.pendingSince);
+    }
+    if (message.mmdMs !== 0) {
+      writer.uint32(56).int64(message.mmdMs);
     }
     return writer;
   },
@@ -1021,6 +1039,30 @@ export const SignedTreeHead: MessageFns<SignedTreeHead> = {
             }
 
             message.jws = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.sequencedSize = longToNumber(reader.int64());
+            continue;
+          }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.pendingSince = longToNumber(reader.int64());
+            continue;
+          }
+          case 7: {
+            if (tag !== 56) {
+              break;
+            }
+
+            message.mmdMs = longToNumber(reader.int64());
             continue;
           }
         }
