@@ -3,18 +3,19 @@
  * Kafka ingest benchmark (plain Node; not part of npm test). Prints one JSON object.
  *
  *   DATABASE_URL=postgres://root@127.0.0.1:5432/test KAFKA_BROKERS=127.0.0.1:9092 node bench/kafka-ingest.js [--events 10000] [--partitions 3]
- *   (BENCH_SMOKE=1: 2,000 events)
+ *   (BENCH_SMOKE=1: 2,000 events; `npm run bench -- kafka-ingest` runs it 3 times and takes medians)
  *
- * Needs the built apps (`npm run build`). One scratch database, topic and group per run:
- * 1. pre-fills the topic with N signed events through `passerelle publish-matches` (publish rate);
- * 2. a bare kafkajs consumer reads the whole topic (the ceiling: fetch + no work);
- * 3. the built job-match-consumer takes the same topic in: verify, decode, validate, translate,
- *    consent (one Consents.InForce per chunk), store (one transaction per chunk), dead-letter, audit
- *    (one Ledger.AppendBatch per chunk), commit. Timed from its first stored event until every
- *    event is stored and audited.
- * consent-audit is the real built process (test/matches/harness.ts), so the figure includes the
- * ledger's group-commit latency (it was an in-process stand-in before issue 14).
- * The result: both rates and their ratio.
+ * Needs the built apps (`npm run build`). One scratch database, two topics and groups per run:
+ * 1. pre-fills topic B with N events signed by batch (§6.1, `passerelle publish-matches`' default)
+ *    and topic E with N other events signed one by one (`--per-event-signatures`);
+ * 2. a bare kafkajs consumer reads the whole of topic B (the ceiling: fetch + no work);
+ * 3. the built job-match-consumer takes topic B in, then (a new process, a new group) topic E:
+ *    verify, decode, validate, translate, consent (one Consents.InForce per chunk), store (one
+ *    transaction per chunk), dead-letter, audit (one Ledger.AppendBatch per chunk), commit. Each
+ *    timed from its first stored event until every event is stored and audited.
+ * consent-audit is the real built process (test/matches/harness.ts). During each pipeline window
+ * the CPU time of every process on the machine is sampled from /proc, to say which process holds
+ * which core (`cores`: CPU-seconds ÷ wall seconds, by process).
  */
 'use strict';
 const os = require('node:os');
@@ -26,7 +27,9 @@ const { installTs, ROOT } = require('./lib/ts');
 installTs();
 
 const { createMatchWorld, validEvents } = require(path.join(ROOT, 'test/matches/harness.ts'));
-const { appMain } = require(path.join(ROOT, 'libs/testing/src/processes.ts'));
+const { appMain, runApp } = require(path.join(ROOT, 'libs/testing/src/processes.ts'));
+const { queryAsOwner } = require(path.join(ROOT, 'libs/testing/src/database.ts'));
+const fs = require('node:fs');
 const { testTlsEnv } = require(path.join(ROOT, 'libs/testing/src/test-pki.ts'));
 
 const arg = (name, dflt) => {
@@ -35,6 +38,53 @@ const arg = (name, dflt) => {
 };
 const EVENTS = arg('events', process.env.BENCH_SMOKE === '1' ? 2000 : 10_000);
 const PARTITIONS = arg('partitions', 3);
+
+/** CPU ticks (user + system, all threads) of every live process, by pid, with its command line. */
+function cpuTicks() {
+  const out = new Map();
+  for (const pid of fs.readdirSync('/proc')) {
+    if (!/^[0-9]+$/.test(pid)) continue;
+    try {
+      const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      const cmd = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ');
+      out.set(Number(pid), { ticks: Number(f[11]) + Number(f[12]), ppid: Number(f[1]), cmd });
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return out;
+}
+
+/** Cores held per process during a window (CPU-seconds ÷ wall seconds), by role. */
+function coresByRole(before, after, seconds, consumerPid) {
+  const hz = 100; // USER_HZ on Linux
+  const port = (process.env.KAFKA_BROKERS || '').split(',')[0].split(':')[1];
+  const mine = (pid) => {
+    for (let p = pid, hops = 0; p > 1 && hops < 20; hops++) {
+      if (p === process.pid) return true;
+      p = after.get(p)?.ppid ?? before.get(p)?.ppid ?? 0;
+    }
+    return false;
+  };
+  const role = (pid, cmd) => {
+    if (pid === consumerPid) return 'job-match-consumer';
+    if (pid === process.pid) return 'bench (publisher done; polls the database)';
+    if (/postgres/.test(cmd)) return 'postgres (all sessions of the machine)';
+    if (/kafka/i.test(cmd) && /java/.test(cmd) && (!port || cmd.includes(port))) return 'kafka broker';
+    if (mine(pid) && /consent-audit/.test(cmd)) return 'consent-audit';
+    return 'other processes (other sessions on the machine)';
+  };
+  const out = {};
+  for (const [pid, a] of after) {
+    const used = a.ticks - (before.get(pid)?.ticks ?? 0);
+    if (used <= 0) continue;
+    const r = role(pid, a.cmd);
+    out[r] = (out[r] ?? 0) + used / hz / seconds;
+  }
+  for (const k of Object.keys(out)) out[k] = Number(out[k].toFixed(2));
+  return out;
+}
 
 async function bareConsumerSeconds(world) {
   const consumer = world.kafka.consumer({ groupId: `${world.group}-bare` });
@@ -63,7 +113,7 @@ async function bareConsumerSeconds(world) {
   return seconds;
 }
 
-async function pipelineSeconds(world) {
+async function pipelineSeconds(world, topic, group) {
   appMain('job-match-consumer'); // fails early with a clear message when the build is missing
   const proc = spawn(process.execPath, [...(process.env.BENCH_CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_CPU_PROF] : []), path.join(ROOT, 'dist/apps/job-match-consumer/main.js')], {
     env: {
@@ -79,8 +129,8 @@ async function pipelineSeconds(world) {
       CONSENT_AUDIT_URL: world.consentAudit.url,
       ...testTlsEnv('job-match-consumer'),
       CONSUMER_METRICS_PORT: String(20000 + Math.floor(Math.random() * 20000)),
-      JOB_MATCH_TOPIC: world.topic,
-      JOB_MATCH_GROUP: world.group,
+      JOB_MATCH_TOPIC: topic,
+      JOB_MATCH_GROUP: group,
       // to compare: JOB_MATCH_VERIFY_THREADS=0 (signatures on the main thread), 1 (the default), 2
       ...(process.env.JOB_MATCH_VERIFY_THREADS ? { JOB_MATCH_VERIFY_THREADS: process.env.JOB_MATCH_VERIFY_THREADS } : {}),
     },
@@ -93,20 +143,27 @@ async function pipelineSeconds(world) {
   // chunk's worth, by polling the database for the first and the last audited row.
   try {
     const deadline = Date.now() + 300_000;
+    const count = async (sql) => Number((await queryAsOwner(world.db.url, sql, [topic]).catch(() => [{ n: 0 }]))[0].n);
     let started = 0;
+    let before;
     for (;;) {
       if (proc.exitCode !== null) throw new Error(`job-match-consumer exited:\n${output.slice(-2000)}`);
       if (Date.now() > deadline) throw new Error(`timed out:\n${output.slice(-2000)}`);
-      const processed = await world.count('SELECT count(*) AS n FROM processed_events').catch(() => 0);
-      if (processed > 0 && !started) started = performance.now();
-      if ((await world.count('SELECT count(*) AS n FROM processed_events WHERE ledger_seq IS NOT NULL').catch(() => 0)) >= EVENTS) break;
+      if (!started && (await count('SELECT count(*) AS n FROM processed_events WHERE topic = $1')) > 0) {
+        started = performance.now();
+        before = cpuTicks();
+      }
+      if ((await count('SELECT count(*) AS n FROM processed_events WHERE topic = $1 AND ledger_seq IS NOT NULL')) >= EVENTS) break;
       await new Promise((r) => setTimeout(r, 20));
     }
-    const [{ first, last }] = await require(path.join(ROOT, 'libs/testing/src/database.ts')).queryAsOwner(
+    const wallSeconds = (performance.now() - started) / 1000;
+    const cores = coresByRole(before, cpuTicks(), wallSeconds, proc.pid);
+    const [{ first, last }] = await queryAsOwner(
       world.db.url,
-      'SELECT extract(epoch FROM min(processed_at)) AS first, extract(epoch FROM max(processed_at)) AS last FROM processed_events',
+      'SELECT extract(epoch FROM min(processed_at)) AS first, extract(epoch FROM max(processed_at)) AS last FROM processed_events WHERE topic = $1',
+      [topic],
     );
-    return { wallSeconds: (performance.now() - started) / 1000, storeSpanSeconds: Number(last) - Number(first) };
+    return { wallSeconds, storeSpanSeconds: Number(last) - Number(first), cores };
   } finally {
     proc.kill('SIGTERM');
     await new Promise((r) => proc.once('exit', r));
@@ -119,28 +176,45 @@ async function main() {
     process.exit(2);
   }
   const world = await createMatchWorld({ partitions: PARTITIONS, subjects: Math.min(1000, EVENTS) });
+  const perEventTopic = `${world.topic}.per-event`;
   try {
-    const events = validEvents(world, EVENTS);
+    await world.admin.createTopics({ topics: [{ topic: perEventTopic, numPartitions: PARTITIONS }, { topic: `${perEventTopic}.dlq`, numPartitions: 1 }], waitForLeaders: true });
+    // batch-signed (the CLI's default): topic B
     const t0 = performance.now();
-    const published = await world.publishFile(events);
+    const published = await world.publishFile(validEvents(world, EVENTS, 'b'));
     if (published.code !== 0) throw new Error(`publish-matches failed:\n${published.stderr}`);
     const publishSeconds = (performance.now() - t0) / 1000;
+    // signed one by one: topic E, other event ids
+    const file = path.join(world.secretsDir, 'per-event.ndjson');
+    fs.writeFileSync(file, validEvents(world, EVENTS, 'e').map((e) => JSON.stringify(e)).join('\n') + '\n');
+    const t1 = performance.now();
+    const perEventPublished = await runApp('cli', ['publish-matches', '--file', file, '--agency', 'ca.esdc', '--key', world.keyFile, '--brokers', world.brokers, '--topic', perEventTopic, '--per-event-signatures'], {}, 300_000);
+    if (perEventPublished.code !== 0) throw new Error(`publish-matches --per-event-signatures failed:\n${perEventPublished.stderr}`);
+    const perEventPublishSeconds = (performance.now() - t1) / 1000;
     const bare = await bareConsumerSeconds(world);
-    const pipeline = await pipelineSeconds(world);
-    const endToEnd = EVENTS / pipeline.wallSeconds;
+    const batch = await pipelineSeconds(world, world.topic, world.group);
+    const perEvent = await pipelineSeconds(world, perEventTopic, `${world.group}-per-event`);
+    const endToEnd = EVENTS / batch.wallSeconds;
     const result = {
       events: EVENTS,
       partitions: PARTITIONS,
       publishEventsPerSec: Math.round(EVENTS / publishSeconds),
+      publishPerEventSignedEventsPerSec: Math.round(EVENTS / perEventPublishSeconds),
       bareEventsPerSec: Math.round(EVENTS / bare),
       endToEndEventsPerSec: Math.round(endToEnd),
       ratio: Number((endToEnd / (EVENTS / bare)).toFixed(3)),
-      storeSpanSeconds: Number(pipeline.storeSpanSeconds.toFixed(3)),
+      perEventSignedEventsPerSec: Math.round(EVENTS / perEvent.wallSeconds),
+      perEventSignedRatio: Number((EVENTS / perEvent.wallSeconds / (EVENTS / bare)).toFixed(3)),
+      storeSpanSeconds: Number(batch.storeSpanSeconds.toFixed(3)),
+      // cores held during the batch-signed window, by process (numbers, so `npm run bench` tabulates them)
+      ...Object.fromEntries(Object.entries(batch.cores).map(([role, cores]) => [`cores ${role}`, cores])),
+      coresPerEventSigned: perEvent.cores,
       consentAudit: 'the built consent-audit process (Ledger.AppendBatch, Consents.InForce)',
       cpus: os.cpus().length,
     };
     process.stdout.write(`${JSON.stringify(result)}\n`);
   } finally {
+    await world.admin.deleteTopics({ topics: [perEventTopic, `${perEventTopic}.dlq`] }).catch(() => undefined);
     await world.cleanup();
   }
 }

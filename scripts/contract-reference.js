@@ -87,7 +87,7 @@ const MEANINGS = {
   },
   dlq: {
     undecodable: 'no value, or the value is not a `JobMatchEvent` (checked after the signature)',
-    bad_signature: 'missing, malformed or non-verifying `x-signature`, wrong `typ`, `alg` not the key\'s, or `iss`, `event_id`, `value_sha256` not those of the event',
+    bad_signature: 'missing, malformed or non-verifying `x-signature` (or §6.1 `x-batch-signature` / `x-batch-proof`), wrong `typ`, `alg` not the key\'s, or `iss`, `event_id`, `value_sha256` (or the leaf\'s path to the signed root) not those of the event',
     unknown_key: 'the JWS `kid` is not an active key of the publisher',
     unknown_publisher: '`x-agency` is missing or is not a `PUBLISHER` in the registry',
     unknown_pseudonym: 'the event\'s pseudonym is not one the gateway issued to this publisher',

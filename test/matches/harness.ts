@@ -216,6 +216,7 @@ export { buildJobMatchMessage };
 async function startMatchConsentAudit(opts: { registryFile: string; databaseUrl: string; secretsDir: string; topic: string }): Promise<MatchConsentAudit> {
   const env = { CONSENT_AUDIT_URL: `127.0.0.1:${await freePort()}`, PASSERELLE_CONSENT_TOPIC: uniqueName('consent-events') };
   let running: TestConsentAudit | undefined = await startTestConsentAudit({ ...opts, env });
+  let grantClient: ReturnType<typeof consents> | undefined;
   const consents = () => {
     const client = consentAuditClient('Consents', env.CONSENT_AUDIT_URL);
     return {
@@ -228,20 +229,17 @@ async function startMatchConsentAudit(opts: { registryFile: string; databaseUrl:
   return {
     url: env.CONSENT_AUDIT_URL,
     grantJobMatching: async (subject, recipient) => {
-      const c = consents();
-      try {
-        await c.record({
-          subject,
-          purpose: 'JOB_MATCHING',
-          recipient,
-          collectedBy: COLLECTOR,
-          validFrom: new Date(Date.now() - 3600_000).toISOString(),
-          expiresAt: new Date(Date.now() + 365 * 86400_000).toISOString(),
-          evidenceSha256: createHash('sha256').update(randomBytes(16)).digest('base64url'),
-        });
-      } finally {
-        c.close();
-      }
+      // one client for every grant: a client per call resolved its address per call, which on a
+      // loaded machine took seconds of the call's deadline
+      await (grantClient ??= consents()).record({
+        subject,
+        purpose: 'JOB_MATCHING',
+        recipient,
+        collectedBy: COLLECTOR,
+        validFrom: new Date(Date.now() - 3600_000).toISOString(),
+        expiresAt: new Date(Date.now() + 365 * 86400_000).toISOString(),
+        evidenceSha256: createHash('sha256').update(randomBytes(16)).digest('base64url'),
+      });
     },
     revokeAll: async (subject) => {
       const c = consents();
@@ -258,6 +256,8 @@ async function startMatchConsentAudit(opts: { registryFile: string; databaseUrl:
         .map((r) => JSON.parse(r.canonical) as LedgerEntryJson)
         .filter((e) => e.operation === `kafka:${opts.topic}`),
     stop: async () => {
+      grantClient?.close();
+      grantClient = undefined;
       await running?.stop();
       running = undefined;
     },

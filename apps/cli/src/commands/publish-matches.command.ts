@@ -3,7 +3,7 @@ import { performance } from 'node:perf_hooks';
 import { Presets, SingleBar } from 'cli-progress';
 import { InvalidArgumentError, type Command } from 'commander';
 import type { JWK } from 'jose';
-import { buildJobMatchMessage, createKafka, createReliableProducer, parseJobMatchNdjson, signerFromPrivateJwk, TOPICS, type OutgoingMessage } from '@passerelle/messaging';
+import { buildJobMatchBatchMessages, buildJobMatchMessage, createKafka, createReliableProducer, parseJobMatchNdjson, signerFromPrivateJwk, TOPICS, type OutgoingMessage } from '@passerelle/messaging';
 
 export interface PublishMatchesOptions {
   file: string;
@@ -12,6 +12,7 @@ export interface PublishMatchesOptions {
   brokers?: string;
   topic: string;
   batchSize: number;
+  perEventSignatures?: boolean;
 }
 
 export interface PublishSummary {
@@ -55,6 +56,8 @@ async function readPrivateJwk(file: string): Promise<JWK> {
 /**
  * The batch job of docs/contract.md §6: validates the whole file first (publishing nothing when any
  * line is bad), then signs and publishes every event with an idempotent producer, batch by batch.
+ * By default each producer batch is signed once (§6.1: one JWS over the Merkle root of its events,
+ * split where the events' batchId changes); `--per-event-signatures` signs each event alone (§6).
  */
 export async function publishMatches(opts: PublishMatchesOptions, out: { stdout: NodeJS.WritableStream; stderr: NodeJS.WritableStream }): Promise<PublishSummary> {
   const brokers = brokerList(opts.brokers);
@@ -91,7 +94,12 @@ export async function publishMatches(opts: PublishMatchesOptions, out: { stdout:
     bar.start(events.length, 0);
     for (let i = 0; i < events.length; i += opts.batchSize) {
       const chunk = events.slice(i, i + opts.batchSize);
-      const messages: OutgoingMessage[] = await Promise.all(chunk.map(({ event }) => buildJobMatchMessage(event, signer)));
+      const messages: OutgoingMessage[] = opts.perEventSignatures
+        ? await Promise.all(chunk.map(({ event }) => buildJobMatchMessage(event, signer)))
+        : await buildJobMatchBatchMessages(
+            chunk.map(({ event }) => event),
+            signer,
+          );
       await producer.send({ topic: opts.topic, acks: -1, messages });
       published += messages.length;
       batches += 1;
@@ -115,7 +123,8 @@ export function registerPublishMatches(program: Command) {
     .requiredOption('--key <file>', "the agency's private JWK file, as written by `passerelle keys generate`")
     .option('--brokers <host:port,...>', 'Kafka bootstrap brokers (default: KAFKA_BROKERS)')
     .option('--topic <topic>', 'topic to publish to', TOPICS.jobMatches)
-    .option('--batch-size <n>', 'events per producer request', parseBatchSize, 500)
+    .option('--batch-size <n>', 'events per producer request (and per batch signature)', parseBatchSize, 500)
+    .option('--per-event-signatures', 'sign every event with its own x-signature (§6) instead of one batch signature per producer request (§6.1)', false)
     .action(async (opts: PublishMatchesOptions) => {
       await publishMatches(opts, { stdout: process.stdout, stderr: process.stderr });
     });

@@ -1,5 +1,5 @@
 import { testKeyring, toAgencyPseudonym, toInternalId } from '@passerelle/crypto';
-import { buildJobMatchMessage, encodeJobMatch, JobMatchVerifier, sampleJobMatchEvent, signerFromPrivateJwk, signJobMatch, type JobMatchSigner, type PublisherDirectory } from '@passerelle/messaging';
+import { buildJobMatchBatchMessages, buildJobMatchMessage, encodeJobMatch, JobMatchVerifier, sampleJobMatchEvent, signerFromPrivateJwk, signJobMatch, type JobMatchSigner, type PublisherDirectory } from '@passerelle/messaging';
 import { exportJWK, generateKeyPair, type JWK } from 'jose';
 import { checkEvent, checkMessage, checkMessages } from './event-check';
 import { SignaturePool } from './signature-pool';
@@ -67,5 +67,48 @@ describe('checkEvent', () => {
     const message = await buildJobMatchMessage(sampleJobMatchEvent({ pseudonym }), signer);
     const result = await check({ ...message, headers: { ...message.headers, 'x-agency': 'qc.mifi' } });
     expect(result).toMatchObject({ ok: false, code: 'unknown_publisher', agency: '' });
+  });
+
+  describe('batch-signed events (§6.1)', () => {
+    const batch = (n: number, batchId = 'run-1') => Array.from({ length: n }, (_, i) => sampleJobMatchEvent({ pseudonym, eventId: `b-${batchId}-${i}`, batchId }));
+    const both = async (messages: Awaited<ReturnType<typeof buildJobMatchBatchMessages>>) => {
+      const inline = messages.map((m) => checkMessage(m, new JobMatchVerifier(publishers), keyring));
+      expect(await checkMessages(messages, new JobMatchVerifier(publishers), keyring, pool)).toEqual(inline);
+      expect(await checkMessages(messages, new JobMatchVerifier(publishers), keyring)).toEqual(inline);
+      return inline;
+    };
+
+    it('accepts every event of a signed batch, with the same outcome as a per-event signature', async () => {
+      const events = batch(5);
+      const results = await both(await buildJobMatchBatchMessages(events, signer));
+      const perEvent = await Promise.all(events.map(async (e) => checkMessage(await buildJobMatchMessage(e, signer), new JobMatchVerifier(publishers), keyring)));
+      expect(results).toEqual(perEvent);
+      expect(results.every((r) => r.ok && r.subject === subject)).toBe(true);
+    });
+
+    it('splits a run where batchId changes: each batch id is its own signed batch', async () => {
+      const messages = await buildJobMatchBatchMessages([...batch(3, 'run-a'), ...batch(2, 'run-b')], signer);
+      expect(new Set(messages.map((m) => m.headers['x-batch-signature'])).size).toBe(2);
+      expect((await both(messages)).every((r) => r.ok)).toBe(true);
+    });
+
+    it('checks an event carrying both kinds of signature by x-signature only', async () => {
+      const [event] = batch(1);
+      const [batched] = await buildJobMatchBatchMessages([event], signer);
+      const single = await buildJobMatchMessage(event, signer);
+      const good = { ...batched, headers: { ...batched.headers, 'x-signature': single.headers['x-signature'] } };
+      expect((await both([good]))[0]).toMatchObject({ ok: true });
+      const badSingle = { ...batched, headers: { ...batched.headers, 'x-signature': await signJobMatch(signer, 'other-id', batched.value) } };
+      expect((await both([badSingle]))[0]).toMatchObject({ ok: false, code: 'bad_signature', detail: 'event_id in the signature does not match the event' });
+    });
+
+    it('does not attribute an undecodable batch-signed value, and refuses a value outside the batch', async () => {
+      const [message] = await buildJobMatchBatchMessages(batch(2), signer);
+      const [undecodable] = await both([{ ...message, value: Buffer.from([0x0f, 0xff, 0xff]) }]);
+      expect(undecodable).toMatchObject({ ok: false, code: 'undecodable', agency: '', kid: '' });
+      const other = encodeJobMatch(sampleJobMatchEvent({ pseudonym, eventId: 'b-run-1-0', batchId: 'run-1', score: 0.01 }));
+      const [swapped] = await both([{ ...message, value: other }]);
+      expect(swapped).toMatchObject({ ok: false, code: 'bad_signature', detail: 'x-batch-proof does not lead from this event to the signed root', agency: '' });
+    });
   });
 });

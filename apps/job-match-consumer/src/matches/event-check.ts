@@ -2,6 +2,8 @@ import { createHash } from 'node:crypto';
 import { fromAgencyPseudonym, type PseudonymKeyring } from '@passerelle/crypto';
 import {
   HEADER_AGENCY,
+  HEADER_BATCH_PROOF,
+  HEADER_BATCH_SIGNATURE,
   HEADER_SIGNATURE,
   headerString,
   JobMatchEvent,
@@ -10,6 +12,7 @@ import {
   verifyJobMatchSignature,
   type DeadLetterCode,
   type JobMatchVerifier,
+  type PendingBatchMember,
   type PendingSignature,
   type PublisherDirectory,
   type PublisherKey,
@@ -69,6 +72,8 @@ export async function checkEvent(message: IncomingMessage, deps: CheckDeps): Pro
 export function checkMessage(message: IncomingMessage, verifier: JobMatchVerifier, keyring: PseudonymKeyring): CheckedEvent {
   const value = message.value ?? Buffer.alloc(0);
   const valueSha256 = jobMatchValueSha256(value);
+  const batched = batchSigned(message, verifier);
+  if (batched) return afterSignature(message, value, valueSha256, batched, keyring);
   const sig = verifier.verify({ agency: headerString(message.headers, HEADER_AGENCY), signature: headerString(message.headers, HEADER_SIGNATURE), valueSha256 });
   return afterSignature(message, value, valueSha256, sig, keyring);
 }
@@ -87,10 +92,13 @@ export async function checkMessages(
   const staged = messages.map((message) => {
     const value = message.value ?? Buffer.alloc(0);
     const valueSha256 = jobMatchValueSha256(value);
+    // a batch signature costs one key operation per batch (cached): checked here, not on a worker
+    const batched = batchSigned(message, verifier);
+    if (batched) return { message, value, valueSha256, batched };
     const input = { agency: headerString(message.headers, HEADER_AGENCY), signature: headerString(message.headers, HEADER_SIGNATURE), valueSha256 };
     return { message, value, valueSha256, input, prepared: verifier.prepare(input) };
   });
-  const pending = staged.filter((s) => !s.prepared.done);
+  const pending = staged.filter((s) => s.prepared && !s.prepared.done);
   let verified: boolean[] | undefined;
   try {
     verified = await pool.verify(pending.map((s) => s.prepared as PendingSignature));
@@ -99,15 +107,34 @@ export async function checkMessages(
   }
   let next = 0;
   return staged.map((s) => {
+    if (s.batched) return afterSignature(s.message, s.value, s.valueSha256, s.batched, keyring);
     let sig: SignatureCheck;
-    if (s.prepared.done) sig = s.prepared.done;
-    else if (verified) sig = verifier.finish(s.prepared, verified[next++]);
-    else sig = verifier.verify(s.input);
+    if (s.prepared!.done) sig = s.prepared!.done;
+    else if (verified) sig = verifier.finish(s.prepared!, verified[next++]);
+    else sig = verifier.verify(s.input!);
     return afterSignature(s.message, s.value, s.valueSha256, sig, keyring);
   });
 }
 
-function afterSignature(message: IncomingMessage, value: Buffer, valueSha256: string, sig: SignatureCheck, keyring: PseudonymKeyring): CheckedEvent {
+/**
+ * §6.1: an event with `x-batch-signature` and no `x-signature` is checked against its batch (an
+ * event carrying both is checked by `x-signature`). Undefined when it is not batch-signed.
+ */
+function batchSigned(message: IncomingMessage, verifier: JobMatchVerifier): SignatureCheck | BatchSigned | undefined {
+  if (headerString(message.headers, HEADER_SIGNATURE) !== undefined) return undefined;
+  const batchSignature = headerString(message.headers, HEADER_BATCH_SIGNATURE);
+  if (batchSignature === undefined) return undefined;
+  const prepared = verifier.prepareBatch({ agency: headerString(message.headers, HEADER_AGENCY), batchSignature, batchProof: headerString(message.headers, HEADER_BATCH_PROOF) });
+  return prepared.done ? prepared.done : { member: prepared, verifier };
+}
+
+/** A batch-signed event whose batch JWS verified: the leaf is bound once the value is decoded. */
+interface BatchSigned {
+  member: PendingBatchMember;
+  verifier: JobMatchVerifier;
+}
+
+function afterSignature(message: IncomingMessage, value: Buffer, valueSha256: string, signed: SignatureCheck | BatchSigned, keyring: PseudonymKeyring): CheckedEvent {
   const fail = (code: DeadLetterCode, detail: string, extra: Partial<Extract<CheckedEvent, { ok: false }>> = {}): CheckedEvent => ({
     ok: false,
     code,
@@ -118,17 +145,32 @@ function afterSignature(message: IncomingMessage, value: Buffer, valueSha256: st
     valueSha256,
     ...extra,
   });
-  if (!sig.ok) return fail(sig.code, sig.detail);
-  const who = { agency: sig.agency, kid: sig.kid, eventId: sig.eventId };
-
-  if (message.value === null || message.value.length === 0) return fail('undecodable', 'the message has no value', who);
+  let sig: SignatureCheck;
   let event: JobMatchEvent;
-  try {
-    event = JobMatchEvent.decode(value);
-  } catch {
-    return fail('undecodable', 'the value is not a passerelle.jobbank.v1.JobMatchEvent', who);
+  if ('member' in signed) {
+    // The batch vouches for leaves, not for these bytes, until the decoded event is bound to a
+    // leaf: an undecodable value is not attributed to the batch's publisher.
+    if (message.value === null || message.value.length === 0) return fail('undecodable', 'the message has no value');
+    try {
+      event = JobMatchEvent.decode(value);
+    } catch {
+      return fail('undecodable', 'the value is not a passerelle.jobbank.v1.JobMatchEvent');
+    }
+    sig = signed.verifier.finishBatch(signed.member, event, valueSha256);
+    if (!sig.ok) return fail(sig.code, sig.detail);
+  } else {
+    sig = signed;
+    if (!sig.ok) return fail(sig.code, sig.detail);
+    const who = { agency: sig.agency, kid: sig.kid, eventId: sig.eventId };
+    if (message.value === null || message.value.length === 0) return fail('undecodable', 'the message has no value', who);
+    try {
+      event = JobMatchEvent.decode(value);
+    } catch {
+      return fail('undecodable', 'the value is not a passerelle.jobbank.v1.JobMatchEvent', who);
+    }
+    if (event.eventId !== sig.eventId) return fail('bad_signature', 'event_id in the signature does not match the event', who);
   }
-  if (event.eventId !== sig.eventId) return fail('bad_signature', 'event_id in the signature does not match the event', who);
+  const who = { agency: sig.agency, kid: sig.kid, eventId: sig.eventId };
   const problems = validateJobMatchEvent(event);
   if (problems.length > 0) return fail('invalid_field', problems.map((p) => p.problem).join('; '), who);
   if (message.key === null || message.key.toString('utf8') !== event.pseudonym) {

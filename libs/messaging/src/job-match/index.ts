@@ -4,3 +4,5 @@ export * from './job-match.message';
 export * from './job-match.fixtures';
 export * from './job-match.proto';
 export * from './job-match.verifier';
+export * from './job-match.batch';
+export * from './job-match.batch-tree';

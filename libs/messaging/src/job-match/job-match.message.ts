@@ -1,6 +1,8 @@
 import * as jobbank from './job-match.proto';
 import type { IHeaders } from 'kafkajs';
-import { HEADER_AGENCY, HEADER_ERROR_CODE, HEADER_ERROR_DETAIL, HEADER_SIGNATURE, signJobMatch, type JobMatchSigner } from './job-match.signature';
+import { signJobMatchBatch } from './job-match.batch';
+import { MAX_BATCH_SIZE } from './job-match.batch-tree';
+import { HEADER_AGENCY, HEADER_BATCH_PROOF, HEADER_BATCH_SIGNATURE, HEADER_ERROR_CODE, HEADER_ERROR_DETAIL, HEADER_SIGNATURE, signJobMatch, type JobMatchSigner } from './job-match.signature';
 
 export interface OutgoingMessage {
   key: Buffer;
@@ -20,6 +22,30 @@ export async function buildJobMatchMessage(event: jobbank.JobMatchEvent, signer:
     value,
     headers: { [HEADER_AGENCY]: signer.agency, [HEADER_SIGNATURE]: await signJobMatch(signer, event.eventId, value) },
   };
+}
+
+/**
+ * Kafka messages for events signed by batch (§6.1): each run of consecutive events with the same
+ * batchId (at most MAX_BATCH_SIZE) is one signed batch; every message carries the batch JWS and
+ * its own inclusion proof instead of `x-signature`. Same keys and values as `buildJobMatchMessage`.
+ */
+export async function buildJobMatchBatchMessages(events: readonly jobbank.JobMatchEvent[], signer: JobMatchSigner): Promise<OutgoingMessage[]> {
+  const out: OutgoingMessage[] = [];
+  for (let start = 0; start < events.length; ) {
+    let end = start + 1;
+    while (end < events.length && end - start < MAX_BATCH_SIZE && events[end].batchId === events[start].batchId) end++;
+    const run = events.slice(start, end).map((event) => ({ event, eventId: event.eventId, value: encodeJobMatch(event) }));
+    const signed = await signJobMatchBatch(signer, events[start].batchId, run);
+    run.forEach(({ event, value }, i) =>
+      out.push({
+        key: Buffer.from(event.pseudonym, 'utf8'),
+        value,
+        headers: { [HEADER_AGENCY]: signer.agency, [HEADER_BATCH_SIGNATURE]: signed.signature, [HEADER_BATCH_PROOF]: signed.proofs[i] },
+      }),
+    );
+    start = end;
+  }
+  return out;
 }
 
 /** A header value as a string (kafkajs gives Buffers, or arrays when a header repeats: the first wins). */

@@ -12,6 +12,10 @@ export type JobMatchAlgorithm = (typeof JOB_MATCH_ALGORITHMS)[number];
 
 export const HEADER_AGENCY = 'x-agency';
 export const HEADER_SIGNATURE = 'x-signature';
+/** Batch signatures (§6.1): one JWS per batch over a Merkle root, and each event's inclusion proof. */
+export const JOB_MATCH_BATCH_JWS_TYP = 'job-match-batch+jwt';
+export const HEADER_BATCH_SIGNATURE = 'x-batch-signature';
+export const HEADER_BATCH_PROOF = 'x-batch-proof';
 export const HEADER_ERROR_CODE = 'x-error-code';
 export const HEADER_ERROR_DETAIL = 'x-error-detail';
 

@@ -1,7 +1,10 @@
 import { createHash, createPublicKey, verify as cryptoVerify, type KeyObject } from 'node:crypto';
 import {
   HEADER_AGENCY,
+  HEADER_BATCH_PROOF,
+  HEADER_BATCH_SIGNATURE,
   HEADER_SIGNATURE,
+  JOB_MATCH_BATCH_JWS_TYP,
   JOB_MATCH_ALGORITHMS,
   JOB_MATCH_JWS_TYP,
   type JobMatchAlgorithm,
@@ -9,6 +12,7 @@ import {
   type PublisherKey,
   type SignatureCheck,
 } from './job-match.signature';
+import { jobMatchLeaf, leadsToRoot, MAX_BATCH_SIZE, parseBatchProof, proofLength } from './job-match.batch-tree';
 
 interface CachedKey {
   key: PublisherKey;
@@ -33,6 +37,8 @@ export function jobMatchValueSha256(value: Uint8Array): string {
 export class JobMatchVerifier {
   private readonly keys = new Map<string, CachedKey | null>();
   private readonly publishers = new Map<string, boolean>();
+  /** verdicts of batch JWSs by (agency, exact JWS), least recently used first */
+  private readonly batches = new Map<string, VerifiedBatch | { ok: false; refusal: SignatureCheck }>();
   private generation = 0;
 
   constructor(private directory: PublisherDirectory) {}
@@ -43,6 +49,7 @@ export class JobMatchVerifier {
     this.generation++;
     this.keys.clear();
     this.publishers.clear();
+    this.batches.clear();
   }
 
   private isPublisher(agency: string): boolean {
@@ -94,6 +101,29 @@ export class JobMatchVerifier {
     if (!agency) return { done: { ok: false, code: 'unknown_publisher', detail: `missing ${HEADER_AGENCY} header` } };
     if (!this.isPublisher(agency)) return { done: { ok: false, code: 'unknown_publisher', detail: `${HEADER_AGENCY} is not a publisher in the registry` } };
     if (!signature) return { done: { ok: false, code: 'bad_signature', detail: `missing ${HEADER_SIGNATURE} header`, agency } };
+    const jws = this.checkJws(agency, signature, JOB_MATCH_JWS_TYP, HEADER_SIGNATURE);
+    if ('done' in jws) return jws;
+    const { kid, alg, key, dot2 } = jws;
+    const payloadB64 = jws.payloadB64;
+    const sigB64 = jws.sigB64;
+    return {
+      agency,
+      kid,
+      alg: alg as JobMatchAlgorithm,
+      keyRef: `${this.generation}\u0000${agency}\u0000${kid}`,
+      jwk: key.jwk,
+      signingInput: signature.slice(0, dot2),
+      signature: sigB64,
+      payload: payloadB64,
+      valueSha256: input.valueSha256,
+    };
+  }
+
+  /**
+   * The header checks of a compact JWS by a key of `agency` (shared by per-event and batch
+   * signatures, same order and details): either a refusal or the parts to verify.
+   */
+  private checkJws(agency: string, signature: string, typ: string, headerName: string): { done: SignatureCheck } | CheckedJws {
     const dot1 = signature.indexOf('.');
     const protectedB64 = dot1 < 0 ? signature : signature.slice(0, dot1);
     let header: { typ?: unknown; alg?: unknown; kid?: unknown; crit?: unknown };
@@ -103,9 +133,9 @@ export class JobMatchVerifier {
       header = JSON.parse(Buffer.from(protectedB64, 'base64url').toString('utf8'));
       if (typeof header !== 'object' || header === null || Array.isArray(header)) throw new Error('not an object');
     } catch {
-      return { done: { ok: false, code: 'bad_signature', detail: `${HEADER_SIGNATURE} is not a compact JWS`, agency } };
+      return { done: { ok: false, code: 'bad_signature', detail: `${headerName} is not a compact JWS`, agency } };
     }
-    if (header.typ !== JOB_MATCH_JWS_TYP) return { done: { ok: false, code: 'bad_signature', detail: `JWS typ must be ${JOB_MATCH_JWS_TYP}`, agency } };
+    if (header.typ !== typ) return { done: { ok: false, code: 'bad_signature', detail: `JWS typ must be ${typ}`, agency } };
     const alg = header.alg;
     if (typeof alg !== 'string' || !(JOB_MATCH_ALGORITHMS as readonly string[]).includes(alg)) {
       return { done: { ok: false, code: 'bad_signature', detail: `JWS alg must be one of ${JOB_MATCH_ALGORITHMS.join(', ')}`, agency } };
@@ -124,17 +154,63 @@ export class JobMatchVerifier {
     const payloadB64 = signature.slice(dot1 + 1, dot2);
     const sigB64 = signature.slice(dot2 + 1);
     if (!B64URL.test(payloadB64) || sigB64 === '' || !B64URL.test(sigB64)) return { done: failed };
-    return {
-      agency,
-      kid,
-      alg: alg as JobMatchAlgorithm,
-      keyRef: `${this.generation}\u0000${agency}\u0000${kid}`,
-      jwk: key.jwk,
-      signingInput: signature.slice(0, dot2),
-      signature: sigB64,
-      payload: payloadB64,
-      valueSha256: input.valueSha256,
-    };
+    return { kid, alg: alg as JobMatchAlgorithm, key, object, dot2, payloadB64, sigB64 };
+  }
+
+  /**
+   * The first half of a batch-signed event's check (§6.1), before its value is decoded: the batch
+   * JWS (public-key operation once per distinct JWS and agency, then cached until the registry
+   * reloads) and the form of the proof. `finishBatch` binds the decoded event to the signed root.
+   */
+  prepareBatch(input: BatchSignatureInput): PreparedBatchMember {
+    const { agency, batchSignature, batchProof } = input;
+    if (!agency) return { done: { ok: false, code: 'unknown_publisher', detail: `missing ${HEADER_AGENCY} header` } };
+    if (!this.isPublisher(agency)) return { done: { ok: false, code: 'unknown_publisher', detail: `${HEADER_AGENCY} is not a publisher in the registry` } };
+    const batch = this.verifiedBatch(agency, batchSignature);
+    if (!batch.ok) return { done: batch.refusal };
+    if (batchProof === undefined) return { done: { ok: false, code: 'bad_signature', detail: `${HEADER_BATCH_SIGNATURE} without ${HEADER_BATCH_PROOF}`, agency, kid: batch.kid } };
+    const proof = parseBatchProof(batchProof);
+    if (!proof.ok) return { done: { ok: false, code: 'bad_signature', detail: proof.detail, agency, kid: batch.kid } };
+    return { batch, index: proof.index, path: proof.path };
+  }
+
+  /** The second half: this event (its id, batch id and value hash) is the leaf the proof leads from to the signed root. */
+  finishBatch(prepared: PendingBatchMember, event: { eventId: string; batchId: string }, valueSha256: string): SignatureCheck {
+    const { batch, index, path } = prepared;
+    const { agency, kid } = batch;
+    const refuse = (detail: string): SignatureCheck => ({ ok: false, code: 'bad_signature', detail, agency, kid });
+    if (event.batchId !== batch.batchId) return refuse(`batch_id of ${HEADER_BATCH_SIGNATURE} is not the event's batchId`);
+    if (index >= batch.size) return refuse(`leaf index ${index} is not below the batch size ${batch.size}`);
+    const expected = proofLength(index, batch.size);
+    if (path.length !== expected) return refuse(`${HEADER_BATCH_PROOF} has ${path.length} hashes; leaf ${index} of a batch of ${batch.size} needs ${expected}`);
+    if (!leadsToRoot(jobMatchLeaf(agency, event.eventId, valueSha256), index, batch.size, path, batch.root)) {
+      return refuse(`${HEADER_BATCH_PROOF} does not lead from this event to the signed root`);
+    }
+    const at = batch.members.get(event.eventId);
+    if (at !== undefined && at !== index) return refuse(`event_id is at leaf ${at} of this batch already`);
+    batch.members.set(event.eventId, index);
+    return { ok: true, agency, kid, eventId: event.eventId };
+  }
+
+  /** The batch JWS's verdict, from the cache or checked now (and cached once the key operation ran). */
+  private verifiedBatch(agency: string, batchSignature: string): VerifiedBatch | { ok: false; refusal: SignatureCheck } {
+    const id = `${agency}\u0000${batchSignature}`;
+    const hit = this.batches.get(id);
+    if (hit) {
+      this.batches.delete(id); // most recently used last
+      this.batches.set(id, hit);
+      return hit;
+    }
+    const jws = this.checkJws(agency, batchSignature, JOB_MATCH_BATCH_JWS_TYP, HEADER_BATCH_SIGNATURE);
+    if ('done' in jws) return { ok: false, refusal: jws.done };
+    const { kid } = jws;
+    const refuse = (detail: string) => ({ ok: false as const, refusal: { ok: false as const, code: 'bad_signature' as const, detail, agency, kid } });
+    let verdict: VerifiedBatch | { ok: false; refusal: SignatureCheck };
+    if (!verifyJws(jws.alg, batchSignature.slice(0, jws.dot2), jws.object!, jws.sigB64)) verdict = refuse('signature does not verify');
+    else verdict = batchVerdict(agency, kid, jws.payloadB64, refuse);
+    this.batches.set(id, verdict as VerifiedBatch);
+    if (this.batches.size > MAX_CACHED_BATCHES) this.batches.delete(this.batches.keys().next().value as string);
+    return verdict;
   }
 
   /** The answer once the public-key operation of a prepared check is known. */
@@ -154,6 +230,63 @@ export class JobMatchVerifier {
     return { ok: true, agency, kid, eventId: claims.event_id };
   }
 }
+
+/** Batch verdicts kept (each remembers at most MAX_BATCH_SIZE event ids). */
+const MAX_CACHED_BATCHES = 64;
+const BATCH_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+interface CheckedJws {
+  kid: string;
+  alg: JobMatchAlgorithm;
+  key: PublisherKey;
+  object: KeyObject | null;
+  /** index of the second dot: the signing input ends there */
+  dot2: number;
+  payloadB64: string;
+  sigB64: string;
+}
+
+/** A batch JWS that verified, with its claims, and which event id sat at which leaf so far. */
+export interface VerifiedBatch {
+  ok: true;
+  agency: string;
+  kid: string;
+  batchId: string;
+  size: number;
+  root: Buffer;
+  members: Map<string, number>;
+}
+
+function batchVerdict(agency: string, kid: string, payloadB64: string, refuse: (detail: string) => { ok: false; refusal: SignatureCheck }): VerifiedBatch | { ok: false; refusal: SignatureCheck } {
+  let claims: { iss?: unknown; batch_id?: unknown; size?: unknown; root?: unknown };
+  try {
+    claims = JSON.parse(Buffer.from(payloadB64, 'base64url').toString('utf8'));
+    if (typeof claims !== 'object' || claims === null) throw new Error('not an object');
+  } catch {
+    return refuse('JWS payload is not JSON');
+  }
+  if (claims.iss !== agency) return refuse(`iss does not match ${HEADER_AGENCY}`);
+  if (typeof claims.batch_id !== 'string' || !BATCH_ID.test(claims.batch_id)) return refuse('batch JWS has no valid batch_id');
+  if (typeof claims.size !== 'number' || !Number.isSafeInteger(claims.size) || claims.size < 1) return refuse('batch JWS size must be a whole number ≥ 1');
+  if (claims.size > MAX_BATCH_SIZE) return refuse(`batch size ${claims.size} exceeds ${MAX_BATCH_SIZE}`);
+  if (typeof claims.root !== 'string' || !/^[A-Za-z0-9_-]{43}$/.test(claims.root)) return refuse('batch JWS root is not a base64url SHA-256');
+  return { ok: true, agency, kid, batchId: claims.batch_id, size: claims.size, root: Buffer.from(claims.root, 'base64url'), members: new Map() };
+}
+
+export interface BatchSignatureInput {
+  agency: string | undefined;
+  batchSignature: string;
+  batchProof: string | undefined;
+}
+
+export interface PendingBatchMember {
+  done?: undefined;
+  batch: VerifiedBatch;
+  index: number;
+  path: Buffer[];
+}
+
+export type PreparedBatchMember = { done: SignatureCheck } | PendingBatchMember;
 
 export interface SignatureInput {
   agency: string | undefined;
