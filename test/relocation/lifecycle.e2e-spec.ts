@@ -96,7 +96,7 @@ describe('referral lifecycle', () => {
         published.push({ key: String(message.key), event: String(message.headers?.event ?? ''), payload });
       },
     });
-  }, 90_000);
+  }, 240_000);
 
   afterAll(async () => {
     await consumer?.disconnect();
