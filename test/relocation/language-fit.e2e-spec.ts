@@ -75,7 +75,7 @@ describe('language levels in the relocation fit', () => {
         expect(consent.json.errors).toBeUndefined();
       }
     }
-  }, 180_000);
+  }, 240_000);
 
   afterAll(async () => {
     await stack?.stop();

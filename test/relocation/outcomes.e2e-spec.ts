@@ -105,7 +105,7 @@ describe('relocation outcomes', () => {
     let k = 0;
     for (const [to, province, noc, status, n] of POPULATION) await seed(`q${k++}-`, to, province, noc, status, n);
     await seed('old-', 'nb.petl', 'NB', '33102', 'REFERRED', 7, 4); // a previous quarter
-  }, 120_000);
+  }, 240_000);
 
   afterAll(async () => {
     await stack?.stop();
