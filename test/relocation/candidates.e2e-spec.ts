@@ -73,7 +73,7 @@ describe('relocation candidates', () => {
     ]);
     stack = await startTrustStack({ registryFile: registry.file, databaseUrl: db.url, gatewayEnv: { LOG_LEVEL: 'warn' } });
     keyring = await loadPseudonymKeyring(stack.secretsDir);
-  }, 90_000);
+  }, 240_000);
 
   afterAll(async () => {
     await stack?.stop();

@@ -45,7 +45,7 @@ describe('english and french levels', () => {
     ]);
     stack = await startTrustStack({ registryFile: registry.file, databaseUrl: db.url, gatewayEnv: { LOG_LEVEL: 'warn' } });
     keyring = await loadPseudonymKeyring(stack.secretsDir);
-  }, 90_000);
+  }, 240_000);
 
   afterAll(async () => {
     await stack?.stop();

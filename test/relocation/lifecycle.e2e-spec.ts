@@ -2,8 +2,9 @@ import { createHash, randomBytes } from 'node:crypto';
 import { loadPseudonymKeyring, toAgencyPseudonym, toInternalId, type PseudonymKeyring } from '@passerelle/crypto';
 import type { GatewayResponse } from '@passerelle/client';
 import type { Agreement } from '@passerelle/registry';
-import { createKafka } from '@passerelle/messaging';
-import { createTestDatabase, createTestRegistry, kafkaBrokers, queryAsOwner, startTrustStack, uniqueName, type TestDatabase, type TestRegistry, type TrustStack } from '@passerelle/testing';
+import { createKafka, createReliableProducer, RelocationEvent, REFERRAL_EVENT_SIGNATURE_HEADER, verifyReferralEvent } from '@passerelle/messaging';
+import type { JWK } from 'jose';
+import { createTestDatabase, createTestRegistry, eventually, kafkaBrokers, queryAsOwner, startTrustStack, uniqueName, type TestDatabase, type TestRegistry, type TrustStack } from '@passerelle/testing';
 import type { Consumer } from 'kafkajs';
 
 /**
@@ -34,8 +35,10 @@ describe('referral lifecycle', () => {
   let keyring: PseudonymKeyring;
   let consumer: Consumer;
   const topic = uniqueName('passerelle.referrals.t');
-  /** Messages seen on the referral topic, by key. */
-  const published: Array<{ key: string; event: string; payload: Record<string, unknown> }> = [];
+  /** Messages seen on the referral topic, by key: decoded only once their gateway signature verified. */
+  const published: Array<{ key: string; event: string; payload: RelocationEvent }> = [];
+  const refused: Array<{ key: string; detail: string }> = [];
+  let jwks: { keys: JWK[] };
   const call = <T>(agency: string, query: string, variables: Record<string, unknown>, purpose = 'RELOCATION') =>
     registry.client(agency, stack.gateway.url).graphql<GraphqlBody<T>>(query, variables, purpose as 'RELOCATION');
   const entryOf = async (res: GatewayResponse) => (await stack.ledgerEntries()).find((e) => e.seq === res.auditSeq)!;
@@ -82,12 +85,18 @@ describe('referral lifecycle', () => {
     consumer = kafka.consumer({ groupId: uniqueName('referrals-test') });
     await consumer.connect();
     await consumer.subscribe({ topic, fromBeginning: true });
+    jwks = (await (await fetch(`${stack.gateway.url}/.well-known/jwks.json`)).json()) as { keys: JWK[] };
     await consumer.run({
       eachMessage: async ({ message }) => {
-        published.push({ key: String(message.key), event: String(message.headers?.event ?? ''), payload: JSON.parse(String(message.value)) as Record<string, unknown> });
+        const value = message.value ?? Buffer.alloc(0);
+        const check = await verifyReferralEvent({ signature: message.headers?.[REFERRAL_EVENT_SIGNATURE_HEADER]?.toString(), value }, jwks, registry.document.gatewayId);
+        if (!check.ok) return void refused.push({ key: String(message.key), detail: check.detail });
+        const payload = RelocationEvent.decode(value);
+        expect(payload.eventId).toBe(check.eventId);
+        published.push({ key: String(message.key), event: String(message.headers?.event ?? ''), payload });
       },
     });
-  }, 90_000);
+  }, 240_000);
 
   afterAll(async () => {
     await consumer?.disconnect();
@@ -113,14 +122,17 @@ describe('referral lifecycle', () => {
     ]);
     const outbox = await queryAsOwner<{ topic: string; event: string; payload: string }>(db.url, `SELECT topic, event, payload FROM referral_outbox WHERE message_key = $1 ORDER BY created_at`, [referral]);
     expect(outbox.map((o) => [o.topic, o.event])).toEqual([
-      [topic, 'referral.contacted'], [topic, 'referral.accepted'], [topic, 'referral.relocated'], [topic, 'referral.employed'],
+      [topic, 'referral.referred'], [topic, 'referral.contacted'], [topic, 'referral.accepted'], [topic, 'referral.relocated'], [topic, 'referral.employed'],
     ]);
-    for (const o of outbox) expect(o.payload).not.toMatch(/i_[A-Za-z0-9_-]{22}/);
-    // Published to Kafka, named after each move, in order (waits on the messages themselves).
+    for (const o of outbox) expect(Buffer.from(o.payload, 'base64').toString('latin1')).not.toMatch(/i_[A-Za-z0-9_-]{22}/);
+    // Published to Kafka as signed protobuf, named after each move, in order (waits on the verified messages themselves).
     const seen = () => published.filter((p) => p.key === referral).map((p) => p.event);
-    for (let i = 0; i < 600 && seen().length < 4; i++) await new Promise((r) => setTimeout(r, 100));
-    expect(seen()).toEqual(['referral.contacted', 'referral.accepted', 'referral.relocated', 'referral.employed']);
-    expect(published.find((p) => p.key === referral && p.event === 'referral.employed')!.payload).toMatchObject({ referral_id: referral, from: 'RELOCATED', to: 'EMPLOYED', party: 'EMPLOYMENT_AUTHORITY', to_agency: 'nb.petl' });
+    await eventually(() => seen().length >= 5, 60_000, () => `seen ${seen().join(' ')}`);
+    expect(seen()).toEqual(['referral.referred', 'referral.contacted', 'referral.accepted', 'referral.relocated', 'referral.employed']);
+    expect(published.find((p) => p.key === referral && p.event === 'referral.employed')!.payload).toMatchObject({
+      event: 'referral.employed', referral: { referralId: referral, fromStatus: 'RELOCATED', toStatus: 'EMPLOYED', party: 'EMPLOYMENT_AUTHORITY', toAgency: 'nb.petl', province: 'NB', nocCode: '33102' },
+    });
+    expect(refused.filter((r) => r.key === referral)).toEqual([]);
     expect(await queryAsOwner<{ n: string }>(db.url, 'SELECT count(*) AS n FROM referral_outbox WHERE message_key = $1 AND published_at IS NULL', [referral])).toEqual([{ n: '0' }]);
     // The receiving province sees the status; the referring agency follows what became of its referrals.
     const received = (await call<{ referrals: { nodes: Array<{ id: string; status: string }> } }>('nb.petl', RECEIVED, {})).json.data!.referrals.nodes;
@@ -159,18 +171,52 @@ describe('referral lifecycle', () => {
     const both = await Promise.all([move('nb.petl', referral, 'CONTACTED'), move('nb.petl', referral, 'CONTACTED')]);
     expect(both.map((r) => r.json.errors?.[0]?.extensions?.code ?? 'OK').sort()).toEqual(['CONFLICT', 'OK']);
     expect(await queryAsOwner<{ n: string }>(db.url, 'SELECT count(*) AS n FROM referral_events WHERE referral_id = $1', [referral])).toEqual([{ n: '1' }]);
-    expect(await queryAsOwner<{ n: string }>(db.url, 'SELECT count(*) AS n FROM referral_outbox WHERE message_key = $1', [referral])).toEqual([{ n: '1' }]);
+    expect(await queryAsOwner<{ n: string }>(db.url, `SELECT count(*) AS n FROM referral_outbox WHERE message_key = $1 AND event = 'referral.contacted'`, [referral])).toEqual([{ n: '1' }]);
   });
 
-  it("when the claimant's willingness ends, the referral is WITHDRAWN and no further move is made", async () => {
+  it("revoking the willingness withdraws the open referral at once (event signed and published) and stops its disclosure", async () => {
     const { referral, consent } = await referred();
     expect((await move('nb.petl', referral, 'CONTACTED')).json.errors).toBeUndefined();
-    await call<unknown>('qc.mifi', REVOKE, { id: consent }, 'CONSENT_MANAGEMENT');
-    const res = await move('qc.mifi', referral, 'ACCEPTED');
-    expect(res.json.errors?.[0]).toMatchObject({ message: "the claimant's willingness to relocate has ended: the referral is WITHDRAWN", extensions: { code: 'CONSENT_REQUIRED' } });
-    expect(await entryOf(res)).toMatchObject({ decision: 'DENY', reason: 'CONSENT_REQUIRED' });
-    const events = await queryAsOwner<{ to_status: string; party: string; reason: string }>(db.url, `SELECT to_status, party, reason FROM referral_events WHERE referral_id = $1 ORDER BY at`, [referral]);
-    expect(events.at(-1)).toEqual({ to_status: 'WITHDRAWN', party: 'CLAIMANT_CONSENT', reason: 'CONSENT_REVOKED' });
-    expect((await move('nb.petl', referral, 'RELOCATED')).json.errors?.[0].extensions?.code).toBe('CONFLICT');
+    expect((await call<{ referrals: { nodes: Array<{ id: string }> } }>('nb.petl', RECEIVED, {})).json.data!.referrals.nodes.map((n) => n.id)).toContain(referral);
+    const revoked = await call<unknown>('qc.mifi', REVOKE, { id: consent }, 'CONSENT_MANAGEMENT');
+    expect(revoked.json.errors).toBeUndefined();
+    // Withdrawn in the revocation's own request: no other call was made on the referral.
+    const events = await queryAsOwner<{ to_status: string; party: string; reason: string; agency: string | null }>(db.url, `SELECT to_status, party, reason, agency FROM referral_events WHERE referral_id = $1 ORDER BY at`, [referral]);
+    expect(events.at(-1)).toEqual({ to_status: 'WITHDRAWN', party: 'CLAIMANT_CONSENT', reason: 'CONSENT_REVOKED', agency: null });
+    expect(await entryOf(revoked)).toMatchObject({ agency: 'qc.mifi', decision: 'PERMIT', operation: expect.stringContaining('revokeConsent') });
+    await eventually(() => published.some((p) => p.key === referral && p.event === 'referral.withdrawn'), 60_000, () => 'referral.withdrawn not published');
+    expect(published.find((p) => p.key === referral && p.event === 'referral.withdrawn')!.payload.referral).toMatchObject({ fromStatus: 'CONTACTED', toStatus: 'WITHDRAWN', party: 'CLAIMANT_CONSENT', reason: 'CONSENT_REVOKED' });
+    // No further disclosure: the receiving province no longer sees it, and no move is made.
+    expect((await call<{ referrals: { nodes: Array<{ id: string }> } }>('nb.petl', RECEIVED, {})).json.data!.referrals.nodes.map((n) => n.id)).not.toContain(referral);
+    const after = await move('qc.mifi', referral, 'ACCEPTED');
+    expect(after.json.errors?.[0].extensions?.code).toBe('CONFLICT');
+    expect(await entryOf(after)).toMatchObject({ decision: 'DENY', reason: 'CONFLICT' });
+    expect(await queryAsOwner<{ n: string }>(db.url, `SELECT count(*) AS n FROM referral_events WHERE referral_id = $1 AND to_status = 'WITHDRAWN'`, [referral])).toEqual([{ n: '1' }]);
+  });
+
+  it('a consumer of the topic refuses a tampered event, an event signed by another key and an unsigned one', async () => {
+    const { referral } = await referred();
+    await eventually(() => published.some((p) => p.key === referral && p.event === 'referral.referred'), 60_000, () => 'referral.referred not published');
+    const [row] = await queryAsOwner<{ payload: string; signature: string }>(db.url, `SELECT payload, signature FROM referral_outbox WHERE message_key = $1 AND event = 'referral.referred'`, [referral]);
+    const value = Buffer.from(row.payload, 'base64');
+    expect(await verifyReferralEvent({ signature: row.signature, value }, jwks, registry.document.gatewayId)).toMatchObject({ ok: true });
+    const tampered = RelocationEvent.encode({ ...RelocationEvent.decode(value), event: 'referral.employed' }).finish();
+    expect(await verifyReferralEvent({ signature: row.signature, value: tampered }, jwks, registry.document.gatewayId)).toEqual({ ok: false, detail: 'value_sha256 does not match the value' });
+    expect(await verifyReferralEvent({ signature: undefined, value }, jwks, registry.document.gatewayId)).toMatchObject({ ok: false });
+    expect(await verifyReferralEvent({ signature: row.signature, value }, jwks, 'another-gateway')).toEqual({ ok: false, detail: 'iss is not the gateway' });
+    const { generateKeyPair, exportJWK } = await import('jose');
+    const other = await generateKeyPair('EdDSA', { crv: 'Ed25519' });
+    const forged = await (await import('@passerelle/messaging')).signReferralEvent({ iss: registry.document.gatewayId, kid: jwks.keys[0].kid!, key: other.privateKey }, 'x', value);
+    expect(await verifyReferralEvent({ signature: forged, value }, jwks, registry.document.gatewayId)).toEqual({ ok: false, detail: 'signature does not verify' });
+    expect(await verifyReferralEvent({ signature: forged, value }, { keys: [{ ...(await exportJWK(other.publicKey)), kid: 'other' }] }, registry.document.gatewayId)).toMatchObject({ ok: false });
+    // Forged onto the real topic, it is refused by the consumer's verifier and never decoded as an event.
+    const kafka = createKafka(kafkaBrokers().split(','), uniqueName('forger'));
+    const producer = createReliableProducer(kafka);
+    await producer.connect();
+    await producer.send({ topic, messages: [{ key: `forged-${referral}`, value: Buffer.from(tampered), headers: { event: 'referral.employed', [REFERRAL_EVENT_SIGNATURE_HEADER]: row.signature } }] });
+    await producer.disconnect();
+    await eventually(() => refused.some((r) => r.key === `forged-${referral}`), 60_000, () => 'the forged event was not seen');
+    expect(refused).toContainEqual({ key: `forged-${referral}`, detail: 'value_sha256 does not match the value' });
+    expect(published.some((p) => p.key === `forged-${referral}`)).toBe(false);
   });
 });

@@ -72,7 +72,7 @@ describe('relocation offers', () => {
       }),
     ]);
     stack = await startTrustStack({ registryFile: registry.file, databaseUrl: db.url, gatewayEnv: { LOG_LEVEL: 'warn' } });
-  }, 90_000);
+  }, 240_000);
 
   afterAll(async () => {
     await stack?.stop();

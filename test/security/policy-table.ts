@@ -60,6 +60,7 @@ export const POLICY_TABLE: Readonly<Record<string, OperationPolicy>> = {
   'query:relocationCandidates': { roles: ['RECEIVER'], purposes: ['RELOCATION'], agreement: 'not-needed', source: 'issue 16: the offering province, about its own offer (protected count; identities only under willingness)' },
   'mutation:moveReferral': { roles: ['CONSUMER', 'RECEIVER', 'PUBLISHER'], purposes: ['RELOCATION'], agreement: 'not-needed', source: 'issue 16 lifecycle: each move by its one party (guard per referral)' },
   'query:referralsMade': { roles: ['CONSUMER'], purposes: ['RELOCATION'], agreement: 'not-needed', source: 'issue 16: the referring agency follows its own referrals (no identity)' },
+  'query:relocationOutcomes': { roles: ['CONSUMER', 'PROVIDER', 'RECEIVER', 'PUBLISHER'], purposes: ['RELOCATION'], agreement: 'required', source: 'issue 16: protected aggregates for the parties to a RELOCATION agreement in force (consumer here; a provider too), rows scoped by jurisdiction' },
   // §4 eligibility(program, pseudonym): a consumer evaluates a program on what it may see.
   'query:eligibility': { roles: ['CONSUMER'], purposes: ['PROGRAM_ELIGIBILITY'], agreement: 'required', source: 'CONTRACT §4 eligibility' },
   'mutation:applyToProgram': { roles: ['CONSUMER'], purposes: ['PROGRAM_ELIGIBILITY'], agreement: 'required', source: 'programs: applying reads the same fields as eligibility' },

@@ -172,6 +172,24 @@ const en = {
   noData: 'No data.',
   count: 'Count',
   reason: 'Reason',
+  // relocation (issue 16)
+  navRelocation: 'Relocation',
+  relocationTitle: 'Relocation outside Quebec',
+  relocationIntro: 'Offers of the receiving provinces, and what the referrals of the quarter became. Counts from 1 to 9 are suppressed, as in statistics: no names, no small numbers.',
+  quarter: 'Quarter',
+  offersTitle: 'Relocation offers',
+  cProvince: 'Province',
+  cRegions: 'Regions',
+  cOccupations: 'Occupations (NOC)',
+  cPlaces: 'Places',
+  cPeriod: 'Period',
+  cLanguage: 'Language',
+  referralsByStatus: 'Referrals by status',
+  referralsByProvince: 'Referrals by receiving province',
+  jobsByProvince: 'Jobs by receiving province',
+  suppressedList: 'Suppressed (fewer than 10): {list}',
+  relocationScope: 'Rows shown: {scope}',
+  relocationNotAllowed: 'Your agency ({agency}) may not read relocation outcomes ({code}): they are for the parties to a RELOCATION agreement in force.',
 } as const;
 
 export type MessageKey = keyof typeof en;
@@ -341,6 +359,23 @@ const fr: Record<MessageKey, string> = {
   noData: 'Aucune donnée.',
   count: 'Nombre',
   reason: 'Motif',
+  navRelocation: 'Relocalisation',
+  relocationTitle: 'Relocalisation hors du Québec',
+  relocationIntro: 'Offres des provinces d’accueil, et ce que sont devenues les orientations du trimestre. Les nombres de 1 à 9 sont supprimés, comme dans les statistiques : aucun nom, aucun petit nombre.',
+  quarter: 'Trimestre',
+  offersTitle: 'Offres de relocalisation',
+  cProvince: 'Province',
+  cRegions: 'Régions',
+  cOccupations: 'Professions (CNP)',
+  cPlaces: 'Places',
+  cPeriod: 'Période',
+  cLanguage: 'Langue',
+  referralsByStatus: 'Orientations par statut',
+  referralsByProvince: 'Orientations par province d’accueil',
+  jobsByProvince: 'Emplois par province d’accueil',
+  suppressedList: 'Supprimés (moins de 10) : {list}',
+  relocationScope: 'Lignes affichées : {scope}',
+  relocationNotAllowed: 'Votre organisme ({agency}) ne peut pas lire les résultats de la relocalisation ({code}) : ils sont réservés aux parties à une entente RELOCATION en vigueur.',
 };
 
 export type Lang = 'en' | 'fr';

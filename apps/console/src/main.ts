@@ -7,6 +7,7 @@ import { checkConsistency, checkInclusion, checkTreeHead, entriesOf, type Checke
 import { checkPolicy, checkpointOf, parsePolicy, splitNote, witnessStatuses, type WitnessKey } from './core/witnesses';
 import { entryLeafHash } from './core/merkle';
 import { b64url } from './core/bytes';
+import { provinceBars, recentQuarters, statusBars } from './core/relocation';
 import { formatTime, lang, setLang, t, type MessageKey } from './i18n';
 import { horizontalBars, stackedBars } from './ui/charts';
 import { field, h, replace, s, select } from './ui/dom';
@@ -167,6 +168,7 @@ function layout(main: HTMLElement, current: string) {
     ['claimant', 'navClaimant'],
     ['pipeline', 'navPipeline'],
     ['charts', 'navCharts'],
+    ['relocation', 'navRelocation'],
   ];
   const langButton = h('button', { type: 'button', className: 'link-button', lang: lang() === 'en' ? 'fr-CA' : 'en-CA', 'aria-label': t('languageLabel'), onclick: () => switchLang() }, t('language'));
   const header = h(
@@ -818,6 +820,98 @@ async function chartsPage(main: HTMLElement, params: URLSearchParams) {
   await load();
 }
 
+// ------------------------------------------------------------------ relocation (issue 16)
+
+const OFFERS_QUERY = 'query ConsoleOffers { relocationOffers { province regions nocCodes places periodStart periodEnd languageSupport minFrenchLevel minEnglishLevel status } }';
+const OUTCOMES_QUERY = 'query ConsoleOutcomes($period: String!, $groupBy: [RelocationOutcomeDimension!]) { relocationOutcomes(period: $period, groupBy: $groupBy) { scope cells { toProvince status referrals acceptances moves jobs suppressed } } }';
+
+interface OfferRow {
+  province: string;
+  regions: string[];
+  nocCodes: string[];
+  places: number;
+  periodStart: string;
+  periodEnd: string;
+  languageSupport: string;
+  minFrenchLevel: number | null;
+  minEnglishLevel: number | null;
+  status: string;
+}
+type OutcomesAnswer = { relocationOutcomes?: { scope: string; cells: Parameters<typeof statusBars>[0] } };
+
+/** Offers, referrals by status and outcomes by province, as charts with their data tables; protected counts only. */
+async function relocationPage(main: HTMLElement, params: URLSearchParams) {
+  const quarters = recentQuarters(new Date());
+  let quarter = quarters.includes(params.get('quarter') ?? '') ? params.get('quarter')! : quarters[0];
+  const body = h('div', { 'data-testid': 'relocation', 'data-state': 'loading', 'aria-live': 'polite', 'aria-busy': 'true' }, h('p', {}, t('loading')));
+  const chooser = select('quarter', quarters.map((q) => [q, q]), quarter);
+  chooser.addEventListener('change', () => {
+    quarter = chooser.value;
+    // The address follows the choice without re-rendering the page: focus stays on the choice.
+    history.replaceState(null, '', `#/relocation?quarter=${quarter}`);
+    void load();
+  });
+  replace(main, h('h1', {}, t('relocationTitle')), h('p', {}, t('relocationIntro')), h('div', { className: 'card' }, field(t('quarter'), chooser)), body);
+  const suppressedNote = (list: string[]) => (list.length ? h('p', { className: 'muted' }, t('suppressedList', { list: list.join(', ') })) : null);
+  const load = async () => {
+    const asked = quarter;
+    body.dataset.state = 'loading';
+    body.setAttribute('aria-busy', 'true');
+    try {
+      const [offers, byStatus, byProvince] = [
+        await api().graphql<{ relocationOffers?: OfferRow[] }>(OFFERS_QUERY, {}, 'RELOCATION'),
+        await api().graphql<OutcomesAnswer>(OUTCOMES_QUERY, { period: asked, groupBy: ['status'] }, 'RELOCATION'),
+        await api().graphql<OutcomesAnswer>(OUTCOMES_QUERY, { period: asked, groupBy: ['toProvince'] }, 'RELOCATION'),
+      ];
+      if (asked !== quarter) return;
+      const refused = [offers, byStatus, byProvince].find((a) => a.status === 401 || a.status === 403 || a.errorCode);
+      if (refused) {
+        replace(body, h('p', { className: 'error', role: 'alert', 'data-testid': 'not-allowed' }, t('relocationNotAllowed', { agency: session!.agency, code: refused.errorCode ?? `HTTP ${refused.status}` })));
+      } else {
+        const list = offers.json?.data?.relocationOffers ?? [];
+        const statuses = statusBars(byStatus.json?.data?.relocationOutcomes?.cells ?? []);
+        const provinceCells = byProvince.json?.data?.relocationOutcomes?.cells ?? [];
+        const referrals = provinceBars(provinceCells, 'referrals');
+        const jobs = provinceBars(provinceCells, 'jobs');
+        replace(
+          body,
+          h('p', { className: 'muted' }, t('relocationScope', { scope: byProvince.json?.data?.relocationOutcomes?.scope ?? '' })),
+          h(
+            'section',
+            { className: 'card' },
+            h('h2', {}, t('offersTitle')),
+            list.length
+              ? simpleTable(
+                  ['cProvince', 'cRegions', 'cOccupations', 'cPlaces', 'cPeriod', 'cLanguage'],
+                  list.map((o) => [
+                    o.province,
+                    o.regions.join(', '),
+                    o.nocCodes.join(', '),
+                    String(o.places),
+                    `${o.periodStart} – ${o.periodEnd}`,
+                    [o.languageSupport, o.minEnglishLevel ? `CLB ${o.minEnglishLevel}` : '', o.minFrenchLevel ? `NCLC ${o.minFrenchLevel}` : ''].filter(Boolean).join(' · '),
+                  ]),
+                )
+              : h('p', {}, t('noneFound')),
+          ),
+          horizontalBars(t('referralsByStatus'), statuses.bars),
+          suppressedNote(statuses.suppressed),
+          horizontalBars(t('referralsByProvince'), referrals.bars),
+          suppressedNote(referrals.suppressed),
+          horizontalBars(t('jobsByProvince'), jobs.bars),
+        );
+      }
+    } catch (e) {
+      if (asked !== quarter) return;
+      replace(body, errorBox(e));
+    }
+    body.dataset.quarter = asked;
+    body.dataset.state = 'loaded';
+    body.setAttribute('aria-busy', 'false');
+  };
+  await load();
+}
+
 // ------------------------------------------------------------------ boot
 
 async function render() {
@@ -841,6 +935,8 @@ async function render() {
       return pipelinePage(main);
     case 'charts':
       return chartsPage(main, params);
+    case 'relocation':
+      return relocationPage(main, params);
     default:
       return entriesPage(main, params);
   }

@@ -21,7 +21,8 @@ export interface OutboxDeclaration<Row extends { id: string; topic: string }> {
    * rows (and committed); without them, the transaction is rolled back.
    */
   tracksAttempts: boolean;
-  toMessage(row: Row): { key: string; value: string; headers: IHeaders };
+  /** `value` is text (JSON outboxes) or bytes (protobuf outboxes). */
+  toMessage(row: Row): { key: string; value: string | Buffer; headers: IHeaders };
 }
 
 /** What the relay needs of a database: TypeORM's DataSource fits. */

@@ -172,7 +172,8 @@ export async function startApp(
       await exited;
     },
   };
-  const deadline = Date.now() + (ready.timeoutMs ?? 30_000);
+  // PASSERELLE_TEST_READY_MS raises the wait on a loaded machine (many suites sharing two cores); it never lowers it.
+  const deadline = Date.now() + Math.max(ready.timeoutMs ?? 30_000, Number(process.env.PASSERELLE_TEST_READY_MS) || 0);
   let exitCode: number | null | undefined;
   void exited.then((c) => (exitCode = c));
   for (;;) {

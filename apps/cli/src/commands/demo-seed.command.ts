@@ -19,12 +19,22 @@ const CITIES = [
   ['NB', 'Moncton'],
   ['MB', 'Winnipeg'],
   ['QC', 'Sherbrooke'],
+  ['AB', 'Calgary'],
+  ['NB', 'Fredericton'],
+];
+/** The receiving provinces of the demo registry, each with one relocation offer. */
+const RECEIVERS: Array<{ agency: string; province: string; regions: string[]; nocCodes: string[]; languageSupport: string; minFrenchLevel: number | null; minEnglishLevel: number | null; contact: string }> = [
+  { agency: 'on.mltsd', province: 'ON', regions: ['Ottawa', 'Toronto'], nocCodes: ['33102', '64410'], languageSupport: 'EN_AND_FR', minFrenchLevel: 5, minEnglishLevel: 5, contact: 'relocation@ontario.example' },
+  { agency: 'nb.petl', province: 'NB', regions: ['Moncton', 'Fredericton'], nocCodes: ['33102', '65201', '13110'], languageSupport: 'EN_AND_FR', minFrenchLevel: 4, minEnglishLevel: 4, contact: 'relocalisation@nb.example' },
+  { agency: 'mb.li', province: 'MB', regions: ['Winnipeg'], nocCodes: ['64410', '65310'], languageSupport: 'EN', minFrenchLevel: null, minEnglishLevel: 5, contact: 'relocation@manitoba.example' },
+  { agency: 'ab.im', province: 'AB', regions: ['Calgary'], nocCodes: ['33102', '65201', '65310'], languageSupport: 'EN', minFrenchLevel: null, minEnglishLevel: 6, contact: 'relocation@alberta.example' },
 ];
 
 interface Seeded {
   claimants: number;
   consents: number;
   matches: number;
+  offers: number;
 }
 
 async function clientFor(gateway: string, secrets: string, agency: string, gatewayId: string): Promise<GatewayClient> {
@@ -66,18 +76,22 @@ export async function demoSeed(opts: { gateway: string; secrets: string; count: 
     hoursPeriodEnd: '2020-08-14',
     province: 'QC',
   }));
-  const mifiRecords = ids.map((clientId, i) => ({ clientId, frenchLevel: 3 + (i % 8), province: 'QC', nocCode: NOC[i % NOC.length] }));
+  // French (NCLC) for everyone, English (CLB) tested for two in three.
+  const mifiRecords = ids.map((clientId, i) => ({ clientId, frenchLevel: 3 + (i % 8), ...(i % 3 === 2 ? {} : { englishLevel: 4 + ((i * 5) % 7) }), province: 'QC', nocCode: NOC[i % NOC.length] }));
+  const accepted: Record<string, Submitted['submitClaimants']['accepted']> = {};
   for (const [what, client, records] of [
     ['IRCC submission', ircc, irccRecords],
     ['MSSS submission', msss, msssRecords],
   ] as const) {
     const data = expectOk<Submitted>(what, await client.graphql(submit, { records }, 'PROVISION'));
     if (data.submitClaimants.rejected.length) throw new Error(`${what}: ${data.submitClaimants.rejected.length} record(s) refused, first: ${data.submitClaimants.rejected[0].reason}`);
+    accepted[what] = data.submitClaimants.accepted;
   }
   const mifiResult = expectOk<Submitted>('MIFI submission', await mifi.graphql(submit, { records: mifiRecords }, 'PROVISION')).submitClaimants;
   if (mifiResult.rejected.length) throw new Error(`MIFI submission: ${mifiResult.rejected[0].reason}`);
 
-  // Quebec collects consents: most claimants agree to job matching by ESDC, some to relocation help from Ontario.
+  // Quebec collects consents: most claimants agree to job matching by ESDC; many say where they
+  // would settle (willingness to relocate: a RELOCATION consent to a receiving province).
   const now = Date.now();
   let consents = 0;
   const record = `mutation ($input: RecordConsentInput!) { recordConsent(input: $input) { id } }`;
@@ -85,12 +99,23 @@ export async function demoSeed(opts: { gateway: string; secrets: string; count: 
     const grants: Array<[string, string]> = [];
     if (index % 4 !== 1) grants.push(['JOB_MATCHING', 'ca.esdc']);
     if (index % 3 === 0) grants.push(['RELOCATION', 'on.mltsd']);
+    const elsewhere = RECEIVERS[(index + 1) % RECEIVERS.length].agency;
+    if (index % 4 !== 1 && !grants.some(([p, r]) => p === 'RELOCATION' && r === elsewhere)) grants.push(['RELOCATION', elsewhere]);
     for (const [purpose, recipient] of grants) {
       const evidenceSha256 = createHash('sha256').update(`demo consent form ${index} ${purpose}`).digest('base64url');
-      const input = { pseudonym, purpose, recipient, validFrom: new Date(now - 60_000).toISOString(), expiresAt: new Date(now + 365 * 86400_000).toISOString(), evidenceSha256 };
+      const input = { pseudonym, purpose, recipient, ...(purpose === 'RELOCATION' ? { destinations: [RECEIVERS.find((r) => r.agency === recipient)!.province] } : {}), validFrom: new Date(now - 60_000).toISOString(), expiresAt: new Date(now + 365 * 86400_000).toISOString(), evidenceSha256 };
       expectOk(`consent ${purpose}`, await mifi.graphql(record, { input }, 'CONSENT_MANAGEMENT'));
       consents++;
     }
+  }
+
+  // IRCC collects the consent that lets Quebec (MIFI) read the job matches of the claimants it may refer elsewhere.
+  for (const { index, pseudonym } of accepted['IRCC submission']) {
+    if (index % 4 === 1) continue;
+    const evidenceSha256 = createHash('sha256').update(`demo consent form ${index} JOB_MATCHING qc.mifi`).digest('base64url');
+    const input = { pseudonym, purpose: 'JOB_MATCHING', recipient: 'qc.mifi', validFrom: new Date(now - 60_000).toISOString(), expiresAt: new Date(now + 365 * 86400_000).toISOString(), evidenceSha256 };
+    expectOk('consent JOB_MATCHING to qc.mifi', await ircc.graphql(record, { input }, 'CONSENT_MANAGEMENT'));
+    consents++;
   }
 
   // ESDC's batch job: its own pseudonyms for the claimants it may see, matched to postings.
@@ -129,7 +154,20 @@ export async function demoSeed(opts: { gateway: string; secrets: string; count: 
     );
     matches = summary.published;
   }
-  return { claimants: ids.length, consents, matches };
+  // Each receiving province publishes its relocation offer, signed by its own key.
+  let offers = 0;
+  const publish = `mutation ($input: RelocationOfferInput!) { publishRelocationOffer(input: $input) { id } }`;
+  const year = new Date(now).getUTCFullYear();
+  for (const r of RECEIVERS) {
+    const client = await clientFor(opts.gateway, opts.secrets, r.agency, opts.gatewayId);
+    const input = {
+      regions: r.regions, nocCodes: r.nocCodes, places: 25, periodStart: `${year}-01-01`, periodEnd: `${year + 1}-12-31`, languageSupport: r.languageSupport,
+      minFrenchLevel: r.minFrenchLevel, minEnglishLevel: r.minEnglishLevel, settlementServices: ['HOUSING', 'LANGUAGE_TRAINING', 'EMPLOYMENT_SUPPORT'], contact: { kind: 'EMAIL', value: r.contact },
+    };
+    expectOk(`${r.agency} relocation offer`, await client.graphql(publish, { input }, 'RELOCATION'));
+    offers++;
+  }
+  return { claimants: ids.length, consents, matches, offers };
 }
 
 export function registerDemoSeed(program: Command) {
@@ -145,6 +183,6 @@ export function registerDemoSeed(program: Command) {
     .option('--topic <topic>', 'job-match topic', 'jobbank.matches.v1')
     .action(async (opts: { gateway: string; secrets: string; count: number; gatewayId: string; brokers?: string; topic: string }) => {
       const r = await demoSeed(opts);
-      process.stdout.write(`demo data: ${r.claimants} claimants from 3 providers, ${r.consents} consents, ${r.matches} job matches published\n`);
+      process.stdout.write(`demo data: ${r.claimants} claimants from 3 providers, ${r.consents} consents, ${r.matches} job matches published, ${r.offers} relocation offers\n`);
     });
 }

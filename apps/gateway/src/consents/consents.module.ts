@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { consentAuditChannel } from './consent-audit.client';
+import { ConsentEndings } from './consent-endings';
 import { ConsentsResolver } from './consents.resolver';
 import { ConsentsService } from './consents.service';
 import { DecisionsClient } from './decisions.client';
@@ -11,7 +12,7 @@ import { DecisionsClient } from './decisions.client';
  */
 @Module({
   imports: [consentAuditChannel],
-  providers: [DecisionsClient, ConsentsService, ConsentsResolver],
-  exports: [DecisionsClient],
+  providers: [DecisionsClient, ConsentsService, ConsentsResolver, ConsentEndings],
+  exports: [DecisionsClient, ConsentEndings],
 })
 export class ConsentsModule {}

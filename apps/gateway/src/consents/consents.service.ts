@@ -6,6 +6,7 @@ import type { consentAudit } from '@passerelle/contracts';
 import { BadUserInput, NotFound } from '../errors';
 import { noteDisclosure, type VerifiedCaller } from '../exchange/exchange-context';
 import { call, CONSENT_AUDIT_CHANNEL } from './consent-audit.client';
+import { ConsentEndings } from './consent-endings';
 import { PSEUDONYM_KEYRING } from '../exchange/pseudonym-keyring.provider';
 import type { Consent, DisclosurePage, RecordConsentInput } from './dto/consent-types';
 
@@ -41,6 +42,7 @@ export class ConsentsService implements OnModuleInit {
   constructor(
     @Inject(CONSENT_AUDIT_CHANNEL) private readonly channel: ClientGrpc,
     @Inject(PSEUDONYM_KEYRING) private readonly keyring: PseudonymKeyring,
+    private readonly endings: ConsentEndings,
   ) {}
 
   onModuleInit() {
@@ -78,6 +80,8 @@ export class ConsentsService implements OnModuleInit {
       throw inGraphqlTerms(e);
     }
     noteDisclosure(request, [record.subject], []);
+    // Effective now for what depends on it (open relocation referrals are withdrawn before this answers).
+    await this.endings.ended({ subject: record.subject, purpose: record.purpose, recipient: record.recipient });
     return this.toConsent(caller, record);
   }
 

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
+import { RelocationEvents } from '../relocation/relocation-events';
 
 export interface MatchRow {
   id: string;
@@ -41,7 +42,10 @@ const MATCH_COLUMNS = `m.id, m.publisher, m.subject, m.posting_id AS "postingId"
 /** SQL of the gateway's job-match reads and referrals (tables from the job-matches migration). */
 @Injectable()
 export class MatchesRepository {
-  constructor(private readonly dataSource: DataSource) {}
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly events: RelocationEvents,
+  ) {}
 
   /**
    * The next matches from these publishers, newest first, keyset-paged on (matched_at, id). No
@@ -63,15 +67,27 @@ export class MatchesRepository {
     return rows[0];
   }
 
-  /** Records a referral once per (match, receiving agency); a repeat returns the first. */
-  async refer(matchId: string, subject: string, referredBy: string, toAgency: string): Promise<{ id: string; createdAt: Date }> {
-    const rows = (await this.dataSource.query(
-      `INSERT INTO relocation_referrals (match_id, subject, referred_by, to_agency) VALUES ($1, $2, $3, $4)
-       ON CONFLICT (match_id, to_agency) DO UPDATE SET to_agency = EXCLUDED.to_agency
-       RETURNING id, created_at AS "createdAt"`,
-      [matchId, subject, referredBy, toAgency],
-    )) as Array<{ id: string; createdAt: Date }>;
-    return rows[0];
+  /**
+   * Records a referral once per (match, receiving agency); a repeat returns the first. The first
+   * time, its referral.referred event is written in the same transaction.
+   */
+  async refer(match: Pick<MatchRow, 'id' | 'province' | 'nocCode'>, subject: string, referredBy: string, toAgency: string): Promise<{ id: string; createdAt: Date }> {
+    return this.dataSource.transaction(async (m) => {
+      const rows = (await m.query(
+        `INSERT INTO relocation_referrals (match_id, subject, referred_by, to_agency) VALUES ($1, $2, $3, $4)
+         ON CONFLICT (match_id, to_agency) DO UPDATE SET to_agency = EXCLUDED.to_agency
+         RETURNING id, created_at AS "createdAt", (xmax = 0) AS "inserted"`,
+        [match.id, subject, referredBy, toAgency],
+      )) as Array<{ id: string; createdAt: Date; inserted: boolean }>;
+      const { id, createdAt, inserted } = rows[0];
+      if (inserted) {
+        await this.events.write(m, id, 'referral.referred', new Date(createdAt), {
+          referral: { referralId: id, fromStatus: '', toStatus: 'REFERRED', party: 'REFERRING_AGENCY', reason: 'AS_PLANNED', referredBy, toAgency, province: match.province, nocCode: match.nocCode },
+          offer: undefined,
+        });
+      }
+      return { id, createdAt };
+    });
   }
 
   /** Referrals received by an agency, newest first, keyset-paged on (created_at, id). */

@@ -9,6 +9,7 @@ import type { VerifiedCaller } from '../exchange/exchange-context';
 import { DisclosureService, type CursorBinding, type DisclosureNote } from '../disclosure';
 import { checkMatchFilter, checkPageSize, isMatchId, matchPasses, positionFrom, positionText } from './match-input';
 import { WillingnessReader } from '../relocation/willingness.reader';
+import { ReferralOutboxRelay } from '../relocation/referral-outbox.relay';
 import { MatchesRepository, type MatchRow, type PageCursor, type ReceivedRow } from './matches.repository';
 import type { JobMatch, JobMatchPage, ReceivedReferral, ReceivedReferralPage, RelocationReferral } from './dto/job-match.types';
 
@@ -33,6 +34,7 @@ export class MatchesService {
     @Inject(RegistryHolder) private readonly registry: RegistryHolder,
     @Inject(LOGGER) private readonly logger: Logger,
     private readonly willingness: WillingnessReader,
+    private readonly relay: ReferralOutboxRelay,
   ) {}
 
   /**
@@ -93,7 +95,8 @@ export class MatchesService {
       }
       throw new NoAgreement(`no agreement in force lets ${caller.agency} refer claimants to ${toAgency} for RELOCATION`, { reasons: verdicts.map((v) => v.reason) });
     }
-    const referral = await this.repository.refer(match.id, subject, caller.agency, toAgency);
+    const referral = await this.repository.refer(match, subject, caller.agency, toAgency);
+    this.relay.nudge();
     note.disclosed([subject], allowed);
     this.logger.info({ referral: referral.id, from: caller.agency, to: toAgency, fields: allowed }, 'relocation referral recorded');
     return { id: referral.id, jobMatchId: match.id, toAgency, referredAt: new Date(referral.createdAt).toISOString(), disclosedFields: allowed };

@@ -6,6 +6,7 @@ import { BadUserInput, Conflict, Forbidden, NotFound } from '../errors';
 import type { VerifiedCaller } from '../exchange/exchange-context';
 import type { RelocationOffer, RelocationOfferFilterInput } from './dto/offer.types';
 import { OffersRepository, type OfferRow } from './offers.repository';
+import { ReferralOutboxRelay } from './referral-outbox.relay';
 
 /** One message for "no such offer" and "an offer of another province": no oracle. */
 export const OFFER_NOT_FOUND = 'no relocation offer with this id is yours';
@@ -23,6 +24,7 @@ export const MAX_OFFERS_LISTED = 500;
 export class OffersService {
   constructor(
     private readonly repository: OffersRepository,
+    private readonly relay: ReferralOutboxRelay,
     @Inject(RegistryHolder) private readonly registry: RegistryHolder,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
@@ -32,6 +34,7 @@ export class OffersService {
     const terms = checkOfferTerms(input);
     if (!terms.ok) throw new BadUserInput(terms.reason);
     const row = await this.repository.insert(caller.agency, province, terms.value);
+    this.relay.nudge();
     this.logger.info({ offer: row.id, agency: caller.agency }, 'relocation offer published');
     return view(row);
   }
@@ -44,6 +47,7 @@ export class OffersService {
     if (!terms.ok) throw new BadUserInput(terms.reason);
     const row = await this.repository.amend(id, caller.agency, version, terms.value);
     if (!row) throw this.whyNot(caller, id, await this.repository.find(id), version);
+    this.relay.nudge();
     this.logger.info({ offer: row.id, agency: caller.agency, version: row.version }, 'relocation offer amended');
     return view(row);
   }
@@ -53,6 +57,7 @@ export class OffersService {
     if (!UUID.test(String(id))) throw new NotFound(OFFER_NOT_FOUND);
     const row = await this.repository.withdraw(id, caller.agency);
     if (!row) throw this.whyNot(caller, id, await this.repository.find(id), null);
+    this.relay.nudge();
     this.logger.info({ offer: row.id, agency: caller.agency }, 'relocation offer withdrawn');
     return view(row);
   }

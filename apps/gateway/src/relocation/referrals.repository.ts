@@ -1,7 +1,7 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import type { ReferralParty, ReferralStatus, TransitionRule } from '@passerelle/policy';
 import { DataSource } from 'typeorm';
-import { REFERRAL_TOPIC } from './referral-topic';
+import { RelocationEvents } from './relocation-events';
 
 export interface ReferralRow {
   id: string;
@@ -32,7 +32,7 @@ const COLUMNS = `r.id, r.subject, r.referred_by AS "referredBy", r.to_agency AS 
 export class ReferralsRepository {
   constructor(
     private readonly dataSource: DataSource,
-    @Inject(REFERRAL_TOPIC) private readonly topic: string,
+    private readonly events: RelocationEvents,
   ) {}
 
   async find(id: string): Promise<ReferralRow | undefined> {
@@ -43,7 +43,7 @@ export class ReferralsRepository {
    * Moves a referral from `rule.from` to `rule.to` only if it is still in `rule.from`; undefined
    * when it is not (another move won, or a replay). The message names the referral, never the claimant.
    */
-  async transition(referral: Pick<ReferralRow, 'id' | 'referredBy' | 'toAgency'>, rule: TransitionRule, party: ReferralParty, agency: string | null, reason: string): Promise<TransitionRecord | undefined> {
+  async transition(referral: Pick<ReferralRow, 'id' | 'referredBy' | 'toAgency' | 'province' | 'nocCode'>, rule: TransitionRule, party: ReferralParty, agency: string | null, reason: string): Promise<TransitionRecord | undefined> {
     return this.dataSource.transaction(async (m) => {
       const [rows] = (await m.query(
         `UPDATE relocation_referrals SET status = $3, status_changed_at = now() WHERE id = $1 AND status = $2 RETURNING status_changed_at AS "at"`,
@@ -54,10 +54,21 @@ export class ReferralsRepository {
       await m.query(`INSERT INTO referral_events (referral_id, from_status, to_status, party, agency, reason, at) VALUES ($1, $2, $3, $4, $5, $6, $7)`, [
         referral.id, rule.from, rule.to, party, agency, reason, at,
       ]);
-      const message = { event: rule.event, referral_id: referral.id, from: rule.from, to: rule.to, party, reason, referred_by: referral.referredBy, to_agency: referral.toAgency, at: at.toISOString() };
-      await m.query(`INSERT INTO referral_outbox (topic, message_key, event, payload) VALUES ($1, $2, $3, $4)`, [this.topic, referral.id, rule.event, JSON.stringify(message)]);
+      await this.events.write(m, referral.id, rule.event, at, {
+        referral: { referralId: referral.id, fromStatus: rule.from, toStatus: rule.to, party, reason, referredBy: referral.referredBy, toAgency: referral.toAgency, province: referral.province, nocCode: referral.nocCode },
+        offer: undefined,
+      });
       return { referralId: referral.id, from: rule.from, to: rule.to, reason, at };
     });
+  }
+
+  /** The open referrals (not final) of one claimant to one receiving agency (few: one per match). */
+  async openOf(subject: string, toAgency: string): Promise<ReferralRow[]> {
+    return (await this.dataSource.query(
+      `SELECT ${COLUMNS} FROM relocation_referrals r JOIN job_matches m ON m.id = r.match_id
+        WHERE r.subject = $1 AND r.to_agency = $2 AND r.status IN ('REFERRED', 'CONTACTED', 'ACCEPTED', 'RELOCATED') ORDER BY r.created_at`,
+      [subject, toAgency],
+    )) as ReferralRow[];
   }
 
   /** Referrals made by an agency since an instant, newest first (bounded). */

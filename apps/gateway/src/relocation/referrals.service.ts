@@ -64,12 +64,26 @@ export class ReferralsService {
     return rows.map((r) => ({ id: r.id, toAgency: r.toAgency, status: r.status, referredAt: new Date(r.createdAt).toISOString(), statusChangedAt: new Date(r.statusChangedAt).toISOString(), province: r.province, nocCode: r.nocCode }));
   }
 
-  private async withdrawOnConsentEnd(referral: ReferralRow): Promise<void> {
+  /**
+   * A RELOCATION consent of `subject` to `toAgency` has just ended: unless another willingness to
+   * that agency is still in force, every open referral of the claimant to it is WITHDRAWN now (by
+   * CLAIMANT_CONSENT, reason CONSENT_REVOKED), its event published. Returns the referrals withdrawn.
+   */
+  async withdrawOnWillingnessEnd(subject: string, toAgency: string): Promise<string[]> {
+    const open = await this.repository.openOf(subject, toAgency);
+    if (open.length === 0 || (await this.willingness.toward(subject, toAgency))) return [];
+    const withdrawn: string[] = [];
+    for (const referral of open) if (await this.withdrawOnConsentEnd(referral)) withdrawn.push(referral.id);
+    return withdrawn;
+  }
+
+  private async withdrawOnConsentEnd(referral: ReferralRow): Promise<boolean> {
     const rule = transitionRule(referral.status, 'WITHDRAWN');
-    if (!rule) return;
+    if (!rule) return false;
     const done = await this.repository.transition(referral, rule, 'CLAIMANT_CONSENT', null, 'CONSENT_REVOKED');
     if (done) this.relay.nudge();
     if (done) this.logger.info({ referral: referral.id, from: rule.from }, 'referral withdrawn: willingness ended');
+    return done !== undefined;
   }
 
   /** The employment authority: federal agencies that publish job matches (ESDC). */

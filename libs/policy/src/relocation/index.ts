@@ -1,3 +1,5 @@
 export * from './offer-terms';
 export * from './referral-lifecycle';
 export * from './willingness';
+export * from './outcomes';
+export * from './language-fit';

@@ -1,0 +1,2 @@
+export * from './referral-event.signature';
+export * from './referral-event.proto';
