@@ -58,9 +58,13 @@ const NOCS = ['33102', '64410', '65201', '65310', '13110'];
 const arr = (a) => `ARRAY[${a.map((x) => `'${x}'`).join(',')}]`;
 const log = (m) => process.stderr.write(`bench trust-scale: ${m}\n`);
 
-/** The internal id of generated claimant g, as the SQL below makes it. */
-const SUBJECT_SQL = `'i_' || translate(substr(encode(sha256(('trust-scale-' || g)::bytea), 'base64'), 1, 22), '+/', '-_')`;
-const subjectOf = (g) => `i_${crypto.createHash('sha256').update(`trust-scale-${g}`).digest('base64').slice(0, 22).replace(/\+/g, '-').replace(/\//g, '_')}`;
+/**
+ * The internal id of generated claimant g, as the SQL below makes it: 16 bytes in base64url, as
+ * the gateway's own ids (a pseudonym carries those 16 bytes, so any other spelling would not
+ * come back from the consumer's pseudonym).
+ */
+const SUBJECT_SQL = `'i_' || translate(rtrim(encode(substr(sha256(('trust-scale-' || g)::bytea), 1, 16), 'base64'), '='), '+/', '-_')`;
+const subjectOf = (g) => `i_${crypto.createHash('sha256').update(`trust-scale-${g}`).digest().subarray(0, 16).toString('base64url')}`;
 
 /** Claimants g = from+1 … to of the provider, with a JOB_MATCHING consent to the consumer each. */
 async function generate(url, from, to) {
