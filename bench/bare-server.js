@@ -19,56 +19,26 @@ const Fastify = require('fastify');
 const mercurius = require('mercurius');
 const { Pool } = require('pg');
 const { loadPseudonymKeyring, fromAgencyPseudonym } = require('@passerelle/crypto');
-
-const schema = `
-  type Claimant {
-    pseudonym: String!
-    claimStatus: String
-    claimDate: String
-    province: String
-    workPermitExpiry: String
-    nocCode: String
-    sector: String
-    frenchLevel: Int
-  }
-  type Query { claimant(pseudonym: String!): Claimant }
-`;
-
-const SQL = `SELECT claim_status, to_char(claim_date, 'YYYY-MM-DD') AS claim_date, province,
-  to_char(work_permit_expiry, 'YYYY-MM-DD') AS work_permit_expiry, noc_code, sector, french_level
-  FROM claimant_records WHERE subject = $1 ORDER BY supplied_at DESC, provider`;
+const { BARE_SCHEMA, BARE_SQL, claimantFromRows } = require('./lib/bare-claimant');
 
 async function main() {
   const agency = process.env.BARE_AGENCY || 'ca.esdc';
   const keyring = await loadPseudonymKeyring(process.env.BARE_SECRETS_DIR);
   const pool = new Pool({ connectionString: process.env.DATABASE_URL, max: 20 });
   const app = Fastify({ logger: false, bodyLimit: 8 * 1024 * 1024 });
-  const pick = (rows, col) => {
-    for (const r of rows) if (r[col] !== null) return r[col];
-    return null;
-  };
   const resolvers = {
     Query: {
       claimant: async (_root, { pseudonym }) => {
         const subject = fromAgencyPseudonym(keyring, agency, pseudonym);
         if (!subject) throw new Error('no claimant with this pseudonym is visible to you');
-        const { rows } = await pool.query(SQL, [subject]);
+        const { rows } = await pool.query(BARE_SQL, [subject]);
         if (rows.length === 0) throw new Error('no claimant with this pseudonym is visible to you');
-        return {
-          pseudonym,
-          claimStatus: pick(rows, 'claim_status'),
-          claimDate: pick(rows, 'claim_date'),
-          province: pick(rows, 'province'),
-          workPermitExpiry: pick(rows, 'work_permit_expiry'),
-          nocCode: pick(rows, 'noc_code'),
-          sector: pick(rows, 'sector'),
-          frenchLevel: pick(rows, 'french_level'),
-        };
+        return claimantFromRows(pseudonym, rows);
       },
     },
   };
   // The gateway's settings that matter for speed: JIT after the first run, no GraphiQL.
-  app.register(mercurius, { schema, resolvers, jit: 1, graphiql: false, path: '/graphql' });
+  app.register(mercurius, { schema: BARE_SCHEMA, resolvers, jit: 1, graphiql: false, path: '/graphql' });
   await app.listen({ port: Number(process.env.BARE_PORT), host: '127.0.0.1' });
   process.stdout.write('bare listening\n');
   const stop = () => app.close().then(() => pool.end()).then(() => process.exit(0));

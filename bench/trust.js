@@ -16,26 +16,28 @@
  *     replaced, built by the bench, never part of `npm run build`), started with
  *     PASSERELLE_BENCH_TRUST_OFF=1 (+ its two guards): none of the above, every field the
  *     agreement covers permitted;
- *   - bench/bare-server.js: Fastify + Mercurius, same query shape, one SQL select.
+ *   - bench/bare-server.js: Fastify + Mercurius, same query shape, one SQL select;
+ *   - bench/apollo-server.js: Apollo Server 4 standalone (what most teams run), same query
+ *     shape, the same SQL select.
  * Loads N claimants through signed submitClaimants calls (10,000 per call), then grants every
  * one a JOB_MATCHING consent to ca.esdc straight in SQL (the consents table; loading shortcut).
  * Then a separate load process (bench/trust-load.js; requests pre-signed, unique jti each)
- * keeps 64 `claimant(pseudonym)` reads in flight against each server in turn: warm-up, then a
+ * keeps 64 `claimant(pseudonym)` reads in flight against each server in turn (bare, apollo,
+ * trust-off, full): warm-up, then a
  * fixed measuring time. Last, the gateway's own verifier function (verifyAgencySignature, the
  * code the preHandler runs) is timed in this process: signature verifications per second.
  */
 'use strict';
-const { fork, spawn } = require('node:child_process');
 const crypto = require('node:crypto');
 const fs = require('node:fs');
-const net = require('node:net');
 const os = require('node:os');
 const path = require('node:path');
 const { performance } = require('node:perf_hooks');
 const { installTs, ROOT } = require('./lib/ts');
 
 installTs();
-const { createTestDatabase, createTestRegistry, freePort, queryAsOwner, withTestTls } = require('@passerelle/testing');
+const { createTestDatabase, createTestRegistry, freePort, queryAsOwner } = require('@passerelle/testing');
+const { startProcess, waitFor, tcpOpen, httpUp, startLoader } = require('./lib/stack');
 const { loadPseudonymKeyring, toInternalId, toAgencyPseudonym } = require('@passerelle/crypto');
 
 const SMOKE = process.env.BENCH_SMOKE === '1';
@@ -58,53 +60,6 @@ const NOCS = ['33102', '64410', '65201', '65310', '13110'];
 const PROVINCES = ['QC', 'ON', 'BC', 'AB', 'MB'];
 
 const log = (m) => process.stderr.write(`bench trust: ${m}\n`);
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-
-/** Spawns a node script (optionally profiled) and keeps its output for error messages. */
-function startProcess(name, script, env) {
-  const prof = process.env.BENCH_CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir', path.resolve(process.env.BENCH_CPU_PROF), '--cpu-prof-name', `${name}-${Date.now()}.cpuprofile`] : [];
-  // The trust-off peer (bench/trust-off/) is a gateway too: it presents the gateway's certificate.
-  const identity = path.basename(path.dirname(script)) === 'trust-off' ? 'gateway' : path.basename(path.dirname(script));
-  const proc = spawn(process.execPath, [...prof, script], {
-    // Each app with its certificate of the test PKI (mutual TLS on gRPC, as in production).
-    env: { PATH: process.env.PATH ?? '', NODE_ENV: 'production', LOG_LEVEL: 'warn', ...withTestTls(identity, env) },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  const keep = (c) => (output = (output + c).slice(-20_000));
-  proc.stdout.on('data', keep);
-  proc.stderr.on('data', keep);
-  const exited = new Promise((r) => proc.once('exit', r));
-  return {
-    name,
-    proc,
-    output: () => output,
-    stop: async () => {
-      if (proc.exitCode === null && proc.signalCode === null) proc.kill('SIGTERM');
-      const t = setTimeout(() => proc.kill('SIGKILL'), 15_000);
-      await exited;
-      clearTimeout(t);
-    },
-  };
-}
-
-async function waitFor(p, check, what, timeoutMs = 60_000) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    if (p.proc.exitCode !== null) throw new Error(`${p.name} exited (${p.proc.exitCode}) before ${what}:\n${p.output().slice(-3000)}`);
-    if (await check().catch(() => false)) return;
-    if (Date.now() > deadline) throw new Error(`${p.name}: no ${what} in ${timeoutMs} ms:\n${p.output().slice(-3000)}`);
-    await sleep(100);
-  }
-}
-
-const tcpOpen = (port) =>
-  new Promise((resolve) => {
-    const s = net.connect(port, '127.0.0.1');
-    s.once('connect', () => (s.destroy(), resolve(true)));
-    s.once('error', () => resolve(false));
-  });
-const httpUp = async (url) => (await fetch(url)).status < 500;
 
 function record(i) {
   return {
@@ -164,7 +119,7 @@ async function main() {
   const secretsDir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-trust-'));
   let loader;
   try {
-    const keyring = await loadPseudonymKeyring(secretsDir); // created here, shared by all three servers
+    const keyring = await loadPseudonymKeyring(secretsDir); // created here, shared by all the servers
     const caPort = await freePort();
     const common = {
       DATABASE_URL: db.url,
@@ -179,7 +134,7 @@ async function main() {
     started.push(ca);
     await waitFor(ca, () => tcpOpen(caPort), 'gRPC port');
 
-    const ports = { full: await freePort(), trustOff: await freePort(), bare: await freePort() };
+    const ports = { full: await freePort(), trustOff: await freePort(), bare: await freePort(), apollo: await freePort() };
     const full = startProcess('gateway-full', path.join(ROOT, 'dist/apps/gateway/main.js'), { ...common, GATEWAY_PORT: String(ports.full) });
     started.push(full);
     await waitFor(full, () => httpUp(`http://127.0.0.1:${ports.full}/.well-known/jwks.json`), 'HTTP');
@@ -194,6 +149,9 @@ async function main() {
     const bare = startProcess('bare', path.join(__dirname, 'bare-server.js'), { DATABASE_URL: db.url, BARE_PORT: String(ports.bare), BARE_SECRETS_DIR: secretsDir, BARE_AGENCY: CONSUMER });
     started.push(bare);
     await waitFor(bare, async () => bare.output().includes('bare listening'), 'listening line');
+    const apollo = startProcess('apollo', path.join(__dirname, 'apollo-server.js'), { DATABASE_URL: db.url, APOLLO_PORT: String(ports.apollo), BARE_SECRETS_DIR: secretsDir, BARE_AGENCY: CONSUMER });
+    started.push(apollo);
+    await waitFor(apollo, async () => apollo.output().includes('apollo listening'), 'listening line');
 
     // Data: N claimants submitted by the provider (signed, audited), consents straight in SQL.
     const tLoad = performance.now();
@@ -221,7 +179,7 @@ async function main() {
     const check = await consumer.graphql(QUERY, { p: pseudonyms[7] }, PURPOSE);
     const want = check.json?.data?.claimant;
     if (!want || want.nocCode === null || check.auditSeq === undefined) throw new Error(`full gateway check failed: HTTP ${check.status} ${check.body.slice(0, 400)}`);
-    for (const [name, port] of [['trustOff', ports.trustOff], ['bare', ports.bare]]) {
+    for (const [name, port] of [['trustOff', ports.trustOff], ['bare', ports.bare], ['apollo', ports.apollo]]) {
       const c = registry.client(CONSUMER, `http://127.0.0.1:${port}`);
       const r = await c.graphql(QUERY, { p: pseudonyms[7] }, PURPOSE);
       if (JSON.stringify(r.json?.data?.claimant) !== JSON.stringify(want)) throw new Error(`${name} answers differently: ${r.body.slice(0, 400)} vs ${JSON.stringify(want)}`);
@@ -230,29 +188,14 @@ async function main() {
 
     // Load from a separate process.
     const key = registry.activeKey(CONSUMER);
-    const loaderConfig = path.join(secretsDir, 'load-config.json');
-    fs.writeFileSync(loaderConfig, JSON.stringify({ privateJwk: key.privateJwk, kid: key.kid, agency: CONSUMER, gatewayId: registry.document.gatewayId, purpose: PURPOSE, query: QUERY, pseudonyms }), { mode: 0o600 });
-    loader = fork(path.join(__dirname, 'trust-load.js'), [loaderConfig], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-    await new Promise((resolve, reject) => {
-      loader.once('message', resolve);
-      loader.once('exit', (c) => reject(new Error(`load process exited ${c}`)));
-    });
-    const measure = (name, port, unique) =>
-      new Promise((resolve, reject) => {
-        loader.once('message', (m) => (m.error ? reject(new Error(m.error)) : resolve(m)));
-        const loadAvg = os.loadavg()[0];
-        log(`${name}: ${WARM} s warm-up + ${SECONDS} s at concurrency ${CONCURRENCY} (load average ${loadAvg.toFixed(2)})`);
-        loader.send({ cmd: 'run', url: `http://127.0.0.1:${port}`, warmSeconds: WARM, seconds: SECONDS, concurrency: CONCURRENCY, unique, expectRps: 4000 });
-      }).then((r) => {
-        log(`${name}: ${JSON.stringify(r)}`);
-        if (r.errors > 0) throw new Error(`${name}: ${r.errors} failed requests, first: ${r.firstError}`);
-        return r;
-      });
+    loader = await startLoader(secretsDir, { privateJwk: key.privateJwk, kid: key.kid, agency: CONSUMER, gatewayId: registry.document.gatewayId, purpose: PURPOSE, query: QUERY, pseudonyms }, log);
+    const measure = (name, port, unique) => loader.measure(name, `http://127.0.0.1:${port}`, { warmSeconds: WARM, seconds: SECONDS, concurrency: CONCURRENCY, unique });
     const loadAvg1mAtStart = os.loadavg()[0];
     const b = await measure('bare', ports.bare, false);
+    const a = await measure('apollo', ports.apollo, false);
     const o = await measure('trustOff', ports.trustOff, false);
     const f = await measure('full', ports.full, true);
-    loader.send({ cmd: 'exit' });
+    loader.close();
     const gatewaySignatureVerifiesPerSec = await verifierRate(registry.document, key);
 
     const figures = {
@@ -265,7 +208,11 @@ async function main() {
       bareRps: b.rps,
       bareP50Ms: b.p50Ms,
       bareP99Ms: b.p99Ms,
+      apolloRps: a.rps,
+      apolloP50Ms: a.p50Ms,
+      apolloP99Ms: a.p99Ms,
       fullOverBareRps: +(f.rps / b.rps).toFixed(3),
+      fullOverApolloRps: +(f.rps / a.rps).toFixed(3),
       fullOverTrustOffRps: +(f.rps / o.rps).toFixed(3),
       trustOffOverBareRps: +(o.rps / b.rps).toFixed(3),
       gatewaySignatureVerifiesPerSec,
@@ -278,7 +225,7 @@ async function main() {
     };
     process.stdout.write(`${JSON.stringify(figures)}\n`);
   } finally {
-    if (loader && loader.exitCode === null) loader.kill();
+    loader?.kill();
     for (const p of started.reverse()) await p.stop();
     await db.drop();
     await registry.cleanup();

@@ -24,11 +24,11 @@ function stateOf(leaves: Hash[]): VerifierState | undefined {
 }
 
 /** The same entries through the pure verifier and through worker threads (small chunks, pages of `page`). */
-async function both(texts: string[], from: number, state: VerifierState | undefined, head: { treeSize: number; rootHash: Hash }, prove: ConsistencyFetcher, opts: { workers: number; chunk: number; page: number }) {
+async function both(texts: string[], from: number, state: VerifierState | undefined, head: { treeSize: number; rootHash: Hash }, prove: ConsistencyFetcher, opts: { workers: number; chunk: number; page: number; mainThreadHashes?: boolean }) {
   const pure = new LedgerVerifier(state);
   for (let i = from; i < texts.length; i++) pure.push(i, texts[i]);
   const expected = await pure.finish(head, prove);
-  const par = new ParallelLedgerVerifier(state, { workers: opts.workers, chunk: opts.chunk });
+  const par = new ParallelLedgerVerifier(state, { workers: opts.workers, chunk: opts.chunk, mainThreadHashes: opts.mainThreadHashes });
   let actual: VerificationResult;
   try {
     for (let i = from; i < texts.length; i++) {
@@ -71,11 +71,25 @@ describe('CompactRange.pushSubtree', () => {
 describe('ParallelLedgerVerifier (worker threads)', () => {
   it('accepts a clean log with the same state as the pure verifier, fresh and resumed at unaligned sizes', async () => {
     const log = serverLog(3000);
-    for (const [from, chunk, workers] of [[0, 256, 2], [777, 100, 2], [1025, 4096, 1], [2999, 64, 2]]) {
-      const { expected, actual } = await both(log.texts, from, stateOf(log.leaves.slice(0, from)), log.head(), log.prove, { workers, chunk, page: 1000 });
-      expect(expected).toMatchObject({ ok: true, verifiedEntries: 3000 - from });
-      expect(actual).toEqual(expected);
+    for (const mainThreadHashes of [true, false]) {
+      for (const [from, chunk, workers] of [[0, 256, 2], [777, 100, 2], [1025, 4096, 1], [2999, 64, 2], [0, 32, 1]]) {
+        const { expected, actual } = await both(log.texts, from, stateOf(log.leaves.slice(0, from)), log.head(), log.prove, { workers, chunk, page: 1000, mainThreadHashes });
+        expect(expected).toMatchObject({ ok: true, verifiedEntries: 3000 - from });
+        expect(actual).toEqual(expected);
+      }
     }
+  });
+
+  it('hashes chunks in the main thread while the threads are busy, with the threads’ results', async () => {
+    // One thread, pages of 3,000 entries and chunks of 100: 30 chunks dispatched before any
+    // message can come back, so all but the first two are hashed here.
+    const log = serverLog(3000);
+    const { expected, actual } = await both(log.texts, 0, undefined, log.head(), log.prove, { workers: 1, chunk: 100, page: 3000 });
+    expect(actual).toEqual(expected);
+    const tampered = log.texts.map((t, i) => (i === 2500 ? t.replace(`"seq":${i}`, `"seq":${i + 1}`) : t));
+    const bad = await both(tampered, 0, undefined, log.head(), log.prove, { workers: 1, chunk: 100, page: 3000 });
+    expect(bad.actual).toEqual(bad.expected);
+    expect(bad.actual).toMatchObject({ ok: false, check: 'entry', seq: 2500 });
   });
 
   it('names the same first tampered seq as the pure verifier (property)', async () => {
@@ -117,9 +131,10 @@ describe('ParallelLedgerVerifier (worker threads)', () => {
 });
 
 describe('defaultVerifyWorkers', () => {
-  it('uses threads only for large runs on machines of 3 cores or more', () => {
-    expect(defaultVerifyWorkers(1_000_000, 2)).toBe(0);
-    expect(defaultVerifyWorkers(1_000_000, 4)).toBe(4);
+  it('uses threads (one per core but one: the main thread hashes too) only for large runs on machines of 2 cores or more', () => {
+    expect(defaultVerifyWorkers(1_000_000, 1)).toBe(0);
+    expect(defaultVerifyWorkers(1_000_000, 2)).toBe(1);
+    expect(defaultVerifyWorkers(1_000_000, 4)).toBe(3);
     expect(defaultVerifyWorkers(PARALLEL_MIN_ENTRIES - 1, 8)).toBe(0);
   });
 });

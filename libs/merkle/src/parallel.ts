@@ -1,28 +1,27 @@
+import crypto from 'node:crypto';
 import os from 'node:os';
+import vm from 'node:vm';
 import { Worker } from 'node:worker_threads';
 import { LedgerVerifier, type ConsistencyFetcher, type TreeHead, type VerificationResult, type VerifierState } from './verifier';
 
 /**
- * The worker threads' code, plain JavaScript evaluated in each worker (`eval: true`): no file
- * to locate, so it runs the same from the TypeScript sources (jest, bench) and from the
- * bundled CLI. For a chunk of entries `seq .. seq + n - 1` (their canonical texts) it returns,
- * in ONE transferred ArrayBuffer, the n leaf hashes SHA-256(0x00 ‖ text) followed by the hashes
- * of the maximal complete subtrees covering the chunk (the decomposition of `rangeNodes`, left to
- * right), and the offset of the first entry whose seq field is wrong — the same test as
- * `seqFieldIs` in verifier.ts.
+ * The hashing of one chunk, as JavaScript source: evaluated once in each worker thread (`eval:
+ * true`, no file to locate, so it runs the same from the TypeScript sources under jest and bench
+ * and from the bundled CLI) and once in the main thread, which hashes chunks itself while every
+ * thread is busy. For entries `seq .. seq + n - 1` (their canonical texts) it returns, in ONE
+ * ArrayBuffer, the n leaf hashes SHA-256(0x00 ‖ text) followed by the hashes of the maximal
+ * complete subtrees covering the chunk (the decomposition of `rangeNodes`, left to right), and
+ * the offset of the first entry whose seq field is wrong — the same test as `seqFieldIs` in
+ * verifier.ts.
  */
-const WORKER_SOURCE = String.raw`
-'use strict';
-const { parentPort } = require('node:worker_threads');
-const crypto = require('node:crypto');
-const oneShot = typeof crypto.hash === 'function';
-const LEAF = Buffer.from([0]);
-const sha = (data) => (oneShot ? crypto.hash('sha256', data, 'buffer') : crypto.createHash('sha256').update(data).digest());
-const leafHash = (text) => (oneShot ? crypto.hash('sha256', '\0' + text, 'buffer') : crypto.createHash('sha256').update(LEAF).update(text).digest());
-const scratch = Buffer.alloc(65, 1);
-let work = new Uint8Array(0);
-parentPort.on('message', ({ id, seq, texts }) => {
-  try {
+const HASH_CHUNK_SOURCE = String.raw`(function makeHashChunk(crypto) {
+  const oneShot = typeof crypto.hash === 'function';
+  const LEAF = Buffer.from([0]);
+  const sha = (data) => (oneShot ? crypto.hash('sha256', data, 'buffer') : crypto.createHash('sha256').update(data).digest());
+  const leafHash = (text) => (oneShot ? crypto.hash('sha256', '\0' + text, 'buffer') : crypto.createHash('sha256').update(LEAF).update(text).digest());
+  const scratch = Buffer.alloc(65, 1);
+  let work = new Uint8Array(0);
+  return function hashChunk(seq, texts) {
     const n = texts.length;
     const end = seq + n;
     const subtrees = [];
@@ -51,12 +50,44 @@ parentPort.on('message', ({ id, seq, texts }) => {
       }
       out.set(work.subarray(0, 32), (n + r) * 32);
     }
-    parentPort.postMessage({ id, buffer: out.buffer, count: n, subtrees: subtrees.length, bad }, [out.buffer]);
+    return { buffer: out.buffer, count: n, subtrees: subtrees.length, bad };
+  };
+})`;
+
+const WORKER_SOURCE = `
+'use strict';
+const { parentPort } = require('node:worker_threads');
+const hashChunk = ${HASH_CHUNK_SOURCE}(require('node:crypto'));
+parentPort.on('message', ({ id, seq, texts }) => {
+  try {
+    const r = hashChunk(seq, texts);
+    parentPort.postMessage({ id, ...r }, [r.buffer]);
   } catch (e) {
     parentPort.postMessage({ id, error: String((e && e.stack) || e) });
   }
 });
 `;
+
+interface RawChunk {
+  buffer: ArrayBuffer;
+  count: number;
+  subtrees: number;
+  bad: number;
+}
+
+/** The same chunk hashing in this thread (see HASH_CHUNK_SOURCE), made on first use. */
+let hashHere: ((seq: number, texts: string[]) => RawChunk) | undefined;
+function hashChunkHere(seq: number, texts: string[]): ChunkResult {
+  hashHere ??= (vm.runInThisContext(HASH_CHUNK_SOURCE) as (c: typeof crypto) => (seq: number, texts: string[]) => RawChunk)(crypto);
+  return unpack(hashHere(seq, texts));
+}
+
+function unpack(r: RawChunk): ChunkResult {
+  const all = new Uint8Array(r.buffer);
+  const n = r.count;
+  const subtrees = Array.from({ length: r.subtrees }, (_, i) => all.subarray((n + i) * 32, (n + i + 1) * 32));
+  return { leaves: all.subarray(0, n * 32), subtrees, bad: r.bad };
+}
 
 interface ChunkResult {
   leaves: Uint8Array;
@@ -81,16 +112,13 @@ class HashPool {
   constructor(size: number) {
     for (let w = 0; w < size; w++) {
       const worker = new Worker(WORKER_SOURCE, { eval: true });
-      worker.on('message', (m: { id: number; error?: string; buffer?: ArrayBuffer; count?: number; subtrees?: number; bad?: number }) => {
+      worker.on('message', (m: Partial<RawChunk> & { id: number; error?: string }) => {
         const p = this.pending.get(m.id);
         if (!p) return;
         this.pending.delete(m.id);
         this.busy[w]--;
         if (m.error !== undefined) return p.reject(new Error(`ledger hashing thread failed: ${m.error}`));
-        const all = new Uint8Array(m.buffer!);
-        const n = m.count!;
-        const subtrees = Array.from({ length: m.subtrees! }, (_, i) => all.subarray((n + i) * 32, (n + i + 1) * 32));
-        p.resolve({ leaves: all.subarray(0, n * 32), subtrees, bad: m.bad! });
+        p.resolve(unpack(m as RawChunk));
       });
       const fail = (e: Error) => {
         this.failure ??= e;
@@ -109,6 +137,11 @@ class HashPool {
 
   get size(): number {
     return this.workers.length;
+  }
+
+  /** Whether some thread has fewer than `depth` chunks in flight. */
+  hasRoom(depth: number): boolean {
+    return this.busy.some((b) => b < depth);
   }
 
   run(seq: number, texts: string[]): Promise<ChunkResult> {
@@ -133,19 +166,26 @@ export interface ParallelVerifierOptions {
   workers?: number;
   /** Entries per chunk sent to a thread; chunks end at multiples of it (default 4096). */
   chunk?: number;
+  /**
+   * Whether this (the main) thread hashes a chunk itself when every thread already has two in
+   * flight (default true): the main thread would otherwise wait, so on 2 cores one thread plus
+   * the main thread keep both cores hashing.
+   */
+  mainThreadHashes?: boolean;
 }
 
 /** Below this many entries to verify, the single-threaded LedgerVerifier is faster (thread start-up ≈ tens of ms). */
 export const PARALLEL_MIN_ENTRIES = 20_000;
 
 /**
- * Hashing threads to use by default for `entries` new entries: one per core from 3 cores up and
- * PARALLEL_MIN_ENTRIES entries, else 0 (the pure single-threaded LedgerVerifier). On 2 cores the
- * main thread (fetching, parsing, canonicalising, folding) and the threads share both cores, and
- * measured on a shared 2-core box the single thread was faster (bench/notes.md, "## ledger").
+ * Hashing threads to use by default for `entries` new entries: one per core but one from 2 cores
+ * up and PARALLEL_MIN_ENTRIES entries (the main thread hashes too, whenever the threads are
+ * busy), else 0 (the pure single-threaded LedgerVerifier). Before the main thread took a share,
+ * 2 threads beside an idle-waiting main thread were no faster than one thread on 2 cores
+ * (bench/notes.md, "## ledger").
  */
 export function defaultVerifyWorkers(entries: number, cores = os.availableParallelism()): number {
-  return entries >= PARALLEL_MIN_ENTRIES && cores >= 3 ? cores : 0;
+  return entries >= PARALLEL_MIN_ENTRIES && cores >= 2 ? cores - 1 : 0;
 }
 
 /**
@@ -161,6 +201,7 @@ export class ParallelLedgerVerifier {
   private readonly inner: LedgerVerifier;
   private readonly pool: HashPool;
   private readonly chunk: number;
+  private readonly mainThreadHashes: boolean;
   private readonly inFlight: Array<{ seq: number; result: Promise<ChunkResult> }> = [];
   private texts: string[] = [];
   private textsSeq: number;
@@ -172,6 +213,7 @@ export class ParallelLedgerVerifier {
     if (!Number.isInteger(workers) || workers < 1) throw new RangeError(`workers must be a whole number ≥ 1, got ${workers}`);
     this.chunk = opts.chunk ?? 4096;
     if (!Number.isInteger(this.chunk) || this.chunk < 1) throw new RangeError(`chunk must be a whole number ≥ 1, got ${this.chunk}`);
+    this.mainThreadHashes = opts.mainThreadHashes ?? true;
     this.pool = new HashPool(workers);
     this.next = this.inner.size;
     this.textsSeq = this.next;
@@ -213,7 +255,9 @@ export class ParallelLedgerVerifier {
 
   private dispatch(): void {
     if (!this.texts.length) return;
-    const result = this.pool.run(this.textsSeq, this.texts);
+    const [seq, texts] = [this.textsSeq, this.texts];
+    const result =
+      this.mainThreadHashes && !this.pool.hasRoom(2) ? new Promise<ChunkResult>((resolve) => resolve(hashChunkHere(seq, texts))) : this.pool.run(seq, texts);
     result.catch(() => undefined); // rejections surface when the chunk is folded in
     this.inFlight.push({ seq: this.textsSeq, result });
     this.textsSeq = this.next;

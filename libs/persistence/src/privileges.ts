@@ -39,6 +39,8 @@ export const TABLE_PRIVILEGES: Record<LoginRole, Record<string, readonly TableVe
     agency_rate_buckets: ['SELECT', 'INSERT', 'UPDATE'],
     claimant_records: ['SELECT', 'INSERT', 'UPDATE'],
     claimant_record_versions: ['SELECT', 'INSERT'],
+    // issue 15: statistics' per-subject merge, written by claimant_records' triggers as the submitting login
+    claimant_merged: ['SELECT', 'INSERT', 'UPDATE', 'DELETE'],
     // before streams (issue 8); migrated into program_stream_* and no longer written
     program_counters: ['SELECT'],
     program_applications: ['SELECT'],

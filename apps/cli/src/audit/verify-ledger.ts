@@ -158,7 +158,7 @@ export async function verifyLedger(
   opts: {
     gateway: string;
     state?: SavedState;
-    /** Hashing threads: 0 = single-threaded; default `defaultVerifyWorkers` (one per core from 3 cores and PARALLEL_MIN_ENTRIES new entries). */
+    /** Hashing threads: 0 = single-threaded; default `defaultVerifyWorkers` (one per core but one, beside the main thread, from 2 cores and PARALLEL_MIN_ENTRIES new entries). */
     workers?: number;
     onStart?: (total: number) => void;
     onProgress?: (done: number) => void;

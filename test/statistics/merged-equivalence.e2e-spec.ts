@@ -1,0 +1,213 @@
+import { Client } from 'pg';
+import { DataSource } from 'typeorm';
+import { FILTER_DIMENSIONS, FILTER_VALUES, protectedOneWay, protectedSlice, STAT_DIMENSIONS, type GroupCount, type StatDimension } from '@passerelle/policy';
+import { createDataSource } from '@passerelle/persistence';
+import { createTestDatabase, eventually, queryAsOwner, type TestDatabase } from '@passerelle/testing';
+import { ClaimantsRepository } from '../../apps/gateway/src/claimants/claimants.repository';
+import type { ClaimantValues } from '../../apps/gateway/src/claimants/claimant-fields';
+import { StatisticsRepository, type DimensionProviders } from '../../apps/gateway/src/statistics/statistics.repository';
+
+/**
+ * Statistics from claimant_merged (kept current by claimant_records' triggers) give exactly the
+ * answers of the merge over claimant_records that statistics used before (issue 15): the same
+ * counts, hence the same protected cells, totals and suppression, for every groupBy, every
+ * filter dimension and random allowed providers per dimension, over random data sets written
+ * through the gateway's own submission statement (as its database login), with ties of
+ * supplied_at, nulls, three and four providers per subject, updates and deletions.
+ */
+
+/** Today's SQL (before claimant_merged), verbatim: the reference. */
+const COLUMN: Record<StatDimension, string> = { province: 'province', claimStatus: 'claim_status', nocCode: 'noc_code', sector: 'sector', frenchBand: 'french_level' };
+function category(dimension: StatDimension, column: string): string {
+  if (dimension === 'frenchBand') {
+    return `CASE WHEN ${column} IS NULL THEN 'UNKNOWN' WHEN ${column} <= 4 THEN 'BASIC' WHEN ${column} <= 6 THEN 'INTERMEDIATE' ELSE 'ADVANCED' END`;
+  }
+  return `coalesce(${column}::text, 'UNKNOWN')`;
+}
+async function referenceCounts(ds: DataSource, groupBy: StatDimension, by: StatDimension | null, providers: DimensionProviders): Promise<GroupCount[]> {
+  const dims: Array<[StatDimension, readonly string[]]> = [[groupBy, providers.groupBy]];
+  if (by) dims.push([by, providers.by ?? []]);
+  const population = [...new Set(dims.flatMap(([, p]) => p))].sort();
+  if (population.length === 0) return [];
+  let sql: string;
+  const params: unknown[] = [population];
+  if (population.length === 1 && dims.every(([, p]) => p.length === 1)) {
+    const select = dims.map(([d], i) => `${category(d, COLUMN[d])} AS ${i === 0 ? 'g' : 'f'}`).join(', ');
+    sql = `SELECT ${select}, count(*)::int AS n FROM claimant_records WHERE provider = ANY($1::text[]) GROUP BY ${dims.map((_, i) => i + 1).join(', ')}`;
+  } else {
+    const merged = dims
+      .map(([d, allowed], i) => {
+        params.push(allowed);
+        return `(array_agg(${COLUMN[d]} ORDER BY supplied_at DESC, provider) FILTER (WHERE ${COLUMN[d]} IS NOT NULL AND provider = ANY($${params.length}::text[])))[1] AS d${i}`;
+      })
+      .join(', ');
+    const select = dims.map(([d], i) => `${category(d, `d${i}`)} AS ${i === 0 ? 'g' : 'f'}`).join(', ');
+    sql = `WITH merged AS (SELECT subject, ${merged} FROM claimant_records WHERE provider = ANY($1::text[]) GROUP BY subject)
+           SELECT ${select}, count(*)::int AS n FROM merged GROUP BY ${dims.map((_, i) => i + 1).join(', ')}`;
+  }
+  const rows: Array<{ g: string; f?: string; n: number }> = await ds.query(sql, params);
+  return rows.map((r) => (by ? { g: r.g, f: r.f, n: r.n } : { g: r.g, n: r.n }));
+}
+
+const sorted = (counts: GroupCount[]) => [...counts].sort((a, b) => `${a.g}|${a.f}`.localeCompare(`${b.g}|${b.f}`));
+
+/** Deterministic pseudo-random numbers (mulberry32), so a failure names a reproducible seed. */
+function prng(seed: number) {
+  let a = seed >>> 0;
+  const next = () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+  const int = (n: number) => Math.floor(next() * n);
+  const pick = <T>(xs: readonly T[]): T => xs[int(xs.length)];
+  const subset = <T>(xs: readonly T[]): T[] => {
+    const s = xs.filter(() => next() < 0.5);
+    return s.length ? s : [pick(xs)];
+  };
+  return { next, int, pick, subset };
+}
+
+const PROVIDERS = ['ca.ircc', 'on.mcys', 'qc.mifi', 'qc.msss'];
+// Each data set its own subjects: deleted records leave their (append-only) history behind.
+const subjectOf = (set: number, i: number) => `i_${`${set}-${i}`.padStart(22, 'x')}`;
+
+function randomValues(r: ReturnType<typeof prng>): ClaimantValues {
+  const maybe = <T>(v: T) => (r.next() < 0.3 ? undefined : v);
+  return {
+    // few values, so that cells of every size, small ones included, occur
+    province: maybe(r.pick(['QC', 'ON', 'PE', 'NB'] as const)),
+    claimStatus: maybe(r.pick(['PENDING', 'ACCEPTED', 'REJECTED'] as const)),
+    nocCode: maybe(r.pick(['31301', '33102', '65200', '44101', '14200'])),
+    sector: maybe(r.pick(['HEALTH_CARE', 'RETAIL', 'OTHER', 'CONSTRUCTION'] as const)),
+    frenchLevel: maybe(1 + r.int(12)),
+  };
+}
+
+describe('statistics from claimant_merged are those of the merge over claimant_records', () => {
+  let db: TestDatabase;
+  let ds: DataSource;
+  let stats: StatisticsRepository;
+  let claimants: ClaimantsRepository;
+
+  beforeAll(async () => {
+    db = await createTestDatabase('statsmerge');
+    ds = await createDataSource({ url: db.logins.gateway, poolSize: 3, applicationName: 'stats-merge' }).initialize();
+    stats = new StatisticsRepository(ds);
+    claimants = new ClaimantsRepository(ds);
+  });
+
+  afterAll(async () => {
+    await ds?.destroy();
+    await db?.drop();
+  });
+
+  /** What the triggers keep, recomputed from scratch, and the table as kept. */
+  async function mergedDrift(): Promise<number> {
+    const [{ n }] = await queryAsOwner<{ n: number }>(
+      db.url,
+      `WITH fresh AS (
+         SELECT subject, (array_agg(provider ORDER BY supplied_at DESC, provider))[1] AS p1, (array_agg(provider ORDER BY supplied_at DESC, provider))[2] AS p2,
+                count(*) > 2 AS more, (array_agg(province ORDER BY supplied_at DESC, provider))[1] AS pr1, (array_agg(french_level ORDER BY supplied_at DESC, provider))[2] AS fr2
+           FROM claimant_records GROUP BY subject)
+       SELECT count(*)::int AS n FROM fresh FULL JOIN claimant_merged m USING (subject)
+        WHERE (fresh.p1, fresh.p2, fresh.more, fresh.pr1, fresh.fr2) IS DISTINCT FROM (m.provider1, m.provider2, m.more_providers, m.province1, m.french_level2)`,
+    );
+    return n;
+  }
+
+  async function fill(seed: number) {
+    const r = prng(seed);
+    await queryAsOwner(db.url, 'DELETE FROM claimant_records');
+    expect((await queryAsOwner<{ n: number }>(db.url, 'SELECT count(*)::int AS n FROM claimant_merged'))[0].n).toBe(0);
+    // Round 1: one submission per provider through the gateway's statement (each its own now()).
+    const n = 400;
+    const holders = Array.from({ length: n }, () => {
+      const k = r.next() < 0.4 ? 1 : r.next() < 0.75 ? 2 : 3 + r.int(2);
+      return [...PROVIDERS].sort(() => r.next() - 0.5).slice(0, k);
+    });
+    for (const provider of PROVIDERS) {
+      const records = holders.flatMap((h, i) => (h.includes(provider) ? [{ subject: subjectOf(seed, i), values: randomValues(r) }] : []));
+      await claimants.store(provider, 'k1', `jti-${seed}-${provider}`, records);
+    }
+    // Ties of supplied_at across providers (provider id order decides), set as the owner.
+    await queryAsOwner(db.url, `UPDATE claimant_records SET supplied_at = timestamptz '2026-01-01' + (hashtext(subject || $1) % 3) * interval '1 day'`, [String(seed)]);
+    // Round 2: resubmissions (changed values move a provider first) and new records.
+    for (const provider of r.subset(PROVIDERS)) {
+      const records = Array.from({ length: 60 }, () => ({ subject: subjectOf(seed, r.int(n + 40)), values: randomValues(r) }));
+      const unique = [...new Map(records.map((x) => [x.subject, x])).values()];
+      await claimants.store(provider, 'k1', `jti-${seed}-${provider}-2`, unique);
+    }
+    // Round 3: some records removed (no app login may delete them; the owner can).
+    await queryAsOwner(db.url, `DELETE FROM claimant_records WHERE hashtext(subject || provider || $1) % 9 = 0`, [String(seed)]);
+    expect(await mergedDrift()).toBe(0);
+  }
+
+  it.each([1, 2, 3])('gives the same counts and protected answers for every query shape (data set %i)', async (seed) => {
+    await fill(seed);
+    const r = prng(seed * 7919);
+    const [{ more }] = await queryAsOwner<{ more: number }>(db.url, 'SELECT count(*)::int AS more FROM claimant_merged WHERE more_providers');
+    expect(more).toBeGreaterThan(0); // the path over claimant_records is exercised too
+    let compared = 0;
+    for (const groupBy of STAT_DIMENSIONS) {
+      const filters = [null, ...FILTER_DIMENSIONS.filter((d) => d !== groupBy).map((d) => ({ dimension: d, value: r.pick(FILTER_VALUES[d].filter((v) => ['QC', 'ON', 'PE', 'PENDING', 'ACCEPTED', 'HEALTH_CARE', 'RETAIL'].includes(v))) }))];
+      for (const filter of filters) {
+        const choices: DimensionProviders[] = [
+          { groupBy: PROVIDERS, by: filter ? PROVIDERS : undefined },
+          { groupBy: ['qc.msss'], by: filter ? ['qc.msss'] : undefined },
+          ...Array.from({ length: 4 }, () => ({ groupBy: r.subset(PROVIDERS).sort(), by: filter ? r.subset(PROVIDERS).sort() : undefined })),
+        ];
+        for (const providers of choices) {
+          const by = filter ? filter.dimension : null;
+          const expected = await referenceCounts(ds, groupBy, by, providers);
+          const actual = await stats.counts(groupBy, by, providers);
+          const what = `${groupBy} ${JSON.stringify(filter)} ${JSON.stringify(providers)}`;
+          expect({ what, counts: sorted(actual) }).toEqual({ what, counts: sorted(expected) });
+          const protect = (c: GroupCount[]) => (filter ? protectedSlice(groupBy, filter, c) : protectedOneWay(c));
+          expect({ what, answer: protect(actual) }).toEqual({ what, answer: protect(expected) });
+          compared++;
+        }
+      }
+    }
+    // every groupBy × (no filter + each filter dimension but itself) × 6 provider choices
+    expect(compared).toBe((3 * 3 + 2 * 4) * 6);
+  });
+
+  it('counts a subject once with both records when two providers submit about it concurrently', async () => {
+    await queryAsOwner(db.url, 'DELETE FROM claimant_records');
+    const subject = subjectOf(0, 9999);
+    await claimants.store('qc.msss', 'k1', 'jti-c0', [{ subject, values: { province: 'QC', frenchLevel: 3 } }]);
+    const first = new Client({ connectionString: db.logins.gateway, application_name: 'merge-first' });
+    const second = new Client({ connectionString: db.logins.gateway, application_name: 'merge-second' });
+    await first.connect();
+    await second.connect();
+    try {
+      // The first changes msss's record; the second, meanwhile, adds mifi's: the second's
+      // recount must wait for the first's commit and see its new values.
+      await first.query('BEGIN');
+      await first.query(`UPDATE claimant_records SET french_level = 9, supplied_at = now() - interval '1 hour' WHERE subject = $1`, [subject]);
+      await second.query('BEGIN');
+      const pending = second.query(
+        `INSERT INTO claimant_records (subject, provider, sector, version, supplied_at, supplied_by_kid) VALUES ($1, 'qc.mifi', 'RETAIL', 1, now() - interval '2 hours', 'k1')`,
+        [subject],
+      );
+      await eventually(
+        async () => (await queryAsOwner<{ n: number }>(db.url, `SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = 'merge-second' AND wait_event_type = 'Lock'`))[0].n === 1,
+        10_000,
+        () => 'the second submission never waited for the first',
+      );
+      await first.query('COMMIT');
+      await pending;
+      await second.query('COMMIT');
+    } finally {
+      await first.end();
+      await second.end();
+    }
+    const [row] = await queryAsOwner<Record<string, unknown>>(db.url, 'SELECT provider1, provider2, french_level1, sector2 FROM claimant_merged WHERE subject = $1', [subject]);
+    expect(row).toEqual({ provider1: 'qc.msss', provider2: 'qc.mifi', french_level1: 9, sector2: 'RETAIL' });
+    const counts = await stats.counts('frenchBand', 'sector', { groupBy: ['qc.mifi', 'qc.msss'], by: ['qc.mifi', 'qc.msss'] });
+    expect(counts).toEqual([{ g: 'ADVANCED', f: 'RETAIL', n: 1 }]);
+  });
+});
