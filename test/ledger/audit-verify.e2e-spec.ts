@@ -54,7 +54,7 @@ describe('gateway /audit and `passerelle audit verify`', () => {
     const sth = await operator().get<{ tree_size: number; root_hash: string; timestamp: number; jws: string }>('/audit/sth', 'AUDIT_REVIEW');
     expect(sth.status).toBe(200);
     expect(sth.auditSeq).toBeGreaterThanOrEqual(1500);
-    expect(Object.keys(sth.json).sort()).toEqual(['jws', 'root_hash', 'timestamp', 'tree_size']);
+    expect(Object.keys(sth.json).sort()).toEqual(['jws', 'mmd_ms', 'pending_since', 'root_hash', 'sequenced_size', 'timestamp', 'tree_size']);
     const size = sth.json.tree_size;
     expect(size).toBeGreaterThanOrEqual(1500);
 
