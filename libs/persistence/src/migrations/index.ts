@@ -13,6 +13,7 @@ import { EnglishLevel1795522000000 } from './1795522000000-english-level';
 import { ReferralLifecycle1795523000000 } from './1795523000000-referral-lifecycle';
 import { LedgerCheckpoints1795530000000 } from './1795530000000-ledger-checkpoints';
 import { AgencyRateBuckets1795540000000 } from './1795540000000-agency-rate-buckets';
+import { EmploymentPeriods1795565000000 } from './1795565000000-employment-periods';
 
 /** Every migration, in order. Add new ones at the end (file name: <timestamp>-<what>.ts). */
-export const migrations = [Foundation1764000000000, ClaimantRecords1795450000000, Consents1795460000000, AgencyRequestJtis1795470500000, Ledger1795471000000, JobMatches1795480000000, ProgramApplications1795490000000, AppLogins1795500000000, ProgramStreams1795510000000, RelocationOffers1795520000000, ConsentDestinations1795521000000, EnglishLevel1795522000000, ReferralLifecycle1795523000000, LedgerCheckpoints1795530000000, AgencyRateBuckets1795540000000];
+export const migrations = [Foundation1764000000000, ClaimantRecords1795450000000, Consents1795460000000, AgencyRequestJtis1795470500000, Ledger1795471000000, JobMatches1795480000000, ProgramApplications1795490000000, AppLogins1795500000000, ProgramStreams1795510000000, RelocationOffers1795520000000, ConsentDestinations1795521000000, EnglishLevel1795522000000, ReferralLifecycle1795523000000, LedgerCheckpoints1795530000000, AgencyRateBuckets1795540000000, EmploymentPeriods1795565000000];

@@ -1,0 +1,208 @@
+import { isPrimary } from './suppression';
+
+/**
+ * Release-history-aware suppression (issue 17). Pure. Counts released to one agency accumulate:
+ * each published number is a linear equation over the groups of claimants the agency cannot see
+ * apart. A new release is checked TOGETHER with every earlier one to that agency, so that no
+ * sequence of releases (overlapping groupings, different rules, what-ifs) lets the agency solve
+ * for a small group.
+ *
+ * - An ATOM is a set of claimants that fall in the same cell of every release (history and the
+ *   new one): nothing released can tell them apart. Atoms absent from the data are treated as
+ *   known zeros (as if the attacker knew it: conservative).
+ * - A published cell is the equation "sum of its atoms = its count".
+ * - Sensitive: every atom counting 1–9 and every suppressed cell counting 1–9 (history included).
+ *   A sensitive sum is REVEALED when its indicator vector lies in the row space of the equations
+ *   (exact linear algebra, modulo a prime larger than any count).
+ * - The new release starts from primary suppression (1–9); while something sensitive is
+ *   revealed, the cheapest published non-zero cell of the new release that touches it is
+ *   suppressed too; if none is left, the whole release is withheld.
+ */
+export interface ReleaseCell {
+  count: number;
+  published: boolean;
+}
+
+export interface AuditInput {
+  /** memberships[r][i]: the cell of release r claimant i falls in, or -1 (counted in none); the last `fresh` tables are the new ones */
+  memberships: ReadonlyArray<ArrayLike<number>>;
+  /** cells[r]: the cells of table r (for the new ones, `published` is ignored: decided here) */
+  cells: ReadonlyArray<ReadonlyArray<ReleaseCell>>;
+}
+
+export interface AuditResult {
+  /** for each new table: which of its cells may be published */
+  published: boolean[][];
+  /** cells suppressed beyond primary suppression, because of the history */
+  complementary: number;
+  /** every cell withheld: no safe subset of the new release was found */
+  withheld: boolean;
+}
+
+/** A prime above 2^26: products of two residues stay exact in a double. */
+const P = 67_108_859;
+const mod = (a: number) => ((a % P) + P) % P;
+function inverse(a: number): number {
+  // Fermat: a^(P-2) mod P, by squaring with exact products
+  let result = 1;
+  let base = mod(a);
+  let e = P - 2;
+  while (e > 0) {
+    if (e & 1) result = mulmod(result, base);
+    base = mulmod(base, base);
+    e = Math.floor(e / 2);
+  }
+  return result;
+}
+function mulmod(a: number, b: number): number {
+  return (a * b) % P;
+}
+
+type Row = Map<number, number>;
+
+/** Sparse reduced row-echelon basis over GF(P), built one equation at a time. */
+export class RowSpace {
+  /** pivot column → its row (the only row with a non-zero in that column) */
+  private readonly pivots = new Map<number, Row>();
+  /** column → pivot columns whose rows have a non-zero there (for elimination) */
+  private readonly uses = new Map<number, Set<number>>();
+
+  get rank(): number {
+    return this.pivots.size;
+  }
+
+  /** What remains of `v` after elimination by the basis (empty: v is in the row space). */
+  reduce(v: ReadonlyMap<number, number>): Row {
+    const r: Row = new Map(v);
+    for (const [c, x] of v) if (x === 0) r.delete(c);
+    const pending = [...r.keys()].filter((c) => this.pivots.has(c));
+    while (pending.length > 0) {
+      const c = pending.pop()!;
+      const f = r.get(c);
+      if (!f) continue;
+      for (const [k, y] of this.pivots.get(c)!) {
+        const nv = mod((r.get(k) ?? 0) - mulmod(f, y));
+        if (nv === 0) r.delete(k);
+        else {
+          if (!r.has(k) && this.pivots.has(k)) pending.push(k);
+          r.set(k, nv);
+        }
+      }
+    }
+    return r;
+  }
+
+  contains(v: ReadonlyMap<number, number>): boolean {
+    return this.reduce(v).size === 0;
+  }
+
+  add(v: ReadonlyMap<number, number>): boolean {
+    const r = this.reduce(v);
+    if (r.size === 0) return false;
+    let pc = Infinity;
+    for (const c of r.keys()) pc = Math.min(pc, c);
+    const inv = inverse(r.get(pc)!);
+    for (const [k, x] of r) r.set(k, mulmod(x, inv));
+    // Eliminate the new pivot column from every row that has it.
+    for (const other of [...(this.uses.get(pc) ?? [])]) {
+      const row = this.pivots.get(other)!;
+      const f = row.get(pc);
+      if (!f) continue;
+      for (const [k, y] of r) {
+        const nv = mod((row.get(k) ?? 0) - mulmod(f, y));
+        if (nv === 0) {
+          row.delete(k);
+          this.uses.get(k)?.delete(other);
+        } else {
+          row.set(k, nv);
+          this.use(k, other);
+        }
+      }
+    }
+    this.pivots.set(pc, r);
+    for (const k of r.keys()) this.use(k, pc);
+    return true;
+  }
+
+  private use(col: number, pivot: number) {
+    let s = this.uses.get(col);
+    if (!s) this.uses.set(col, (s = new Set()));
+    s.add(pivot);
+  }
+}
+
+interface Atoms {
+  /** atomOf[r][cell]: the atoms of that cell */
+  members: number[][][];
+  size: number[];
+}
+
+/** Groups claimants by their cells across all releases. */
+function atomsOf(input: AuditInput): Atoms {
+  const R = input.memberships.length;
+  const n = R === 0 ? 0 : input.memberships[0].length;
+  const ids = new Map<string, number>();
+  const size: number[] = [];
+  const members: number[][][] = input.cells.map((cells) => cells.map(() => []));
+  const sig: number[] = new Array(R);
+  for (let i = 0; i < n; i++) {
+    let any = false;
+    for (let r = 0; r < R; r++) {
+      sig[r] = input.memberships[r][i];
+      if (sig[r] >= 0) any = true;
+    }
+    if (!any) continue;
+    const key = sig.join(',');
+    let a = ids.get(key);
+    if (a === undefined) {
+      a = size.length;
+      ids.set(key, a);
+      size.push(0);
+      for (let r = 0; r < R; r++) if (sig[r] >= 0) members[r][sig[r]].push(a);
+    }
+    size[a]++;
+  }
+  return { members, size };
+}
+
+const indicator = (atoms: readonly number[]): Map<number, number> => new Map(atoms.map((a) => [a, 1]));
+
+/** Decides which cells of the new tables (the last `fresh` of `cells`) may be published. */
+export function auditRelease(input: AuditInput, fresh = 1): AuditResult {
+  const R = input.cells.length;
+  const first = R - fresh;
+  const { members, size } = atomsOf(input);
+  const isNew = (r: number) => r >= first;
+  const published = input.cells.map((cells, r) => cells.map((c) => (isNew(r) ? !isPrimary(c.count) : c.published)));
+  const primaryCount = published.slice(first).flat().filter((p) => !p).length;
+  const sensitive: Array<{ atoms: number[] }> = [];
+  size.forEach((n, a) => {
+    if (isPrimary(n)) sensitive.push({ atoms: [a] });
+  });
+  // Small cells not published: the history's now, the new tables' as they are decided.
+  const small = () => input.cells.flatMap((cells, r) => cells.flatMap((c, k) => (!published[r][k] && isPrimary(c.count) ? [{ atoms: members[r][k] }] : [])));
+  // What the history alone reveals (the data changed since) is out already: only what the new tables add is judged.
+  const history = new RowSpace();
+  for (let r = 0; r < first; r++) input.cells[r].forEach((c, k) => c.published && history.add(indicator(members[r][k])));
+  const freshSum = (s: { atoms: number[] }) => s.atoms.length > 0 && !history.contains(indicator(s.atoms));
+  const judged = sensitive.filter(freshSum);
+  const newCells = input.cells.flatMap((cells, r) => (isNew(r) ? cells.map((c, k) => ({ r, k, c })) : []));
+
+  for (let round = 0; round <= newCells.length; round++) {
+    const space = new RowSpace();
+    input.cells.forEach((cells, r) => cells.forEach((_, k) => published[r][k] && space.add(indicator(members[r][k]))));
+    const revealed = [...judged, ...small().filter(freshSum)].find((s) => space.contains(indicator(s.atoms)));
+    if (!revealed) return { published: published.slice(first), complementary: published.slice(first).flat().filter((p) => !p).length - primaryCount, withheld: false };
+    const touching = new Set(revealed.atoms);
+    let best: { r: number; k: number; count: number } | undefined;
+    for (const { r, k, c } of newCells) {
+      if (!published[r][k] || c.count === 0) continue;
+      if (!members[r][k].some((a) => touching.has(a))) continue;
+      if (!best || c.count < best.count) best = { r, k, count: c.count };
+    }
+    if (!best) break;
+    published[best.r][best.k] = false;
+  }
+  const none = input.cells.slice(first).map((cells) => cells.map(() => false));
+  return { published: none, complementary: none.flat().length - primaryCount, withheld: true };
+}
