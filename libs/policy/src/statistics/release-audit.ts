@@ -11,9 +11,11 @@ import { isPrimary } from './suppression';
  *   new one): nothing released can tell them apart. Atoms absent from the data are treated as
  *   known zeros (as if the attacker knew it: conservative).
  * - A published cell is the equation "sum of its atoms = its count".
- * - Sensitive: every atom counting 1–9 and every suppressed cell counting 1–9 (history included).
- *   A sensitive sum is REVEALED when its indicator vector lies in the row space of the equations
- *   (exact linear algebra, modulo a prime larger than any count).
+ * - A group of claimants (any union of atoms, hence any cell, any difference of nested cells)
+ *   is REVEALED when its indicator vector lies in the row space of the equations (exact linear
+ *   algebra, modulo a prime larger than any count). No group of 1–9 may be revealed: small atoms
+ *   are numbered last, so every revealed small group lies in the span of the basis rows pivoted
+ *   on small atoms, which are enumerated (beyond 12 of them, the release is taken as revealing).
  * - The new release starts from primary suppression (1–9); while something sensitive is
  *   revealed, the cheapest published non-zero cell of the new release that touches it is
  *   suppressed too; if none is left, the whole release is withheld.
@@ -92,6 +94,11 @@ export class RowSpace {
     return r;
   }
 
+  /** The basis rows whose pivot column is `from` or after (in RREF: they are zero before `from`). */
+  rowsFrom(from: number): Row[] {
+    return [...this.pivots].filter(([c]) => c >= from).sort(([a], [b]) => a - b).map(([, r]) => r);
+  }
+
   contains(v: ReadonlyMap<number, number>): boolean {
     return this.reduce(v).size === 0;
   }
@@ -132,18 +139,20 @@ export class RowSpace {
 }
 
 interface Atoms {
-  /** atomOf[r][cell]: the atoms of that cell */
+  /** members[r][cell]: the atoms of that cell */
   members: number[][][];
   size: number[];
+  /** atoms from here on count 1–9 (numbered last, so that the row-echelon form isolates them) */
+  firstSmall: number;
 }
 
-/** Groups claimants by their cells across all releases. */
+/** Groups claimants by their cells across all tables; small atoms get the highest numbers. */
 function atomsOf(input: AuditInput): Atoms {
   const R = input.memberships.length;
   const n = R === 0 ? 0 : input.memberships[0].length;
   const ids = new Map<string, number>();
-  const size: number[] = [];
-  const members: number[][][] = input.cells.map((cells) => cells.map(() => []));
+  const sigs: number[][] = [];
+  const count: number[] = [];
   const sig: number[] = new Array(R);
   for (let i = 0; i < n; i++) {
     let any = false;
@@ -155,45 +164,85 @@ function atomsOf(input: AuditInput): Atoms {
     const key = sig.join(',');
     let a = ids.get(key);
     if (a === undefined) {
-      a = size.length;
-      ids.set(key, a);
-      size.push(0);
-      for (let r = 0; r < R; r++) if (sig[r] >= 0) members[r][sig[r]].push(a);
+      ids.set(key, (a = sigs.length));
+      sigs.push([...sig]);
+      count.push(0);
     }
-    size[a]++;
+    count[a]++;
   }
-  return { members, size };
+  const order = sigs.map((_, a) => a).sort((x, y) => Number(isPrimary(count[x])) - Number(isPrimary(count[y])) || x - y);
+  const members: number[][][] = input.cells.map((cells) => cells.map(() => []));
+  const size: number[] = [];
+  order.forEach((old, a) => {
+    size.push(count[old]);
+    sigs[old].forEach((cell, r) => cell >= 0 && members[r][cell].push(a));
+  });
+  const firstSmall = size.findIndex((x) => isPrimary(x));
+  return { members, size, firstSmall: firstSmall < 0 ? size.length : firstSmall };
 }
 
 const indicator = (atoms: readonly number[]): Map<number, number> => new Map(atoms.map((a) => [a, 1]));
+
+/** Beyond this many independent combinations of small atoms, a release is treated as revealing (conservative). */
+const MAX_SMALL_COMBINATIONS = 12;
+
+/**
+ * The groups of 1–9 claimants the equations determine: 0/1 combinations of atoms whose total is
+ * 1–9 and whose indicator lies in the row space. Such a combination involves small atoms only, so
+ * it lies in the span of the basis rows whose pivot is a small atom (small atoms are numbered
+ * last); with 0/1 coefficients at those pivots, enumerating the subsets of those rows finds them all.
+ */
+function revealedGroups(space: RowSpace, atoms: Atoms): { groups: string[]; touching: number[][] } {
+  const rows = space.rowsFrom(atoms.firstSmall);
+  if (rows.length > MAX_SMALL_COMBINATIONS) return { groups: ['*'], touching: [rows.flatMap((r) => [...r.keys()])] };
+  const groups: string[] = [];
+  const touching: number[][] = [];
+  for (let mask = 1; mask < 1 << rows.length; mask++) {
+    const v = new Map<number, number>();
+    rows.forEach((row, j) => {
+      if (!(mask & (1 << j))) return;
+      for (const [k, x] of row) v.set(k, mod((v.get(k) ?? 0) + x));
+    });
+    let total = 0;
+    let binary = true;
+    const support: number[] = [];
+    for (const [k, x] of v) {
+      if (x === 0) continue;
+      if (x !== 1) binary = false;
+      total += atoms.size[k];
+      support.push(k);
+    }
+    if (binary && isPrimary(total)) {
+      support.sort((a, b) => a - b);
+      groups.push(support.join(','));
+      touching.push(support);
+    }
+  }
+  return { groups, touching };
+}
 
 /** Decides which cells of the new tables (the last `fresh` of `cells`) may be published. */
 export function auditRelease(input: AuditInput, fresh = 1): AuditResult {
   const R = input.cells.length;
   const first = R - fresh;
-  const { members, size } = atomsOf(input);
+  const atoms = atomsOf(input);
+  const { members } = atoms;
   const isNew = (r: number) => r >= first;
   const published = input.cells.map((cells, r) => cells.map((c) => (isNew(r) ? !isPrimary(c.count) : c.published)));
   const primaryCount = published.slice(first).flat().filter((p) => !p).length;
-  const sensitive: Array<{ atoms: number[] }> = [];
-  size.forEach((n, a) => {
-    if (isPrimary(n)) sensitive.push({ atoms: [a] });
-  });
-  // Small cells not published: the history's now, the new tables' as they are decided.
-  const small = () => input.cells.flatMap((cells, r) => cells.flatMap((c, k) => (!published[r][k] && isPrimary(c.count) ? [{ atoms: members[r][k] }] : [])));
   // What the history alone reveals (the data changed since) is out already: only what the new tables add is judged.
   const history = new RowSpace();
   for (let r = 0; r < first; r++) input.cells[r].forEach((c, k) => c.published && history.add(indicator(members[r][k])));
-  const freshSum = (s: { atoms: number[] }) => s.atoms.length > 0 && !history.contains(indicator(s.atoms));
-  const judged = sensitive.filter(freshSum);
+  const before = new Set(revealedGroups(history, atoms).groups);
   const newCells = input.cells.flatMap((cells, r) => (isNew(r) ? cells.map((c, k) => ({ r, k, c })) : []));
 
   for (let round = 0; round <= newCells.length; round++) {
     const space = new RowSpace();
     input.cells.forEach((cells, r) => cells.forEach((_, k) => published[r][k] && space.add(indicator(members[r][k]))));
-    const revealed = [...judged, ...small().filter(freshSum)].find((s) => space.contains(indicator(s.atoms)));
-    if (!revealed) return { published: published.slice(first), complementary: published.slice(first).flat().filter((p) => !p).length - primaryCount, withheld: false };
-    const touching = new Set(revealed.atoms);
+    const found = revealedGroups(space, atoms);
+    const at = found.groups.findIndex((g) => !before.has(g));
+    if (at < 0) return { published: published.slice(first), complementary: published.slice(first).flat().filter((p) => !p).length - primaryCount, withheld: false };
+    const touching = new Set(found.touching[at]);
     let best: { r: number; k: number; count: number } | undefined;
     for (const { r, k, c } of newCells) {
       if (!published[r][k] || c.count === 0) continue;
