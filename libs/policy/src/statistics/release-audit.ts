@@ -150,21 +150,30 @@ interface Atoms {
 function atomsOf(input: AuditInput): Atoms {
   const R = input.memberships.length;
   const n = R === 0 ? 0 : input.memberships[0].length;
-  const ids = new Map<string, number>();
+  // A claimant's signature (its cell in every table) as one number when the radices allow it (fast), else as text.
+  let span = 1;
+  for (const cells of input.cells) span *= cells.length + 1;
+  const numeric = span < Number.MAX_SAFE_INTEGER;
+  const ids = new Map<number | string, number>();
   const sigs: number[][] = [];
   const count: number[] = [];
   const sig: number[] = new Array(R);
   for (let i = 0; i < n; i++) {
     let any = false;
+    let key = 0;
+    let radix = 1;
     for (let r = 0; r < R; r++) {
-      sig[r] = input.memberships[r][i];
-      if (sig[r] >= 0) any = true;
+      const m = input.memberships[r][i];
+      sig[r] = m;
+      if (m >= 0) any = true;
+      key += (m + 1) * radix;
+      radix *= input.cells[r].length + 1;
     }
     if (!any) continue;
-    const key = sig.join(',');
-    let a = ids.get(key);
+    const id = numeric ? key : sig.join(',');
+    let a = ids.get(id);
     if (a === undefined) {
-      ids.set(key, (a = sigs.length));
+      ids.set(id, (a = sigs.length));
       sigs.push([...sig]);
       count.push(0);
     }
