@@ -149,7 +149,8 @@ export async function startApp(
       await exited;
     },
   };
-  const deadline = Date.now() + (ready.timeoutMs ?? 30_000);
+  // PASSERELLE_TEST_READY_MS: a slower default for a loaded machine (shared CI runners); 30 s otherwise.
+  const deadline = Date.now() + (ready.timeoutMs ?? (Number(process.env.PASSERELLE_TEST_READY_MS) || 30_000));
   let exitCode: number | null | undefined;
   void exited.then((c) => (exitCode = c));
   for (;;) {
