@@ -156,7 +156,7 @@ describe('hours, reasons and the empty-spots counts through the gateway', () => 
       `INSERT INTO program_stream_applications (program, stream, subject, status, period, province, applied_by, request_jti, admitted_at) SELECT 'spots-program', 'main', s, 'ADMITTED', 'all', 'QC', 'ca.ircc', 'seed-' || s, now() FROM unnest($1::text[]) AS s`,
       [applied],
     );
-  }, 180_000);
+  }, 420_000);
 
   afterAll(async () => {
     await stack?.stop();
