@@ -151,6 +151,7 @@ describe('hours, reasons and the empty-spots counts through the gateway', () => 
     expect(irb.rejected).toEqual([{ index: 3, reason: 'employment[0].hours exceeds 24 hours a day over the period' }]);
     // 20 of the QC-P claimants applied (they are not empty spots).
     const applied = ids(GROUPS[0]).slice(0, 20).map((c) => toInternalId(keyring, c));
+    await queryAsOwner(db.url, `INSERT INTO program_streams (program, stream) VALUES ('spots-program', 'main') ON CONFLICT DO NOTHING`);
     await queryAsOwner(
       db.url,
       `INSERT INTO program_stream_applications (program, stream, subject, status, period, province, applied_by, request_jti, admitted_at) SELECT 'spots-program', 'main', s, 'ADMITTED', 'all', 'QC', 'ca.ircc', 'seed-' || s, now() FROM unnest($1::text[]) AS s`,
