@@ -9,7 +9,13 @@
  * 2. through the database: eligibility evaluations per second reading 100,000 stored claimants
  *    from claimant_records in pages of 1,000 (the Decide call of the gateway is not included);
  * 3. statistics: latency of the protected statistics queries over 1,000,000 stored claimants
- *    (rows generated with generate_series in a scratch database, dropped at the end).
+ *    (rows generated with generate_series in a scratch database, dropped at the end);
+ * 4. the empty-spots counts (issue 17) over the same 1,000,000 claimants: loading the population
+ *    through EmptySpotsRepository (the gateway's SQL), then eligibleNotApplied (one audited
+ *    release grouped by province, noc, claimStatus) and simulateRule (before/after, four tables
+ *    audited together, after that release), as the gateway computes them.
+ *
+ *   --smoke (or BENCH_SMOKE=1): 20,000 claimants, a few seconds.
  */
 'use strict';
 const path = require('node:path');
@@ -23,12 +29,13 @@ const policy = require(path.join(ROOT, 'libs/policy/src/programs/index.ts'));
 const statistics = require(path.join(ROOT, 'libs/policy/src/statistics/index.ts'));
 const { runMigrations } = require(path.join(ROOT, 'libs/persistence/src/migrate.ts'));
 const { StatisticsRepository } = require(path.join(ROOT, 'apps/gateway/src/statistics/statistics.repository.ts'));
+const { EmptySpotsRepository } = require(path.join(ROOT, 'apps/gateway/src/programs/empty-spots.repository.ts'));
 
 const arg = (name, dflt) => {
   const i = process.argv.indexOf(`--${name}`);
   return i > 0 ? Number(process.argv[i + 1]) : dflt;
 };
-const SMOKE = process.env.BENCH_SMOKE === '1';
+const SMOKE = process.env.BENCH_SMOKE === '1' || process.argv.includes('--smoke');
 const CLAIMANTS = arg('claimants', SMOKE ? 10_000 : 100_000);
 const POPULATION = arg('population', SMOKE ? 20_000 : 1_000_000);
 const ADMIN_URL = process.env.DATABASE_URL || 'postgres://root@127.0.0.1:5432/test';
@@ -191,8 +198,10 @@ async function dbBench(url) {
       runs.sort((a, b) => a - b);
       stats.push({ query: q.name, medianMs: Math.round(runs[1]), minMs: Math.round(runs[0]), cells: answer.cells.length, suppressedCells: answer.suppressedCells });
     }
+    const spots = await spotsBench(ds);
     await ds.destroy();
     return {
+      spots,
       population: POPULATION,
       generateMs: Math.round(gen.ms),
       eligibilityThroughDatabase: { claimants: subjects.length, program: program.id, ms: Math.round(elig.ms), evaluationsPerSecond: Math.round(subjects.length / (elig.ms / 1000)), outcomes },
@@ -201,6 +210,36 @@ async function dbBench(url) {
   } finally {
     await client.end();
   }
+}
+
+/** eligibleNotApplied and simulateRule as the gateway runs them, on the whole stored population. */
+async function spotsBench(ds) {
+  const repo = new EmptySpotsRepository(ds);
+  const all = ['ca.ircc', 'qc.msss'];
+  const providers = { province: all, nocCode: all, claimStatus: all, sector: all, workPermitExpiry: all, frenchLevel: all, healthCareHours: all };
+  const program = policy.REFERENCE_PROGRAMS.find((p) => p.id === 'guardian-angels-2020');
+  const stream = policy.programStreams(program)[0];
+  const at = new Date();
+  const groupBy = ['province', 'noc', 'claimStatus'];
+  const load = await timeAsync(() => repo.underReleaseLock('bench', (m) => repo.population(m, program.id, providers)));
+  const population = load.r;
+  const ena = timeIt(() => policy.releaseSpots(population, at, [], [{ conditions: stream.conditions, groupBy, tables: ['notApplied'] }]));
+  const changed = policy.applyRuleChange(program, stream.id, { set: [{ name: 'pandemic-hours', kind: 'hoursAtLeast', hours: 60, from: '2020-03-13', to: '2020-08-14' }] });
+  const after = policy.programStreams(changed)[0];
+  const tables = ['notApplied', 'eligible'];
+  const sim = timeIt(() =>
+    policy.releaseSpots(population, at, ena.r.released, [
+      { conditions: stream.conditions, groupBy, tables },
+      { conditions: after.conditions, groupBy, tables },
+    ]),
+  );
+  const cells = (t) => ({ cells: t.length, suppressed: t.filter((c) => c.suppressed).length });
+  return {
+    claimants: population.length,
+    loadPopulationMs: Math.round(load.ms),
+    eligibleNotApplied: { computeMs: Math.round(ena.ms), totalMs: Math.round(load.ms + ena.ms), ...cells(ena.r.answers[0][0]), complementary: ena.r.complementary },
+    simulateRule: { change: 'pandemic-hours 120 -> 60', computeMs: Math.round(sim.ms), totalMs: Math.round(load.ms + sim.ms), ...cells(sim.r.answers[1][0]), complementary: sim.r.complementary },
+  };
 }
 
 (async () => {
@@ -214,6 +253,9 @@ async function dbBench(url) {
     population: db.population,
   };
   db.statistics.forEach((q, i) => (figures[`statisticsQuery${i + 1}Ms`] = q.medianMs));
+  figures.spotsLoadPopulationMs = db.spots.loadPopulationMs;
+  figures.eligibleNotAppliedComputeMs = db.spots.eligibleNotApplied.computeMs;
+  figures.simulateRuleComputeMs = db.spots.simulateRule.computeMs;
   figures.notes = `population ${db.population}; statistics queries: ${db.statistics.map((q, i) => `${i + 1}. ${q.query}`).join('; ')}`;
   process.stdout.write(`${JSON.stringify(figures)}\n`);
 })().catch((err) => {

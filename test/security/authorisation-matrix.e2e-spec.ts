@@ -65,6 +65,8 @@ const PROBES: Record<string, (caller: string, pseudonym: string) => Probe> = {
   'mutation:withdrawApplication': (_, p) => ({ graphql: `mutation { withdrawApplication(program: "${PROGRAM}", pseudonym: "${p}") { withdrew } }` }),
   'query:programUptake': () => ({ graphql: `{ programUptake(program: "${PROGRAM}") { counted } }` }),
   'query:statistics': () => ({ graphql: '{ statistics(groupBy: province) { total } }' }),
+  'query:eligibleNotApplied': () => ({ graphql: `{ eligibleNotApplied(program: "${PROGRAM}", groupBy: [province]) { withheld } }` }),
+  'query:simulateRule': () => ({ graphql: `{ simulateRule(program: "${PROGRAM}", change: {remove: ["in-quebec"], set: "[{\\"name\\":\\"anywhere\\",\\"kind\\":\\"provinceIn\\",\\"provinces\\":[\\"QC\\",\\"ON\\"]}]"}) { withheld } }` }),
   'query:auditEntries': () => ({ graphql: '{ auditEntries(first: 1) { hasMore } }' }),
   'query:auditEntry': () => ({ graphql: '{ auditEntry(seq: 0) { seq } }' }),
   'query:signedTreeHead': () => ({ graphql: '{ signedTreeHead { treeSize } }' }),

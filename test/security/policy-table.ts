@@ -70,6 +70,9 @@ export const POLICY_TABLE: Readonly<Record<string, OperationPolicy>> = {
   'query:programUptake': { roles: ['CONSUMER', 'PROVIDER'], purposes: ['PROGRAM_ELIGIBILITY', 'STATISTICS'], agreement: 'not-needed', source: 'CONTRACT §4 programUptake' },
   // §4 statistics: suppressed counts, only from providers whose STATISTICS agreement names the caller.
   'query:statistics': { roles: ['CONSUMER', 'PROVIDER'], purposes: ['STATISTICS'], agreement: 'required', source: 'CONTRACT §4 statistics; issue 14 hole 8' },
+  // §4 eligibleNotApplied / simulateRule (issue 17): protected counts under the caller's STATISTICS agreements, audited across releases.
+  'query:eligibleNotApplied': { roles: ['CONSUMER', 'PROVIDER'], purposes: ['STATISTICS'], agreement: 'required', source: 'CONTRACT §4 eligibleNotApplied; issue 17' },
+  'query:simulateRule': { roles: ['CONSUMER', 'PROVIDER'], purposes: ['STATISTICS'], agreement: 'required', source: 'CONTRACT §4 simulateRule; issue 17' },
   // §4/§5 "for operators auditEntries, auditEntry(seq), signedTreeHead"; REST with purpose AUDIT_REVIEW from an OPERATOR agency.
   'query:auditEntries': { roles: ['OPERATOR'], purposes: ['AUDIT_REVIEW'], agreement: 'not-needed', source: 'CONTRACT §4 (operators)' },
   'query:auditEntry': { roles: ['OPERATOR'], purposes: ['AUDIT_REVIEW'], agreement: 'not-needed', source: 'CONTRACT §4 (operators)' },

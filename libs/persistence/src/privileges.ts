@@ -57,6 +57,10 @@ export const TABLE_PRIVILEGES: Record<LoginRole, Record<string, readonly TableVe
     referral_events: ['SELECT', 'INSERT'],
     // UPDATE: the relay marks rows published
     referral_outbox: ['SELECT', 'INSERT', 'UPDATE'],
+    // issue 17: employment periods are replaced as a whole by a provider's next submission (DELETE)
+    employment_periods: ['SELECT', 'INSERT', 'DELETE'],
+    // issue 17: what eligibleNotApplied / simulateRule published to each agency (append-only)
+    count_releases: ['SELECT', 'INSERT'],
   },
   passerelle_ledger: {
     schema_migrations: ['SELECT'],
@@ -93,7 +97,7 @@ export const COLUMN_SELECT_PRIVILEGES: Record<LoginRole, Record<string, readonly
 
 /** role -> sequences it may draw from (USAGE), for bigserial columns of tables it inserts into. */
 export const SEQUENCE_USAGE: Record<LoginRole, readonly string[]> = {
-  passerelle_gateway: ['program_application_events_seq_seq', 'program_outbox_id_seq'],
+  passerelle_gateway: ['program_application_events_seq_seq', 'program_outbox_id_seq', 'count_releases_id_seq'],
   passerelle_ledger: ['consent_events_seq_seq', 'consent_outbox_id_seq'],
   passerelle_consumer: [],
 };

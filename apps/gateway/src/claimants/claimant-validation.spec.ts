@@ -131,3 +131,26 @@ describe('the vocabulary and the migration', () => {
     expect(checkList('sector')).toEqual([...SECTORS]);
   });
 });
+
+describe('employment periods (issue 17)', () => {
+  const period = { employerId: 'NEQ-1', employerSector: 'SECURITY', worksiteSector: 'HEALTH_CARE', start: '2020-04-01', end: '2020-06-30', hours: 300 };
+  it('accepts periods, alone or with fields, and turns the employer id into a reference before anything is kept', () => {
+    const out = checkSubmission([{ clientId: 'A-1', employment: [period] }], '2026-01-01', (c) => `s:${c}`, (e) => `ref(${e.length})`);
+    expect(out.rejected).toEqual([]);
+    expect(out.accepted[0].employment).toEqual([{ employerRef: 'ref(5)', employerSector: 'SECURITY', worksiteSector: 'HEALTH_CARE', start: '2020-04-01', end: '2020-06-30', hours: 300 }]);
+    expect(JSON.stringify(out)).not.toContain('NEQ-1');
+  });
+  it('refuses bad periods by index, never quoting a value', () => {
+    const bad = checkSubmission(
+      [{ clientId: 'A-1', employment: [{ ...period, worksiteSector: 'CHSLD' }, { ...period, start: '2020-07-01' }, { ...period, hours: 24 * 91 + 1 }, { ...period, employerId: '' }, null as never] }],
+      '2026-01-01',
+      (c) => c,
+      (e) => e,
+    );
+    expect(bad.rejected[0].reason).toBe(
+      'employment[0].worksiteSector must be one of HEALTH_CARE, SOCIAL_ASSISTANCE, FOOD_SERVICES, SECURITY, CLEANING_MAINTENANCE, ADMINISTRATION, CONSTRUCTION, MANUFACTURING, AGRICULTURE, TRANSPORTATION, RETAIL, OTHER; employment[1].start must not be after its end; employment[2].hours exceeds 24 hours a day over the period; employment[3].employerId must be the employer\'s business number (1–64 characters); employment[4] is null',
+    );
+    const many = checkSubmission([{ clientId: 'A-1', employment: Array.from({ length: 51 }, () => period) }], '2026-01-01', (c) => c, (e) => e);
+    expect(many.rejected[0].reason).toBe('employment holds more than 50 periods');
+  });
+});

@@ -20,9 +20,38 @@ export interface RawClaimantInput {
   hoursPeriodEnd?: string | null;
   frenchLevel?: number | null;
   englishLevel?: number | null;
+  /** health-care employment periods (issue 17); replaces the provider's previous periods about the claimant */
+  employment?: ReadonlyArray<RawEmploymentPeriod | null> | null;
 }
 
-export type RecordCheck = { ok: true; clientId: string; values: ClaimantValues } | { ok: false; reason: string };
+export interface RawEmploymentPeriod {
+  employerId?: string | null;
+  employerSector?: string | null;
+  worksiteSector?: string | null;
+  start?: string | null;
+  end?: string | null;
+  hours?: number | null;
+}
+
+/** A checked period; the employer's id goes no further than checkSubmission (turned into a keyed reference). */
+export interface CheckedPeriod {
+  employerId: string;
+  employerSector: Sector;
+  worksiteSector: Sector;
+  start: string;
+  end: string;
+  hours: number;
+}
+
+/** A period as stored: the employer as a keyed reference. */
+export interface EmploymentToStore extends Omit<CheckedPeriod, 'employerId'> {
+  employerRef: string;
+}
+
+export const MAX_PERIODS_PER_RECORD = 50;
+const MAX_EMPLOYER_ID_LENGTH = 64;
+
+export type RecordCheck = { ok: true; clientId: string; values: ClaimantValues; employment?: CheckedPeriod[] } | { ok: false; reason: string };
 
 export const MAX_CLIENT_ID_LENGTH = 128;
 const MIN_DATE = '1900-01-01';
@@ -129,12 +158,52 @@ export function checkClaimantRecord(raw: RawClaimantInput | null | undefined, to
     else problems.push('englishLevel must be a whole CLB level from 1 to 12');
   }
 
-  if (problems.length === 0 && Object.keys(values).length === 0) problems.push('record holds no field besides clientId');
-  return problems.length > 0 ? { ok: false, reason: problems.join('; ') } : { ok: true, clientId, values };
+  const employment = present(raw.employment) ? checkPeriods(raw.employment, today, problems) : undefined;
+
+  if (problems.length === 0 && Object.keys(values).length === 0 && employment === undefined) problems.push('record holds no field besides clientId');
+  if (problems.length > 0) return { ok: false, reason: problems.join('; ') };
+  return employment === undefined ? { ok: true, clientId, values } : { ok: true, clientId, values, employment };
+}
+
+/** Checks employment periods; problems name the period by its index, never quoting a value. */
+function checkPeriods(raw: unknown, today: string, problems: string[]): CheckedPeriod[] | undefined {
+  if (!Array.isArray(raw)) {
+    problems.push('employment must be a list of periods');
+    return undefined;
+  }
+  if (raw.length > MAX_PERIODS_PER_RECORD) {
+    problems.push(`employment holds more than ${MAX_PERIODS_PER_RECORD} periods`);
+    return undefined;
+  }
+  const out: CheckedPeriod[] = [];
+  raw.forEach((p: RawEmploymentPeriod | null, i) => {
+    const at = `employment[${i}]`;
+    if (!p || typeof p !== 'object') return void problems.push(`${at} is null`);
+    const before = problems.length;
+    const id = p.employerId;
+    if (typeof id !== 'string' || id.length === 0 || id.length > MAX_EMPLOYER_ID_LENGTH || CONTROL.test(id) || normaliseClientId(id) === '') {
+      problems.push(`${at}.employerId must be the employer's business number (1–${MAX_EMPLOYER_ID_LENGTH} characters)`);
+    }
+    for (const f of ['employerSector', 'worksiteSector'] as const) {
+      if (typeof p[f] !== 'string' || !oneOf(SECTORS, p[f] as string)) problems.push(`${at}.${f} must be one of ${SECTORS.join(', ')}`);
+    }
+    for (const f of ['start', 'end'] as const) {
+      const v = p[f];
+      if (typeof v !== 'string' || !isIsoDate(v)) problems.push(`${at}.${f} must be a date written YYYY-MM-DD between ${MIN_DATE} and ${MAX_DATE}`);
+      else if (v > today) problems.push(`${at}.${f} must not be in the future`);
+    }
+    if (problems.length === before && (p.start as string) > (p.end as string)) problems.push(`${at}.start must not be after its end`);
+    if (!Number.isInteger(p.hours) || (p.hours as number) < 0) problems.push(`${at}.hours must be a whole number of hours, 0 or more`);
+    else if (problems.length === before && (p.hours as number) > 24 * daysInclusive(p.start as string, p.end as string)) problems.push(`${at}.hours exceeds 24 hours a day over the period`);
+    if (problems.length === before) {
+      out.push({ employerId: id as string, employerSector: p.employerSector as Sector, worksiteSector: p.worksiteSector as Sector, start: p.start as string, end: p.end as string, hours: p.hours as number });
+    }
+  });
+  return out;
 }
 
 export interface CheckedSubmission {
-  accepted: Array<{ index: number; subject: string; values: ClaimantValues }>;
+  accepted: Array<{ index: number; subject: string; values: ClaimantValues; employment?: EmploymentToStore[] }>;
   rejected: Array<{ index: number; reason: string }>;
 }
 
@@ -143,7 +212,14 @@ export interface CheckedSubmission {
  * after normalisation, in one call: the later ones are refused naming the first index).
  * `toSubject` turns a client id into the internal id; the client id goes no further.
  */
-export function checkSubmission(records: readonly (RawClaimantInput | null | undefined)[], today: string, toSubject: (clientId: string) => string): CheckedSubmission {
+export function checkSubmission(
+  records: readonly (RawClaimantInput | null | undefined)[],
+  today: string,
+  toSubject: (clientId: string) => string,
+  toEmployer: (employerId: string) => string = () => {
+    throw new Error('employment periods need an employer key');
+  },
+): CheckedSubmission {
   const out: CheckedSubmission = { accepted: [], rejected: [] };
   const firstIndex = new Map<string, number>();
   records.forEach((raw, index) => {
@@ -159,7 +235,8 @@ export function checkSubmission(records: readonly (RawClaimantInput | null | und
       return;
     }
     firstIndex.set(subject, index);
-    out.accepted.push({ index, subject, values: check.values });
+    if (check.employment === undefined) out.accepted.push({ index, subject, values: check.values });
+    else out.accepted.push({ index, subject, values: check.values, employment: check.employment.map(({ employerId, ...p }) => ({ ...p, employerRef: toEmployer(employerId) })) });
   });
   return out;
 }

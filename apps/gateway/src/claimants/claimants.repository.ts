@@ -2,6 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { SELECT_RECORD_COLUMNS, toProviderRecord, type RecordRow } from '../disclosure/claimant-records.repository';
 import type { ClaimantValues } from './claimant-fields';
+import type { EmploymentToStore } from './claimant-validation';
 
 const VALUE_COLUMNS = [
   'claim_status',
@@ -20,6 +21,8 @@ const VALUE_COLUMNS = [
 export interface RecordToStore {
   subject: string;
   values: ClaimantValues;
+  /** the provider's employment periods about the subject (replacing its previous ones) */
+  employment?: EmploymentToStore[];
 }
 
 export interface StoreResult {
@@ -58,7 +61,8 @@ export class ClaimantsRepository {
   async store(provider: string, kid: string, jti: string, records: readonly RecordToStore[]): Promise<StoreResult> {
     if (records.length === 0) return { changed: new Map() };
     const col = <T>(pick: (v: ClaimantValues) => T | undefined) => records.map((r) => pick(r.values) ?? null);
-    const rows: Array<{ subject: string; version: number }> = await this.dataSource.query(UPSERT_SQL, [
+    return this.dataSource.transaction(async (m) => {
+    const rows: Array<{ subject: string; version: number }> = await m.query(UPSERT_SQL, [
       records.map((r) => r.subject),
       col((v) => v.claimStatus),
       col((v) => v.claimDate),
@@ -75,7 +79,19 @@ export class ClaimantsRepository {
       kid,
       jti,
     ]);
+    // Employment periods: the submission replaces the provider's periods about each subject it names, in the same transaction.
+    await m.query(`DELETE FROM employment_periods WHERE provider = $1 AND subject = ANY($2::text[])`, [provider, records.map((r) => r.subject)]);
+    const periods = records.flatMap((r) => (r.employment ?? []).map((p) => ({ subject: r.subject, ...p })));
+    if (periods.length > 0) {
+      await m.query(
+        `INSERT INTO employment_periods (subject, provider, employer_ref, employer_sector, worksite_sector, start_day, end_day, hours, request_jti)
+         SELECT subject, $1, employer_ref, employer_sector, worksite_sector, start_day, end_day, hours, $2
+           FROM unnest($3::text[], $4::text[], $5::text[], $6::text[], $7::date[], $8::date[], $9::int[]) AS t(subject, employer_ref, employer_sector, worksite_sector, start_day, end_day, hours)`,
+        [provider, jti, periods.map((p) => p.subject), periods.map((p) => p.employerRef), periods.map((p) => p.employerSector), periods.map((p) => p.worksiteSector), periods.map((p) => p.start), periods.map((p) => p.end), periods.map((p) => p.hours)],
+      );
+    }
     return { changed: new Map(rows.map((r) => [r.subject, Number(r.version)])) };
+    });
   }
 
   /** The version history of one subject's records from one provider, oldest first (for tests and operators). */

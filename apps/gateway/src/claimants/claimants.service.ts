@@ -14,6 +14,13 @@ import { provisionBasis } from './provision-basis';
 import { PSEUDONYM_KEYRING } from '../exchange/pseudonym-keyring.provider';
 import type { Claimant, ClaimantPage, SubmitClaimantsResult } from './dto/claimant-types';
 
+/**
+ * The employer of an employment period as a keyed reference (e_…): the same business number gives
+ * the same reference whichever provider sends it (so periods of one job can be told apart from
+ * two jobs), and the number itself is never stored.
+ */
+export const employerRef = (keyring: PseudonymKeyring, employerId: string) => `e_${toInternalId(keyring, `employer:${employerId}`).slice(2)}`;
+
 /** The UTC day, YYYY-MM-DD. */
 const utcToday = (now: Date) => now.toISOString().slice(0, 10);
 
@@ -38,11 +45,11 @@ export class ClaimantsService {
       throw new BadUserInput(`records holds ${records.length} records; at most ${MAX_RECORDS_PER_SUBMISSION} per call: split the submission`);
     }
     // The client id becomes the internal id here, at the edge, and is not kept past this call.
-    const checked = checkSubmission(records, utcToday(new Date()), (clientId) => toInternalId(this.keyring, clientId));
+    const checked = checkSubmission(records, utcToday(new Date()), (clientId) => toInternalId(this.keyring, clientId), (employerId) => employerRef(this.keyring, employerId));
     const { changed } = await this.repository.store(caller.agency, caller.kid, caller.jti, checked.accepted);
 
     const fields = new Set<ClaimantField>();
-    for (const r of checked.accepted) for (const f of CLAIMANT_FIELDS) if (r.values[f] !== undefined) fields.add(f);
+    for (const r of checked.accepted) for (const f of CLAIMANT_FIELDS) if (r.values[f] !== undefined || (f === 'healthCareHours' && r.employment?.length)) fields.add(f);
     note.disclosed(
       checked.accepted.map((r) => r.subject),
       fields,

@@ -2,7 +2,7 @@ import { Args, Mutation, Query, Resolver } from '@nestjs/graphql';
 import { Caller, Requires } from '../auth';
 import type { VerifiedCaller } from '../exchange/exchange-context';
 import { Disclosures, type DisclosureNote } from '../disclosure';
-import { Eligibility, ProgramApplication, ProgramUptake, ProgramWithdrawal, UptakeDimensionEnum } from './dto/program-types';
+import { Eligibility, EligibleNotApplied, EmptySpotDimensionEnum, ProgramApplication, ProgramUptake, ProgramWithdrawal, RuleChangeInput, RuleSimulation, UptakeDimensionEnum } from './dto/program-types';
 import { ProgramsService } from './programs.service';
 
 /** Thin: decorators, then one call into ProgramsService. */
@@ -57,5 +57,33 @@ export class ProgramsResolver {
     @Args('groupBy', { type: () => [UptakeDimensionEnum], nullable: true }) groupBy: UptakeDimensionEnum[] | null,
   ): Promise<ProgramUptake> {
     return this.service.uptake(program, stream, period, groupBy);
+  }
+
+  @Query(() => EligibleNotApplied, {
+    description:
+      "The empty-spots question: protected counts of claimants who meet a stream's conditions on the data your STATISTICS agreements cover and have not applied; UNDETERMINED apart, with the field whose absence left them open. Never identities; audited against every earlier release to you.",
+  })
+  @Requires({ role: ['CONSUMER', 'PROVIDER'], purposes: ['STATISTICS'] })
+  eligibleNotApplied(
+    @Args('program', { type: () => String }) program: string,
+    @Args('stream', { type: () => String, nullable: true, description: 'Required when the program has several streams' }) stream: string | null,
+    @Args('groupBy', { type: () => [EmptySpotDimensionEnum], nullable: true }) groupBy: EmptySpotDimensionEnum[] | null,
+    @Caller() caller: VerifiedCaller,
+    @Disclosures() note: DisclosureNote,
+  ): Promise<EligibleNotApplied> {
+    return this.service.eligibleNotApplied(note, caller, program, stream, groupBy);
+  }
+
+  @Query(() => RuleSimulation, { description: 'What-if: how the eligible and eligible-not-applied counts of a stream would move under a changed rule, with the same protections. Changes nothing.' })
+  @Requires({ role: ['CONSUMER', 'PROVIDER'], purposes: ['STATISTICS'] })
+  simulateRule(
+    @Args('program', { type: () => String }) program: string,
+    @Args('stream', { type: () => String, nullable: true, description: 'Required when the program has several streams' }) stream: string | null,
+    @Args('change', { type: () => RuleChangeInput }) change: RuleChangeInput,
+    @Args('groupBy', { type: () => [EmptySpotDimensionEnum], nullable: true }) groupBy: EmptySpotDimensionEnum[] | null,
+    @Caller() caller: VerifiedCaller,
+    @Disclosures() note: DisclosureNote,
+  ): Promise<RuleSimulation> {
+    return this.service.simulateRule(note, caller, program, stream, change, groupBy);
   }
 }

@@ -2,8 +2,20 @@ import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShut
 import { fromAgencyPseudonym, toAgencyPseudonym, type PseudonymKeyring } from '@passerelle/crypto';
 import { LOGGER, type Logger } from '@passerelle/logger';
 import {
+  applyRuleChange,
+  CONDITION_FIELD,
   dayOf,
+  decidingReasons,
+  EMPTY_SPOT_DIMENSIONS,
+  EMPTY_SPOT_FIELD,
   evaluateProgram,
+  releaseSpots,
+  type EmptySpotDimension,
+  type FieldSituation,
+  type ProgramCondition,
+  type ProtectedSpotCell,
+  type RuleChange,
+  type SpotQuery,
   isConsentReason,
   parsePrograms,
   periodOf,
@@ -16,19 +28,21 @@ import {
   protectUptake,
   UPTAKE_DIMENSIONS,
   type ClaimantView,
+  type EmploymentPeriod,
   type Period,
   type ProgramDefinition,
   type ProgramEvaluation,
   type ResolvedStream,
   type UptakeDimension,
 } from '@passerelle/policy';
-import { programVersion, RegistryHolder } from '@passerelle/registry';
+import { programVersion, RegistryHolder, type Agreement } from '@passerelle/registry';
 import type { MergedClaimant } from '../claimants/claimant-access';
 import { PSEUDONYM_KEYRING } from '../exchange/pseudonym-keyring.provider';
 import { BadUserInput, Conflict, ConsentRequired, NoAgreement, NotFound } from '../errors';
 import type { VerifiedCaller } from '../exchange/exchange-context';
 import { CLAIMANT_NOT_FOUND, DisclosureService, type DisclosureNote } from '../disclosure';
-import type { Eligibility, EligibilityOutcomeEnum, ConditionResultEnum, ProgramApplication, ProgramUptake, ProgramWithdrawal, ApplicationStatusEnum } from './dto/program-types';
+import type { Eligibility, EligibilityOutcomeEnum, ConditionResultEnum, ProgramApplication, ProgramUptake, ProgramWithdrawal, ApplicationStatusEnum, EligibleNotApplied, EmptySpotCell, EmptySpotDimensionEnum, RuleSimulation, SpotCounts } from './dto/program-types';
+import { EmptySpotsRepository, SPOT_FIELDS, type FieldProviders, type SpotField } from './empty-spots.repository';
 import { ProgramsRepository, type ProgramEventSink } from './programs.repository';
 import { PROGRAMS_TOPIC } from './programs.tokens';
 import { ProgramsOutboxRelay } from './programs-outbox.relay';
@@ -41,7 +55,12 @@ interface Seen {
   merged: MergedClaimant;
   /** fields whose values the evaluation used (what it discloses) */
   used: string[];
+  /** per field read: who holds it, what is missing (for the reasons) */
+  situations: Record<string, FieldSituation>;
 }
+
+/** The most a rule change may weigh (JSON characters). */
+const MAX_RULE_CHANGE = 8_000;
 
 /**
  * Programs from the registry: eligibility of one claimant on what the caller may see, counting
@@ -60,6 +79,7 @@ export class ProgramsService implements OnApplicationBootstrap, OnApplicationShu
     @Inject(LOGGER) private readonly logger: Logger,
     @Inject(PROGRAMS_TOPIC) private readonly topic: string,
     private readonly relay: ProgramsOutboxRelay,
+    private readonly spots: EmptySpotsRepository,
   ) {}
 
   /**
@@ -113,7 +133,106 @@ export class ProgramsService implements OnApplicationBootstrap, OnApplicationShu
       outcome: seen.evaluation.outcome as EligibilityOutcomeEnum,
       conditions: seen.evaluation.conditions.map((c) => ({ name: c.name, kind: c.kind, field: c.field, result: c.result as ConditionResultEnum, unknownReason: c.unknownReason ?? null })),
       evaluatedAt: now.toISOString(),
+      reasons: decidingReasons(seen.evaluation, seen.situations, caller).map((r) => ({ ...r, result: r.result as ConditionResultEnum })),
     };
+  }
+
+  /**
+   * The empty-spots question: protected counts of claimants who meet the stream's conditions on
+   * what the caller's STATISTICS agreements cover (field by field) and have not applied to the
+   * program. Audited against every earlier release to the caller before anything leaves.
+   */
+  async eligibleNotApplied(note: DisclosureNote, caller: VerifiedCaller, programId: string, streamId: string | null | undefined, groupBy: readonly string[] | null | undefined): Promise<EligibleNotApplied> {
+    const access = this.countingAccess(caller);
+    const program = this.program(programId);
+    const stream = this.stream(program, streamId ?? null, true);
+    const dims = this.spotDimensions(groupBy);
+    const out = await this.releaseCounts(note, caller, access, program, stream, dims, [{ conditions: stream.conditions, groupBy: dims, tables: ['notApplied'] }], 'eligibleNotApplied');
+    return { program: program.id, stream: stream.id, groupBy: dims as EmptySpotDimensionEnum[], counts: { notApplied: out.answers[0][0], eligible: null }, uncoveredFields: out.uncovered, complementarySuppressed: out.complementary, withheld: out.withheld };
+  }
+
+  /** A what-if: the counts under the rule in force and under `change`, released (and audited) together. Nothing is changed. */
+  async simulateRule(note: DisclosureNote, caller: VerifiedCaller, programId: string, streamId: string | null | undefined, rawChange: { remove?: string[] | null; set?: string | null } | null | undefined, groupBy: readonly string[] | null | undefined): Promise<RuleSimulation> {
+    const access = this.countingAccess(caller);
+    const program = this.program(programId);
+    const stream = this.stream(program, streamId ?? null, true);
+    const dims = this.spotDimensions(groupBy);
+    const change = parseRuleChange(rawChange);
+    let changed: ProgramDefinition;
+    try {
+      changed = applyRuleChange(program, stream.id, change);
+    } catch (err) {
+      throw new BadUserInput(`change does not make a valid program: ${(err as Error).message}`.slice(0, 2000), { reason: 'RULE_CHANGE_INVALID' });
+    }
+    const after = programStreams(changed).find((s) => s.id === stream.id)!;
+    const tables: SpotQuery['tables'] = ['notApplied', 'eligible'];
+    const out = await this.releaseCounts(note, caller, access, program, stream, dims, [
+      { conditions: stream.conditions, groupBy: dims, tables },
+      { conditions: after.conditions, groupBy: dims, tables },
+    ], 'simulateRule', changed);
+    const counts = (q: number): SpotCounts => ({ notApplied: out.answers[q][0], eligible: out.answers[q][1] });
+    return { program: program.id, stream: stream.id, groupBy: dims as EmptySpotDimensionEnum[], before: counts(0), after: counts(1), uncoveredFields: out.uncovered, complementarySuppressed: out.complementary, withheld: out.withheld };
+  }
+
+  private spotDimensions(groupBy: readonly string[] | null | undefined): EmptySpotDimension[] {
+    const dims = [...new Set(groupBy ?? [])];
+    const bad = dims.find((d) => !(EMPTY_SPOT_DIMENSIONS as readonly string[]).includes(d));
+    if (bad !== undefined) throw new BadUserInput(`groupBy may hold only ${EMPTY_SPOT_DIMENSIONS.join(', ')} (got ${JSON.stringify(bad).slice(0, 40)})`);
+    return EMPTY_SPOT_DIMENSIONS.filter((d) => dims.includes(d));
+  }
+
+  /** Refused before anything is read: counts need STATISTICS agreements in force to the caller, and a registry that does not make STATISTICS a consent purpose. */
+  private countingAccess(caller: VerifiedCaller): { agreements: Agreement[]; providers: FieldProviders; at: Date } {
+    const registry = this.registry.current();
+    if (registry.consentRequired('STATISTICS')) {
+      throw new ConsentRequired('this registry requires each claimant’s consent for STATISTICS, which population counts cannot honour: no counts are published');
+    }
+    const at = new Date();
+    const agreements = registry.agreementsFor({ consumer: caller.agency, purpose: 'STATISTICS', at });
+    if (agreements.length === 0) throw new NoAgreement(`no agreement in force gives ${caller.agency} counts (purpose STATISTICS) from any provider`);
+    const providers: FieldProviders = {};
+    for (const f of SPOT_FIELDS) providers[f] = [...new Set(agreements.filter((a) => (a.fields as readonly string[]).includes(f)).map((a) => a.provider))].sort();
+    return { agreements, providers, at };
+  }
+
+  /** Per-field providers → population → audited release → ledger note. */
+  private async releaseCounts(
+    note: DisclosureNote,
+    caller: VerifiedCaller,
+    access: { agreements: Agreement[]; providers: FieldProviders; at: Date },
+    program: ProgramDefinition,
+    stream: ResolvedStream,
+    dims: EmptySpotDimension[],
+    queries: SpotQuery[],
+    operation: 'eligibleNotApplied' | 'simulateRule',
+    changed?: ProgramDefinition,
+  ): Promise<{ answers: EmptySpotCell[][][]; uncovered: string[]; complementary: number; withheld: boolean }> {
+    const { agreements, providers, at: now } = access;
+    const registry = this.registry.current();
+    for (const d of dims) {
+      const f = EMPTY_SPOT_FIELD[d];
+      if ((providers[f] ?? []).length === 0) throw new NoAgreement(`cannot group by ${d}: no STATISTICS agreement in force to ${caller.agency} names the field ${f}`);
+    }
+    const read = [...new Set([...queries.flatMap((q) => q.conditions.map((c: ProgramCondition) => programFieldOf(c))), ...dims.map((d) => EMPTY_SPOT_FIELD[d])])].sort();
+    const uncovered = read.filter((f) => (providers[f as SpotField] ?? []).length === 0);
+    const used = read.filter((f) => !uncovered.includes(f));
+    if (used.length === 0) throw new NoAgreement(`no STATISTICS agreement in force to ${caller.agency} names any field program '${program.id}' reads`);
+    const out = await this.spots.underReleaseLock(caller.agency, async (m) => {
+      const population = await this.spots.population(m, program.id, providers);
+      const history = await this.spots.history(m, caller.agency);
+      const release = releaseSpots(population, now, history, queries);
+      await this.spots.record(m, caller.agency, program.id, stream.id, { operation }, release.released);
+      return release;
+    });
+    note.disclosed([], used);
+    const registryVersion = registry.version;
+    note.relied(
+      agreements.filter((a) => used.some((f) => (a.fields as readonly string[]).includes(f))).map((a) => ({ permit: true, agreementId: a.id, legalBasis: a.legalBasis, registryVersion })),
+      changed ? undefined : this.programVersion(program.id),
+    );
+    this.logger.info({ program: program.id, stream: stream.id, agency: caller.agency, operation, complementary: out.complementary, withheld: out.withheld }, 'program counts released');
+    const cell = (c: ProtectedSpotCell): EmptySpotCell => ({ province: c.province, noc: c.noc, claimStatus: c.claimStatus, measure: c.measure, field: c.field, count: c.count, suppressed: c.suppressed });
+    return { answers: out.answers.map((q) => q.map((t) => t.map(cell))), uncovered, complementary: out.complementary, withheld: out.withheld };
   }
 
   async apply(note: DisclosureNote, caller: VerifiedCaller, programId: string, pseudonym: string, streamId?: string | null): Promise<ProgramApplication> {
@@ -251,7 +370,8 @@ export class ProgramsService implements OnApplicationBootstrap, OnApplicationShu
     const seen = await this.disclosure.see(caller, access, [subject], fields, note);
     const merged = seen.merged.get(subject);
     if (!merged) throw new NotFound(CLAIMANT_NOT_FOUND);
-    const used = fields.filter((f) => (merged.values as Record<string, unknown>)[f] !== undefined);
+    const employment = fields.includes('healthCareHours') ? await this.employment(caller, access.map.healthCareHours.providers, subject, note) : [];
+    const used = fields.filter((f) => (merged.values as Record<string, unknown>)[f] !== undefined || (f === 'healthCareHours' && employment.length > 0));
     if (used.length === 0) {
       // Nothing the program reads may be shown: a denial, recorded with the subject and the fields asked for.
       note.disclosed([subject], fields);
@@ -274,8 +394,61 @@ export class ProgramsService implements OnApplicationBootstrap, OnApplicationShu
       sector: v.sector ?? null,
       healthCareHours: v.healthCareHours ?? null,
       frenchLevel: v.frenchLevel ?? null,
+      employment,
       withheld: new Set(merged.withheld.map((w) => w.field)),
     };
-    return { subject, evaluation: evaluateProgram(program, view, now, stream), merged, used };
+    const situations: Record<string, FieldSituation> = {};
+    const agreements = this.registry.current().document.agreements;
+    for (const f of fields) {
+      const covering = (access.map as Record<string, { providers: readonly string[]; reason: string }>)[f];
+      const withheld = merged.withheld.find((w) => w.field === f);
+      situations[f] = {
+        covering: covering?.providers ?? [],
+        usedFrom: merged.provenance.find((p) => p.field === f)?.provider ?? (f === 'healthCareHours' && employment.length > 0 ? employment[0].provider : null),
+        consentMissingFrom: withheld && isConsentReason(withheld.reason) ? [...new Set(seen.records.filter((r) => (r.values as Record<string, unknown>)[f] !== undefined && (covering?.providers ?? []).includes(r.provider)).map((r) => r.provider))].sort() : [],
+        knownSuppliers: [...new Set(agreements.filter((a) => (a.fields as readonly string[]).includes(f)).map((a) => a.provider))].sort(),
+        agreementReason: covering && covering.providers.length === 0 ? covering.reason : null,
+      };
+    }
+    return { subject, evaluation: evaluateProgram(program, view, now, stream), merged, used, situations };
   }
+
+  /**
+   * The claimant's employment periods the caller may see: from providers whose agreement covers
+   * healthCareHours, each (subject, healthCareHours, provider) decided by consent-audit like any field.
+   */
+  private async employment(caller: VerifiedCaller, providers: readonly string[], subject: string, note: DisclosureNote): Promise<EmploymentPeriod[]> {
+    if (providers.length === 0) return [];
+    const periods = (await this.spots.periods([subject], providers)).get(subject) ?? [];
+    if (periods.length === 0) return [];
+    const candidates = [...new Set(periods.map((p) => p.provider))].map((provider) => ({ subject, field: 'healthCareHours', provider }));
+    const verdictOf = await this.disclosure.decide(caller.agency, caller.purpose, candidates);
+    note.relied(candidates.flatMap((c) => verdictOf(c) ?? []));
+    const allowed = new Set(candidates.filter((c) => verdictOf(c)?.permit).map((c) => c.provider));
+    return periods.filter((p) => allowed.has(p.provider));
+  }
+}
+
+/** The claimant field a condition reads. */
+function programFieldOf(c: ProgramCondition): string {
+  return CONDITION_FIELD[c.kind];
+}
+
+/** The what-if as given: names to remove, and conditions to set (JSON), checked for shape here and for sense by the registry rules. */
+function parseRuleChange(raw: { remove?: string[] | null; set?: string | null } | null | undefined): RuleChange {
+  if (!raw) throw new BadUserInput('change is required: conditions to remove and/or to set', { reason: 'RULE_CHANGE_INVALID' });
+  const remove = raw.remove ?? [];
+  if (!Array.isArray(remove) || remove.some((n) => typeof n !== 'string' || n.length > 64)) throw new BadUserInput('change.remove must be condition names', { reason: 'RULE_CHANGE_INVALID' });
+  let set: ProgramCondition[] = [];
+  if (raw.set !== null && raw.set !== undefined) {
+    if (typeof raw.set !== 'string' || raw.set.length > MAX_RULE_CHANGE) throw new BadUserInput(`change.set must be a JSON array of conditions of at most ${MAX_RULE_CHANGE} characters`, { reason: 'RULE_CHANGE_INVALID' });
+    try {
+      set = JSON.parse(raw.set);
+    } catch {
+      throw new BadUserInput('change.set is not valid JSON', { reason: 'RULE_CHANGE_INVALID' });
+    }
+    if (!Array.isArray(set) || set.some((c) => typeof c !== 'object' || c === null || typeof c.name !== 'string')) throw new BadUserInput('change.set must be a JSON array of named conditions', { reason: 'RULE_CHANGE_INVALID' });
+  }
+  if (remove.length === 0 && set.length === 0) throw new BadUserInput('change changes nothing: name conditions to remove or to set', { reason: 'RULE_CHANGE_INVALID' });
+  return { remove, set };
 }

@@ -27,10 +27,27 @@ describe('evaluateProgram: guardian-angels-2020', () => {
     ['119 hours: one short of the threshold', { ...aide, healthCareHours: { hours: 119, periodStart: '2020-03-13', periodEnd: '2020-08-14' } }, 'NOT_ELIGIBLE', { 'pandemic-hours': 'NOT_MET' }],
     ['hours worked only after the window', { ...aide, healthCareHours: { hours: 900, periodStart: '2020-09-01', periodEnd: '2021-06-30' } }, 'NOT_ELIGIBLE', { 'pandemic-hours': 'NOT_MET' }],
     ['enough hours over a period that overlaps the window: cannot tell', { ...aide, healthCareHours: { hours: 500, periodStart: '2020-01-01', periodEnd: '2020-12-31' } }, 'UNDETERMINED', { 'pandemic-hours': 'UNKNOWN' }],
-    ['an essential worker outside health care', { ...aide, sector: 'FOOD_SERVICES' }, 'NOT_ELIGIBLE', { 'health-care-employer': 'NOT_MET' }],
+    [
+      'an essential worker outside health care: hours at a restaurant do not count',
+      { ...aide, sector: 'FOOD_SERVICES', healthCareHours: null, employment: [{ provider: 'qc.mtess', employer: 'e1', employerSector: 'FOOD_SERVICES', worksiteSector: 'FOOD_SERVICES', start: '2020-03-13', end: '2020-08-14', hours: 600 }] },
+      'NOT_ELIGIBLE',
+      { 'pandemic-hours': 'NOT_MET' },
+    ],
+    [
+      "a security firm's guard posted in a CHSLD: the worksite is health care, so the hours count",
+      { ...aide, nocCode: '64410', sector: 'SECURITY', healthCareHours: null, employment: [{ provider: 'qc.mtess', employer: 'garda', employerSector: 'SECURITY', worksiteSector: 'HEALTH_CARE', start: '2020-04-01', end: '2020-06-30', hours: 300 }] },
+      'ELIGIBLE',
+      { 'pandemic-hours': 'MET' },
+    ],
+    [
+      'the same guard posted in an office tower: not health care',
+      { ...aide, nocCode: '64410', sector: 'SECURITY', healthCareHours: null, employment: [{ provider: 'qc.mtess', employer: 'garda', employerSector: 'SECURITY', worksiteSector: 'ADMINISTRATION', start: '2020-04-01', end: '2020-06-30', hours: 300 }] },
+      'NOT_ELIGIBLE',
+      { 'pandemic-hours': 'NOT_MET' },
+    ],
     ['a withdrawn claim', { ...aide, claimStatus: 'WITHDRAWN' }, 'NOT_ELIGIBLE', { 'asylum-claimant': 'NOT_MET' }],
     ['hours withheld from this caller', { ...aide, healthCareHours: null, withheld: ['healthCareHours'] }, 'UNDETERMINED', { 'pandemic-hours': 'UNKNOWN' }],
-    ['sector missing, hours too few: not eligible all the same', { ...aide, sector: undefined, healthCareHours: { hours: 10, periodStart: '2020-04-01', periodEnd: '2020-05-01' } }, 'NOT_ELIGIBLE', { 'health-care-employer': 'UNKNOWN', 'pandemic-hours': 'NOT_MET' }],
+    ['sector missing, hours too few: not eligible all the same', { ...aide, sector: undefined, healthCareHours: { hours: 10, periodStart: '2020-04-01', periodEnd: '2020-05-01' } }, 'NOT_ELIGIBLE', { 'pandemic-hours': 'NOT_MET' }],
   ];
   it.each(rows)('%s', (_name, view, outcome, results) => {
     const r = evaluateProgram(program('guardian-angels-2020'), view, AT);

@@ -10,6 +10,7 @@ import {
   type UnknownReason,
 } from './program.types';
 import { programStreams, type ResolvedStream } from './pacing';
+import { hoursInWindow, reachesHours } from './hours';
 
 /** The UTC day of an instant, YYYY-MM-DD. */
 export function dayOf(at: Date): string {
@@ -49,7 +50,10 @@ function judge(condition: ProgramCondition, view: ClaimantView, at: Date): Judge
       return verdict((view.workPermitExpiry as string) >= day);
     }
     case 'hoursAtLeast': {
-      const h = view.healthCareHours!;
+      // Periods (issue 17) decide when they reach the threshold; otherwise the single reported number has its say.
+      const periods = view.employment && view.employment.length > 0 ? verdict(reachesHours(hoursInWindow(view.employment, condition), condition.hours)) : undefined;
+      if (periods?.result === 'MET' || !view.healthCareHours) return periods!;
+      const h = view.healthCareHours;
       // Fewer hours in the whole reported period than required: not met, wherever they fell.
       if (h.hours < condition.hours) return NOT_MET;
       const overlaps = h.periodStart <= condition.to && h.periodEnd >= condition.from;
@@ -66,7 +70,7 @@ function judge(condition: ProgramCondition, view: ClaimantView, at: Date): Judge
 export function evaluateCondition(condition: ProgramCondition, view: ClaimantView, at: Date): ConditionEvaluation {
   const field = CONDITION_FIELD[condition.kind];
   const base = { name: condition.name, kind: condition.kind, field };
-  const value = view[field];
+  const value = condition.kind === 'hoursAtLeast' && view.employment && view.employment.length > 0 ? view.employment : view[field];
   if (value === undefined || value === null) {
     return { ...base, result: 'UNKNOWN', unknownReason: isWithheld(view, field) ? 'withheld' : 'missing' };
   }

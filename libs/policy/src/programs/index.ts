@@ -4,3 +4,7 @@ export * from './validate';
 export * from './reference-programs';
 export * from './pacing';
 export * from './uptake';
+export * from './hours';
+export * from './reasons';
+export * from './empty-spots';
+export * from './spots-release';

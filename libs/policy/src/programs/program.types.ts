@@ -96,6 +96,8 @@ export const CONDITION_KINDS = Object.keys(CONDITION_FIELD) as ConditionKind[];
 
 export type ProgramField = 'nocCode' | 'sector' | 'healthCareHours' | 'claimStatus' | 'workPermitExpiry' | 'frenchLevel' | 'province';
 
+import type { EmploymentPeriod } from './hours';
+
 /** Days, inclusive at both ends. */
 export interface DayWindow {
   from: IsoDay;
@@ -161,6 +163,8 @@ export interface ClaimantView {
   sector?: string | null;
   healthCareHours?: { hours: number; periodStart: IsoDay; periodEnd: IsoDay } | null;
   frenchLevel?: number | null;
+  /** health-care employment periods from every provider the caller may see healthCareHours of (hours.ts) */
+  employment?: readonly EmploymentPeriod[] | null;
   withheld?: ReadonlySet<string> | readonly string[];
 }
 

@@ -34,10 +34,10 @@ export const REFERENCE_PROGRAMS: ProgramDefinition[] = [
   {
     id: 'guardian-angels-2020',
     names: { en: 'Guardian angels: asylum claimants working in health care during COVID-19', fr: "Anges gardiens : demandeurs d'asile travaillant dans le secteur de la santé pendant la COVID-19" },
-    description: 'Asylum claimants who worked in any health-care role (security included) during the first wave; hours threshold is the hoursAtLeast parameter. Applications were taken 2020-12-14 to 2021-08-31; no cap.',
+    description:
+      "Asylum claimants who worked in any health-care role (security included) during the first wave: the hours counted are those at health-care worksites, whoever the employer (a security firm's guard posted in a CHSLD counts); hours threshold is the hoursAtLeast parameter. Applications were taken 2020-12-14 to 2021-08-31; no cap.",
     conditions: [
       { name: 'asylum-claimant', kind: 'claimStatusIn', statuses: [...ASYLUM_CLAIMANT] },
-      { name: 'health-care-employer', kind: 'sectorIn', sectors: ['HEALTH_CARE'] },
       { name: 'pandemic-hours', kind: 'hoursAtLeast', hours: 120, from: '2020-03-13', to: '2020-08-14' },
     ],
     cap: null,

@@ -1,2 +1,3 @@
 export * from './suppression';
 export * from './statistics';
+export * from './release-audit';

@@ -1,5 +1,5 @@
 import { Field, InputType, Int } from '@nestjs/graphql';
-import type { RawClaimantInput } from '../claimant-validation';
+import type { RawClaimantInput, RawEmploymentPeriod } from '../claimant-validation';
 import type { RawClaimantFilter } from '../claimant-access';
 
 /*
@@ -7,6 +7,27 @@ import type { RawClaimantFilter } from '../claimant-access';
  * the offending value, and a value here may be a client id. The service validates each field
  * and refuses a bad record by its index, never quoting it.
  */
+
+@InputType({ description: 'One employment period: who employed the claimant, where the work was done, when, and how many hours.' })
+export class EmploymentPeriodInput implements RawEmploymentPeriod {
+  @Field(() => String, { nullable: true, description: "The employer's business number (NEQ or BN). Turned into a keyed reference on arrival and never stored." })
+  employerId?: string | null;
+
+  @Field(() => String, { nullable: true, description: "The employer's own sector (a security firm: SECURITY)." })
+  employerSector?: string | null;
+
+  @Field(() => String, { nullable: true, description: 'The sector of the worksite where the work was done (a CHSLD: HEALTH_CARE). Hours conditions count this one.' })
+  worksiteSector?: string | null;
+
+  @Field(() => String, { nullable: true, description: 'First day, YYYY-MM-DD.' })
+  start?: string | null;
+
+  @Field(() => String, { nullable: true, description: 'Last day, YYYY-MM-DD (inclusive).' })
+  end?: string | null;
+
+  @Field(() => Int, { nullable: true, description: 'Hours worked over the period.' })
+  hours?: number | null;
+}
 
 @InputType({ description: 'One claimant record as the provider holds it. Only clientId is required; send the fields you hold. A resubmission replaces your previous record about the claimant.' })
 export class ClaimantInput implements RawClaimantInput {
@@ -45,6 +66,9 @@ export class ClaimantInput implements RawClaimantInput {
 
   @Field(() => Int, { nullable: true, description: 'English level, CLB 1–12 (Canadian Language Benchmarks), from the agency that tested it.' })
   englishLevel?: number | null;
+
+  @Field(() => [EmploymentPeriodInput], { nullable: true, description: 'Health-care employment as periods (issue 17): replaces your previous periods about the claimant. Disclosed under the healthCareHours field. At most 50.' })
+  employment?: EmploymentPeriodInput[] | null;
 }
 
 @InputType({ description: 'Filters of claimants(). Each filter matches the value the caller would be shown (merged across the providers whose agreement covers the field).' })

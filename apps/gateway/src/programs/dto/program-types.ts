@@ -1,4 +1,4 @@
-import { Field, Int, ObjectType, registerEnumType } from '@nestjs/graphql';
+import { Field, InputType, Int, ObjectType, registerEnumType } from '@nestjs/graphql';
 
 export enum EligibilityOutcomeEnum {
   ELIGIBLE = 'ELIGIBLE',
@@ -54,6 +54,9 @@ export class Eligibility {
 
   @Field(() => String, { description: 'ISO-8601 instant of the evaluation ("today" in conditions is its UTC day).' })
   evaluatedAt: string;
+
+  @Field(() => [DecidingReasonType], { description: 'For each condition not MET: the field, the provider(s) holding it, and the agreement or consent missing.' })
+  reasons: DecidingReasonType[];
 }
 
 export enum ApplicationStatusEnum {
@@ -189,4 +192,125 @@ export class ProgramUptake {
 
   @Field(() => [UptakeCell], { description: 'The cells of groupBy, suppressed as in statistics' })
   cells: UptakeCell[];
+}
+
+@ObjectType({ description: 'For one condition not MET: what would decide it (issue 17).' })
+export class DecidingReasonType {
+  @Field(() => String)
+  condition: string;
+
+  @Field(() => String, { description: 'The claimant field the condition reads.' })
+  field: string;
+
+  @Field(() => ConditionResultEnum)
+  result: ConditionResultEnum;
+
+  @Field(() => String, { description: 'AGREEMENT (none in force gives you the field for your purpose), CONSENT (a provider holds it; the claimant has not consented), DATA (no provider you may read holds it, or it cannot decide), NONE (NOT_MET on a value: only its provider can correct it).' })
+  missing: string;
+
+  @Field(() => [String], { description: 'The provider(s) that hold the field or could supply it.' })
+  providers: string[];
+
+  @Field(() => String, { description: 'What would decide the condition, in words.' })
+  action: string;
+}
+
+export enum EmptySpotDimensionEnum {
+  province = 'province',
+  noc = 'noc',
+  claimStatus = 'claimStatus',
+}
+registerEnumType(EmptySpotDimensionEnum, { name: 'EmptySpotDimension', description: 'How eligibleNotApplied and simulateRule group their counts.' });
+
+@ObjectType({ description: 'One protected count of eligibleNotApplied / simulateRule: never below 10 unless 0, never recoverable by differencing with earlier releases to you.' })
+export class EmptySpotCell {
+  @Field(() => String, { nullable: true, description: 'When grouped by province (UNKNOWN: not known)' })
+  province: string | null;
+
+  @Field(() => String, { nullable: true, description: 'When grouped by noc' })
+  noc: string | null;
+
+  @Field(() => String, { nullable: true, description: 'When grouped by claimStatus' })
+  claimStatus: string | null;
+
+  @Field(() => String, { description: 'ELIGIBLE_NOT_APPLIED, UNDETERMINED_NOT_APPLIED or ELIGIBLE (applied or not)' })
+  measure: string;
+
+  @Field(() => String, { nullable: true, description: 'UNDETERMINED: the field(s) whose absence left the outcome open (`+`-joined)' })
+  field: string | null;
+
+  @Field(() => Int, { nullable: true, description: 'null when suppressed' })
+  count: number | null;
+
+  @Field(() => Boolean)
+  suppressed: boolean;
+}
+
+@ObjectType({ description: 'Protected counts of one classification of the population.' })
+export class SpotCounts {
+  @Field(() => [EmptySpotCell], { description: 'Claimants who meet the conditions and have not applied (ELIGIBLE_NOT_APPLIED), and those undetermined (UNDETERMINED_NOT_APPLIED, with the field).' })
+  notApplied: EmptySpotCell[];
+
+  @Field(() => [EmptySpotCell], { nullable: true, description: 'Claimants who meet the conditions, applied or not (simulateRule only).' })
+  eligible: EmptySpotCell[] | null;
+}
+
+@ObjectType({ description: 'The empty-spots question: who meets a stream on the data your STATISTICS agreements cover and has not applied.' })
+export class EligibleNotApplied {
+  @Field(() => String)
+  program: string;
+
+  @Field(() => String)
+  stream: string;
+
+  @Field(() => [EmptySpotDimensionEnum])
+  groupBy: EmptySpotDimensionEnum[];
+
+  @Field(() => SpotCounts)
+  counts: SpotCounts;
+
+  @Field(() => [String], { description: "Fields the stream's conditions read that no STATISTICS agreement to you names: every claimant is undetermined on them." })
+  uncoveredFields: string[];
+
+  @Field(() => Int, { description: 'Cells suppressed beyond counts 1–9, because of this or earlier releases to you.' })
+  complementarySuppressed: number;
+
+  @Field(() => Boolean, { description: 'true: nothing could be published without revealing a small group; every cell is suppressed.' })
+  withheld: boolean;
+}
+
+@InputType({ description: 'A what-if on a stream: conditions removed by name, and conditions set (replacing the one of the same name, or added to the stream).' })
+export class RuleChangeInput {
+  @Field(() => [String], { nullable: true })
+  remove?: string[] | null;
+
+  @Field(() => String, { nullable: true, description: 'A JSON array of conditions in the registry syntax (docs/programs.md), e.g. [{"name":"not-an-asylum-claimant","kind":"claimStatusNotIn","statuses":["PENDING"]}]' })
+  set?: string | null;
+}
+
+@ObjectType({ description: 'How the counts would move under a changed rule (nothing is changed).' })
+export class RuleSimulation {
+  @Field(() => String)
+  program: string;
+
+  @Field(() => String)
+  stream: string;
+
+  @Field(() => [EmptySpotDimensionEnum])
+  groupBy: EmptySpotDimensionEnum[];
+
+  @Field(() => SpotCounts, { description: 'Under the rule in force' })
+  before: SpotCounts;
+
+  @Field(() => SpotCounts, { description: 'Under the changed rule' })
+  after: SpotCounts;
+
+  @Field(() => [String])
+  uncoveredFields: string[];
+
+  @Field(() => Int)
+  complementarySuppressed: number;
+
+  @Field(() => Boolean)
+  withheld: boolean;
 }

@@ -1,0 +1,105 @@
+import { DataSource, type EntityManager } from 'typeorm';
+import type { ClaimantView, CountedClaimant, EmploymentPeriod, ReleasedSpots } from '@passerelle/policy';
+
+/** The claimant fields a count may read, and the column(s) behind each. */
+export const SPOT_FIELDS = ['province', 'nocCode', 'claimStatus', 'sector', 'workPermitExpiry', 'frenchLevel', 'healthCareHours'] as const;
+export type SpotField = (typeof SPOT_FIELDS)[number];
+const COLUMN: Record<SpotField, string> = {
+  province: 'province',
+  nocCode: 'noc_code',
+  claimStatus: 'claim_status',
+  sector: 'sector',
+  workPermitExpiry: "to_char(work_permit_expiry, 'YYYY-MM-DD')",
+  frenchLevel: 'french_level',
+  healthCareHours: 'health_care_hours',
+};
+
+/** Per field, the providers whose values the count may use (those whose agreement names it); absent or empty: none. */
+export type FieldProviders = Partial<Record<SpotField, readonly string[]>>;
+
+export interface OperationKind {
+  operation: 'eligibleNotApplied' | 'simulateRule';
+}
+
+/**
+ * The population of an empty-spots count, and the release history it is audited against. Each
+ * field's value is the most recently supplied non-null one among the providers allowed for THAT
+ * field (ties: provider id), as statistics does; employment periods come from the providers
+ * allowed healthCareHours. Plain class (tests drive it on a real database without Nest).
+ */
+export class EmptySpotsRepository {
+  constructor(private readonly dataSource: DataSource) {}
+
+  /**
+   * Runs `work` holding the agency's release lock (one audit at a time per agency, so two
+   * concurrent releases cannot each pass an audit the pair would fail), in one transaction.
+   */
+  async underReleaseLock<T>(agency: string, work: (m: EntityManager) => Promise<T>): Promise<T> {
+    return this.dataSource.transaction(async (m) => {
+      await m.query(`SELECT pg_advisory_xact_lock(hashtext('count_releases'), hashtext($1))`, [agency]);
+      return work(m);
+    });
+  }
+
+  async population(m: EntityManager, program: string, providers: FieldProviders): Promise<CountedClaimant[]> {
+    const all = [...new Set(SPOT_FIELDS.flatMap((f) => providers[f] ?? []))].sort();
+    if (all.length === 0) return [];
+    const params: unknown[] = [all, program];
+    const pick = (expr: string, notNull: string, allowed: readonly string[]) => {
+      params.push(allowed);
+      return `(array_agg(${expr} ORDER BY supplied_at DESC, provider) FILTER (WHERE ${notNull} IS NOT NULL AND provider = ANY($${params.length}::text[])))[1]`;
+    };
+    const cols = SPOT_FIELDS.map((f) => `${pick(COLUMN[f], f === 'workPermitExpiry' ? 'work_permit_expiry' : COLUMN[f], providers[f] ?? [])} AS "${f}"`);
+    // The hours period goes with the hours it belongs to (same provider: same filter and order).
+    cols.push(`${pick("to_char(hours_period_start, 'YYYY-MM-DD')", 'health_care_hours', providers.healthCareHours ?? [])} AS "hoursStart"`);
+    cols.push(`${pick("to_char(hours_period_end, 'YYYY-MM-DD')", 'health_care_hours', providers.healthCareHours ?? [])} AS "hoursEnd"`);
+    const rows: Array<Record<string, string | number | null> & { subject: string; applied: boolean }> = await m.query(
+      `WITH merged AS (SELECT subject, ${cols.join(', ')} FROM claimant_records WHERE provider = ANY($1::text[]) GROUP BY subject),
+            applied AS (SELECT DISTINCT subject FROM program_stream_applications WHERE program = $2 AND status <> 'WITHDRAWN')
+       SELECT merged.*, (applied.subject IS NOT NULL) AS applied FROM merged LEFT JOIN applied USING (subject) ORDER BY subject`,
+      params,
+    );
+    const periods = await this.periods(null, providers.healthCareHours ?? [], m);
+    return rows.map((r) => {
+      const view: ClaimantView = {
+        province: (r.province as string) ?? null,
+        nocCode: (r.nocCode as string) ?? null,
+        claimStatus: (r.claimStatus as ClaimantView['claimStatus']) ?? null,
+        sector: (r.sector as string) ?? null,
+        workPermitExpiry: (r.workPermitExpiry as string) ?? null,
+        frenchLevel: r.frenchLevel === null ? null : Number(r.frenchLevel),
+        healthCareHours: r.healthCareHours === null ? null : { hours: Number(r.healthCareHours), periodStart: r.hoursStart as string, periodEnd: r.hoursEnd as string },
+        employment: periods.get(r.subject) ?? null,
+        withheld: SPOT_FIELDS.filter((f) => (providers[f] ?? []).length === 0),
+      };
+      return { view, applied: r.applied };
+    });
+  }
+
+  /** Employment periods from `providers`, per subject (of `subjects`, or of everyone when null). */
+  async periods(subjects: readonly string[] | null, providers: readonly string[], m: EntityManager | DataSource = this.dataSource): Promise<Map<string, EmploymentPeriod[]>> {
+    const out = new Map<string, EmploymentPeriod[]>();
+    if (providers.length === 0) return out;
+    const rows: Array<{ subject: string; provider: string; employer_ref: string; employer_sector: string; worksite_sector: string; start: string; end: string; hours: number }> = await m.query(
+      `SELECT subject, provider, employer_ref, employer_sector, worksite_sector, to_char(start_day, 'YYYY-MM-DD') AS start, to_char(end_day, 'YYYY-MM-DD') AS "end", hours
+         FROM employment_periods WHERE provider = ANY($1::text[]) AND ($2::text[] IS NULL OR subject = ANY($2::text[]))`,
+      [providers, subjects],
+    );
+    for (const r of rows) {
+      const list = out.get(r.subject) ?? [];
+      list.push({ provider: r.provider, employer: r.employer_ref, employerSector: r.employer_sector, worksiteSector: r.worksite_sector, start: r.start, end: r.end, hours: Number(r.hours) });
+      out.set(r.subject, list);
+    }
+    return out;
+  }
+
+  /** Everything released to the agency so far, oldest first (every program: the population is shared). */
+  async history(m: EntityManager, agency: string): Promise<ReleasedSpots[]> {
+    const rows: Array<{ released: ReleasedSpots[] }> = await m.query(`SELECT released FROM count_releases WHERE agency = $1 ORDER BY id`, [agency]);
+    return rows.flatMap((r) => r.released);
+  }
+
+  async record(m: EntityManager, agency: string, program: string, stream: string, kind: OperationKind, released: readonly ReleasedSpots[]): Promise<void> {
+    await m.query(`INSERT INTO count_releases (agency, program, stream, operation, released) VALUES ($1, $2, $3, $4, $5)`, [agency, program, stream, kind.operation, JSON.stringify(released)]);
+  }
+}
