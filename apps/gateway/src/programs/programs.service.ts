@@ -415,16 +415,15 @@ export class ProgramsService implements OnApplicationBootstrap, OnApplicationShu
 
   /**
    * The claimant's employment periods the caller may see: from providers whose agreement covers
-   * healthCareHours, each (subject, healthCareHours, provider) decided by consent-audit like any field.
+   * healthCareHours, each (subject, healthCareHours, provider) decided like any field (consent read in SQL, decided in process).
    */
   private async employment(caller: VerifiedCaller, providers: readonly string[], subject: string, note: DisclosureNote): Promise<EmploymentPeriod[]> {
     if (providers.length === 0) return [];
     const periods = (await this.spots.periods([subject], providers)).get(subject) ?? [];
     if (periods.length === 0) return [];
-    const candidates = [...new Set(periods.map((p) => p.provider))].map((provider) => ({ subject, field: 'healthCareHours', provider }));
-    const verdictOf = await this.disclosure.decide(caller.agency, caller.purpose, candidates);
-    note.relied(candidates.flatMap((c) => verdictOf(c) ?? []));
-    const allowed = new Set(candidates.filter((c) => verdictOf(c)?.permit).map((c) => c.provider));
+    const pairs = [...new Set(periods.map((p) => p.provider))].map((provider) => ({ subject, provider }));
+    const verdictsOf = await this.disclosure.pairVerdicts(caller.agency, caller.purpose, ['healthCareHours'], pairs, note);
+    const allowed = new Set(pairs.filter((p) => verdictsOf(p.subject, p.provider)[0]?.permit).map((p) => p.provider));
     return periods.filter((p) => allowed.has(p.provider));
   }
 }
