@@ -140,6 +140,24 @@ function readNotes() {
   return out;
 }
 
+/**
+ * The sections of the current BENCHMARKS.md by title, each marked with the day it was measured
+ * (its own "Measured on" line, else the report's "Made by … on <day>").
+ */
+function previousSections() {
+  const file = path.join(root, 'BENCHMARKS.md');
+  const out = new Map();
+  if (!fs.existsSync(file)) return out;
+  const text = fs.readFileSync(file, 'utf8');
+  const reportDay = /^Made by .* on (\d{4}-\d{2}-\d{2})/m.exec(text)?.[1] ?? 'an earlier day';
+  for (const part of text.split(/^(?=## )/m).slice(1)) {
+    const title = /^## (.*)$/m.exec(part)[1].trim();
+    const marked = /^Measured on /m.test(part) ? part : part.replace(/^(## .*\n)/, `$1\nMeasured on ${reportDay} (not re-measured in the latest run).\n`);
+    out.set(title, marked);
+  }
+  return out;
+}
+
 function writeMarkdown(results, env, args, runs, seconds) {
   const v = versions(env);
   const lines = [
@@ -152,8 +170,20 @@ function writeMarkdown(results, env, args, runs, seconds) {
     '',
   ];
   const notes = readNotes();
-  for (const { bench, samples, error } of results) {
-    lines.push(`## ${bench.title}`, '', bench.description, '');
+  const earlier = previousSections();
+  const ran = new Map(results.map((r) => [r.bench.name, r]));
+  for (const bench of BENCHES) {
+    if (ran.has(bench.name) || !earlier.has(bench.title)) continue;
+    // A partial run (`npm run bench -- <name>…`) keeps the other benches' last report, saying so.
+    results.push({ bench, kept: earlier.get(bench.title) });
+  }
+  results.sort((a, b) => BENCHES.indexOf(a.bench) - BENCHES.indexOf(b.bench));
+  for (const { bench, samples, error, kept } of results) {
+    if (kept) {
+      lines.push(kept.replace(/\s+$/, ''), '');
+      continue;
+    }
+    lines.push(`## ${bench.title}`, '', `Measured on ${new Date().toISOString().slice(0, 10)}.`, '', bench.description, '');
     if (error) {
       lines.push(`Not measured: ${error}.`, '');
       continue;
@@ -172,6 +202,8 @@ function writeMarkdown(results, env, args, runs, seconds) {
     if (notes.get(bench.name)) lines.push('', notes.get(bench.name));
     lines.push('');
   }
+  // Sections written by hand (measured by a command they name, not by a bench module) stay.
+  for (const [title, text] of earlier) if (!BENCHES.some((b) => b.title === title)) lines.push(text.replace(/\s+$/, ''), '');
   fs.writeFileSync(path.join(root, 'BENCHMARKS.md'), lines.join('\n'));
   console.log('wrote BENCHMARKS.md');
 }
