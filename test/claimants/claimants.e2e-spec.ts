@@ -4,12 +4,11 @@
  * field-level disclosure by (agreement, purpose, consent), BOLA, filters and pages, the
  * GraphQL hardening, and a scan for raw client ids in pg_dump and every log line.
  */
-import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { fromAgencyPseudonym, toAgencyPseudonym } from '@passerelle/crypto';
 import { Client } from 'pg';
 import type { GatewayResponse } from '@passerelle/client';
-import { queryAsOwner } from '@passerelle/testing';
+import { dumpDatabase, queryAsOwner } from '@passerelle/testing';
 import { createClaimantsWorld, grantConsent, ledgerEntryOf, markerClientId, type ClaimantsWorld, type GraphqlBody } from './harness';
 
 jest.setTimeout(90_000);
@@ -342,7 +341,7 @@ describe('claimant records under data-sharing agreements', () => {
   describe('no raw identifier anywhere', () => {
     it('finds none of the submitted client ids in pg_dump or in any log line', async () => {
       expect(markers.length).toBeGreaterThan(30);
-      const dump = execFileSync('pg_dump', [world.db.url], { maxBuffer: 512 * 1024 * 1024 }).toString('utf8');
+      const dump = await dumpDatabase(world.db.url);
       expect(dump).toContain('claimant_records'); // the dump is of the right database
       expect(dump).not.toContain('BULK-');
       const logs = [...world.gateway.app.lines, ...world.consentAudit.lines].join('\n');

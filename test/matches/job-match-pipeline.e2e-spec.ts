@@ -123,7 +123,10 @@ describe('job-match events over Kafka', () => {
       expect(e.consents).toEqual([consentOf.get(e.subjects[0])]);
     }
     // A refusal names no agreement; the ledger records its reason as the rule.
-    for (const e of entries.filter((x) => x.decision === 'DENY')) expect(e).toMatchObject({ agreements: undefined, rule: e.reason, registry_version: version });
+    for (const e of entries.filter((x) => x.decision === 'DENY')) {
+      expect(e.agreements).toBeUndefined();
+      expect(e).toMatchObject({ rule: e.reason, registry_version: version });
+    }
     const denies = entries.filter((e) => e.decision === 'DENY');
     expect(denies.map((e) => e.reason).sort()).toEqual(bad.map((b) => b.code).sort());
     const consentDeny = denies.find((e) => e.reason === 'consent_missing')!;

@@ -1,11 +1,10 @@
-import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { LedgerEntryJson } from '@passerelle/contracts';
 import { createKafka } from '@passerelle/messaging';
-import { createTestDatabase, freePort, kafkaBrokers, queryAsOwner, REPO_ROOT, runApp, startApp, uniqueName, type RunningApp, type TestDatabase } from '@passerelle/testing';
+import { createTestDatabase, dumpDatabase, freePort, kafkaBrokers, queryAsOwner, REPO_ROOT, runApp, startApp, uniqueName, type RunningApp, type TestDatabase } from '@passerelle/testing';
 
 /**
  * The whole system as `npm start` runs it — the three real apps on one database and the real
@@ -120,7 +119,7 @@ describe('the whole system, end to end', () => {
   it('never stores, logs or publishes a raw client id', async () => {
     // The demo's client ids (DEMO-0001…) are the markers: they went in through submitClaimants.
     const marker = /DEMO-\d{4}/;
-    const dump = execFileSync('pg_dump', ['--data-only', db.url], { encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 });
+    const dump = await dumpDatabase(db.url, { dataOnly: true });
     expect(dump.length).toBeGreaterThan(1000);
     expect(dump).not.toMatch(marker);
     const lines = apps.flatMap((a) => a.lines);

@@ -43,8 +43,28 @@ async function getOk<T>(path: string): Promise<SignedAnswer<T>> {
 // ------------------------------------------------------------------ tree heads
 
 /** Fetches and checks the current head, adds it to the session's history, checks consistency with the last verified one. */
+/** The log's maximum merge delay, as /audit/sth last stated it (contract 1.3). */
+let mergeDelayMs = 1000;
+
+/**
+ * A verified head that includes entry `seq`: audit_seq is a promise (sequenced now, in a signed
+ * tree head within the maximum merge delay), so a fresh entry may be newer than the head for a
+ * moment. Waits at most twice the merge delay; past that the caller reports the broken promise.
+ */
+async function headCovering(seq: number): Promise<CheckedHead> {
+  const deadline = Date.now() + 2 * mergeDelayMs;
+  let head = await refreshHead();
+  while (head.treeSize <= seq && Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, Math.min(250, mergeDelayMs / 4)));
+    head = await refreshHead();
+  }
+  return head;
+}
+
 async function refreshHead(): Promise<CheckedHead> {
   const res = await getOk<unknown>('/audit/sth');
+  const stated = Number((res.json as { mmd_ms?: unknown } | undefined)?.mmd_ms);
+  if (Number.isFinite(stated) && stated > 0) mergeDelayMs = Math.min(stated, 60_000);
   const head = await checkTreeHead(res.json, await api().gatewayJwks());
   if (res.signature.state !== 'verified') {
     head.verified = false;
@@ -440,8 +460,9 @@ async function entryPage(main: HTMLElement, seqText: string) {
       h('details', { className: 'card' }, h('summary', {}, t('canonical')), h('pre', { className: 'mono', tabindex: '0' }, canonicalJson(entry))),
     );
     replace(live, h('p', {}, t('inclusionChecking')));
-    const head = await refreshHead();
+    const head = await headCovering(entry.seq);
     const result = await checkInclusion(api(), entry, head);
+    if (entry.seq >= head.treeSize) result.detail = t('promiseBroken', { seq: entry.seq, mmd: mergeDelayMs });
     const ok = result.state === 'verified';
     replace(
       live,
@@ -515,13 +536,14 @@ async function headsPage(main: HTMLElement) {
   };
   const load = async () => {
     refresh.disabled = true;
+    // The witnesses first, the tree head last: the page's "last answer" is then the head's own.
+    await witnessSection(witnesses);
     try {
       const head = await refreshHead();
       replace(current, headCard(head));
     } catch (e) {
       replace(current, errorBox(e));
     }
-    await witnessSection(witnesses);
     refresh.disabled = false;
     drawHistory();
   };
@@ -569,7 +591,7 @@ async function witnessSection(section: HTMLElement) {
       replace(verdictBox, h('p', { className: 'error', role: 'alert' }, t('policyInvalid', { detail: (e as Error).message })));
     }
   };
-  const form = h('form', { className: 'inline', 'aria-label': t('witnessPolicy') }, field(t('witnessPolicy'), policyInput, t('witnessPolicyHint')), h('button', { type: 'submit' }, t('checkPolicy')));
+  const form = h('form', { className: 'inline' }, field(t('witnessPolicy'), policyInput, t('witnessPolicyHint')), h('button', { type: 'submit' }, t('checkPolicy')));
   form.addEventListener('submit', (e) => {
     e.preventDefault();
     judge();

@@ -11,3 +11,4 @@ export * from './linear-algebra';
 export * from './trust-stack';
 export * from './app-database';
 export * from './eventually';
+export * from './database-dump';
