@@ -440,6 +440,8 @@ describe('the operator console, by keyboard only and for assistive technologies'
       ['#/claimant', 'input[name=pseudonym]', 'claimant'],
       // The operator is no party to relocation: the page says so (its charts are for the parties).
       ['#/relocation', '[data-testid=relocation][data-state=loaded] [data-testid=not-allowed]', 'relocation'],
+      // Nor to program statistics (a STATISTICS agreement is needed): the bilingual page says so, by keyboard too.
+      ['#/programs', '[data-testid=programs][data-state=loaded] [data-testid=not-allowed]', 'programs'],
     ] as const) {
       await focusByTab(page, `nav a[href="${href}"]`, { backwards: true });
       await page.keyboard.press('Enter');
@@ -465,8 +467,8 @@ describe('the operator console, by keyboard only and for assistive technologies'
   });
 
   it('has no serious or critical axe-core violation on any page', () => {
-    expect(Object.keys(audit).sort()).toEqual(['charts', 'claimant', 'entries', 'entry', 'heads', 'pipeline', 'relocation', 'signin']);
-    expect(audit).toEqual({ signin: [], entries: [], entry: [], charts: [], pipeline: [], heads: [], claimant: [], relocation: [] });
+    expect(Object.keys(audit).sort()).toEqual(['charts', 'claimant', 'entries', 'entry', 'heads', 'pipeline', 'programs', 'relocation', 'signin']);
+    expect(audit).toEqual({ signin: [], entries: [], entry: [], charts: [], pipeline: [], heads: [], claimant: [], relocation: [], programs: [] });
   });
 });
 

@@ -8,6 +8,7 @@ import { checkPolicy, checkpointOf, parsePolicy, splitNote, witnessStatuses, typ
 import { entryLeafHash } from './core/merkle';
 import { b64url } from './core/bytes';
 import { provinceBars, recentQuarters, statusBars } from './core/relocation';
+import { spotRows, uptakeBars, uptakeRows, type SpotCell, type UptakeCell } from './core/programs';
 import { formatTime, lang, setLang, t, type MessageKey } from './i18n';
 import { horizontalBars, stackedBars } from './ui/charts';
 import { field, h, replace, s, select } from './ui/dom';
@@ -189,6 +190,7 @@ function layout(main: HTMLElement, current: string) {
     ['pipeline', 'navPipeline'],
     ['charts', 'navCharts'],
     ['relocation', 'navRelocation'],
+    ['programs', 'navPrograms'],
   ];
   const langButton = h('button', { type: 'button', className: 'link-button', lang: lang() === 'en' ? 'fr-CA' : 'en-CA', 'aria-label': t('languageLabel'), onclick: () => switchLang() }, t('language'));
   const header = h(
@@ -934,6 +936,70 @@ async function relocationPage(main: HTMLElement, params: URLSearchParams) {
   await load();
 }
 
+// ------------------------------------------------------------------ programs (issue 17)
+
+const UPTAKE_QUERY = 'query ConsoleUptake($program: String!, $stream: String) { programUptake(program: $program, stream: $stream, period: "all", groupBy: [month]) { cells { month applications admissions suppressed } } }';
+const SPOTS_QUERY = 'query ConsoleSpots($program: String!, $stream: String) { eligibleNotApplied(program: $program, stream: $stream, groupBy: [province]) { counts { notApplied { province measure field count suppressed } } uncoveredFields } }';
+const MEASURE_KEY: Record<string, MessageKey> = { ELIGIBLE_NOT_APPLIED: 'measureEligibleNotApplied', UNDETERMINED_NOT_APPLIED: 'measureUndeterminedNotApplied', ELIGIBLE: 'measureEligible' };
+
+/** Uptake of a stream by month and its empty spots by province: protected counts, a suppressed cell is a word, never a number. */
+async function programsPage(main: HTMLElement, params: URLSearchParams) {
+  const program = h('input', { name: 'program', required: true, spellcheck: 'false', value: params.get('program') ?? 'tr-to-pr-2021' });
+  const stream = h('input', { name: 'stream', spellcheck: 'false', value: params.get('stream') ?? 'health-care' });
+  const body = h('div', { 'data-testid': 'programs', 'data-state': 'loading', 'aria-live': 'polite', 'aria-busy': 'true' }, h('p', {}, t('loading')));
+  const form = h('form', { className: 'card' }, field(t('cProgram'), program), field(t('cStream'), stream), h('button', { type: 'submit', className: 'primary' }, t('show')));
+  const number = (n: number | null) => (n === null ? t('suppressedCell') : String(n));
+  const load = async () => {
+    const variables = { program: program.value.trim(), stream: stream.value.trim() || null };
+    body.dataset.state = 'loading';
+    body.setAttribute('aria-busy', 'true');
+    try {
+      const [uptake, spots] = [
+        await api().graphql<{ programUptake?: { cells: UptakeCell[] } }>(UPTAKE_QUERY, variables, 'STATISTICS'),
+        await api().graphql<{ eligibleNotApplied?: { counts: { notApplied: SpotCell[] }; uncoveredFields: string[] } }>(SPOTS_QUERY, variables, 'STATISTICS'),
+      ];
+      const refused = [uptake, spots].find((a) => a.status === 401 || a.status === 403 || a.errorCode);
+      if (refused) {
+        replace(body, h('p', { className: 'error', role: 'alert', 'data-testid': 'not-allowed' }, t('programsNotAllowed', { agency: session!.agency, code: refused.errorCode ?? `HTTP ${refused.status}` })));
+      } else {
+        const months = uptakeRows(uptake.json?.data?.programUptake?.cells ?? []);
+        const answer = spots.json?.data?.eligibleNotApplied;
+        const rows = spotRows(answer?.counts.notApplied ?? []);
+        replace(
+          body,
+          h(
+            'section',
+            { className: 'card' },
+            h('h2', {}, t('uptakeTitle')),
+            months.length ? simpleTable(['cMonth', 'cApplications', 'cAdmissions'], months.map((m) => [m.month, number(m.applications), number(m.admissions)])) : h('p', {}, t('noData')),
+          ),
+          horizontalBars(t('applicationsByMonth'), uptakeBars(months)),
+          h(
+            'section',
+            { className: 'card', 'data-testid': 'empty-spots' },
+            h('h2', {}, t('emptySpotsTitle')),
+            rows.length ? simpleTable(['cProvince', 'cMeasure', 'cMissingField', 'count'], rows.map((r) => [r.province, MEASURE_KEY[r.measure] ? t(MEASURE_KEY[r.measure]) : r.measure, r.field, number(r.count)])) : h('p', {}, t('noData')),
+            answer?.uncoveredFields.length ? h('p', { className: 'muted' }, t('programsUncovered', { list: answer.uncoveredFields.join(', ') })) : null,
+            h('p', { className: 'muted' }, t('suppressedCellNote')),
+          ),
+        );
+      }
+    } catch (e) {
+      replace(body, errorBox(e));
+    }
+    body.dataset.state = 'loaded';
+    body.setAttribute('aria-busy', 'false');
+  };
+  form.addEventListener('submit', (e) => {
+    e.preventDefault();
+    // The address follows the choice without re-rendering: focus stays where it was.
+    history.replaceState(null, '', `#/programs?${new URLSearchParams({ program: program.value.trim(), stream: stream.value.trim() })}`);
+    void load();
+  });
+  replace(main, h('h1', {}, t('programsTitle')), h('p', {}, t('programsIntro')), form, body);
+  await load();
+}
+
 // ------------------------------------------------------------------ boot
 
 async function render() {
@@ -959,6 +1025,8 @@ async function render() {
       return chartsPage(main, params);
     case 'relocation':
       return relocationPage(main, params);
+    case 'programs':
+      return programsPage(main, params);
     default:
       return entriesPage(main, params);
   }

@@ -30,8 +30,22 @@ const RECEIVERS: Array<{ agency: string; province: string; regions: string[]; no
   { agency: 'ab.im', province: 'AB', regions: ['Calgary'], nocCodes: ['33102', '65201', '65310'], languageSupport: 'EN', minFrenchLevel: null, minEnglishLevel: 6, contact: 'relocation@alberta.example' },
 ];
 
+/**
+ * Temporary residents who once claimed asylum and withdrew (so the 2021 pathway does not exclude
+ * them), with health-care hours as employment periods: the population behind the empty-spots
+ * question for `tr-to-pr-2021` / health-care. Groups of 1–9 (NB) are there so the table shows suppression.
+ */
+const TR_COHORT: Array<{ key: string; province: string; hours: number | null; n: number }> = [
+  { key: 'QC', province: 'QC', hours: 1800, n: 34 },
+  { key: 'ON', province: 'ON', hours: 1700, n: 13 },
+  { key: 'NB', province: 'NB', hours: 1800, n: 6 },
+  { key: 'QC-NOHOURS', province: 'QC', hours: null, n: 12 },
+  { key: 'QC-FEW', province: 'QC', hours: 900, n: 8 },
+];
+
 interface Seeded {
   claimants: number;
+  temporaryResidents: number;
   consents: number;
   matches: number;
   offers: number;
@@ -86,6 +100,21 @@ export async function demoSeed(opts: { gateway: string; secrets: string; count: 
     const data = expectOk<Submitted>(what, await client.graphql(submit, { records }, 'PROVISION'));
     if (data.submitClaimants.rejected.length) throw new Error(`${what}: ${data.submitClaimants.rejected.length} record(s) refused, first: ${data.submitClaimants.rejected[0].reason}`);
     accepted[what] = data.submitClaimants.accepted;
+  }
+  // The pathway cohort: IRCC knows the status and permit, MSSS the occupation and the hours worked.
+  const cohort = TR_COHORT.flatMap((g) => Array.from({ length: g.n }, (_, i) => ({ clientId: `DEMO-TR-${g.key}-${i + 1}`, ...g })));
+  const cohortIrcc = cohort.map((c, i) => ({ clientId: c.clientId, claimStatus: 'WITHDRAWN', province: c.province, workPermitExpiry: `2027-${String((i % 12) + 1).padStart(2, '0')}-28` }));
+  const cohortMsss = cohort.map((c) => ({
+    clientId: c.clientId,
+    nocCode: '33102',
+    ...(c.hours === null ? {} : { employment: [{ employerId: `NEQ-DEMO-${c.key}`, employerSector: 'HEALTH_CARE', worksiteSector: 'HEALTH_CARE', start: '2019-06-01', end: '2021-04-30', hours: c.hours }] }),
+  }));
+  for (const [what, client, records] of [
+    ['IRCC pathway cohort', ircc, cohortIrcc],
+    ['MSSS pathway cohort', msss, cohortMsss],
+  ] as const) {
+    const data = expectOk<Submitted>(what, await client.graphql(submit, { records }, 'PROVISION'));
+    if (data.submitClaimants.rejected.length) throw new Error(`${what}: ${data.submitClaimants.rejected.length} record(s) refused, first: ${data.submitClaimants.rejected[0].reason}`);
   }
   const mifiResult = expectOk<Submitted>('MIFI submission', await mifi.graphql(submit, { records: mifiRecords }, 'PROVISION')).submitClaimants;
   if (mifiResult.rejected.length) throw new Error(`MIFI submission: ${mifiResult.rejected[0].reason}`);
@@ -167,7 +196,7 @@ export async function demoSeed(opts: { gateway: string; secrets: string; count: 
     expectOk(`${r.agency} relocation offer`, await client.graphql(publish, { input }, 'RELOCATION'));
     offers++;
   }
-  return { claimants: ids.length, consents, matches, offers };
+  return { claimants: ids.length, temporaryResidents: cohort.length, consents, matches, offers };
 }
 
 export function registerDemoSeed(program: Command) {
@@ -183,6 +212,6 @@ export function registerDemoSeed(program: Command) {
     .option('--topic <topic>', 'job-match topic', 'jobbank.matches.v1')
     .action(async (opts: { gateway: string; secrets: string; count: number; gatewayId: string; brokers?: string; topic: string }) => {
       const r = await demoSeed(opts);
-      process.stdout.write(`demo data: ${r.claimants} claimants from 3 providers, ${r.consents} consents, ${r.matches} job matches published, ${r.offers} relocation offers\n`);
+      process.stdout.write(`demo data: ${r.claimants} claimants from 3 providers, ${r.consents} consents, ${r.matches} job matches published, ${r.offers} relocation offers, ${r.temporaryResidents} temporary residents for the pathway\n`);
     });
 }

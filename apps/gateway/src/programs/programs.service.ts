@@ -421,9 +421,10 @@ export class ProgramsService implements OnApplicationBootstrap, OnApplicationShu
     if (providers.length === 0) return [];
     const periods = (await this.spots.periods([subject], providers)).get(subject) ?? [];
     if (periods.length === 0) return [];
-    const pairs = [...new Set(periods.map((p) => p.provider))].map((provider) => ({ subject, provider }));
-    const verdictsOf = await this.disclosure.pairVerdicts(caller.agency, caller.purpose, ['healthCareHours'], pairs, note);
-    const allowed = new Set(pairs.filter((p) => verdictsOf(p.subject, p.provider)[0]?.permit).map((p) => p.provider));
+    // Decided (consent standing read once) and noted as the basis on the one disclosure path.
+    const suppliers = [...new Set(periods.map((p) => p.provider))];
+    const verdictsOf = await this.disclosure.pairVerdicts(caller.agency, caller.purpose, ['healthCareHours'], suppliers.map((provider) => ({ subject, provider })), note);
+    const allowed = new Set(suppliers.filter((provider) => verdictsOf(subject, provider)[0].permit));
     return periods.filter((p) => allowed.has(p.provider));
   }
 }
