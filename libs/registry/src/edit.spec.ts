@@ -132,11 +132,17 @@ describe('unifiedDiff, compactJson, writeFileAtomically', () => {
 });
 
 describe('registry set|append: generic edits at a JSON pointer', () => {
+  const indexOfId = (list: string, id: string) => {
+    const i = ((JSON.parse(demo) as Record<string, { id: string }[]>)[list] ?? []).findIndex((x) => x.id === id);
+    if (i < 0) throw new Error(`the demo registry has no ${list} entry ${id}`);
+    return i;
+  };
   it.each([
     ['/agreements/0/validTo', ['agreements', 0, 'validTo'], true],
-    ['/agreements/dsa-msss-mifi-eligibility/validTo', ['agreements', 2, 'validTo'], true],
-    ['/programs/qc-health-asylum/cap', ['programs', 2, 'cap'], true],
-    ['/agencies/qc.mifi/rateLimit', ['agencies', 3, 'rateLimit'], false],
+    // ids resolve to their array index in the demo registry, wherever entries were added before them
+    ['/agreements/dsa-msss-mifi-eligibility/validTo', ['agreements', indexOfId('agreements', 'dsa-msss-mifi-eligibility'), 'validTo'], true],
+    ['/programs/qc-health-asylum/cap', ['programs', indexOfId('programs', 'qc-health-asylum'), 'cap'], true],
+    ['/agencies/qc.mifi/rateLimit', ['agencies', indexOfId('agencies', 'qc.mifi'), 'rateLimit'], false],
     ['/consentRequiredFor/-', ['consentRequiredFor', -1], false],
     ['/witnesses', ['witnesses'], false],
   ])('resolves %s', (pointer, path, exists) => expect(resolvePointer(demo, pointer)).toEqual({ path, exists }));
