@@ -179,7 +179,11 @@ export function validEvents(world: MatchWorld, n: number, prefix = 'evt'): JobMa
       batchId: 'batch-e2e',
       pseudonym: world.pseudonyms[i % world.pseudonyms.length],
       score: (i % 100) / 100,
-      posting: { id: `JB-${i}`, province: provinces[i % provinces.length], hourlyWageCents: 1800 + (i % 50) * 25 },
+      // Some postings state minimum levels (issue 16): every 3rd French NCLC 7, every 5th English CLB 6.
+      posting: {
+        id: `JB-${i}`, province: provinces[i % provinces.length], hourlyWageCents: 1800 + (i % 50) * 25,
+        ...(i % 3 === 0 ? { minFrenchNclc: 7 } : {}), ...(i % 5 === 0 ? { minEnglishClb: 6 } : {}),
+      },
     }),
   );
 }

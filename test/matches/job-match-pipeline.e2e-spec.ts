@@ -53,6 +53,8 @@ async function badEvents(world: MatchWorld, perKind: number): Promise<Array<{ me
     out.push({ code: 'consent_missing', message: await buildJobMatchMessage({ ...base('consent', i), pseudonym: unconsented }, world.signer) });
     const noc = base('noc', i);
     out.push({ code: 'invalid_field', message: await buildJobMatchMessage({ ...noc, posting: { ...noc.posting!, nocCode: '123' } }, world.signer) });
+    const level = base('level', i);
+    out.push({ code: 'invalid_field', message: await buildJobMatchMessage({ ...level, posting: { ...level.posting!, minEnglishClb: 13 } }, world.signer) });
   }
   return out;
 }
@@ -88,6 +90,10 @@ describe('job-match events over Kafka', () => {
     expect(await world.count('SELECT count(DISTINCT event_id) AS n FROM job_matches')).toBe(2000);
     expect(await world.count('SELECT count(*) AS n FROM processed_events WHERE ledger_seq IS NULL')).toBe(0);
     expect(await dlqSize(world)).toBe(bad.length);
+    // The postings' minimum levels are stored as published; absent stays null (issue 16).
+    expect(await world.count('SELECT count(*) AS n FROM job_matches WHERE min_french_nclc = 7')).toBe(667);
+    expect(await world.count('SELECT count(*) AS n FROM job_matches WHERE min_english_clb = 6')).toBe(400);
+    expect(await world.count('SELECT count(*) AS n FROM job_matches WHERE min_french_nclc IS NULL AND min_english_clb IS NULL')).toBe(2000 - 667 - 400 + 134);
 
     // The DLQ holds each bad event unchanged (key, value, headers) plus its error code.
     const letters = await readTopic(world.kafka, world.dlq, bad.length);
@@ -104,6 +110,9 @@ describe('job-match events over Kafka', () => {
       expect(detail.length).toBeGreaterThan(0);
       expect(detail).not.toContain(letter.key?.toString() ?? '\u0000'); // no pseudonym, let alone a raw id
     }
+
+    // An out-of-range posting level is dead-lettered with its specific reason (issue 16).
+    expect(letters.filter((l) => l.headers['x-error-detail']?.toString() === 'posting.minEnglishClb must be a whole CLB level from 1 to 12 when given')).toHaveLength(6);
 
     // The ledger: one PERMIT per stored event (subject = internal id), one DENY per dead letter.
     const entries = await world.consentAudit.entries();

@@ -8,6 +8,7 @@ describe('matches input', () => {
       value: { province: 'ON', nocCode: '33102', minHourlyWageCents: 0, postedSince: new Date('2026-03-01T00:00:00Z') },
     });
     expect(checkMatchFilter(null)).toEqual({ ok: true, value: {} });
+    expect(checkMatchFilter({ languageFit: 'MEETS' })).toEqual({ ok: true, value: { languageFit: 'MEETS' } });
   });
 
   it.each([
@@ -15,6 +16,7 @@ describe('matches input', () => {
     [{ nocCode: '3310' }, 'filter.nocCode must be a NOC 2021 code of exactly 5 digits'],
     [{ minHourlyWageCents: -5 }, 'filter.minHourlyWageCents must be a whole number of cents, 0 or more'],
     [{ postedSince: '2026-02-30' }, 'filter.postedSince must be an RFC 3339 date-time with offset or a day YYYY-MM-DD'],
+    [{ languageFit: 'MAYBE' }, 'filter.languageFit must be one of MEETS DOES_NOT_MEET UNDETERMINED'],
   ])('refuses %j', (filter, reason) => {
     const checked = checkMatchFilter(filter);
     expect(checked.ok).toBe(false);

@@ -1,4 +1,5 @@
 import { isRfc3339, PROVINCES } from '@passerelle/messaging';
+import { LANGUAGE_FITS, type LanguageFitValue } from '@passerelle/policy';
 import type { MatchFilter, MatchRow, PageCursor } from './matches.repository';
 
 /** Pure input checks of the matches feature: each bad input gets one specific message. */
@@ -15,7 +16,7 @@ export function checkPageSize(first: number | null | undefined): Checked<number>
   return { ok: true, value: size };
 }
 
-export function checkMatchFilter(raw: { province?: string | null; nocCode?: string | null; minHourlyWageCents?: number | null; postedSince?: string | null } | null | undefined): Checked<MatchFilter> {
+export function checkMatchFilter(raw: { province?: string | null; nocCode?: string | null; minHourlyWageCents?: number | null; postedSince?: string | null; languageFit?: string | null } | null | undefined): Checked<MatchFilter> {
   const f: MatchFilter = {};
   if (!raw) return { ok: true, value: f };
   if (raw.province !== null && raw.province !== undefined) {
@@ -35,6 +36,10 @@ export function checkMatchFilter(raw: { province?: string | null; nocCode?: stri
     const valid = isRfc3339(s) || (DAY.test(s) && isRfc3339(`${s}T00:00:00Z`));
     if (!valid) return { ok: false, reason: 'filter.postedSince must be an RFC 3339 date-time with offset or a day YYYY-MM-DD' };
     f.postedSince = new Date(DAY.test(s) ? `${s}T00:00:00Z` : s);
+  }
+  if (raw.languageFit !== null && raw.languageFit !== undefined) {
+    if (!(LANGUAGE_FITS as readonly string[]).includes(raw.languageFit)) return { ok: false, reason: `filter.languageFit must be one of ${LANGUAGE_FITS.join(' ')}` };
+    f.languageFit = raw.languageFit as LanguageFitValue;
   }
   return { ok: true, value: f };
 }

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
+import type { LanguageFitValue } from '@passerelle/policy';
 import { RelocationEvents } from '../relocation/relocation-events';
 
 export interface MatchRow {
@@ -13,6 +14,8 @@ export interface MatchRow {
   city: string;
   hourlyWageCents: string;
   languageRequirement: string;
+  minEnglishClb: number | null;
+  minFrenchNclc: number | null;
   postedAt: Date | null;
   score: number;
   matchedAt: Date;
@@ -25,6 +28,7 @@ export interface MatchFilter {
   nocCode?: string;
   minHourlyWageCents?: number;
   postedSince?: Date;
+  languageFit?: LanguageFitValue;
 }
 
 /** A keyset position: the row's time as the database's own text (exact to the microsecond) and its id. */
@@ -36,7 +40,8 @@ export interface PageCursor {
 export type ReceivedRow = MatchRow & { referralId: string; referredBy: string; referredAt: Date; referredAtKey: string; referralStatus: string };
 
 const MATCH_COLUMNS = `m.id, m.publisher, m.subject, m.posting_id AS "postingId", m.title, m.noc_code AS "nocCode", m.province, m.city,
-  m.hourly_wage_cents AS "hourlyWageCents", m.language_requirement AS "languageRequirement", m.posted_at AS "postedAt", m.score,
+  m.hourly_wage_cents AS "hourlyWageCents", m.language_requirement AS "languageRequirement",
+  m.min_english_clb AS "minEnglishClb", m.min_french_nclc AS "minFrenchNclc", m.posted_at AS "postedAt", m.score,
   m.matched_at AS "matchedAt", m.matched_at::text AS "matchedAtKey"`;
 
 /** SQL of the gateway's job-match reads and referrals (tables from the job-matches migration). */

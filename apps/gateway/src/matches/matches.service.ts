@@ -9,6 +9,8 @@ import type { VerifiedCaller } from '../exchange/exchange-context';
 import { DisclosureService, type CursorBinding, type DisclosureNote } from '../disclosure';
 import { checkMatchFilter, checkPageSize, isMatchId, matchPasses, positionFrom, positionText } from './match-input';
 import { WillingnessReader } from '../relocation/willingness.reader';
+import { LanguageFitReader, type FitOf } from './language-fit.reader';
+import { LanguageFitEnum } from './dto/job-match.types';
 import { ReferralOutboxRelay } from '../relocation/referral-outbox.relay';
 import { MatchesRepository, type MatchRow, type PageCursor, type ReceivedRow } from './matches.repository';
 import type { JobMatch, JobMatchPage, ReceivedReferral, ReceivedReferralPage, RelocationReferral } from './dto/job-match.types';
@@ -35,6 +37,7 @@ export class MatchesService {
     @Inject(LOGGER) private readonly logger: Logger,
     private readonly willingness: WillingnessReader,
     private readonly relay: ReferralOutboxRelay,
+    private readonly languageFit: LanguageFitReader,
   ) {}
 
   /**
@@ -52,7 +55,7 @@ export class MatchesService {
     const binding: CursorBinding = { operation: 'jobMatches', agency: caller.agency, purpose: caller.purpose, filter: filter.value, ordering: 'matchedAt desc, id desc' };
     const start = this.position(binding, after);
 
-    const page = await walkPage<MatchRow, PageCursor, MatchRow>({
+    const page = await walkPage<MatchRow, PageCursor, MatchRow & FitOf>({
       size: size.value,
       batch: batchFor(size.value),
       maxBatch: MATCH_WALK.maxBatch,
@@ -62,13 +65,19 @@ export class MatchesService {
       positionOf: (row) => ({ at: row.matchedAtKey, id: row.id }),
       keep: async (rows) => {
         const verdicts = await this.disclosure.pairVerdicts(caller.agency, 'JOB_MATCHING', MATCH_FIELDS, rows.map((r) => ({ subject: r.subject, provider: r.publisher })), note);
-        return rows.filter((r) => verdicts(r.subject, r.publisher).every((v) => v.permit) && matchPasses(r, filter.value)).map((row) => ({ row, node: row }));
+        const visible = rows.filter((r) => verdicts(r.subject, r.publisher).every((v) => v.permit) && matchPasses(r, filter.value));
+        // Fit on what the caller may see, decided before the filter and the page cut, like consent.
+        const fits = await this.languageFit.fits(caller.agency, visible, note);
+        return visible
+          .map((row) => ({ row, node: { ...row, ...fits.get(row.id)! } }))
+          .filter(({ node }) => filter.value.languageFit === undefined || node.fit === filter.value.languageFit);
       },
     });
     const subjects = new Set(page.nodes.map((r) => r.subject));
     note.disclosed(subjects, subjects.size > 0 ? MATCH_FIELDS : []);
+    for (const n of page.nodes) note.disclosed([n.subject], n.read);
     return {
-      nodes: page.nodes.map((r) => this.view(caller.agency, r)),
+      nodes: page.nodes.map((r) => ({ ...this.view(caller.agency, r), languageFit: LanguageFitEnum[r.fit] })),
       pageInfo: { hasNextPage: page.hasNextPage, endCursor: page.endPosition ? this.disclosure.sealCursor(binding, positionText(page.endPosition)) : null },
     };
   }
@@ -168,7 +177,7 @@ export class MatchesService {
     return [...new Set(agreements.filter((a) => MATCH_FIELDS.every((f) => (a.fields as readonly string[]).includes(f))).map((a) => a.provider))];
   }
 
-  private view(agency: string, r: MatchRow): JobMatch {
+  private view(agency: string, r: MatchRow): Omit<JobMatch, 'languageFit'> {
     return {
       id: r.id,
       pseudonym: toAgencyPseudonym(this.keyring, agency, r.subject),
@@ -180,6 +189,8 @@ export class MatchesService {
       city: r.city,
       hourlyWageCents: Number(r.hourlyWageCents),
       languageRequirement: r.languageRequirement,
+      minEnglishClb: r.minEnglishClb ?? null,
+      minFrenchNclc: r.minFrenchNclc ?? null,
       postedAt: r.postedAt ? new Date(r.postedAt).toISOString() : null,
       score: r.score,
       matchedAt: new Date(r.matchedAt).toISOString(),

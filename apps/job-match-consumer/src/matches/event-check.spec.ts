@@ -55,6 +55,15 @@ describe('checkEvent', () => {
     expect(rekeyed).toMatchObject({ ok: false, code: 'invalid_field', detail: 'the message key must be the event pseudonym' });
   });
 
+  it('dead-letters a posting language level outside 1-12 with a reason naming the field (issue 16), and accepts one inside', async () => {
+    const clb = await check(await buildJobMatchMessage(sampleJobMatchEvent({ pseudonym, posting: { minEnglishClb: 13 } }), signer));
+    expect(clb).toMatchObject({ ok: false, code: 'invalid_field', detail: 'posting.minEnglishClb must be a whole CLB level from 1 to 12 when given' });
+    const nclc = await check(await buildJobMatchMessage(sampleJobMatchEvent({ pseudonym, posting: { minFrenchNclc: 0 } }), signer));
+    expect(nclc).toMatchObject({ ok: false, code: 'invalid_field', detail: 'posting.minFrenchNclc must be a whole NCLC level from 1 to 12 when given' });
+    const fine = await check(await buildJobMatchMessage(sampleJobMatchEvent({ pseudonym, posting: { minEnglishClb: 12, minFrenchNclc: 1 } }), signer));
+    expect(fine).toMatchObject({ ok: true, event: { posting: { minEnglishClb: 12, minFrenchNclc: 1 } } });
+  });
+
   it("refuses another agency's pseudonym as unknown, without echoing it", async () => {
     const foreign = toAgencyPseudonym(keyring, 'qc.mifi', subject);
     const result = await check(await buildJobMatchMessage(sampleJobMatchEvent({ pseudonym: foreign }), signer));

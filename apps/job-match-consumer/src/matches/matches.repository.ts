@@ -50,9 +50,11 @@ export class MatchesRepository {
           const p = (f: (m: MatchToStore) => unknown) => fresh.map(f);
           await tx.query(
             `INSERT INTO job_matches (publisher, event_id, batch_id, subject, posting_id, title, noc_code, province, city,
-                                      hourly_wage_cents, language_requirement, posted_at, score, matched_at)
+                                      hourly_wage_cents, language_requirement, posted_at, score, matched_at,
+                                      min_english_clb, min_french_nclc)
              SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[],
-                                  $10::bigint[], $11::text[], $12::timestamptz[], $13::float8[], $14::timestamptz[])`,
+                                  $10::bigint[], $11::text[], $12::timestamptz[], $13::float8[], $14::timestamptz[],
+                                  $15::smallint[], $16::smallint[])`,
             [
               p((m) => m.publisher),
               p((m) => m.event.eventId),
@@ -68,6 +70,8 @@ export class MatchesRepository {
               p((m) => m.event.posting!.postedAt || null),
               p((m) => m.event.score),
               p((m) => m.event.matchedAt),
+              p((m) => m.event.posting!.minEnglishClb ?? null),
+              p((m) => m.event.posting!.minFrenchNclc ?? null),
             ],
           );
         }

@@ -30,6 +30,9 @@ describe('validateJobMatchEvent', () => {
     ['posting.hourlyWageCents', sampleJobMatchEvent({ posting: { hourlyWageCents: -1 } }), 'posting.hourlyWageCents must be a whole number of cents, 0 or more'],
     ['posting.languageRequirement', sampleJobMatchEvent({ posting: { languageRequirement: 'DE' } }), 'posting.languageRequirement must be one of'],
     ['posting.postedAt', sampleJobMatchEvent({ posting: { postedAt: 'yesterday' } }), 'posting.postedAt must be an RFC 3339'],
+    ['posting.minEnglishClb', sampleJobMatchEvent({ posting: { minEnglishClb: 0 } }), 'posting.minEnglishClb must be a whole CLB level from 1 to 12'],
+    ['posting.minEnglishClb', sampleJobMatchEvent({ posting: { minEnglishClb: 13 } }), 'posting.minEnglishClb must be a whole CLB level from 1 to 12'],
+    ['posting.minFrenchNclc', sampleJobMatchEvent({ posting: { minFrenchNclc: -3 } }), 'posting.minFrenchNclc must be a whole NCLC level from 1 to 12'],
   ])('refuses a bad %s', (field, event, message) => {
     const problems = validateJobMatchEvent(event);
     expect(problems).toHaveLength(1);
@@ -74,6 +77,34 @@ describe('validateJobMatchEvent', () => {
         expect(jobbank.JobMatchEvent.decode(jobbank.JobMatchEvent.encode(event).finish())).toEqual(event);
       }),
     );
+  });
+});
+
+describe('posting language levels (issue 16)', () => {
+  it('accepts exactly the levels 1 to 12, or none (property)', () => {
+    fc.assert(
+      fc.property(fc.option(fc.integer({ min: -5, max: 20 }), { nil: undefined }), fc.option(fc.integer({ min: -5, max: 20 }), { nil: undefined }), (clb, nclc) => {
+        const problems = validateJobMatchEvent(sampleJobMatchEvent({ posting: { minEnglishClb: clb, minFrenchNclc: nclc } }));
+        const ok = (v: number | undefined) => v === undefined || (v >= 1 && v <= 12);
+        expect(problems.length === 0).toBe(ok(clb) && ok(nclc));
+      }),
+    );
+  });
+
+  it('an event without levels decodes without them (backward compatible), one with levels keeps them', () => {
+    const old = jobbank.JobMatchEvent.decode(jobbank.JobMatchEvent.encode(sampleJobMatchEvent()).finish());
+    expect(old.posting!.minEnglishClb).toBeUndefined();
+    expect(old.posting!.minFrenchNclc).toBeUndefined();
+    const withLevels = sampleJobMatchEvent({ posting: { minEnglishClb: 6, minFrenchNclc: 7 } });
+    expect(jobbank.JobMatchEvent.decode(jobbank.JobMatchEvent.encode(withLevels).finish())).toEqual(withLevels);
+  });
+
+  it('reads levels from the proto3 JSON form and refuses a mistyped one', () => {
+    const value = json(sampleJobMatchEvent());
+    (value.posting as Record<string, unknown>).minFrenchNclc = 7;
+    expect(jobMatchFromJson(value).event!.posting!.minFrenchNclc).toBe(7);
+    (value.posting as Record<string, unknown>).minEnglishClb = 'seven';
+    expect(jobMatchFromJson(value).problems.map((p) => p.field)).toEqual(['posting.minEnglishClb']);
   });
 });
 

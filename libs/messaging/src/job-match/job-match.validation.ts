@@ -33,6 +33,8 @@ export function isRfc3339(value: string): boolean {
   return true;
 }
 
+const isLevel = (v: number) => Number.isInteger(v) && v >= 1 && v <= 12;
+
 function checkText(out: FieldProblem[], field: string, value: string, max: number): void {
   if (value.trim() === '') out.push({ field, problem: `${field} is required` });
   else if ([...value].length > max) out.push({ field, problem: `${field} must be at most ${max} characters` });
@@ -71,6 +73,13 @@ export function validateJobMatchEvent(event: jobbank.JobMatchEvent): FieldProble
   if (p.postedAt !== '' && !isRfc3339(p.postedAt)) {
     out.push({ field: 'posting.postedAt', problem: 'posting.postedAt must be an RFC 3339 date-time with offset when given' });
   }
+  // Absent = no minimum (proto3 optional); present, a level of its scale (issue 16).
+  if (p.minEnglishClb !== undefined && !isLevel(p.minEnglishClb)) {
+    out.push({ field: 'posting.minEnglishClb', problem: 'posting.minEnglishClb must be a whole CLB level from 1 to 12 when given' });
+  }
+  if (p.minFrenchNclc !== undefined && !isLevel(p.minFrenchNclc)) {
+    out.push({ field: 'posting.minFrenchNclc', problem: 'posting.minFrenchNclc must be a whole NCLC level from 1 to 12 when given' });
+  }
   return out;
 }
 
@@ -92,6 +101,8 @@ const POSTING_SHAPE: Record<string, { kind: Kind; required: boolean }> = {
   hourlyWageCents: { kind: 'integer', required: true },
   languageRequirement: { kind: 'string', required: true },
   postedAt: { kind: 'string', required: false },
+  minEnglishClb: { kind: 'integer', required: false },
+  minFrenchNclc: { kind: 'integer', required: false },
 };
 
 function isObject(v: unknown): v is Record<string, unknown> {
@@ -141,6 +152,8 @@ export function jobMatchFromJson(value: unknown): { event?: jobbank.JobMatchEven
       hourlyWageCents: posting.hourlyWageCents as number,
       languageRequirement: posting.languageRequirement as string,
       postedAt: (posting.postedAt as string | undefined) ?? '',
+      ...(posting.minEnglishClb !== undefined && posting.minEnglishClb !== null ? { minEnglishClb: posting.minEnglishClb as number } : {}),
+      ...(posting.minFrenchNclc !== undefined && posting.minFrenchNclc !== null ? { minFrenchNclc: posting.minFrenchNclc as number } : {}),
     },
   };
   const rules = validateJobMatchEvent(event);

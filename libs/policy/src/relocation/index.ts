@@ -3,3 +3,4 @@ export * from './referral-lifecycle';
 export * from './willingness';
 export * from './outcomes';
 export * from './language-fit';
+export * from './posting-language-fit';

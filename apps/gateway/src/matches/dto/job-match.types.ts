@@ -1,4 +1,14 @@
-import { Field, Float, ID, InputType, Int, ObjectType } from '@nestjs/graphql';
+import { Field, Float, ID, InputType, Int, ObjectType, registerEnumType } from '@nestjs/graphql';
+
+export enum LanguageFitEnum {
+  MEETS = 'MEETS',
+  DOES_NOT_MEET = 'DOES_NOT_MEET',
+  UNDETERMINED = 'UNDETERMINED',
+}
+registerEnumType(LanguageFitEnum, {
+  name: 'LanguageFit',
+  description: "How the claimant's tested levels the caller may see fit a posting's minimum levels: UNDETERMINED when the answer depends on a level withheld from the caller.",
+});
 
 @InputType({ description: 'Filters of jobMatches(); all optional, combined with AND.' })
 export class JobMatchFilterInput {
@@ -13,6 +23,9 @@ export class JobMatchFilterInput {
 
   @Field(() => String, { nullable: true, description: 'Only postings published at or after this instant (RFC 3339) or day (YYYY-MM-DD); a posting without a date counts from its match time.' })
   postedSince?: string | null;
+
+  @Field(() => LanguageFitEnum, { nullable: true, description: 'Only matches whose languageFit is this (e.g. MEETS).' })
+  languageFit?: LanguageFitEnum | null;
 }
 
 @ObjectType({ description: 'A job-bank posting matched to a claimant by a publisher (ESDC Job Bank).' })
@@ -46,6 +59,15 @@ export class JobMatch {
 
   @Field(() => String, { description: 'EN | FR | EN_OR_FR | EN_AND_FR' })
   languageRequirement: string;
+
+  @Field(() => Int, { nullable: true, description: "The posting's minimum English level (CLB 1-12), when it states one." })
+  minEnglishClb: number | null;
+
+  @Field(() => Int, { nullable: true, description: "The posting's minimum French level (NCLC 1-12), when it states one." })
+  minFrenchNclc: number | null;
+
+  @Field(() => LanguageFitEnum, { description: "Whether the claimant's tested levels the caller may see (agreement and consent) meet the posting's minimums; MEETS when it states none." })
+  languageFit: LanguageFitEnum;
 
   @Field(() => String, { nullable: true, description: 'When the posting was published (RFC 3339), when known.' })
   postedAt: string | null;

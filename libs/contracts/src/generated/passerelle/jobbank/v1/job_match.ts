@@ -44,6 +44,13 @@ export interface Posting {
   languageRequirement: string;
   /** When the posting was published, RFC 3339; "" when the publisher does not know. */
   postedAt: string;
+  /**
+   * The posting's minimum language levels (issue 16), each 1..12 when present; absent = no
+   * minimum for that language (older publishers send neither: no level condition). English on
+   * the CLB scale, French on NCLC; which language(s) they apply to is language_requirement.
+   */
+  minEnglishClb?: number | undefined;
+  minFrenchNclc?: number | undefined;
 }
 
 export const PASSERELLE_JOBBANK_V1_PACKAGE_NAME = "passerelle.jobbank.v1";
@@ -188,6 +195,12 @@ export const Posting: MessageFns<Posting> = {
     if (message.postedAt !== "") {
       writer.uint32(66).string(message.postedAt);
     }
+    if (message.minEnglishClb !== undefined) {
+      writer.uint32(72).int32(message.minEnglishClb);
+    }
+    if (message.minFrenchNclc !== undefined) {
+      writer.uint32(80).int32(message.minFrenchNclc);
+    }
     return writer;
   },
 
@@ -266,6 +279,22 @@ export const Posting: MessageFns<Posting> = {
             }
 
             message.postedAt = reader.string();
+            continue;
+          }
+          case 9: {
+            if (tag !== 72) {
+              break;
+            }
+
+            message.minEnglishClb = reader.int32();
+            continue;
+          }
+          case 10: {
+            if (tag !== 80) {
+              break;
+            }
+
+            message.minFrenchNclc = reader.int32();
             continue;
           }
         }
