@@ -26,7 +26,7 @@ describe('correlation: X-Request-Id and OpenTelemetry traces', () => {
 
   beforeAll(async () => {
     otlp = await startOtlpReceiver();
-    [db, registry] = await Promise.all([createTestDatabase('correlation'), createTestRegistry({ agencies: [{ id: 'qc.mifi', roles: ['PROVIDER', 'CONSUMER'] }] })]);
+    [db, registry] = await Promise.all([createTestDatabase('correlation'), createTestRegistry({ agencies: [{ id: 'qc.mifi', roles: ['PROVIDER', 'CONSUMER'] }, { id: 'ops.audit', roles: ['OPERATOR'] }] })]);
     const otel = { OTEL_EXPORTER_OTLP_ENDPOINT: otlp.endpoint, OTEL_BSP_SCHEDULE_DELAY: '100' };
     stack = await startTrustStack({ registryFile: registry.file, databaseUrl: db.url, gatewayEnv: otel, consentAuditEnv: otel });
   }, 90_000);
@@ -58,7 +58,11 @@ describe('correlation: X-Request-Id and OpenTelemetry traces', () => {
   });
 
   it('one trace crosses gateway → gRPC → consent-audit, exported over OTLP by both apps', async () => {
-    const res = await post(stack.gateway.url, await signed());
+    // Since the gateway decides and sequences in process (contract 1.3), an operator's signed tree
+    // head is one of the exchanges that still cross to consent-audit over gRPC.
+    const body = JSON.stringify({ query: '{ signedTreeHead { treeSize } }' });
+    const signature = await craftSignature({ key: registry.activeKey('ops.audit'), gatewayId: registry.document.gatewayId, body, claims: { purpose: 'AUDIT_REVIEW' } });
+    const res = await post(stack.gateway.url, signature, body);
     expect(res.status).toBe(200);
     const shared = await until('a trace with spans from both the gateway and consent-audit', () => {
       const byTrace = new Map<string, ReceivedSpan[]>();
