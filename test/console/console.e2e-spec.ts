@@ -477,8 +477,10 @@ describe('GET /audit/aggregates and GET /audit/pipeline (signed, OPERATOR, AUDIT
 
   async function ledgerEntries(): Promise<{ seq: number; agency: string; purpose: string; decision: string; reason: string; operation: string }[]> {
     const ops = registry.client('ops.audit', gateway.url);
-    const sth = await ops.get<{ tree_size: number }>('/audit/sth', 'AUDIT_REVIEW');
-    const size = sth.json.tree_size;
+    // Every answered exchange is sequenced (contract 1.3): read up to sequenced_size, not only the
+    // part already in a signed head, or the last refusal may be missed for up to the merge delay.
+    const sth = await ops.get<{ tree_size: number; sequenced_size?: number }>('/audit/sth', 'AUDIT_REVIEW');
+    const size = sth.json.sequenced_size ?? sth.json.tree_size;
     const res = await ops.get<{ entries: { seq: number; agency: string; purpose: string; decision: string; reason: string; operation: string }[] }>(`/audit/entries?start=${Math.max(0, size - 1000)}&end=${size - 1}`, 'AUDIT_REVIEW');
     return res.json.entries;
   }
