@@ -146,7 +146,7 @@ async function collectorFigures(metricsUrl) {
   return {
     seconds: sum(/^passerelle_witness_cosign_seconds_sum\{[^}]*\} (\S+)$/gm),
     count: sum(/^passerelle_witness_cosign_seconds_count\{[^}]*\} (\S+)$/gm),
-    ok: sum(/^passerelle_witness_requests_total\{[^}]*outcome="ok"[^}]*\} (\S+)$/gm),
+    ok: sum(/^passerelle_witness_requests_total\{[^}]*outcome="cosigned"[^}]*\} (\S+)$/gm),
   };
 }
 
