@@ -25,7 +25,6 @@
 const { fork, spawn, execFileSync } = require('node:child_process');
 const crypto = require('node:crypto');
 const fs = require('node:fs');
-const net = require('node:net');
 const os = require('node:os');
 const path = require('node:path');
 const { performance } = require('node:perf_hooks');
@@ -60,7 +59,8 @@ const SUBMIT = 'mutation S($records: [ClaimantInput!]!) { submitClaimants(record
 const CLI = path.join(ROOT, 'dist/apps/cli/main.js');
 
 const log = (m) => process.stderr.write(`bench witness: ${m}\n`);
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+const stack = require('./lib/stack');
+const { sleep, tcpOpen, httpUp } = stack;
 const pct = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
 const median = (xs) => {
   const s = [...xs].sort((a, b) => a - b);
@@ -91,23 +91,8 @@ function startProcess(name, args, env, identity) {
   };
 }
 
-async function waitFor(p, check, what, timeoutMs = 240_000) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    if (p.proc.exitCode !== null) throw new Error(`${p.name} exited (${p.proc.exitCode}) before ${what}:\n${p.output().slice(-3000)}`);
-    if (await check().catch(() => false)) return;
-    if (Date.now() > deadline) throw new Error(`${p.name}: no ${what} in ${timeoutMs} ms:\n${p.output().slice(-3000)}`);
-    await sleep(100);
-  }
-}
-
-const tcpOpen = (port) =>
-  new Promise((resolve) => {
-    const s = net.connect(port, '127.0.0.1');
-    s.once('connect', () => (s.destroy(), resolve(true)));
-    s.once('error', () => resolve(false));
-  });
-const httpUp = async (url) => (await fetch(url)).status < 500;
+// Apps and witnesses start slowly on a busy 2-core box: the shared waitFor, with a longer bound.
+const waitFor = (p, check, what, timeoutMs = 240_000) => stack.waitFor(p, check, what, timeoutMs);
 
 /** A witness of its own: key (0600), state dir, port. */
 function witnessKey(dir, name) {
