@@ -24,7 +24,12 @@ async function agree(jws: string, alg: Alg, publicKey: KeyObject): Promise<boole
     () => true,
     () => false,
   );
-  expect({ jws, alg, fast }).toEqual({ jws, alg, fast: slow });
+  // The gateway is stricter than jose in one place on purpose: a signature whose base64url has
+  // non-zero padding bits (a second spelling of the same bytes) is refused, so one signature has one
+  // spelling. jose decodes it leniently and accepts.
+  const sig = jws.slice(jws.lastIndexOf('.') + 1);
+  const canonical = Buffer.from(sig, 'base64url').toString('base64url') === sig;
+  expect({ jws, alg, fast }).toEqual({ jws, alg, fast: canonical ? slow : false });
   return fast;
 }
 
@@ -47,6 +52,11 @@ describe('node:crypto JWS verification agrees with jose', () => {
         expect(await agree(`${flip(h, at)}.${p}.${s}`, alg, mine.publicKey)).toBe(false);
         expect(await agree(`${h}.${p}.${flip(s, at)}`, alg, mine.publicKey)).toBe(false);
         expect(await agree(`${h}.${p}.${s}A`, alg, mine.publicKey)).toBe(false);
+        // the same signature bytes spelled with a non-zero padding bit in the last character
+        // (64 bytes: the last character carries 2 bits, so it is one of A, Q, g, w; the next letter sets a padding bit)
+        expect('AQgw').toContain(s.at(-1));
+        const respelled = `${s.slice(0, -1)}${String.fromCharCode((s.at(-1) as string).charCodeAt(0) + 1)}`;
+        expect(await agree(`${h}.${p}.${respelled}`, alg, mine.publicKey)).toBe(false);
         expect(await agree(jws, alg, other.publicKey)).toBe(false);
       }),
       { numRuns: 150 },
