@@ -13,7 +13,7 @@ const BENCHES = [
   {
     name: 'trust',
     title: 'Cost of trust',
-    description: 'The same signed `claimant` read (10,000 claimants, consent in force) at 64 concurrent connections from a separate load process (requests pre-signed, unique jti each; 2 s warm-up, 10 s measured): through the full gateway (signature, replay check, Decide over gRPC, durable ledger commit, response signature), the same gateway modules with the trust providers replaced, built by the bench only (`bench/trust-off/`, started with `PASSERELLE_BENCH_TRUST_OFF=1`; none of those), a bare Fastify + Mercurius server (bench/bare-server.js) answering from the same table with one SELECT, and an Apollo Server 4 standalone server (bench/apollo-server.js, `@apollo/server` defaults) with the same SELECT: what most teams run. `gatewaySignatureVerifiesPerSec` times the gateway\'s own verifier function (verifyAgencySignature, jose + registry checks) in one thread. Load averages are the 1-minute figure before and after (other engineers share this 2-core machine).',
+    description: 'The same signed `claimant` read (10,000 claimants, consent in force) at 64 concurrent connections from a separate load process (requests pre-signed, unique jti each; 2 s warm-up, 10 s measured): through the full gateway (signature, replay check, agreement and consent decided in the gateway with the consent read in the records SQL, the exchange\'s ledger entry sequenced durably in PostgreSQL before the answer, response signature), the same gateway modules with the trust providers replaced, built by the bench only (`bench/trust-off/`, started with `PASSERELLE_BENCH_TRUST_OFF=1`: no signature check, replay check, ledger entry or response signature; agreements still shape the answer and the consent standing is still read in the records SQL, which cannot be taken apart from the read), a bare Fastify + Mercurius server (bench/bare-server.js) answering from the same table with one SELECT, and an Apollo Server 4 standalone server (bench/apollo-server.js, `@apollo/server` defaults) with the same SELECT: what most teams run. `gatewaySignatureVerifiesPerSec` times the gateway\'s own verifier function (verifyAgencySignature, jose + registry checks) in one thread. Load averages are the 1-minute figure before and after (other engineers share this 2-core machine).',
     // issue 15: trust at close to no cost, beside a bare Mercurius server and Apollo Server 4
     targets: { fullRps: higher(2000), fullP99Ms: lower(50), fullOverBareRps: higher(0.35), fullOverApolloRps: higher(1.0) },
     labels: { fullRps: 'fullRps (signed, audited reads/s)', fullOverApolloRps: 'fullOverApolloRps (full ÷ Apollo Server 4 standalone, same SELECT)' },
@@ -59,6 +59,14 @@ const BENCHES = [
     // issue 15: statistics over two merged providers at 10^6 claimants (queries 3 and 4)
     targets: { statisticsQuery3Ms: lower(300), statisticsQuery4Ms: lower(300) },
     labels: { statisticsQuery3Ms: 'statisticsQuery3Ms (two providers, merged)', statisticsQuery4Ms: 'statisticsQuery4Ms (two providers, merged)' },
+  },
+  {
+    name: 'trust-steps',
+    title: 'Cost of trust, step by step',
+    description:
+      'Where the full gateway\'s CPU goes per signed, consented, audited `claimant` read: the cost-of-trust load (64 in flight, 10,000 claimants) on the full gateway alone, the gateway under `--cpu-prof`, over the middle 8 s of the measured window (bench/trust.js --steps, bench/lib/profile-steps.js). Each sample is charged to the first frame, from the leaf up, in a step of the exchange (verify, replay, decide, read, sequence, sign…; the PostgreSQL driver\'s work of sending a statement goes to the step that sent it); samples under no step go to the component at their leaf (the PostgreSQL driver parsing results, Fastify, GraphQL, GC, socket writes). µs of the gateway\'s CPU per exchange; the profiler slows the process, so `profiledRps` is not the cost-of-trust figure. Only meaningful on a quiet machine: the sampler charges time the process spent descheduled to the frame it resumes in.',
+    targets: {},
+    labels: Object.fromEntries(Object.entries(require('./lib/profile-steps').LABELS).map(([k, v]) => [k, `${k}: ${v}`])),
   },
   {
     name: 'trust-scale',

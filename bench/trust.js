@@ -10,12 +10,14 @@
  * consumer ca.esdc, one JOB_MATCHING agreement over 7 fields, consent required) and a temp
  * secrets dir, it starts, all with NODE_ENV=production and LOG_LEVEL=warn:
  *   - the built consent-audit (decisions, consents, ledger);
- *   - the built gateway, full trust: signature, replay (PostgreSQL), Decisions.Decide over gRPC,
- *     ledger append (durable group commit over gRPC) before answering, response signature;
+ *   - the built gateway, full trust: signature, replay (PostgreSQL), agreement and consent decided
+ *     in the gateway (consent standing read in the records SQL), the ledger entry sequenced in
+ *     PostgreSQL (durable, batched per event-loop turn) before answering, response signature;
  *   - the trust-off gateway (bench/trust-off/: the same gateway modules with the trust providers
  *     replaced, built by the bench, never part of `npm run build`), started with
- *     PASSERELLE_BENCH_TRUST_OFF=1 (+ its two guards): none of the above, every field the
- *     agreement covers permitted;
+ *     PASSERELLE_BENCH_TRUST_OFF=1 (+ its two guards): no signature check, replay check, ledger
+ *     entry or response signature (the agreements and the consent standing in the records SQL
+ *     still apply: they are part of the read);
  *   - bench/bare-server.js: Fastify + Mercurius, same query shape, one SQL select;
  *   - bench/apollo-server.js: Apollo Server 4 standalone (what most teams run), same query
  *     shape, the same SQL select.
@@ -26,6 +28,12 @@
  * trust-off, full): warm-up, then a
  * fixed measuring time. Last, the gateway's own verifier function (verifyAgencySignature, the
  * code the preHandler runs) is timed in this process: signature verifications per second.
+ *
+ * --steps (bench/trust-steps.js): only consent-audit and the full gateway, the gateway under
+ * --cpu-prof; prints the gateway's CPU µs per exchange by step of the trust path (verify, replay,
+ * decide, read, sequence, sign, and the components under them: bench/lib/profile-steps.js), over
+ * the middle of the measured window. Profiling slows the process: its reads/s are not the
+ * cost-of-trust figure.
  */
 'use strict';
 const crypto = require('node:crypto');
@@ -38,9 +46,11 @@ const { installTs, ROOT } = require('./lib/ts');
 installTs();
 const { createTestDatabase, createTestRegistry, freePort, queryAsOwner } = require('@passerelle/testing');
 const { startProcess, waitFor, tcpOpen, httpUp, startLoader } = require('./lib/stack');
+const { stepsOfProfile, newestProfile, LABELS } = require('./lib/profile-steps');
 const { loadPseudonymKeyring, toInternalId, toAgencyPseudonym } = require('@passerelle/crypto');
 
 const SMOKE = process.env.BENCH_SMOKE === '1';
+const STEPS_ONLY = process.argv.includes('--steps');
 const arg = (name, dflt) => {
   const i = process.argv.indexOf(`--${name}`);
   return i > 0 ? Number(process.argv[i + 1]) : dflt;
@@ -104,6 +114,65 @@ async function verifierRate(registryDocument, key) {
   return Math.round(n / ((performance.now() - t0) / 1000));
 }
 
+/** Data: N claimants submitted by the provider (signed, audited), consents straight in SQL; returns the consumer's pseudonyms. */
+async function loadClaimants(registry, fullUrl, keyring, dbUrl) {
+  const tLoad = performance.now();
+  const provider = registry.client(PROVIDER, fullUrl);
+  for (let start = 0; start < CLAIMANTS; start += 10_000) {
+    const records = [];
+    for (let i = start; i < Math.min(CLAIMANTS, start + 10_000); i++) records.push(record(i));
+    const res = await provider.graphql(SUBMIT, { records }, 'PROVISION');
+    const out = res.json?.data?.submitClaimants;
+    if (!out || out.accepted.length !== records.length) throw new Error(`submitClaimants failed: HTTP ${res.status} ${res.body.slice(0, 300)}`);
+  }
+  const subjects = Array.from({ length: CLAIMANTS }, (_, i) => toInternalId(keyring, `TRUST-BENCH-${i}`));
+  await queryAsOwner(
+    dbUrl,
+    `INSERT INTO consents (id, subject, purpose, recipient, collected_by, valid_from, expires_at, evidence_sha256, granted_at)
+     SELECT gen_random_uuid(), s, $2, $3, $4, now() - interval '1 hour', now() + interval '7 days', $5, now() FROM unnest($1::text[]) AS s`,
+    [subjects, PURPOSE, CONSUMER, PROVIDER, crypto.createHash('sha256').update('bench consent form').digest('base64url')],
+  );
+  await queryAsOwner(dbUrl, 'ANALYZE');
+  log(`${CLAIMANTS} claimants and consents loaded in ${((performance.now() - tLoad) / 1000).toFixed(1)} s`);
+  return subjects.map((s) => toAgencyPseudonym(keyring, CONSUMER, s));
+}
+
+/**
+ * --steps: the full gateway alone under load, profiled; its CPU µs per exchange by step over the
+ * middle of the measured window (1 s trimmed at each end, so the profile's clock, aligned on the
+ * process's exit, need not be exact).
+ */
+async function stepsRun({ db, registry, secretsDir, ports, full, profDir, keyring }) {
+  const pseudonyms = await loadClaimants(registry, `http://127.0.0.1:${ports.full}`, keyring, db.url);
+  const key = registry.activeKey(CONSUMER);
+  const loader = await startLoader(secretsDir, { privateJwk: key.privateJwk, kid: key.kid, agency: CONSUMER, gatewayId: registry.document.gatewayId, purpose: PURPOSE, query: QUERY, pseudonyms }, log);
+  let f;
+  let tStart;
+  let tEnd;
+  try {
+    const tCall = performance.now();
+    f = await loader.measure('full', `http://127.0.0.1:${ports.full}`, { warmSeconds: WARM, seconds: SECONDS, concurrency: CONCURRENCY, unique: true });
+    tEnd = performance.now();
+    tStart = Math.max(tCall + WARM * 1000, tEnd - SECONDS * 1000);
+  } finally {
+    loader.close();
+    loader.kill();
+  }
+  await full.stop();
+  const tExit = performance.now();
+  const profile = newestProfile(profDir, 'gateway-full');
+  const trim = Math.min(1000, (tEnd - tStart) / 4);
+  const fromUs = profile.endTime - (tExit - tStart - trim) * 1000;
+  const toUs = profile.endTime - (tExit - tEnd + trim) * 1000;
+  const { byStep, busyUs, idleUs } = stepsOfProfile(profile, { fromUs, toUs });
+  const exchanges = (f.rps * (toUs - fromUs)) / 1e6;
+  const figures = { profiledRps: f.rps, profiledP99Ms: f.p99Ms, busyUsPerExchange: +(busyUs / exchanges).toFixed(1), idleShare: +(idleUs / (busyUs + idleUs)).toFixed(3) };
+  for (const k of Object.keys(LABELS)) figures[k] = +((byStep.get(k) || 0) / exchanges).toFixed(1);
+  if (process.env.BENCH_KEEP_PROFILE) log(`profile kept in ${profDir}`);
+  else fs.rmSync(profDir, { recursive: true, force: true });
+  process.stdout.write(`${JSON.stringify(figures)}\n`);
+}
+
 async function main() {
   const started = [];
   const db = await createTestDatabase('bench_trust');
@@ -135,9 +204,11 @@ async function main() {
     await waitFor(ca, () => tcpOpen(caPort), 'gRPC port');
 
     const ports = { full: await freePort(), trustOff: await freePort(), bare: await freePort(), apollo: await freePort() };
-    const full = startProcess('gateway-full', path.join(ROOT, 'dist/apps/gateway/main.js'), { ...common, GATEWAY_PORT: String(ports.full) });
+    const profDir = STEPS_ONLY ? fs.mkdtempSync(path.join(os.tmpdir(), 'bench-trust-steps-')) : undefined;
+    const full = startProcess('gateway-full', path.join(ROOT, 'dist/apps/gateway/main.js'), { ...common, GATEWAY_PORT: String(ports.full) }, profDir ? { cpuProfDir: profDir } : {});
     started.push(full);
     await waitFor(full, () => httpUp(`http://127.0.0.1:${ports.full}/.well-known/jwks.json`), 'HTTP');
+    if (STEPS_ONLY) return await stepsRun({ db, registry, secretsDir, ports, full, profDir, keyring });
     const off = startProcess('gateway-trust-off', path.join(ROOT, 'bench/trust-off/main.js'), {
       ...common,
       GATEWAY_PORT: String(ports.trustOff),
@@ -151,28 +222,10 @@ async function main() {
     await waitFor(bare, async () => bare.output().includes('bare listening'), 'listening line');
     const apollo = startProcess('apollo', path.join(__dirname, 'apollo-server.js'), { DATABASE_URL: db.url, APOLLO_PORT: String(ports.apollo), BARE_SECRETS_DIR: secretsDir, BARE_AGENCY: CONSUMER });
     started.push(apollo);
-    await waitFor(apollo, async () => apollo.output().includes('apollo listening'), 'listening line');
+    // Apollo's module graph is the largest of the peers: on a loaded box its start-up takes longest.
+    await waitFor(apollo, async () => apollo.output().includes('apollo listening'), 'listening line', 180_000);
 
-    // Data: N claimants submitted by the provider (signed, audited), consents straight in SQL.
-    const tLoad = performance.now();
-    const provider = registry.client(PROVIDER, `http://127.0.0.1:${ports.full}`);
-    for (let start = 0; start < CLAIMANTS; start += 10_000) {
-      const records = [];
-      for (let i = start; i < Math.min(CLAIMANTS, start + 10_000); i++) records.push(record(i));
-      const res = await provider.graphql(SUBMIT, { records }, 'PROVISION');
-      const out = res.json?.data?.submitClaimants;
-      if (!out || out.accepted.length !== records.length) throw new Error(`submitClaimants failed: HTTP ${res.status} ${res.body.slice(0, 300)}`);
-    }
-    const subjects = Array.from({ length: CLAIMANTS }, (_, i) => toInternalId(keyring, `TRUST-BENCH-${i}`));
-    await queryAsOwner(
-      db.url,
-      `INSERT INTO consents (id, subject, purpose, recipient, collected_by, valid_from, expires_at, evidence_sha256, granted_at)
-       SELECT gen_random_uuid(), s, $2, $3, $4, now() - interval '1 hour', now() + interval '7 days', $5, now() FROM unnest($1::text[]) AS s`,
-      [subjects, PURPOSE, CONSUMER, PROVIDER, crypto.createHash('sha256').update('bench consent form').digest('base64url')],
-    );
-    await queryAsOwner(db.url, 'ANALYZE');
-    const pseudonyms = subjects.map((s) => toAgencyPseudonym(keyring, CONSUMER, s));
-    log(`${CLAIMANTS} claimants and consents loaded in ${((performance.now() - tLoad) / 1000).toFixed(1)} s`);
+    const pseudonyms = await loadClaimants(registry, `http://127.0.0.1:${ports.full}`, keyring, db.url);
 
     // The three servers answer the same thing (the full one signed, with an audit_seq).
     const consumer = registry.client(CONSUMER, `http://127.0.0.1:${ports.full}`);

@@ -14,9 +14,9 @@ const { withTestTls } = require('@passerelle/testing');
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
-/** Spawns a node script (optionally profiled: BENCH_CPU_PROF=DIR) and keeps its output for error messages. */
-function startProcess(name, script, env) {
-  const prof = process.env.BENCH_CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir', path.resolve(process.env.BENCH_CPU_PROF), '--cpu-prof-name', `${name}-${Date.now()}.cpuprofile`] : [];
+/** Spawns a node script (profiled when `cpuProfDir` or BENCH_CPU_PROF=DIR names a directory) and keeps its output for error messages. */
+function startProcess(name, script, env, { cpuProfDir = process.env.BENCH_CPU_PROF } = {}) {
+  const prof = cpuProfDir ? ['--cpu-prof', '--cpu-prof-dir', path.resolve(cpuProfDir), '--cpu-prof-name', `${name}-${Date.now()}.cpuprofile`] : [];
   // The trust-off peer (bench/trust-off/) is a gateway too: it presents the gateway's certificate.
   const identity = path.basename(path.dirname(script)) === 'trust-off' ? 'gateway' : path.basename(path.dirname(script));
   const proc = spawn(process.execPath, [...prof, script], {

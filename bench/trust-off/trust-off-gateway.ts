@@ -4,10 +4,8 @@ import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fa
 import { Test } from '@nestjs/testing';
 import { loadConfig, loadGrpcTls } from '@passerelle/config';
 import { createLogger, NestPinoLogger } from '@passerelle/logger';
-import type { DisclosureCandidate, DisclosureReason, Verdict } from '@passerelle/policy';
 import type { FastifyRequest } from 'fastify';
 import { AppModule } from '../../apps/gateway/src/app.module';
-import { DecisionsClient } from '../../apps/gateway/src/consents/decisions.client';
 import type { Exchange } from '../../apps/gateway/src/exchange/exchange-context';
 import { ExchangeRecorder } from '../../apps/gateway/src/exchange/exchange-recorder';
 import { RequestVerifier, type CallerCheck } from '../../apps/gateway/src/exchange/request-verifier';
@@ -45,14 +43,6 @@ class NoSignature {
   }
 }
 
-/** Trust off: every field the agreements cover is permitted, without asking consent-audit. */
-@Injectable()
-class PermitAll {
-  async decide(_consumer: string, _purpose: string, candidates: readonly DisclosureCandidate[]): Promise<Verdict[]> {
-    return candidates.map(() => ({ permit: true, reason: 'ok' as DisclosureReason, agreementId: '' }));
-  }
-}
-
 /**
  * BENCH ONLY: the gateway's own modules with its trust providers replaced (bench-trust-off.ts).
  * Built by the bench, never by `npm run build`; run by bench/trust-off/main.js.
@@ -69,8 +59,6 @@ async function main() {
     .useClass(NoLedger)
     .overrideProvider(ResponseSigner)
     .useClass(NoSignature)
-    .overrideProvider(DecisionsClient)
-    .useClass(PermitAll)
     .compile();
   const app = moduleRef.createNestApplication<NestFastifyApplication>(new FastifyAdapter({ bodyLimit: 8 * 1024 * 1024, trustProxy: false }), {
     logger: new NestPinoLogger(logger),

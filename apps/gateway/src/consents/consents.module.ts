@@ -3,16 +3,15 @@ import { consentAuditChannel } from './consent-audit.client';
 import { ConsentEndings } from './consent-endings';
 import { ConsentsResolver } from './consents.resolver';
 import { ConsentsService } from './consents.service';
-import { DecisionsClient } from './decisions.client';
 
 /**
- * Consents for agencies (recordConsent, revokeConsent, consents, disclosures) and the
- * DecisionsClient that other gateway features use to ask consent-audit whether a field may be
- * disclosed.
+ * Consents for agencies (recordConsent, revokeConsent, consents, disclosures). Disclosure
+ * decisions are made in the gateway itself (disclosure/disclosure.service.ts), with the consent
+ * read in the SQL of the records; consent-audit's Decisions.Decide stays for other callers.
  */
 @Module({
   imports: [consentAuditChannel],
-  providers: [DecisionsClient, ConsentsService, ConsentsResolver, ConsentEndings],
-  exports: [DecisionsClient, ConsentEndings],
+  providers: [ConsentsService, ConsentsResolver, ConsentEndings],
+  exports: [ConsentEndings],
 })
 export class ConsentsModule {}
