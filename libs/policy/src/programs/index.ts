@@ -8,3 +8,4 @@ export * from './hours';
 export * from './reasons';
 export * from './empty-spots';
 export * from './spots-release';
+export * from './spot-population';
