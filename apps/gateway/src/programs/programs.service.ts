@@ -43,6 +43,7 @@ import type { VerifiedCaller } from '../exchange/exchange-context';
 import { CLAIMANT_NOT_FOUND, DisclosureService, type DisclosureNote } from '../disclosure';
 import type { Eligibility, EligibilityOutcomeEnum, ConditionResultEnum, ProgramApplication, ProgramUptake, ProgramWithdrawal, ApplicationStatusEnum, EligibleNotApplied, EmptySpotCell, EmptySpotDimensionEnum, RuleSimulation, SpotCounts } from './dto/program-types';
 import { EmptySpotsRepository, SPOT_FIELDS, type FieldProviders, type SpotField } from './empty-spots.repository';
+import { SpotsSnapshots } from './spots-snapshots';
 import { ProgramsRepository, type ProgramEventSink } from './programs.repository';
 import { PROGRAMS_TOPIC } from './programs.tokens';
 import { ProgramsOutboxRelay } from './programs-outbox.relay';
@@ -80,6 +81,7 @@ export class ProgramsService implements OnApplicationBootstrap, OnApplicationShu
     @Inject(PROGRAMS_TOPIC) private readonly topic: string,
     private readonly relay: ProgramsOutboxRelay,
     private readonly spots: EmptySpotsRepository,
+    private readonly snapshots: SpotsSnapshots,
   ) {}
 
   /**
@@ -218,7 +220,7 @@ export class ProgramsService implements OnApplicationBootstrap, OnApplicationShu
     const used = read.filter((f) => !uncovered.includes(f));
     if (used.length === 0) throw new NoAgreement(`no STATISTICS agreement in force to ${caller.agency} names any field program '${program.id}' reads`);
     const out = await this.spots.underReleaseLock(caller.agency, async (m) => {
-      const population = await this.spots.population(m, program.id, providers);
+      const population = await this.snapshots.population(m, program.id, providers);
       const history = await this.spots.history(m, caller.agency);
       const release = releaseSpots(population, now, history, queries);
       await this.spots.record(m, caller.agency, program.id, stream.id, { operation }, release.released);

@@ -50,7 +50,7 @@ const NONE = 255;
 const RESULT = { MET, NOT_MET, UNKNOWN } as const;
 
 /** Counts remembered per population (each a pair of Int32Array the size of the population). */
-const MAX_MEMO = 8;
+const MAX_MEMO = 4;
 
 class Dictionary {
   readonly values: unknown[] = [];
@@ -91,7 +91,7 @@ export class SpotPopulationBuilder {
   build(): SpotPopulation {
     return new SpotPopulation(
       this.applied.length,
-      Object.fromEntries(DICT_FIELDS.map((f) => [f, { values: this.dicts[f].values, codes: Int32Array.from(this.codes[f]) }])) as SpotPopulation['columns'],
+      Object.fromEntries(DICT_FIELDS.map((f) => [f, { values: this.dicts[f].values, codes: Int32Array.from(this.codes[f]) }])) as unknown as SpotPopulation['columns'],
       this.employment,
       Uint8Array.from(this.applied),
       this.withheld,
@@ -130,6 +130,12 @@ export class SpotPopulation implements SpotCounter {
     private readonly applied: Uint8Array,
     private readonly withheld: readonly string[],
   ) {}
+
+  /** The same claimants with `applied` (one flag per claimant, in order) as who applied; its own remembered counts. */
+  withApplied(applied: Uint8Array): SpotPopulation {
+    if (applied.length !== this.size) throw new Error(`applied has ${applied.length} flags for ${this.size} claimants`);
+    return new SpotPopulation(this.size, this.columns, this.employment, applied, this.withheld);
+  }
 
   count(conditions: ProgramCondition[], at: Date, groupBy: readonly EmptySpotDimension[]): { notApplied: SpotTable; eligible: SpotTable } {
     const dims = EMPTY_SPOT_DIMENSIONS.filter((d) => groupBy.includes(d));
