@@ -241,6 +241,8 @@ export class SpotPopulation implements SpotCounter {
 
 const MEASURES: readonly SpotMeasure[] = ['ELIGIBLE_NOT_APPLIED', 'UNDETERMINED_NOT_APPLIED', 'ELIGIBLE'];
 const [ELIGIBLE_NOT_APPLIED, UNDETERMINED_NOT_APPLIED, ELIGIBLE] = [0, 1, 2];
+/** Key spaces up to this size are indexed directly (an Int32Array of this many entries at most). */
+const DIRECT_INDEX_LIMIT = 1 << 22;
 
 /** Cells numbered in order of first appearance, as countSpots numbers them. */
 function tableBuilder(n: number, groupOf: ReadonlyArray<{ dim: EmptySpotDimension; names: string[] }>, fieldSets: string[], conditions: number) {
@@ -249,6 +251,8 @@ function tableBuilder(n: number, groupOf: ReadonlyArray<{ dim: EmptySpotDimensio
   const span = groupOf.reduce((s, g) => s * g.names.length, radix);
   const numeric = conditions <= 30 && span < Number.MAX_SAFE_INTEGER;
   const ids = new Map<number | string, number>();
+  // Small key spaces: the cell of a key by direct index (-1: none yet), not through the map.
+  const direct = numeric && span <= DIRECT_INDEX_LIMIT ? new Int32Array(span).fill(-1) : null;
   const cells: SpotCellKey[] = [];
   const counts: number[] = [];
   const membership = new Int32Array(n).fill(-1);
@@ -263,9 +267,11 @@ function tableBuilder(n: number, groupOf: ReadonlyArray<{ dim: EmptySpotDimensio
           r *= groupOf[g].names.length;
         }
       } else id = `${measure}|${fieldSet}|${groups.join('|')}`;
-      let k = ids.get(id);
-      if (k === undefined) {
-        ids.set(id, (k = cells.length));
+      let k = direct !== null ? direct[id as number] : ids.get(id);
+      if (k === undefined || k < 0) {
+        k = cells.length;
+        if (direct !== null) direct[id as number] = k;
+        else ids.set(id, k);
         const name = (d: EmptySpotDimension) => {
           const g = groupOf.findIndex((x) => x.dim === d);
           return g < 0 ? null : groupOf[g].names[groups[g]];
