@@ -1,5 +1,5 @@
 import { DataSource, type EntityManager } from 'typeorm';
-import { SpotPopulationBuilder, type ClaimantView, type CountedClaimant, type EmploymentPeriod, type ReleasedSpots, type SpotPopulation, type SpotRow } from '@passerelle/policy';
+import { SpotPopulationBuilder, type ClaimantView, type CountedClaimant, type EmploymentPeriod, type ReleasedSpots, type ReleasedUptake, type SpotPopulation, type SpotRow, type UptakeApplication } from '@passerelle/policy';
 
 /** The claimant fields a count may read, and the column(s) behind each. */
 export const SPOT_FIELDS = ['province', 'nocCode', 'claimStatus', 'sector', 'workPermitExpiry', 'frenchLevel', 'healthCareHours'] as const;
@@ -18,7 +18,7 @@ const COLUMN: Record<SpotField, string> = {
 export type FieldProviders = Partial<Record<SpotField, readonly string[]>>;
 
 export interface OperationKind {
-  operation: 'eligibleNotApplied' | 'simulateRule';
+  operation: 'eligibleNotApplied' | 'simulateRule' | 'programUptake';
 }
 
 /**
@@ -118,7 +118,22 @@ export class EmptySpotsRepository {
     return rows.flatMap((r) => r.released);
   }
 
-  async record(m: EntityManager, agency: string, program: string, stream: string, kind: OperationKind, released: readonly ReleasedSpots[]): Promise<void> {
+  /** Every uptake table released to the agency about this stream, oldest first. */
+  async uptakeHistory(m: EntityManager, agency: string, program: string, stream: string): Promise<ReleasedUptake[]> {
+    const rows: Array<{ released: ReleasedUptake[] }> = await m.query(`SELECT released FROM count_releases WHERE agency = $1 AND program = $2 AND stream = $3 AND operation = 'programUptake' ORDER BY id`, [agency, program, stream]);
+    return rows.flatMap((r) => r.released);
+  }
+
+  /** The stream's applications (every one, in a fixed order), as uptake counts and audits them. */
+  async applications(m: EntityManager, program: string, stream: string): Promise<UptakeApplication[]> {
+    return m.query(
+      `SELECT to_char(applied_at AT TIME ZONE 'UTC', 'YYYY-MM-DD') AS day, coalesce(province, 'UNKNOWN') AS province, status, period
+         FROM program_stream_applications WHERE program = $1 AND stream = $2 ORDER BY subject`,
+      [program, stream],
+    );
+  }
+
+  async record(m: EntityManager, agency: string, program: string, stream: string, kind: OperationKind, released: readonly ReleasedSpots[] | readonly ReleasedUptake[]): Promise<void> {
     await m.query(`INSERT INTO count_releases (agency, program, stream, operation, released) VALUES ($1, $2, $3, $4, $5)`, [agency, program, stream, kind.operation, JSON.stringify(released)]);
   }
 }

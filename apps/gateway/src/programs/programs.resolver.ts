@@ -55,8 +55,9 @@ export class ProgramsResolver {
     @Args('stream', { type: () => String, nullable: true, description: 'Required when the program has several streams' }) stream: string | null,
     @Args('period', { type: () => String, nullable: true, description: 'A programme year (its first day) or `all`; default: every application, places left of the current period' }) period: string | null,
     @Args('groupBy', { type: () => [UptakeDimensionEnum], nullable: true }) groupBy: UptakeDimensionEnum[] | null,
+    @Caller() caller: VerifiedCaller,
   ): Promise<ProgramUptake> {
-    return this.service.uptake(program, stream, period, groupBy);
+    return this.service.uptake(caller, program, stream, period, groupBy);
   }
 
   @Query(() => EligibleNotApplied, {

@@ -9,3 +9,4 @@ export * from './reasons';
 export * from './empty-spots';
 export * from './spots-release';
 export * from './spot-population';
+export * from './uptake-release';

@@ -230,14 +230,20 @@ function revealedGroups(space: RowSpace, atoms: Atoms): { groups: string[]; touc
   return { groups, touching };
 }
 
-/** Decides which cells of the new tables (the last `fresh` of `cells`) may be published. */
-export function auditRelease(input: AuditInput, fresh = 1): AuditResult {
+/**
+ * Decides which cells of the new tables (the last `fresh` of `cells`) may be published.
+ * `initial`: for each new table, the cells its own protection already allows (default: every
+ * count but 1–9); the audit only withholds more. `widen`: when a revealed group lies wholly
+ * outside the new cells (the new release completes an equation chain through earlier ones),
+ * withhold the cheapest new cell and try again instead of withholding the whole release.
+ */
+export function auditRelease(input: AuditInput, fresh = 1, initial?: ReadonlyArray<ReadonlyArray<boolean>>, widen = false): AuditResult {
   const R = input.cells.length;
   const first = R - fresh;
   const atoms = atomsOf(input);
   const { members } = atoms;
   const isNew = (r: number) => r >= first;
-  const published = input.cells.map((cells, r) => cells.map((c) => (isNew(r) ? !isPrimary(c.count) : c.published)));
+  const published = input.cells.map((cells, r) => cells.map((c, k) => (isNew(r) ? (initial ? initial[r - first][k] && !isPrimary(c.count) : !isPrimary(c.count)) : c.published)));
   const primaryCount = published.slice(first).flat().filter((p) => !p).length;
   // What the history alone reveals (the data changed since) is out already: only what the new tables add is judged.
   const history = new RowSpace();
@@ -257,6 +263,11 @@ export function auditRelease(input: AuditInput, fresh = 1): AuditResult {
       if (!published[r][k] || c.count === 0) continue;
       if (!members[r][k].some((a) => touching.has(a))) continue;
       if (!best || c.count < best.count) best = { r, k, count: c.count };
+    }
+    // `widen`: a group revealed through earlier releases only (no new cell holds any of it) —
+    // withhold the cheapest new cell still published and look again, rather than everything.
+    if (!best && widen) {
+      for (const { r, k, c } of newCells) if (published[r][k] && c.count > 0 && (!best || c.count < best.count)) best = { r, k, count: c.count };
     }
     if (!best) break;
     published[best.r][best.k] = false;
