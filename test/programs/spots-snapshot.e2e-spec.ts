@@ -65,7 +65,8 @@ describe('the cached columnar empty-spots population equals the list read on eve
   beforeAll(async () => {
     db = await createTestDatabase('spotsnap');
     ds = await createDataSource({ url: db.logins.gateway, poolSize: 3, applicationName: 'spots-snapshot' }).initialize();
-    repo = new EmptySpotsRepository(ds);
+    // Small pages, so that the snapshot is read in many (the gateway reads 100,000 subjects a page).
+    repo = new EmptySpotsRepository(ds, 37);
     await queryAsOwner(db.url, `INSERT INTO program_streams (program, stream) VALUES ($1, 'main'), ('other-program', 'main')`, [PROGRAM]);
   });
 

@@ -28,7 +28,11 @@ export interface OperationKind {
  * allowed healthCareHours. Plain class (tests drive it on a real database without Nest).
  */
 export class EmptySpotsRepository {
-  constructor(private readonly dataSource: DataSource) {}
+  /** @param pageSize subjects per page when the population is read into a snapshot */
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly pageSize = 100_000,
+  ) {}
 
   /**
    * Runs `work` holding the agency's release lock (one audit at a time per agency, so two
@@ -72,12 +76,20 @@ export class EmptySpotsRepository {
     const rowOf = new Map<string, number>();
     const merged = mergedQuery(providers);
     if (merged) {
-      const rows: MergedRow[] = await m.query(`${merged.sql} ORDER BY subject`, merged.params);
       const periods = await this.periods(null, providers.healthCareHours ?? [], m);
-      rows.forEach((r, i) => {
-        builder.add(spotRow(r, periods, false));
-        rowOf.set(r.subject, i);
-      });
+      // In pages by subject (keyset, the same order), so that at most a page of rows is held at once.
+      const after = merged.params.length + 1;
+      const sql = merged.sql.replace('GROUP BY subject', `AND ($${after}::text IS NULL OR subject > $${after}) GROUP BY subject ORDER BY subject LIMIT ${this.pageSize}`);
+      let last: string | null = null;
+      for (;;) {
+        const rows: MergedRow[] = await m.query(sql, [...merged.params, last]);
+        for (const r of rows) {
+          rowOf.set(r.subject, rowOf.size);
+          builder.add(spotRow(r, periods, false));
+        }
+        if (rows.length < this.pageSize) break;
+        last = rows[rows.length - 1].subject;
+      }
     }
     return { population: builder.build(), rowOf };
   }
