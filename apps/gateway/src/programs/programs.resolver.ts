@@ -48,7 +48,10 @@ export class ProgramsResolver {
     return this.service.withdraw(note, caller, program, pseudonym);
   }
 
-  @Query(() => ProgramUptake, { description: 'Applications, admissions, waitlist and places left of a program stream, in a period, by month and/or province (small counts suppressed).' })
+  @Query(() => ProgramUptake, {
+    description:
+      'Applications, admissions, waitlist and places left of a program stream, in a period, by month and/or province (small counts suppressed). Audited against every earlier programUptake answer to you about the stream: cells that would let them be differenced down to 1–9 applications are suppressed too.',
+  })
   @Requires({ role: ['CONSUMER', 'PROVIDER'], purposes: ['PROGRAM_ELIGIBILITY', 'STATISTICS'] })
   programUptake(
     @Args('program', { type: () => String }) program: string,
