@@ -10,10 +10,12 @@
  *    from claimant_records in pages of 1,000 (the Decide call of the gateway is not included);
  * 3. statistics: latency of the protected statistics queries over 1,000,000 stored claimants
  *    (rows generated with generate_series in a scratch database, dropped at the end);
- * 4. the empty-spots counts (issue 17) over the same 1,000,000 claimants: loading the population
- *    through EmptySpotsRepository (the gateway's SQL), then eligibleNotApplied (one audited
- *    release grouped by province, noc, claimStatus) and simulateRule (before/after, four tables
- *    audited together, after that release), as the gateway computes them.
+ * 4. the empty-spots counts (issue 17) over the same 1,000,000 claimants, as the gateway computes
+ *    them (release lock, snapshot version check, history, audit, record): the snapshot's first
+ *    read (`spotsSnapshotLoadMs`, paid again only after a write to the tables it reads), then
+ *    eligibleNotApplied (one audited release grouped by province, noc, claimStatus) and
+ *    simulateRule (before/after, four tables audited together, after that release), each a
+ *    question not asked before.
  *
  *   --smoke (or BENCH_SMOKE=1): 20,000 claimants, a few seconds.
  */
@@ -30,6 +32,7 @@ const statistics = require(path.join(ROOT, 'libs/policy/src/statistics/index.ts'
 const { runMigrations } = require(path.join(ROOT, 'libs/persistence/src/migrate.ts'));
 const { StatisticsRepository } = require(path.join(ROOT, 'apps/gateway/src/statistics/statistics.repository.ts'));
 const { EmptySpotsRepository } = require(path.join(ROOT, 'apps/gateway/src/programs/empty-spots.repository.ts'));
+const { SpotsSnapshots } = require(path.join(ROOT, 'apps/gateway/src/programs/spots-snapshots.ts'));
 
 const arg = (name, dflt) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -212,33 +215,55 @@ async function dbBench(url) {
   }
 }
 
-/** eligibleNotApplied and simulateRule as the gateway runs them, on the whole stored population. */
+/**
+ * eligibleNotApplied and simulateRule as the gateway runs them, on the whole stored population:
+ * under the agency's release lock, the population from the gateway's snapshot (SpotsSnapshots:
+ * version check, then the cached columnar population), the agency's history, the audited
+ * release, and the record of what it published. The snapshot's first read (cold) is timed on
+ * its own; the figures are the next calls, each asking a question not asked before (its counts
+ * are computed, not remembered), then the same calls repeated.
+ */
 async function spotsBench(ds) {
   const repo = new EmptySpotsRepository(ds);
+  const snapshots = new SpotsSnapshots(repo);
   const all = ['ca.ircc', 'qc.msss'];
   const providers = { province: all, nocCode: all, claimStatus: all, sector: all, workPermitExpiry: all, frenchLevel: all, healthCareHours: all };
   const program = policy.REFERENCE_PROGRAMS.find((p) => p.id === 'guardian-angels-2020');
   const stream = policy.programStreams(program)[0];
-  const at = new Date();
   const groupBy = ['province', 'noc', 'claimStatus'];
-  const load = await timeAsync(() => repo.underReleaseLock('bench', (m) => repo.population(m, program.id, providers)));
-  const population = load.r;
-  const ena = timeIt(() => policy.releaseSpots(population, at, [], [{ conditions: stream.conditions, groupBy, tables: ['notApplied'] }]));
   const changed = policy.applyRuleChange(program, stream.id, { set: [{ name: 'pandemic-hours', kind: 'hoursAtLeast', hours: 60, from: '2020-03-13', to: '2020-08-14' }] });
   const after = policy.programStreams(changed)[0];
   const tables = ['notApplied', 'eligible'];
-  const sim = timeIt(() =>
-    policy.releaseSpots(population, at, ena.r.released, [
-      { conditions: stream.conditions, groupBy, tables },
-      { conditions: after.conditions, groupBy, tables },
-    ]),
-  );
+  // What the gateway does per call (programs.service.ts#releaseCounts), for one agency.
+  const release = (agency, operation, queries) =>
+    repo.underReleaseLock(agency, async (m) => {
+      const population = await snapshots.population(m, program.id, providers);
+      const history = await repo.history(m, agency);
+      const out = policy.releaseSpots(population, new Date(), history, queries);
+      await repo.record(m, agency, program.id, stream.id, { operation }, out.released);
+      return { out, size: population.size };
+    });
+  const ena = [{ conditions: stream.conditions, groupBy, tables: ['notApplied'] }];
+  const sim = [
+    { conditions: stream.conditions, groupBy, tables },
+    { conditions: after.conditions, groupBy, tables },
+  ];
+  const run = Date.now().toString(36);
+  const load = await timeAsync(() => repo.underReleaseLock(`bench-${run}-load`, (m) => snapshots.population(m, program.id, providers)));
   const cells = (t) => ({ cells: t.length, suppressed: t.filter((c) => c.suppressed).length });
+  const first = { ena: await timeAsync(() => release(`bench-${run}-0`, 'eligibleNotApplied', ena)) };
+  first.sim = await timeAsync(() => release(`bench-${run}-0`, 'simulateRule', sim));
+  const repeats = { ena: [], sim: [] };
+  for (let i = 1; i <= 3; i++) {
+    repeats.ena.push((await timeAsync(() => release(`bench-${run}-${i}`, 'eligibleNotApplied', ena))).ms);
+    repeats.sim.push((await timeAsync(() => release(`bench-${run}-${i}`, 'simulateRule', sim))).ms);
+  }
+  const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
   return {
-    claimants: population.length,
-    loadPopulationMs: Math.round(load.ms),
-    eligibleNotApplied: { computeMs: Math.round(ena.ms), totalMs: Math.round(load.ms + ena.ms), ...cells(ena.r.answers[0][0]), complementary: ena.r.complementary },
-    simulateRule: { change: 'pandemic-hours 120 -> 60', computeMs: Math.round(sim.ms), totalMs: Math.round(load.ms + sim.ms), ...cells(sim.r.answers[1][0]), complementary: sim.r.complementary },
+    claimants: first.ena.r.size,
+    snapshotLoadMs: Math.round(load.ms),
+    eligibleNotApplied: { ms: Math.round(first.ena.ms), repeatMedianMs: Math.round(median(repeats.ena)), ...cells(first.ena.r.out.answers[0][0]), complementary: first.ena.r.out.complementary },
+    simulateRule: { change: 'pandemic-hours 120 -> 60', ms: Math.round(first.sim.ms), repeatMedianMs: Math.round(median(repeats.sim)), ...cells(first.sim.r.out.answers[1][0]), complementary: first.sim.r.out.complementary },
   };
 }
 
@@ -253,9 +278,9 @@ async function spotsBench(ds) {
     population: db.population,
   };
   db.statistics.forEach((q, i) => (figures[`statisticsQuery${i + 1}Ms`] = q.medianMs));
-  figures.spotsLoadPopulationMs = db.spots.loadPopulationMs;
-  figures.eligibleNotAppliedComputeMs = db.spots.eligibleNotApplied.computeMs;
-  figures.simulateRuleComputeMs = db.spots.simulateRule.computeMs;
+  figures.spotsSnapshotLoadMs = db.spots.snapshotLoadMs;
+  figures.eligibleNotAppliedMs = db.spots.eligibleNotApplied.ms;
+  figures.simulateRuleMs = db.spots.simulateRule.ms;
   figures.notes = `population ${db.population}; statistics queries: ${db.statistics.map((q, i) => `${i + 1}. ${q.query}`).join('; ')}`;
   process.stdout.write(`${JSON.stringify(figures)}\n`);
 })().catch((err) => {

@@ -14,6 +14,8 @@ const TODAY = new Date().toISOString().slice(0, 10);
 const NEXT_YEAR = `${Number(TODAY.slice(0, 4)) + 1}-12-31`;
 const W = { from: '2020-03-13', to: '2020-08-14' };
 const guardianAngels = REFERENCE_PROGRAMS.find((p) => p.id === 'guardian-angels-2020')!;
+/** Paced: 500 a programme year from 2025-01-01 (periods 2025-01-01, 2026-01-01, 2027-01-01). */
+const qcHealthAsylum = REFERENCE_PROGRAMS.find((p) => p.id === 'qc-health-asylum')!;
 const spots: ProgramDefinition = {
   id: 'spots-program',
   names: { en: 'Spots', fr: 'Places' },
@@ -111,10 +113,12 @@ describe('hours, reasons and the empty-spots counts through the gateway', () => 
         agreement('dsa-msss-ircc-st', 'qc.msss', 'ca.ircc', counted, ['STATISTICS']),
         agreement('dsa-msss-esdc-st', 'qc.msss', 'ca.esdc', counted, ['STATISTICS']),
         agreement('dsa-msss-mltsd-st', 'qc.msss', 'on.mltsd', counted, ['STATISTICS']),
+        // counts, but not on hours
+        agreement('dsa-msss-mifi-st', 'qc.msss', 'qc.mifi', ['province', 'claimStatus', 'nocCode'], ['STATISTICS']),
         agreement('dsa-msss-prov', 'qc.msss', 'ca.ircc', ['province'], ['PROVISION']),
         agreement('dsa-irb-prov', 'ca.irb', 'ca.ircc', ['healthCareHours'], ['PROVISION']),
       ],
-      programs: [guardianAngels, spots, frenchProgram] as unknown as RegistryDocument['programs'],
+      programs: [guardianAngels, spots, frenchProgram, qcHealthAsylum] as unknown as RegistryDocument['programs'],
       consentRequiredFor: ['JOB_MATCHING', 'RELOCATION'],
     });
     stack = await startTrustStack({ registryFile: registry.file, databaseUrl: db.url });
@@ -156,6 +160,15 @@ describe('hours, reasons and the empty-spots counts through the gateway', () => 
       db.url,
       `INSERT INTO program_stream_applications (program, stream, subject, status, period, province, applied_by, request_jti, admitted_at) SELECT 'spots-program', 'main', s, 'ADMITTED', 'all', 'QC', 'ca.ircc', 'seed-' || s, now() FROM unnest($1::text[]) AS s`,
       [applied],
+    );
+    // qc-health-asylum: admitted in its first programme year (2025) and its second (2026); PE has 2 in the first.
+    await queryAsOwner(db.url, `INSERT INTO program_streams (program, stream) VALUES ('qc-health-asylum', 'main') ON CONFLICT DO NOTHING`);
+    await queryAsOwner(
+      db.url,
+      `INSERT INTO program_stream_applications (program, stream, subject, status, period, province, applied_by, request_jti, applied_at, admitted_at)
+       SELECT 'qc-health-asylum', 'main', 'i_' || lpad(k || '-' || g, 22, 'u'), 'ADMITTED', p, v, 'qc.mifi', 'seed-u-' || k || '-' || g, d::timestamptz, d::timestamptz
+         FROM (VALUES (1, 100, 'QC', '2025-03-10', '2025-01-01'), (2, 2, 'PE', '2025-05-02', '2025-01-01'), (3, 50, 'QC', '2026-04-01', '2026-01-01'), (4, 12, 'PE', '2026-06-15', '2026-01-01')) AS t(k, n, v, d, p),
+              generate_series(1, n) AS g`,
     );
   }, 420_000);
 
@@ -300,8 +313,68 @@ describe('hours, reasons and the empty-spots counts through the gateway', () => 
       expect(recomputed.find((c) => c.province === 'QC' && c.measure === 'ELIGIBLE_NOT_APPLIED')?.count).toBe(125);
     });
 
+    it('an agency whose agreements do not name healthCareHours gets UNDETERMINED for it, after others filled the cached population, never a hint', async () => {
+      // ca.ircc's counts above read the population with hours; qc.mifi's may not use them.
+      const mifi = await registry.client('qc.mifi', url()).graphql<Gql<{ eligibleNotApplied: { counts: Counts; uncoveredFields: string[] } }>>(ENA, { p: spots.id, g: ['province'] }, 'STATISTICS');
+      expect(mifi.json.errors).toBeUndefined();
+      const answer = mifi.json.data!.eligibleNotApplied;
+      expect(answer.uncoveredFields).toEqual(['healthCareHours']);
+      expect(answer.counts.notApplied.length).toBeGreaterThan(0);
+      for (const c of answer.counts.notApplied) expect(c).toMatchObject({ measure: 'UNDETERMINED_NOT_APPLIED', field: 'healthCareHours' });
+      // PENDING claimants not applied, by province, whatever their hours: QC 100 + 15 + 25, ON 30, PE 12.
+      expect(answer.counts.notApplied.map((c) => [c.province, c.count])).toEqual([
+        ['ON', 30],
+        ['PE', 12],
+        ['QC', 140],
+      ]);
+      expect((await entryOf(mifi)).fields).not.toContain('healthCareHours');
+    });
+
+    it('programUptake releases are recorded and audited: a second year asked after all years cannot give away the 2 admitted in PE the first year', async () => {
+      type Uptake = { programUptake: { applications: number; admissions: number; byProvince: Array<{ province: string; count: number | null; suppressed: boolean }>; cells: Array<{ province: string | null; applications: number | null; admissions: number | null; suppressed: boolean }> } };
+      const UPTAKE = `query($p: String!, $period: String) { programUptake(program: $p, period: $period, groupBy: [province]) { applications admissions byProvince { province count suppressed } cells { province applications admissions suppressed } } }`;
+      const ask = async (agency: string, period: string | null) => {
+        const res = await registry.client(agency, url()).graphql<Gql<Uptake>>(UPTAKE, { p: qcHealthAsylum.id, period }, 'STATISTICS');
+        expect(res.json.errors).toBeUndefined();
+        return res.json.data!.programUptake;
+      };
+      const all = await ask('ca.ircc', null);
+      expect([...all.byProvince].sort((a, b) => a.province.localeCompare(b.province))).toEqual([
+        { province: 'PE', count: 14, suppressed: false },
+        { province: 'QC', count: 150, suppressed: false },
+      ]);
+      // Control: an agency with no history is given the second year's PE, 12 (≥ 10) ...
+      const fresh = await ask('ca.esdc', '2026-01-01');
+      expect(fresh.byProvince.find((c) => c.province === 'PE')).toEqual({ province: 'PE', count: 12, suppressed: false });
+      // ... which, to ca.ircc, would give away 14 − 12 = 2: withheld, with whatever would let it be recomputed.
+      const second = await ask('ca.ircc', '2026-01-01');
+      expect(second.byProvince.find((c) => c.province === 'PE')).toMatchObject({ count: null, suppressed: true });
+      expect(second.cells.find((c) => c.province === 'PE')).toMatchObject({ applications: null, admissions: null, suppressed: true });
+      // The attacker over everything ca.ircc was given (and the public totals of every period) solves for nothing small.
+      const groups = [
+        { name: 'QC-2025', province: 'QC', year: 2025, n: 100 },
+        { name: 'PE-2025', province: 'PE', year: 2025, n: 2 },
+        { name: 'QC-2026', province: 'QC', year: 2026, n: 50 },
+        { name: 'PE-2026', province: 'PE', year: 2026, n: 12 },
+      ];
+      const eqs: number[][] = [];
+      const row = (f: (g: (typeof groups)[number]) => boolean) => groups.map((g) => (f(g) ? 1 : 0));
+      for (const year of [2025, 2026, 2027]) eqs.push(row((g) => g.year === year));
+      eqs.push(row(() => true));
+      for (const [answer, year] of [[all, null], [second, 2026]] as const) {
+        for (const c of answer.byProvince) if (!c.suppressed) eqs.push(row((g) => g.province === c.province && (year === null || g.year === year)));
+        for (const c of answer.cells) if (!c.suppressed) eqs.push(row((g) => g.province === c.province && (year === null || g.year === year)));
+      }
+      const solved = determinedUnknowns(eqs, groups.length).map((i) => groups[i]);
+      expect(solved.filter((g) => g.n < 10)).toEqual([]);
+      const rows = await queryAsOwner<{ operation: string; released: unknown }>(db.url, `SELECT operation, released FROM count_releases WHERE agency = 'ca.ircc' AND program = 'qc-health-asylum' ORDER BY id`);
+      expect(rows.map((r) => r.operation)).toEqual(['programUptake', 'programUptake']);
+      expect(JSON.stringify(rows)).not.toMatch(/"count"|i_[A-Za-z0-9_-]{22}/);
+    });
+
     it('refuses, and audits, an agency without agreement, a wrong purpose, and a change that is not a valid rule', async () => {
-      const noAgreement = await registry.client('qc.mifi', url()).graphql<Gql<unknown>>(ENA, { p: spots.id, g: ['province'] }, 'STATISTICS');
+      // ca.irb (a provider) holds no STATISTICS agreement as a consumer.
+      const noAgreement = await registry.client('ca.irb', url()).graphql<Gql<unknown>>(ENA, { p: spots.id, g: ['province'] }, 'STATISTICS');
       expect(noAgreement.json.errors![0].extensions).toMatchObject({ code: 'NO_AGREEMENT' });
       expect(await entryOf(noAgreement)).toMatchObject({ decision: 'DENY' });
       const wrongPurpose = await ircc().graphql<Gql<unknown>>(ENA, { p: spots.id, g: ['province'] }, 'PROGRAM_ELIGIBILITY');

@@ -61,6 +61,8 @@ export const TABLE_PRIVILEGES: Record<LoginRole, Record<string, readonly TableVe
     employment_periods: ['SELECT', 'INSERT', 'DELETE'],
     // issue 17: what eligibleNotApplied / simulateRule published to each agency (append-only)
     count_releases: ['SELECT', 'INSERT'],
+    // issue 17: write counters of the empty-spots population's tables, bumped by their triggers as the writing login
+    spots_versions: ['SELECT', 'UPDATE'],
   },
   passerelle_ledger: {
     schema_migrations: ['SELECT'],

@@ -1,5 +1,5 @@
 import { DataSource, type EntityManager } from 'typeorm';
-import type { ClaimantView, CountedClaimant, EmploymentPeriod, ReleasedSpots } from '@passerelle/policy';
+import { SpotPopulationBuilder, type ClaimantView, type CountedClaimant, type EmploymentPeriod, type ReleasedSpots, type ReleasedUptake, type SpotPopulation, type SpotRow, type UptakeApplication } from '@passerelle/policy';
 
 /** The claimant fields a count may read, and the column(s) behind each. */
 export const SPOT_FIELDS = ['province', 'nocCode', 'claimStatus', 'sector', 'workPermitExpiry', 'frenchLevel', 'healthCareHours'] as const;
@@ -18,7 +18,7 @@ const COLUMN: Record<SpotField, string> = {
 export type FieldProviders = Partial<Record<SpotField, readonly string[]>>;
 
 export interface OperationKind {
-  operation: 'eligibleNotApplied' | 'simulateRule';
+  operation: 'eligibleNotApplied' | 'simulateRule' | 'programUptake';
 }
 
 /**
@@ -28,7 +28,11 @@ export interface OperationKind {
  * allowed healthCareHours. Plain class (tests drive it on a real database without Nest).
  */
 export class EmptySpotsRepository {
-  constructor(private readonly dataSource: DataSource) {}
+  /** @param pageSize subjects per page when the population is read into a snapshot */
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly pageSize = 100_000,
+  ) {}
 
   /**
    * Runs `work` holding the agency's release lock (one audit at a time per agency, so two
@@ -41,39 +45,66 @@ export class EmptySpotsRepository {
     });
   }
 
+  /** The population as a list of views, read in one go (the path before the columnar snapshot; kept as the reference the snapshot is tested against). */
   async population(m: EntityManager, program: string, providers: FieldProviders): Promise<CountedClaimant[]> {
-    const all = [...new Set(SPOT_FIELDS.flatMap((f) => providers[f] ?? []))].sort();
-    if (all.length === 0) return [];
-    const params: unknown[] = [all, program];
-    const pick = (expr: string, notNull: string, allowed: readonly string[]) => {
-      params.push(allowed);
-      return `(array_agg(${expr} ORDER BY supplied_at DESC, provider) FILTER (WHERE ${notNull} IS NOT NULL AND provider = ANY($${params.length}::text[])))[1]`;
-    };
-    const cols = SPOT_FIELDS.map((f) => `${pick(COLUMN[f], f === 'workPermitExpiry' ? 'work_permit_expiry' : COLUMN[f], providers[f] ?? [])} AS "${f}"`);
-    // The hours period goes with the hours it belongs to (same provider: same filter and order).
-    cols.push(`${pick("to_char(hours_period_start, 'YYYY-MM-DD')", 'health_care_hours', providers.healthCareHours ?? [])} AS "hoursStart"`);
-    cols.push(`${pick("to_char(hours_period_end, 'YYYY-MM-DD')", 'health_care_hours', providers.healthCareHours ?? [])} AS "hoursEnd"`);
-    const rows: Array<Record<string, string | number | null> & { subject: string; applied: boolean }> = await m.query(
-      `WITH merged AS (SELECT subject, ${cols.join(', ')} FROM claimant_records WHERE provider = ANY($1::text[]) GROUP BY subject),
-            applied AS (SELECT DISTINCT subject FROM program_stream_applications WHERE program = $2 AND status <> 'WITHDRAWN')
+    const merged = mergedQuery(providers);
+    if (!merged) return [];
+    const params = [...merged.params, program];
+    const rows: Array<MergedRow & { applied: boolean }> = await m.query(
+      `WITH merged AS (${merged.sql}),
+            applied AS (SELECT DISTINCT subject FROM program_stream_applications WHERE program = $${params.length} AND status <> 'WITHDRAWN')
        SELECT merged.*, (applied.subject IS NOT NULL) AS applied FROM merged LEFT JOIN applied USING (subject) ORDER BY subject`,
       params,
     );
     const periods = await this.periods(null, providers.healthCareHours ?? [], m);
+    const withheld = SPOT_FIELDS.filter((f) => (providers[f] ?? []).length === 0);
     return rows.map((r) => {
-      const view: ClaimantView = {
-        province: (r.province as string) ?? null,
-        nocCode: (r.nocCode as string) ?? null,
-        claimStatus: (r.claimStatus as ClaimantView['claimStatus']) ?? null,
-        sector: (r.sector as string) ?? null,
-        workPermitExpiry: (r.workPermitExpiry as string) ?? null,
-        frenchLevel: r.frenchLevel === null ? null : Number(r.frenchLevel),
-        healthCareHours: r.healthCareHours === null ? null : { hours: Number(r.healthCareHours), periodStart: r.hoursStart as string, periodEnd: r.hoursEnd as string },
-        employment: periods.get(r.subject) ?? null,
-        withheld: SPOT_FIELDS.filter((f) => (providers[f] ?? []).length === 0),
-      };
+      const row = spotRow(r, periods, false);
+      const view: ClaimantView = { ...row, claimStatus: row.claimStatus as ClaimantView['claimStatus'], withheld };
+      delete (view as { applied?: boolean }).applied;
       return { view, applied: r.applied };
     });
+  }
+
+  /**
+   * The same population, column by column (SpotPopulation), with nobody marked as applied (see
+   * `applied`), and the row of each subject. The same SQL and order as `population`.
+   */
+  async columnar(m: EntityManager, providers: FieldProviders): Promise<{ population: SpotPopulation; rowOf: Map<string, number> }> {
+    const withheld = SPOT_FIELDS.filter((f) => (providers[f] ?? []).length === 0);
+    const builder = new SpotPopulationBuilder(withheld);
+    const rowOf = new Map<string, number>();
+    const merged = mergedQuery(providers);
+    if (merged) {
+      const periods = await this.periods(null, providers.healthCareHours ?? [], m);
+      // In pages by subject (keyset, the same order), so that at most a page of rows is held at once.
+      const after = merged.params.length + 1;
+      const sql = merged.sql.replace('GROUP BY subject', `AND ($${after}::text IS NULL OR subject > $${after}) GROUP BY subject ORDER BY subject LIMIT ${this.pageSize}`);
+      let last: string | null = null;
+      for (;;) {
+        const rows: MergedRow[] = await m.query(sql, [...merged.params, last]);
+        for (const r of rows) {
+          rowOf.set(r.subject, rowOf.size);
+          builder.add(spotRow(r, periods, false));
+        }
+        if (rows.length < this.pageSize) break;
+        last = rows[rows.length - 1].subject;
+      }
+    }
+    return { population: builder.build(), rowOf };
+  }
+
+  /** The subjects who count as having applied to `program` (an application not withdrawn). */
+  async applied(m: EntityManager, program: string): Promise<string[]> {
+    const rows: Array<{ subject: string }> = await m.query(`SELECT DISTINCT subject FROM program_stream_applications WHERE program = $1 AND status <> 'WITHDRAWN'`, [program]);
+    return rows.map((r) => r.subject);
+  }
+
+  /** The write counters of the population's tables and of the applications (migration 1795570000000): equal sums, nothing committed since. */
+  async versions(m: EntityManager): Promise<{ population: string; applications: string }> {
+    const rows: Array<{ kind: 'population' | 'applications'; v: string }> = await m.query(`SELECT kind, sum(bumps)::text AS v FROM spots_versions GROUP BY kind`);
+    const of = (k: string) => rows.find((r) => r.kind === k)?.v ?? '0';
+    return { population: of('population'), applications: of('applications') };
   }
 
   /** Employment periods from `providers`, per subject (of `subjects`, or of everyone when null). */
@@ -95,11 +126,62 @@ export class EmptySpotsRepository {
 
   /** Everything released to the agency so far, oldest first (every program: the population is shared). */
   async history(m: EntityManager, agency: string): Promise<ReleasedSpots[]> {
-    const rows: Array<{ released: ReleasedSpots[] }> = await m.query(`SELECT released FROM count_releases WHERE agency = $1 ORDER BY id`, [agency]);
+    const rows: Array<{ released: ReleasedSpots[] }> = await m.query(`SELECT released FROM count_releases WHERE agency = $1 AND operation IN ('eligibleNotApplied', 'simulateRule') ORDER BY id`, [agency]);
     return rows.flatMap((r) => r.released);
   }
 
-  async record(m: EntityManager, agency: string, program: string, stream: string, kind: OperationKind, released: readonly ReleasedSpots[]): Promise<void> {
+  /** Every uptake table released to the agency about this stream, oldest first. */
+  async uptakeHistory(m: EntityManager, agency: string, program: string, stream: string): Promise<ReleasedUptake[]> {
+    const rows: Array<{ released: ReleasedUptake[] }> = await m.query(`SELECT released FROM count_releases WHERE agency = $1 AND program = $2 AND stream = $3 AND operation = 'programUptake' ORDER BY id`, [agency, program, stream]);
+    return rows.flatMap((r) => r.released);
+  }
+
+  /** The stream's applications (every one, in a fixed order), as uptake counts and audits them. */
+  async applications(m: EntityManager, program: string, stream: string): Promise<UptakeApplication[]> {
+    return m.query(
+      `SELECT to_char(applied_at AT TIME ZONE 'UTC', 'YYYY-MM-DD') AS day, coalesce(province, 'UNKNOWN') AS province, status, period
+         FROM program_stream_applications WHERE program = $1 AND stream = $2 ORDER BY subject`,
+      [program, stream],
+    );
+  }
+
+  async record(m: EntityManager, agency: string, program: string, stream: string, kind: OperationKind, released: readonly ReleasedSpots[] | readonly ReleasedUptake[]): Promise<void> {
     await m.query(`INSERT INTO count_releases (agency, program, stream, operation, released) VALUES ($1, $2, $3, $4, $5)`, [agency, program, stream, kind.operation, JSON.stringify(released)]);
   }
+}
+
+type MergedRow = Record<string, string | number | null> & { subject: string };
+
+/**
+ * Per subject, each field's most recently supplied non-null value among the providers allowed
+ * for THAT field (ties: provider id), and the period of the hours chosen; null when no provider
+ * is allowed anything.
+ */
+function mergedQuery(providers: FieldProviders): { sql: string; params: unknown[] } | null {
+  const all = [...new Set(SPOT_FIELDS.flatMap((f) => providers[f] ?? []))].sort();
+  if (all.length === 0) return null;
+  const params: unknown[] = [all];
+  const pick = (expr: string, notNull: string, allowed: readonly string[]) => {
+    params.push(allowed);
+    return `(array_agg(${expr} ORDER BY supplied_at DESC, provider) FILTER (WHERE ${notNull} IS NOT NULL AND provider = ANY($${params.length}::text[])))[1]`;
+  };
+  const cols = SPOT_FIELDS.map((f) => `${pick(COLUMN[f], f === 'workPermitExpiry' ? 'work_permit_expiry' : COLUMN[f], providers[f] ?? [])} AS "${f}"`);
+  // The hours period goes with the hours it belongs to (same provider: same filter and order).
+  cols.push(`${pick("to_char(hours_period_start, 'YYYY-MM-DD')", 'health_care_hours', providers.healthCareHours ?? [])} AS "hoursStart"`);
+  cols.push(`${pick("to_char(hours_period_end, 'YYYY-MM-DD')", 'health_care_hours', providers.healthCareHours ?? [])} AS "hoursEnd"`);
+  return { sql: `SELECT subject, ${cols.join(', ')} FROM claimant_records WHERE provider = ANY($1::text[]) GROUP BY subject`, params };
+}
+
+function spotRow(r: MergedRow, periods: ReadonlyMap<string, EmploymentPeriod[]>, applied: boolean): SpotRow {
+  return {
+    province: (r.province as string) ?? null,
+    nocCode: (r.nocCode as string) ?? null,
+    claimStatus: (r.claimStatus as string) ?? null,
+    sector: (r.sector as string) ?? null,
+    workPermitExpiry: (r.workPermitExpiry as string) ?? null,
+    frenchLevel: r.frenchLevel === null ? null : Number(r.frenchLevel),
+    healthCareHours: r.healthCareHours === null ? null : { hours: Number(r.healthCareHours), periodStart: r.hoursStart as string, periodEnd: r.hoursEnd as string },
+    employment: periods.get(r.subject) ?? null,
+    applied,
+  };
 }

@@ -185,9 +185,13 @@ export class ProgramsRepository {
   }
 
   /** Counts for programUptake: per month and province of the stream's applications made within `days` (all when null). */
+  /** The stream's counters (admitted and waiting overall, admitted per programme year), read in `m` when given. */
+  async streamCounters(program: string, stream: string, m: EntityManager = this.dataSource.manager): Promise<StreamCounters> {
+    return this.counters(m, { program, id: stream } as ResolvedStream);
+  }
+
   async uptake(program: string, stream: string, days: { from: string | null; to: string | null } | null): Promise<UptakeCounts> {
-    const [head]: Array<{ admitted: number; waitlisted: number }> = await this.dataSource.query(`SELECT admitted, waitlisted FROM program_streams WHERE program = $1 AND stream = $2`, [program, stream]);
-    const periods: Array<{ period: string; admitted: number }> = await this.dataSource.query(`SELECT period, admitted FROM program_stream_periods WHERE program = $1 AND stream = $2`, [program, stream]);
+    const counters = await this.streamCounters(program, stream);
     const rows: Array<{ month: string; province: string; applications: number; admissions: number }> = await this.dataSource.query(
       `SELECT to_char(applied_at AT TIME ZONE 'UTC', 'YYYY-MM') AS month, coalesce(province, 'UNKNOWN') AS province,
               count(*)::int AS applications, count(*) FILTER (WHERE status = 'ADMITTED')::int AS admissions
@@ -198,10 +202,7 @@ export class ProgramsRepository {
         GROUP BY 1, 2 ORDER BY 1, 2`,
       [program, stream, days?.from ?? null, days?.to ?? null],
     );
-    return {
-      counters: { admitted: head?.admitted ?? 0, waitlisted: head?.waitlisted ?? 0, admittedByPeriod: new Map(periods.map((p) => [p.period, p.admitted])) },
-      cells: rows,
-    };
+    return { counters, cells: rows };
   }
 }
 

@@ -48,15 +48,19 @@ export class ProgramsResolver {
     return this.service.withdraw(note, caller, program, pseudonym);
   }
 
-  @Query(() => ProgramUptake, { description: 'Applications, admissions, waitlist and places left of a program stream, in a period, by month and/or province (small counts suppressed).' })
+  @Query(() => ProgramUptake, {
+    description:
+      'Applications, admissions, waitlist and places left of a program stream, in a period, by month and/or province (small counts suppressed). Audited against every earlier programUptake answer to you about the stream: cells that would let them be differenced down to 1–9 applications are suppressed too.',
+  })
   @Requires({ role: ['CONSUMER', 'PROVIDER'], purposes: ['PROGRAM_ELIGIBILITY', 'STATISTICS'] })
   programUptake(
     @Args('program', { type: () => String }) program: string,
     @Args('stream', { type: () => String, nullable: true, description: 'Required when the program has several streams' }) stream: string | null,
     @Args('period', { type: () => String, nullable: true, description: 'A programme year (its first day) or `all`; default: every application, places left of the current period' }) period: string | null,
     @Args('groupBy', { type: () => [UptakeDimensionEnum], nullable: true }) groupBy: UptakeDimensionEnum[] | null,
+    @Caller() caller: VerifiedCaller,
   ): Promise<ProgramUptake> {
-    return this.service.uptake(program, stream, period, groupBy);
+    return this.service.uptake(caller, program, stream, period, groupBy);
   }
 
   @Query(() => EligibleNotApplied, {

@@ -24,8 +24,7 @@ import {
   PROGRAM_ID,
   programFields,
   programStreams,
-  protectOneWay,
-  protectUptake,
+  protectedUptake,
   UPTAKE_DIMENSIONS,
   type ClaimantView,
   type EmploymentPeriod,
@@ -43,6 +42,7 @@ import type { VerifiedCaller } from '../exchange/exchange-context';
 import { CLAIMANT_NOT_FOUND, DisclosureService, type DisclosureNote } from '../disclosure';
 import type { Eligibility, EligibilityOutcomeEnum, ConditionResultEnum, ProgramApplication, ProgramUptake, ProgramWithdrawal, ApplicationStatusEnum, EligibleNotApplied, EmptySpotCell, EmptySpotDimensionEnum, RuleSimulation, SpotCounts } from './dto/program-types';
 import { EmptySpotsRepository, SPOT_FIELDS, type FieldProviders, type SpotField } from './empty-spots.repository';
+import { SpotsSnapshots } from './spots-snapshots';
 import { ProgramsRepository, type ProgramEventSink } from './programs.repository';
 import { PROGRAMS_TOPIC } from './programs.tokens';
 import { ProgramsOutboxRelay } from './programs-outbox.relay';
@@ -80,6 +80,7 @@ export class ProgramsService implements OnApplicationBootstrap, OnApplicationShu
     @Inject(PROGRAMS_TOPIC) private readonly topic: string,
     private readonly relay: ProgramsOutboxRelay,
     private readonly spots: EmptySpotsRepository,
+    private readonly snapshots: SpotsSnapshots,
   ) {}
 
   /**
@@ -218,7 +219,7 @@ export class ProgramsService implements OnApplicationBootstrap, OnApplicationShu
     const used = read.filter((f) => !uncovered.includes(f));
     if (used.length === 0) throw new NoAgreement(`no STATISTICS agreement in force to ${caller.agency} names any field program '${program.id}' reads`);
     const out = await this.spots.underReleaseLock(caller.agency, async (m) => {
-      const population = await this.spots.population(m, program.id, providers);
+      const population = await this.snapshots.population(m, program.id, providers);
       const history = await this.spots.history(m, caller.agency);
       const release = releaseSpots(population, now, history, queries);
       await this.spots.record(m, caller.agency, program.id, stream.id, { operation }, release.released);
@@ -298,7 +299,15 @@ export class ProgramsService implements OnApplicationBootstrap, OnApplicationShu
     return { program: program.id, stream: result.stream, pseudonym, withdrew: result.was, admittedFromWaitlist: result.promoted };
   }
 
-  async uptake(programId: string, streamId?: string | null, periodId?: string | null, groupBy?: readonly string[] | null): Promise<ProgramUptake> {
+  /**
+   * Uptake of a stream (applications, admissions, waitlist, places left, by month and/or
+   * province), protected like statistics and audited, under the agency's release lock, against
+   * every uptake table released to it before about the stream (uptake-release.ts): the stream's
+   * counters are published as always; cells and admissions by province that would let the
+   * agency solve for a group of 1–9 applications with what it holds already are withheld. What
+   * is published is recorded (count_releases, operation programUptake).
+   */
+  async uptake(caller: VerifiedCaller, programId: string, streamId?: string | null, periodId?: string | null, groupBy?: readonly string[] | null): Promise<ProgramUptake> {
     const program = this.program(programId);
     const stream = this.stream(program, streamId ?? null, true);
     const dims = [...new Set(groupBy ?? [])];
@@ -309,12 +318,22 @@ export class ProgramsService implements OnApplicationBootstrap, OnApplicationShu
       period = periodsOf(stream).find((p) => p.id === periodId) ?? null;
       if (!period) throw new BadUserInput(`stream '${stream.id}' of program '${program.id}' has no period '${String(periodId).slice(0, 20)}' (periods: ${periodsOf(stream).map((p) => p.id).join(', ')})`);
     }
-    const { counters, cells } = await this.repository.uptake(program.id, stream.id, period ? { from: period.from, to: period.to } : null);
     const current = period ?? periodOf(stream, dayOf(new Date()));
+    const window = { from: period?.from ?? null, to: period?.to ?? null };
+    // Totals anyone may ask (of every period) and the programme years placesLeft gives away: known to the audit.
+    const periods = periodsOf(stream);
+    const publicWindows = [{ from: null, to: null }, ...periods.map((p) => ({ from: p.from, to: p.to }))];
+    const publicPeriods = stream.pacing && stream.window ? periods.map((p) => p.id) : null;
+    const { out, counters } = await this.spots.underReleaseLock(caller.agency, async (m) => {
+      const counters = await this.repository.streamCounters(program.id, stream.id, m);
+      const applications = await this.spots.applications(m, program.id, stream.id);
+      const history = await this.spots.uptakeHistory(m, caller.agency, program.id, stream.id);
+      const answer = protectedUptake(applications, history, { window, groupBy: dims as UptakeDimension[], publicWindows, publicPeriods });
+      await this.spots.record(m, caller.agency, program.id, stream.id, { operation: 'programUptake' }, answer.released);
+      return { out: answer, counters };
+    });
     const left = current ? placesLeft(stream, current, counters) : 0;
-    const byProvince = protectOneWay(
-      [...cells.reduce((m, c) => m.set(c.province, (m.get(c.province) ?? 0) + c.admissions), new Map<string, number>())].filter(([, n]) => n > 0),
-    );
+    this.logger.info({ program: program.id, stream: stream.id, agency: caller.agency, operation: 'programUptake', complementary: out.complementary, withheld: out.withheld }, 'program counts released');
     return {
       program: program.id,
       stream: stream.id,
@@ -323,11 +342,11 @@ export class ProgramsService implements OnApplicationBootstrap, OnApplicationShu
       counted: counters.admitted,
       remaining: stream.cap === null ? null : Math.max(0, stream.cap - counters.admitted),
       placesLeft: left,
-      applications: cells.reduce((n, c) => n + c.applications, 0),
-      admissions: cells.reduce((n, c) => n + c.admissions, 0),
+      applications: out.applications,
+      admissions: out.admissions,
       waitlistLength: counters.waitlisted,
-      byProvince: byProvince.map((c) => ({ province: c.key, count: c.suppressed ? null : c.count, suppressed: c.suppressed })),
-      cells: protectUptake(cells, dims as UptakeDimension[]),
+      byProvince: out.byProvince,
+      cells: out.cells,
     };
   }
 
@@ -452,3 +471,4 @@ function parseRuleChange(raw: { remove?: string[] | null; set?: string | null } 
   if (remove.length === 0 && set.length === 0) throw new BadUserInput('change changes nothing: name conditions to remove or to set', { reason: 'RULE_CHANGE_INVALID' });
   return { remove, set };
 }
+

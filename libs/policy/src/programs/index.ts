@@ -8,3 +8,5 @@ export * from './hours';
 export * from './reasons';
 export * from './empty-spots';
 export * from './spots-release';
+export * from './spot-population';
+export * from './uptake-release';

@@ -1,5 +1,6 @@
 import { auditRelease, type ReleaseCell } from '../statistics/release-audit';
 import { countSpots, type CountedClaimant, type EmptySpotDimension, type SpotCellKey, type SpotTable } from './empty-spots';
+import type { SpotCounter } from './spot-population';
 import type { ProgramCondition } from './program.types';
 
 /**
@@ -43,19 +44,31 @@ export interface SpotsRelease {
 
 export const spotCellId = (k: SpotCellKey) => `${k.province ?? '*'}|${k.noc ?? '*'}|${k.claimStatus ?? '*'}|${k.measure}|${k.field ?? ''}`;
 
-export function releaseSpots(population: readonly CountedClaimant[], at: Date, history: readonly ReleasedSpots[], queries: readonly SpotQuery[]): SpotsRelease {
+/**
+ * `population`: the claimants as a list (countSpots), or a SpotCounter that counts exactly as
+ * countSpots would over the same list (SpotPopulation, the gateway's cached columnar form).
+ */
+export function releaseSpots(population: readonly CountedClaimant[] | SpotCounter, at: Date, history: readonly ReleasedSpots[], queries: readonly SpotQuery[]): SpotsRelease {
   const memo = new Map<string, ReturnType<typeof countSpots>>();
   const counted = (conditions: ProgramCondition[], groupBy: EmptySpotDimension[]) => {
     const key = JSON.stringify([conditions, [...groupBy].sort()]);
     let c = memo.get(key);
-    if (!c) memo.set(key, (c = countSpots(population, conditions, at, groupBy)));
+    if (!c) memo.set(key, (c = Array.isArray(population) ? countSpots(population as readonly CountedClaimant[], conditions, at, groupBy) : (population as SpotCounter).count(conditions, at, groupBy)));
     return c;
   };
   const memberships: Int32Array[] = [];
   const cells: ReleaseCell[][] = [];
+  // The same table released again adds no atom, only equations: one table, the union of what
+  // each release published (the audit's atoms, row space and order are the same; the cost no
+  // longer grows with repeated questions).
+  const earlier = new Map<string, { table: SpotTable; published: Set<string> }>();
   for (const h of history) {
-    const t = counted(h.conditions, h.groupBy)[h.table];
-    const published = new Set(h.published);
+    const key = JSON.stringify([h.conditions, [...h.groupBy].sort(), h.table]);
+    const seen = earlier.get(key);
+    if (seen) h.published.forEach((id) => seen.published.add(id));
+    else earlier.set(key, { table: counted(h.conditions, h.groupBy)[h.table], published: new Set(h.published) });
+  }
+  for (const { table: t, published } of earlier.values()) {
     memberships.push(t.membership);
     cells.push(t.cells.map((k, i) => ({ count: t.counts[i], published: published.has(spotCellId(k)) })));
   }

@@ -138,7 +138,7 @@ export class RowSpace {
   }
 }
 
-interface Atoms {
+export interface Atoms {
   /** members[r][cell]: the atoms of that cell */
   members: number[][][];
   size: number[];
@@ -146,38 +146,64 @@ interface Atoms {
   firstSmall: number;
 }
 
-/** Groups claimants by their cells across all tables; small atoms get the highest numbers. */
-function atomsOf(input: AuditInput): Atoms {
+/** Signature ids per stage up to this many (previous id × cells) pairs are looked up in an array, not a map. */
+const DIRECT_PAIRS = 1 << 22;
+
+/**
+ * Groups claimants by their cells across all tables; small atoms get the highest numbers.
+ * Atoms are numbered in order of first appearance of their signature (a claimant's cell in
+ * every table), claimants counted in no table left out. The signature is built table by table:
+ * at each stage a claimant's id is that of the pair (id so far, cell in this table), numbered
+ * in order of first appearance, so the last stage numbers whole signatures in order of first
+ * appearance, with small integer keys whatever the number of tables.
+ */
+export function atomsOf(input: AuditInput): Atoms {
   const R = input.memberships.length;
   const n = R === 0 ? 0 : input.memberships[0].length;
-  // A claimant's signature (its cell in every table) as one number when the radices allow it (fast), else as text.
-  let span = 1;
-  for (const cells of input.cells) span *= cells.length + 1;
-  const numeric = span < Number.MAX_SAFE_INTEGER;
-  const ids = new Map<number | string, number>();
+  let ids = new Int32Array(n);
+  let distinct = 1;
+  for (let r = 0; r < R; r++) {
+    const m = input.memberships[r];
+    const width = input.cells[r].length + 1;
+    const next = new Int32Array(n);
+    let assigned = 0;
+    if (distinct * width <= DIRECT_PAIRS) {
+      const pair = new Int32Array(distinct * width).fill(-1);
+      for (let i = 0; i < n; i++) {
+        const key = ids[i] * width + m[i] + 1;
+        let a = pair[key];
+        if (a < 0) pair[key] = a = assigned++;
+        next[i] = a;
+      }
+    } else {
+      const pair = new Map<number, number>();
+      for (let i = 0; i < n; i++) {
+        const key = ids[i] * width + m[i] + 1;
+        let a = pair.get(key);
+        if (a === undefined) pair.set(key, (a = assigned++));
+        next[i] = a;
+      }
+    }
+    ids = next;
+    distinct = assigned;
+  }
+  // Per signature: its first claimant and its size; the signature of no cell is not an atom.
+  const first = new Int32Array(distinct).fill(-1);
+  const size0 = new Array<number>(distinct).fill(0);
+  for (let i = 0; i < n; i++) {
+    const a = ids[i];
+    if (first[a] < 0) first[a] = i;
+    size0[a]++;
+  }
   const sigs: number[][] = [];
   const count: number[] = [];
-  const sig: number[] = new Array(R);
-  for (let i = 0; i < n; i++) {
-    let any = false;
-    let key = 0;
-    let radix = 1;
-    for (let r = 0; r < R; r++) {
-      const m = input.memberships[r][i];
-      sig[r] = m;
-      if (m >= 0) any = true;
-      key += (m + 1) * radix;
-      radix *= input.cells[r].length + 1;
-    }
-    if (!any) continue;
-    const id = numeric ? key : sig.join(',');
-    let a = ids.get(id);
-    if (a === undefined) {
-      ids.set(id, (a = sigs.length));
-      sigs.push([...sig]);
-      count.push(0);
-    }
-    count[a]++;
+  for (let a = 0; a < distinct; a++) {
+    const i = first[a];
+    if (i < 0) continue;
+    const sig = input.memberships.map((m) => m[i]);
+    if (sig.every((c) => c < 0)) continue;
+    sigs.push(sig);
+    count.push(size0[a]);
   }
   const order = sigs.map((_, a) => a).sort((x, y) => Number(isPrimary(count[x])) - Number(isPrimary(count[y])) || x - y);
   const members: number[][][] = input.cells.map((cells) => cells.map(() => []));
@@ -230,14 +256,20 @@ function revealedGroups(space: RowSpace, atoms: Atoms): { groups: string[]; touc
   return { groups, touching };
 }
 
-/** Decides which cells of the new tables (the last `fresh` of `cells`) may be published. */
-export function auditRelease(input: AuditInput, fresh = 1): AuditResult {
+/**
+ * Decides which cells of the new tables (the last `fresh` of `cells`) may be published.
+ * `initial`: for each new table, the cells its own protection already allows (default: every
+ * count but 1–9); the audit only withholds more. `widen`: when a revealed group lies wholly
+ * outside the new cells (the new release completes an equation chain through earlier ones),
+ * withhold the cheapest new cell and try again instead of withholding the whole release.
+ */
+export function auditRelease(input: AuditInput, fresh = 1, initial?: ReadonlyArray<ReadonlyArray<boolean>>, widen = false): AuditResult {
   const R = input.cells.length;
   const first = R - fresh;
   const atoms = atomsOf(input);
   const { members } = atoms;
   const isNew = (r: number) => r >= first;
-  const published = input.cells.map((cells, r) => cells.map((c) => (isNew(r) ? !isPrimary(c.count) : c.published)));
+  const published = input.cells.map((cells, r) => cells.map((c, k) => (isNew(r) ? (initial ? initial[r - first][k] && !isPrimary(c.count) : !isPrimary(c.count)) : c.published)));
   const primaryCount = published.slice(first).flat().filter((p) => !p).length;
   // What the history alone reveals (the data changed since) is out already: only what the new tables add is judged.
   const history = new RowSpace();
@@ -257,6 +289,11 @@ export function auditRelease(input: AuditInput, fresh = 1): AuditResult {
       if (!published[r][k] || c.count === 0) continue;
       if (!members[r][k].some((a) => touching.has(a))) continue;
       if (!best || c.count < best.count) best = { r, k, count: c.count };
+    }
+    // `widen`: a group revealed through earlier releases only (no new cell holds any of it) —
+    // withhold the cheapest new cell still published and look again, rather than everything.
+    if (!best && widen) {
+      for (const { r, k, c } of newCells) if (published[r][k] && c.count > 0 && (!best || c.count < best.count)) best = { r, k, count: c.count };
     }
     if (!best) break;
     published[best.r][best.k] = false;

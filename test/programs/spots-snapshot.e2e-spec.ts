@@ -1,0 +1,223 @@
+import { DataSource } from 'typeorm';
+import { releaseSpots, type EmptySpotDimension, type ProgramCondition, type ReleasedSpots, type SpotQuery } from '@passerelle/policy';
+import { createDataSource } from '@passerelle/persistence';
+import { createTestDatabase, queryAsOwner, type TestDatabase } from '@passerelle/testing';
+import { EmptySpotsRepository, SPOT_FIELDS, type FieldProviders } from '../../apps/gateway/src/programs/empty-spots.repository';
+import { SpotsSnapshots } from '../../apps/gateway/src/programs/spots-snapshots';
+
+/**
+ * The gateway's cached columnar population (SpotsSnapshots) against the path it replaced (the
+ * population read as a list on every count, EmptySpotsRepository#population): identical audited
+ * releases — tables, UNDETERMINED cells and their missing fields, suppression, complementary
+ * counts, what is recorded — over random stored data (several providers per subject, ties, nulls,
+ * employment periods, applications withdrawn or not), random per-field provider access and
+ * sequences of releases; read again after any write to the tables it is read from, and never
+ * shared between callers whose agreements cover different providers or fields.
+ */
+const AT = new Date('2026-03-01T12:00:00Z');
+const W = { from: '2020-03-13', to: '2020-08-14' };
+const PROVIDERS = ['ca.irb', 'ca.ircc', 'qc.msss'];
+const PROGRAM = 'snap-program';
+
+function prng(seed: number) {
+  let a = seed >>> 0;
+  const next = () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+  const int = (n: number) => Math.floor(next() * n);
+  const pick = <T>(xs: readonly T[]): T => xs[int(xs.length)];
+  const subset = <T>(xs: readonly T[]): T[] => xs.filter(() => next() < 0.5);
+  return { next, int, pick, subset };
+}
+const subjectOf = (set: number, i: number) => `i_${`${set}-${i}`.padStart(22, 'x')}`;
+
+const RULES: ProgramCondition[][] = [
+  [
+    { name: 'status', kind: 'claimStatusIn', statuses: ['PENDING'] },
+    { name: 'hours', kind: 'hoursAtLeast', hours: 120, ...W },
+  ],
+  [
+    { name: 'status', kind: 'claimStatusIn', statuses: ['PENDING', 'ACCEPTED'] },
+    { name: 'hours', kind: 'hoursAtLeast', hours: 120, ...W },
+  ],
+  [
+    { name: 'in-quebec', kind: 'provinceIn', provinces: ['QC'] },
+    { name: 'french', kind: 'frenchLevelAtLeast', level: 5 },
+    { name: 'permit', kind: 'permitValidOn', date: 'today' },
+  ],
+  [
+    { name: 'noc', kind: 'nocCodeIn', codes: ['33102', '64410'] },
+    { name: 'sector', kind: 'sectorIn', sectors: ['HEALTH_CARE'] },
+    { name: 'not-rejected', kind: 'claimStatusNotIn', statuses: ['REJECTED'] },
+  ],
+];
+const GROUPINGS: EmptySpotDimension[][] = [[], ['province'], ['claimStatus'], ['province', 'noc'], ['province', 'noc', 'claimStatus']];
+
+describe('the cached columnar empty-spots population equals the list read on every count', () => {
+  let db: TestDatabase;
+  let ds: DataSource;
+  let repo: EmptySpotsRepository;
+
+  beforeAll(async () => {
+    db = await createTestDatabase('spotsnap');
+    ds = await createDataSource({ url: db.logins.gateway, poolSize: 3, applicationName: 'spots-snapshot' }).initialize();
+    // Small pages, so that the snapshot is read in many (the gateway reads 100,000 subjects a page).
+    repo = new EmptySpotsRepository(ds, 37);
+    await queryAsOwner(db.url, `INSERT INTO program_streams (program, stream) VALUES ($1, 'main'), ('other-program', 'main')`, [PROGRAM]);
+  });
+
+  afterAll(async () => {
+    await ds?.destroy();
+    await db?.drop();
+  });
+
+  async function fill(seed: number) {
+    const r = prng(seed);
+    await queryAsOwner(db.url, 'DELETE FROM program_stream_applications');
+    await queryAsOwner(db.url, 'DELETE FROM employment_periods');
+    await queryAsOwner(db.url, 'DELETE FROM claimant_records');
+    const n = 500;
+    const maybe = <T>(v: T) => (r.next() < 0.2 ? null : v);
+    const rows: unknown[][] = [];
+    const periods: unknown[][] = [];
+    for (let i = 0; i < n; i++) {
+      // Clumps: every fifth subject copies its neighbour's values, so that cells are of every size.
+      const holders = PROVIDERS.filter(() => r.next() < 0.6);
+      for (const provider of holders.length ? holders : [r.pick(PROVIDERS)]) {
+        const hours = maybe(r.pick([60, 130, 300]));
+        rows.push([
+          subjectOf(seed, i),
+          provider,
+          maybe(r.pick(['PENDING', 'ACCEPTED', 'REJECTED'])),
+          maybe(r.pick(['QC', 'QC', 'ON', 'PE'])),
+          maybe(r.pick(['2025-06-30', '2027-01-01'])),
+          maybe(r.pick(['33102', '64410', '65201'])),
+          maybe(r.pick(['HEALTH_CARE', 'SECURITY'])),
+          hours,
+          hours === null ? null : r.pick(['2020-04-01', '2020-01-01']),
+          hours === null ? null : '2020-07-31',
+          maybe(1 + r.int(12)),
+          // ties of supplied_at: provider id decides
+          `2026-01-0${1 + r.int(3)}T00:00:00Z`,
+        ]);
+        if (r.next() < 0.25) {
+          periods.push([subjectOf(seed, i), provider, `e_${`${r.int(3)}`.padStart(22, 'e')}`, r.pick(['HEALTH_CARE', 'ADMINISTRATION']), r.pick(['2020-03-01', '2020-05-01']), '2020-06-30', r.pick([50, 100, 200])]);
+        }
+      }
+    }
+    await queryAsOwner(
+      db.url,
+      `INSERT INTO claimant_records (subject, provider, claim_status, province, work_permit_expiry, noc_code, sector, health_care_hours, hours_period_start, hours_period_end, french_level, supplied_at, version, supplied_by_kid)
+       SELECT r[1], r[2], r[3], r[4], r[5]::date, r[6], r[7], r[8]::int, r[9]::date, r[10]::date, r[11]::smallint, r[12]::timestamptz, 1, 'k1'
+         FROM jsonb_array_elements($1::jsonb) AS j, LATERAL (SELECT ARRAY(SELECT jsonb_array_elements_text(j))) AS x(r)`,
+      [JSON.stringify(rows.map((row) => row.map((v) => (v === null ? null : String(v)))))],
+    );
+    await queryAsOwner(
+      db.url,
+      `INSERT INTO employment_periods (subject, provider, employer_ref, employer_sector, worksite_sector, start_day, end_day, hours, request_jti)
+       SELECT r[1], r[2], r[3], 'SECURITY', r[4], r[5]::date, r[6]::date, r[7]::int, 'jti' FROM jsonb_array_elements($1::jsonb) AS j, LATERAL (SELECT ARRAY(SELECT jsonb_array_elements_text(j))) AS x(r)`,
+      [JSON.stringify(periods.map((row) => row.map(String)))],
+    );
+    const applicants = Array.from({ length: 60 }, () => subjectOf(seed, r.int(n)));
+    await queryAsOwner(
+      db.url,
+      `INSERT INTO program_stream_applications (program, stream, subject, status, period, province, applied_by, request_jti)
+       SELECT $2, 'main', s, CASE WHEN hashtext(s) % 3 = 0 THEN 'WITHDRAWN' ELSE 'ADMITTED' END, 'all', 'QC', 'ca.ircc', 'seed-' || s FROM (SELECT DISTINCT unnest($1::text[]) AS s) u`,
+      [applicants, PROGRAM],
+    );
+  }
+
+  const randomProviders = (r: ReturnType<typeof prng>): FieldProviders => Object.fromEntries(SPOT_FIELDS.map((f) => [f, r.subset(PROVIDERS)]));
+
+  /** One release both ways, in the same transaction; the history grows with what was released. */
+  async function compare(snapshots: SpotsSnapshots, providers: FieldProviders, history: ReleasedSpots[], queries: SpotQuery[], program = PROGRAM) {
+    return ds.transaction(async (m) => {
+      const list = await repo.population(m, program, providers);
+      const columnar = await snapshots.population(m, program, providers);
+      expect(columnar.size).toBe(list.length);
+      const before = releaseSpots(list, AT, history, queries);
+      const now = releaseSpots(columnar, AT, history, queries);
+      expect(now).toEqual(before);
+      return now;
+    });
+  }
+
+  it.each([1, 2, 3])('identical releases over random data, provider access and release sequences (data set %i)', async (seed) => {
+    await fill(seed);
+    const r = prng(seed * 7919);
+    const snapshots = new SpotsSnapshots(repo);
+    let undetermined = 0;
+    let suppressed = 0;
+    for (let access = 0; access < 4; access++) {
+      const providers = access === 0 ? Object.fromEntries(SPOT_FIELDS.map((f) => [f, PROVIDERS])) : randomProviders(r);
+      let history: ReleasedSpots[] = [];
+      for (let k = 0; k < 4; k++) {
+        const query: SpotQuery = { conditions: r.pick(RULES), groupBy: r.pick(GROUPINGS), tables: r.next() < 0.5 ? ['notApplied', 'eligible'] : ['notApplied'] };
+        const out = await compare(snapshots, providers, history, [query]);
+        history = [...history, ...out.released];
+        const cells = out.answers.flat(2);
+        undetermined += cells.filter((c) => c.measure === 'UNDETERMINED_NOT_APPLIED').length;
+        suppressed += cells.filter((c) => c.suppressed).length;
+      }
+    }
+    // The comparison covered what matters.
+    expect(undetermined).toBeGreaterThan(0);
+    expect(suppressed).toBeGreaterThan(0);
+  });
+
+  it('reads the population again after a write to claimant_records, employment_periods or program_stream_applications, and only then', async () => {
+    await fill(4);
+    const all: FieldProviders = Object.fromEntries(SPOT_FIELDS.map((f) => [f, PROVIDERS]));
+    const snapshots = new SpotsSnapshots(repo);
+    const query: SpotQuery = { conditions: RULES[0], groupBy: ['province'], tables: ['notApplied', 'eligible'] };
+    const held = async () => ds.transaction((m) => snapshots.population(m, PROGRAM, all));
+    const first = await held();
+    expect(await held()).toBe(first);
+    // Nothing written to the tables read: still the same object (a write elsewhere does not count).
+    await queryAsOwner(db.url, `INSERT INTO count_releases (agency, program, stream, operation, released) VALUES ('x', 'y', 'main', 'simulateRule', '[]')`);
+    expect(await held()).toBe(first);
+    const writes = [
+      `UPDATE claimant_records SET claim_status = 'PENDING' WHERE subject = (SELECT min(subject) FROM claimant_records)`,
+      `DELETE FROM employment_periods WHERE subject = (SELECT min(subject) FROM employment_periods)`,
+      `UPDATE program_stream_applications SET status = 'WITHDRAWN', withdrawn_at = now() WHERE subject = (SELECT min(subject) FROM program_stream_applications WHERE status = 'ADMITTED')`,
+      `INSERT INTO claimant_records (subject, provider, claim_status, province, health_care_hours, hours_period_start, hours_period_end, version, supplied_at, supplied_by_kid)
+       SELECT 'i_' || lpad(g::text, 22, 'n'), 'qc.msss', 'PENDING', 'PE', 500, date '2020-04-01', date '2020-06-30', 1, now(), 'k1' FROM generate_series(1, 12) g`,
+    ];
+    let last = first;
+    for (const sql of writes) {
+      await queryAsOwner(db.url, sql);
+      const now = await held();
+      expect(now).not.toBe(last);
+      last = now;
+      await compare(snapshots, all, [], [query]);
+    }
+    // The twelve new PE claimants are counted.
+    const pe = (await compare(snapshots, all, [], [query])).answers[0][0].find((c) => c.province === 'PE' && c.measure === 'ELIGIBLE_NOT_APPLIED');
+    expect(pe?.count).toBeGreaterThanOrEqual(12);
+  });
+
+  it('a caller whose agreements lack a field gets UNDETERMINED for it, as before, even after a caller who has it filled the cache', async () => {
+    await fill(5);
+    const snapshots = new SpotsSnapshots(repo);
+    const all: FieldProviders = Object.fromEntries(SPOT_FIELDS.map((f) => [f, PROVIDERS]));
+    const query: SpotQuery = { conditions: RULES[0], groupBy: ['province'], tables: ['notApplied'] };
+    const full = await compare(snapshots, all, [], [query]);
+    expect(full.answers[0][0].some((c) => c.measure === 'ELIGIBLE_NOT_APPLIED')).toBe(true);
+    // No healthCareHours: nobody can be judged on hours; the count is the same as read cold, and as the list path.
+    const noHours: FieldProviders = { ...all, healthCareHours: [] };
+    const restricted = await compare(snapshots, noHours, [], [query]);
+    const cold = await compare(new SpotsSnapshots(repo), noHours, [], [query]);
+    expect(restricted).toEqual(cold);
+    expect(restricted.answers[0][0].length).toBeGreaterThan(0);
+    expect(restricted.answers[0][0].every((c) => c.measure === 'UNDETERMINED_NOT_APPLIED' && String(c.field).split('+').includes('healthCareHours'))).toBe(true);
+    // Another provider set for claimStatus only: values of the other providers never decide it.
+    const onlyIrb: FieldProviders = { ...all, claimStatus: ['ca.irb'] };
+    const irb = await compare(snapshots, onlyIrb, [], [query]);
+    expect(irb).toEqual(await compare(new SpotsSnapshots(repo), onlyIrb, [], [query]));
+    expect(irb).not.toEqual(full);
+  });
+});
