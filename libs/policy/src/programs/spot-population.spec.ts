@@ -3,7 +3,7 @@ import { auditRelease, type ReleaseCell } from '../statistics/release-audit';
 import { countSpots, EMPTY_SPOT_DIMENSIONS, type CountedClaimant, type EmptySpotDimension } from './empty-spots';
 import type { EmploymentPeriod } from './hours';
 import type { ClaimantView, ProgramCondition } from './program.types';
-import { SpotPopulationBuilder } from './spot-population';
+import { patchedOrder, SpotPopulationBuilder, type SpotPatch, type SpotRow } from './spot-population';
 import { releaseSpots, spotCellId, type ProtectedSpotCell, type ReleasedSpots, type SpotQuery, type SpotsRelease, type SpotTableName } from './spots-release';
 
 /**
@@ -92,6 +92,85 @@ describe('SpotPopulation counts exactly as countSpots', () => {
     const got = SpotPopulationBuilder.of(people).count(conds, AT, ['province']);
     expect(got.notApplied.cells).toEqual([{ province: 'QC', noc: null, claimStatus: null, measure: 'UNDETERMINED_NOT_APPLIED', field: 'frenchLevel+healthCareHours' }]);
     expect(got.notApplied).toEqual(countSpots(people, conds, AT, ['province']).notApplied);
+  });
+});
+
+/** A claimant as the builder and the patch take it. */
+const rowOf = (c: CountedClaimant): SpotRow => ({
+  province: c.view.province ?? null,
+  nocCode: c.view.nocCode ?? null,
+  claimStatus: c.view.claimStatus ?? null,
+  sector: c.view.sector ?? null,
+  workPermitExpiry: c.view.workPermitExpiry ?? null,
+  frenchLevel: c.view.frenchLevel ?? null,
+  healthCareHours: c.view.healthCareHours ?? null,
+  employment: c.view.employment ?? null,
+  applied: c.applied,
+});
+
+describe('SpotPopulation#patched counts exactly as the population rebuilt from scratch', () => {
+  /** Per row: kept, replaced by another claimant, or removed; claimants inserted before random rows. */
+  const edits = (withheld: string[]) =>
+    fc.record({
+      fate: fc.array(fc.record({ kind: fc.constantFrom('keep', 'keep', 'replace', 'remove'), by: viewArb, applied: fc.boolean() }), { minLength: 60, maxLength: 60 }),
+      inserts: fc.array(fc.record({ before: fc.nat({ max: 200 }), view: viewArb, applied: fc.boolean() }), { maxLength: 12 }),
+      withheld: fc.constant(withheld),
+    });
+
+  it('any population, replacements, removals and insertions (new field values included), any rule and grouping, patched again and again', () => {
+    fc.assert(
+      fc.property(fc.subarray(['frenchLevel', 'sector']).chain((w) => fc.tuple(population(w), fc.array(edits(w), { minLength: 1, maxLength: 3 }), conditions, grouping)), ([people, rounds, conds, groupBy]) => {
+        let list: CountedClaimant[] = people;
+        let columnar = SpotPopulationBuilder.of(people);
+        for (const round of rounds) {
+          const patch: { replace: Map<number, SpotRow>; remove: number[]; insert: Array<{ before: number; row: SpotRow }> } = { replace: new Map(), remove: [], insert: [] };
+          const replaced = new Map<number, CountedClaimant>();
+          list.forEach((_, i) => {
+            const f = round.fate[i % round.fate.length];
+            if (f.kind === 'replace') {
+              const c = { view: { ...f.by, withheld: round.withheld }, applied: f.applied };
+              replaced.set(i, c);
+              patch.replace.set(i, rowOf(c));
+            } else if (f.kind === 'remove' && i % 3 === 0) patch.remove.push(i);
+          });
+          const added = round.inserts.map((x) => ({ before: x.before % (list.length + 1), c: { view: { ...x.view, withheld: round.withheld }, applied: x.applied } }));
+          patch.insert = added.map((x) => ({ before: x.before, row: rowOf(x.c) }));
+          const before = columnar;
+          const held = before.count(conds, AT, groupBy);
+          columnar = columnar.patched(patch as SpotPatch);
+          // The list the patch describes, built the plain way.
+          const removed = new Set(patch.remove);
+          const next: CountedClaimant[] = [];
+          for (let r = 0; r <= list.length; r++) {
+            for (const x of added) if (x.before === r) next.push(x.c);
+            if (r < list.length && !removed.has(r)) next.push(replaced.get(r) ?? list[r]);
+          }
+          list = next;
+          expect(columnar.size).toBe(list.length);
+          const expected = SpotPopulationBuilder.of(list).count(conds, AT, groupBy);
+          const got = columnar.count(conds, AT, groupBy);
+          for (const t of ['notApplied', 'eligible'] as const) {
+            expect(got[t].cells).toEqual(expected[t].cells);
+            expect(got[t].counts).toEqual(expected[t].counts);
+            expect([...got[t].membership]).toEqual([...expected[t].membership]);
+          }
+          expect(got.notApplied).toEqual(countSpots(list, conds, AT, groupBy).notApplied);
+          // The population patched is left as it was.
+          expect(before.count(conds, AT, groupBy)).toBe(held);
+        }
+      }),
+      { numRuns: Number(process.env.SPOT_RUNS ?? 150) },
+    );
+  });
+
+  it('patchedOrder: inserted rows before their row, in the order given; removed rows gone; bad rows refused', () => {
+    expect([...patchedOrder(3, { remove: [1], insert: [{ before: 3 } as never, { before: 0 } as never, { before: 0 } as never] })]).toEqual([-2, -3, 0, 2, -1]);
+    expect([...patchedOrder(0, { insert: [{ before: 0 } as never] })]).toEqual([-1]);
+    expect(() => patchedOrder(3, { remove: [3] })).toThrow();
+    expect(() => patchedOrder(3, { remove: [1, 1] })).toThrow();
+    expect(() => patchedOrder(3, { insert: [{ before: 4 } as never] })).toThrow();
+    const p = SpotPopulationBuilder.of([{ view: { province: 'QC' }, applied: false }]);
+    expect(() => p.patched({ replace: new Map([[1, rowOf({ view: {}, applied: false })]]) })).toThrow();
   });
 });
 

@@ -52,10 +52,28 @@ const RESULT = { MET, NOT_MET, UNKNOWN } as const;
 /** Counts remembered per population (each a pair of Int32Array the size of the population). */
 const MAX_MEMO = 4;
 
+/** The dictionary key of a field's value (equal keys: the same value). */
+function dictKey(field: DictField, v: unknown): string | number {
+  if (field === 'healthCareHours') {
+    const h = v as SpotRow['healthCareHours'] & object;
+    return `${h.hours}|${h.periodStart}|${h.periodEnd}`;
+  }
+  return typeof v === 'number' ? v : `${v}`;
+}
+
 class Dictionary {
-  readonly values: unknown[] = [];
   private readonly ids = new Map<string | number, number>();
-  code(value: unknown, key: string | number): number {
+  /** @param values the entries to start from (a patched population keeps its codes) */
+  constructor(
+    private readonly field: DictField,
+    readonly values: unknown[] = [],
+  ) {
+    values.forEach((v, k) => this.ids.set(dictKey(field, v), k));
+  }
+  /** The code of a value (-1: none), added when new. */
+  code(value: unknown): number {
+    if (value === null || value === undefined) return -1;
+    const key = dictKey(this.field, value);
     let c = this.ids.get(key);
     if (c === undefined) {
       this.ids.set(key, (c = this.values.length));
@@ -65,8 +83,44 @@ class Dictionary {
   }
 }
 
+/**
+ * A change to a population, in the rows of the population it applies to: rows whose values are
+ * replaced, rows removed, rows inserted (each before the row `before` of the population being
+ * patched, `size` for the end; several before one row: in the order given). The rows keep their
+ * order otherwise.
+ */
+export interface SpotPatch {
+  replace?: ReadonlyMap<number, SpotRow>;
+  remove?: readonly number[];
+  insert?: ReadonlyArray<{ before: number; row: SpotRow }>;
+}
+
+/**
+ * The rows of a patched population: for each new row, the old row it keeps (>= 0) or the
+ * inserted row it is (-1 - index into `insert`). Applied alike to anything held per row (the
+ * gateway's subjects).
+ */
+export function patchedOrder(size: number, patch: Pick<SpotPatch, 'remove' | 'insert'>): Int32Array {
+  const removed = new Uint8Array(size);
+  for (const r of patch.remove ?? []) {
+    if (!(r >= 0 && r < size) || removed[r]) throw new Error(`cannot remove row ${r} of ${size}`);
+    removed[r] = 1;
+  }
+  const inserts = (patch.insert ?? []).map((x, k) => ({ before: x.before, k }));
+  for (const x of inserts) if (!(x.before >= 0 && x.before <= size)) throw new Error(`cannot insert before row ${x.before} of ${size}`);
+  inserts.sort((a, b) => a.before - b.before || a.k - b.k);
+  const out = new Int32Array(size - (patch.remove?.length ?? 0) + inserts.length);
+  let o = 0;
+  let j = 0;
+  for (let r = 0; r <= size; r++) {
+    while (j < inserts.length && inserts[j].before === r) out[o++] = -1 - inserts[j++].k;
+    if (r < size && !removed[r]) out[o++] = r;
+  }
+  return out;
+}
+
 export class SpotPopulationBuilder {
-  private readonly dicts = Object.fromEntries(DICT_FIELDS.map((f) => [f, new Dictionary()])) as Record<DictField, Dictionary>;
+  private readonly dicts = Object.fromEntries(DICT_FIELDS.map((f) => [f, new Dictionary(f)])) as Record<DictField, Dictionary>;
   private readonly codes = Object.fromEntries(DICT_FIELDS.map((f) => [f, [] as number[]])) as Record<DictField, number[]>;
   private readonly employment = new Map<number, readonly EmploymentPeriod[]>();
   private readonly applied: number[] = [];
@@ -76,14 +130,7 @@ export class SpotPopulationBuilder {
 
   add(row: SpotRow): void {
     const i = this.applied.length;
-    for (const f of DICT_FIELDS) {
-      const v = row[f];
-      if (v === null || v === undefined) this.codes[f].push(-1);
-      else if (f === 'healthCareHours') {
-        const h = v as SpotRow['healthCareHours'] & object;
-        this.codes[f].push(this.dicts[f].code(h, `${h.hours}|${h.periodStart}|${h.periodEnd}`));
-      } else this.codes[f].push(this.dicts[f].code(v, typeof v === 'number' ? v : `${v}`));
-    }
+    for (const f of DICT_FIELDS) this.codes[f].push(this.dicts[f].code(row[f]));
     if (row.employment && row.employment.length > 0) this.employment.set(i, row.employment);
     this.applied.push(row.applied ? 1 : 0);
   }
@@ -130,6 +177,46 @@ export class SpotPopulation implements SpotCounter {
     private readonly applied: Uint8Array,
     private readonly withheld: readonly string[],
   ) {}
+
+  /**
+   * The population with `patch` applied (a new population with its own remembered counts; this
+   * one is left as it was). It counts exactly as the population built from scratch from the
+   * patched list of rows would (spot-population.spec.ts): cells are numbered by first
+   * appearance over the rows, never by dictionary order, so codes kept from this population and
+   * values no row uses any more change nothing. Cost: a copy of each column (and a pass over the
+   * rows with employment periods), plus the changed rows.
+   */
+  patched(patch: SpotPatch): SpotPopulation {
+    const order = patchedOrder(this.size, patch);
+    const inserted = patch.insert ?? [];
+    const replace = patch.replace ?? new Map<number, SpotRow>();
+    for (const r of replace.keys()) if (!(r >= 0 && r < this.size)) throw new Error(`cannot replace row ${r} of ${this.size}`);
+    const n = order.length;
+    const newRowOf = new Int32Array(this.size).fill(-1);
+    for (let i = 0; i < n; i++) if (order[i] >= 0) newRowOf[order[i]] = i;
+    // The rows given values by the patch, at their new index.
+    const changed: Array<[number, SpotRow]> = [];
+    for (const [r, row] of replace) if (newRowOf[r] >= 0) changed.push([newRowOf[r], row]);
+    for (let i = 0; i < n; i++) if (order[i] < 0) changed.push([i, inserted[-1 - order[i]].row]);
+    const columns = {} as Record<DictField, { values: readonly unknown[]; codes: Int32Array }>;
+    for (const f of DICT_FIELDS) {
+      const dict = new Dictionary(f, [...this.columns[f].values]);
+      const old = this.columns[f].codes;
+      const codes = new Int32Array(n);
+      for (let i = 0; i < n; i++) if (order[i] >= 0) codes[i] = old[order[i]];
+      for (const [i, row] of changed) codes[i] = dict.code(row[f]);
+      columns[f] = { values: dict.values, codes };
+    }
+    const employment = new Map<number, readonly EmploymentPeriod[]>();
+    for (const [r, periods] of this.employment) if (newRowOf[r] >= 0 && !replace.has(r)) employment.set(newRowOf[r], periods);
+    const applied = new Uint8Array(n);
+    for (let i = 0; i < n; i++) if (order[i] >= 0) applied[i] = this.applied[order[i]];
+    for (const [i, row] of changed) {
+      if (row.employment && row.employment.length > 0) employment.set(i, row.employment);
+      applied[i] = row.applied ? 1 : 0;
+    }
+    return new SpotPopulation(n, columns, employment, applied, this.withheld);
+  }
 
   /** The same claimants with `applied` (one flag per claimant, in order) as who applied; its own remembered counts. */
   withApplied(applied: Uint8Array): SpotPopulation {
