@@ -63,6 +63,11 @@ export const TABLE_PRIVILEGES: Record<LoginRole, Record<string, readonly TableVe
     count_releases: ['SELECT', 'INSERT'],
     // issue 17: write counters of the empty-spots population's tables, bumped by their triggers as the writing login
     spots_versions: ['SELECT', 'UPDATE'],
+    // issue 17: subjects written to claimant_records / employment_periods, appended by their triggers as the
+    // writing login (INSERT), read by the snapshot's refresh, pruned after a retention (DELETE)
+    spots_changes: ['SELECT', 'INSERT', 'DELETE'],
+    // the highest pruned change: read by the refresh, raised by the pruning
+    spots_changes_pruned: ['SELECT', 'UPDATE'],
   },
   passerelle_ledger: {
     schema_migrations: ['SELECT'],

@@ -68,12 +68,12 @@ export class EmptySpotsRepository {
 
   /**
    * The same population, column by column (SpotPopulation), with nobody marked as applied (see
-   * `applied`), and the row of each subject. The same SQL and order as `population`.
+   * `applied`), and the subjects in row order. The same SQL and order as `population`.
    */
-  async columnar(m: EntityManager, providers: FieldProviders): Promise<{ population: SpotPopulation; rowOf: Map<string, number> }> {
+  async columnar(m: EntityManager, providers: FieldProviders): Promise<{ population: SpotPopulation; subjects: string[] }> {
     const withheld = SPOT_FIELDS.filter((f) => (providers[f] ?? []).length === 0);
     const builder = new SpotPopulationBuilder(withheld);
-    const rowOf = new Map<string, number>();
+    const subjects: string[] = [];
     const merged = mergedQuery(providers);
     if (merged) {
       const periods = await this.periods(null, providers.healthCareHours ?? [], m);
@@ -84,14 +84,35 @@ export class EmptySpotsRepository {
       for (;;) {
         const rows: MergedRow[] = await m.query(sql, [...merged.params, last]);
         for (const r of rows) {
-          rowOf.set(r.subject, rowOf.size);
+          subjects.push(r.subject);
           builder.add(spotRow(r, periods, false));
         }
         if (rows.length < this.pageSize) break;
         last = rows[rows.length - 1].subject;
       }
     }
-    return { population: builder.build(), rowOf };
+    return { population: builder.build(), subjects };
+  }
+
+  /**
+   * The rows of `subjects` as `columnar` reads them (same SQL and provider scoping, restricted to
+   * those subjects), in the same order; a subject outside the population is absent.
+   */
+  async rows(m: EntityManager, providers: FieldProviders, subjects: readonly string[]): Promise<Array<{ subject: string; row: SpotRow }>> {
+    const merged = mergedQuery(providers);
+    if (!merged || subjects.length === 0) return [];
+    const at = merged.params.length + 1;
+    const sql = merged.sql.replace('GROUP BY subject', `AND subject = ANY($${at}::text[]) GROUP BY subject ORDER BY subject`);
+    const rows: MergedRow[] = await m.query(sql, [...merged.params, subjects]);
+    const periods = await this.periods(subjects, providers.healthCareHours ?? [], m);
+    return rows.map((r) => ({ subject: r.subject, row: spotRow(r, periods, false) }));
+  }
+
+  /** For each pair, whether a sorts before b in the database's order of subjects (the order of `columnar`). */
+  async precedes(m: EntityManager, a: readonly string[], b: readonly string[]): Promise<boolean[]> {
+    if (a.length === 0) return [];
+    const rows: Array<{ lt: boolean }> = await m.query(`SELECT a < b AS lt FROM unnest($1::text[], $2::text[]) WITH ORDINALITY AS t(a, b, i) ORDER BY i`, [a, b]);
+    return rows.map((r) => r.lt);
   }
 
   /** The subjects who count as having applied to `program` (an application not withdrawn). */
@@ -100,11 +121,51 @@ export class EmptySpotsRepository {
     return rows.map((r) => r.subject);
   }
 
-  /** The write counters of the population's tables and of the applications (migration 1795570000000): equal sums, nothing committed since. */
-  async versions(m: EntityManager): Promise<{ population: string; applications: string }> {
-    const rows: Array<{ kind: 'population' | 'applications'; v: string }> = await m.query(`SELECT kind, sum(bumps)::text AS v FROM spots_versions GROUP BY kind`);
-    const of = (k: string) => rows.find((r) => r.kind === k)?.v ?? '0';
-    return { population: of('population'), applications: of('applications') };
+  /**
+   * Where a snapshot stands, read BEFORE its data (migration 1795571000000): `mark`, the oldest
+   * transaction still running (every write of an older one is visible to what is read next);
+   * `applications`, the write counter of program_stream_applications.
+   */
+  async mark(m: EntityManager): Promise<{ mark: string; applications: string }> {
+    const [row]: Array<{ mark: string; applications: string }> = await m.query(
+      `SELECT pg_snapshot_xmin(pg_current_snapshot())::text AS mark, coalesce((SELECT sum(bumps) FROM spots_versions WHERE kind = 'applications'), 0)::text AS applications`,
+    );
+    return row;
+  }
+
+  /**
+   * What changed since `since` (a mark), in one statement (one snapshot of the log): the subjects
+   * written by any transaction at or above it (at most `limit` + 1: more means "too many");
+   * `everyone` when a table was truncated; `pruned` when rows at or above it may have been
+   * pruned; and the new mark and applications counter, as `mark` reads them.
+   */
+  async changesSince(m: EntityManager, since: string, limit: number): Promise<{ mark: string; applications: string; subjects: string[]; everyone: boolean; pruned: boolean }> {
+    const [row]: Array<{ mark: string; applications: string; subjects: string[]; everyone: boolean; pruned: boolean | null }> = await m.query(
+      `SELECT pg_snapshot_xmin(pg_current_snapshot())::text AS mark,
+              coalesce((SELECT sum(bumps) FROM spots_versions WHERE kind = 'applications'), 0)::text AS applications,
+              ARRAY(SELECT DISTINCT subject FROM spots_changes WHERE xid >= $1::xid8 AND subject IS NOT NULL LIMIT $2) AS subjects,
+              EXISTS (SELECT 1 FROM spots_changes WHERE xid >= $1::xid8 AND subject IS NULL) AS everyone,
+              (SELECT through >= $1::xid8 FROM spots_changes_pruned) AS pruned`,
+      [since, limit + 1],
+    );
+    return { ...row, pruned: row.pruned === true };
+  }
+
+  /**
+   * Prunes the change log: at most `batch` rows written more than `retention` (a Postgres
+   * interval) ago, raising `spots_changes_pruned.through` to the highest xid removed, so that a
+   * snapshot marked at or below it reads everything again. Returns the rows removed.
+   */
+  async pruneChanges(m: EntityManager, retention: string, batch = 50_000): Promise<number> {
+    const [row]: Array<{ n: number }> = await m.query(
+      `WITH gone AS (
+         DELETE FROM spots_changes WHERE ctid = ANY(ARRAY(SELECT ctid FROM spots_changes WHERE at < now() - $1::interval LIMIT $2)) RETURNING xid),
+       raised AS (
+         UPDATE spots_changes_pruned SET through = greatest(through, (SELECT max(xid) FROM gone)) WHERE EXISTS (SELECT 1 FROM gone) RETURNING 1)
+       SELECT (SELECT count(*) FROM gone)::int AS n, (SELECT count(*) FROM raised)::int AS raised`,
+      [retention, batch],
+    );
+    return row.n;
   }
 
   /** Employment periods from `providers`, per subject (of `subjects`, or of everyone when null). */
@@ -121,6 +182,8 @@ export class EmptySpotsRepository {
       list.push({ provider: r.provider, employer: r.employer_ref, employerSector: r.employer_sector, worksiteSector: r.worksite_sector, start: r.start, end: r.end, hours: Number(r.hours) });
       out.set(r.subject, list);
     }
+    // One order whatever plan read them (the whole table or a few subjects): hours are summed per employer in this order.
+    for (const list of out.values()) if (list.length > 1) list.sort(comparePeriods);
     return out;
   }
 
@@ -149,6 +212,13 @@ export class EmptySpotsRepository {
     await m.query(`INSERT INTO count_releases (agency, program, stream, operation, released) VALUES ($1, $2, $3, $4, $5)`, [agency, program, stream, kind.operation, JSON.stringify(released)]);
   }
 }
+
+const comparePeriods = (a: EmploymentPeriod, b: EmploymentPeriod): number => {
+  const ka = [a.provider, a.employer, a.start, a.end, a.worksiteSector, a.employerSector];
+  const kb = [b.provider, b.employer, b.start, b.end, b.worksiteSector, b.employerSector];
+  for (let i = 0; i < ka.length; i++) if (ka[i] !== kb[i]) return ka[i] < kb[i] ? -1 : 1;
+  return a.hours - b.hours;
+};
 
 type MergedRow = Record<string, string | number | null> & { subject: string };
 

@@ -218,6 +218,26 @@ export class SpotPopulation implements SpotCounter {
     return new SpotPopulation(n, columns, employment, applied, this.withheld);
   }
 
+  /** Row `i` as the builder took it (equal rows: equal values, periods and flag). */
+  rowAt(i: number): SpotRow {
+    if (!(i >= 0 && i < this.size)) throw new Error(`no row ${i} of ${this.size}`);
+    const value = (f: DictField) => {
+      const c = this.columns[f].codes[i];
+      return c < 0 ? null : this.columns[f].values[c];
+    };
+    return {
+      province: value('province') as string | null,
+      nocCode: value('nocCode') as string | null,
+      claimStatus: value('claimStatus') as string | null,
+      sector: value('sector') as string | null,
+      workPermitExpiry: value('workPermitExpiry') as string | null,
+      frenchLevel: value('frenchLevel') as number | null,
+      healthCareHours: value('healthCareHours') as SpotRow['healthCareHours'],
+      employment: this.employment.get(i) ?? null,
+      applied: this.applied[i] === 1,
+    };
+  }
+
   /** The same claimants with `applied` (one flag per claimant, in order) as who applied; its own remembered counts. */
   withApplied(applied: Uint8Array): SpotPopulation {
     if (applied.length !== this.size) throw new Error(`applied has ${applied.length} flags for ${this.size} claimants`);
