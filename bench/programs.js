@@ -15,7 +15,8 @@
  *    read (`spotsSnapshotLoadMs`, paid again only after a write to the tables it reads), then
  *    eligibleNotApplied (one audited release grouped by province, noc, claimStatus) and
  *    simulateRule (before/after, four tables audited together, after that release), each a
- *    question not asked before.
+ *    question not asked before; then 1,000 subjects' records are changed and the snapshot is
+ *    brought current (`spotsIncrementalRefreshMs`: only those subjects read again and patched in).
  *
  *   --smoke (or BENCH_SMOKE=1): 20,000 claimants, a few seconds.
  */
@@ -259,9 +260,21 @@ async function spotsBench(ds) {
     repeats.sim.push((await timeAsync(() => release(`bench-${run}-${i}`, 'simulateRule', sim))).ms);
   }
   const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+  // A small write (1,000 subjects' records changed, as submissions would), then the snapshot
+  // brought current: only those subjects read again and patched in (migration 1795571000000).
+  const written = SMOKE ? 100 : 1000;
+  await ds.query(
+    `UPDATE claimant_records SET french_level = 1 + coalesce(french_level, 0) % 12, supplied_at = now()
+      WHERE provider = 'qc.msss' AND subject IN (SELECT subject FROM claimant_records WHERE provider = 'qc.msss' ORDER BY md5(subject || $2) LIMIT $1)`,
+    [written, run],
+  );
+  const refresh = await timeAsync(() => repo.underReleaseLock(`bench-${run}-refresh`, (m) => snapshots.population(m, program.id, providers)));
+  const refreshKind = snapshots.lastRefresh;
+  const afterRefresh = await timeAsync(() => release(`bench-${run}-4`, 'eligibleNotApplied', ena));
   return {
     claimants: first.ena.r.size,
     snapshotLoadMs: Math.round(load.ms),
+    incrementalRefresh: { subjectsChanged: written, kind: refreshKind, ms: Math.round(refresh.ms), eligibleNotAppliedAfterMs: Math.round(afterRefresh.ms) },
     eligibleNotApplied: { ms: Math.round(first.ena.ms), repeatMedianMs: Math.round(median(repeats.ena)), ...cells(first.ena.r.out.answers[0][0]), complementary: first.ena.r.out.complementary },
     simulateRule: { change: 'pandemic-hours 120 -> 60', ms: Math.round(first.sim.ms), repeatMedianMs: Math.round(median(repeats.sim)), ...cells(first.sim.r.out.answers[1][0]), complementary: first.sim.r.out.complementary },
   };
@@ -279,6 +292,7 @@ async function spotsBench(ds) {
   };
   db.statistics.forEach((q, i) => (figures[`statisticsQuery${i + 1}Ms`] = q.medianMs));
   figures.spotsSnapshotLoadMs = db.spots.snapshotLoadMs;
+  figures.spotsIncrementalRefreshMs = db.spots.incrementalRefresh.ms;
   figures.eligibleNotAppliedMs = db.spots.eligibleNotApplied.ms;
   figures.simulateRuleMs = db.spots.simulateRule.ms;
   figures.notes = `population ${db.population}; statistics queries: ${db.statistics.map((q, i) => `${i + 1}. ${q.query}`).join('; ')}`;
