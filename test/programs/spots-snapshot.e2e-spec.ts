@@ -323,8 +323,8 @@ describe('the cached columnar empty-spots population equals the list read on eve
     await c.query('BEGIN');
     return c;
   }
-  const toNunavut = (c: Client | DataSource, subjects: string[]) =>
-    c.query(`UPDATE claimant_records SET province = 'NU', claim_status = 'PENDING', health_care_hours = 500, hours_period_start = '2020-04-01', hours_period_end = '2020-06-30', supplied_at = now() + interval '1 day' WHERE subject = ANY($1::text[])`, [subjects]);
+  const toNunavut = (c: Client | DataSource, subjects: string[]): Promise<unknown> =>
+    (c as { query(sql: string, params: unknown[]): Promise<unknown> }).query(`UPDATE claimant_records SET province = 'NU', claim_status = 'PENDING', health_care_hours = 500, hours_period_start = '2020-04-01', hours_period_end = '2020-06-30', supplied_at = now() + interval '1 day' WHERE subject = ANY($1::text[])`, [subjects]);
   const nunavut = (out: { answers: Array<Array<Array<{ province: string | null; measure: string; count: number | null }>>> }) =>
     out.answers[0][0].find((c) => c.province === 'NU' && c.measure === 'ELIGIBLE_NOT_APPLIED')?.count ?? 0;
   /** `m` whose n-th query is followed by `after(n)` (the refresh's statements interleaved with other transactions). */
