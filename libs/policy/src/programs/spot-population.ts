@@ -183,37 +183,58 @@ export class SpotPopulation implements SpotCounter {
    * one is left as it was). It counts exactly as the population built from scratch from the
    * patched list of rows would (spot-population.spec.ts): cells are numbered by first
    * appearance over the rows, never by dictionary order, so codes kept from this population and
-   * values no row uses any more change nothing. Cost: a copy of each column (and a pass over the
-   * rows with employment periods), plus the changed rows.
+   * values no row uses any more change nothing. Cost: with rows inserted or removed, a pass over
+   * every column; otherwise a copy of the columns whose values changed (the others are shared:
+   * no population writes its columns after it is built), plus the changed rows.
    */
   patched(patch: SpotPatch): SpotPopulation {
-    const order = patchedOrder(this.size, patch);
     const inserted = patch.insert ?? [];
     const replace = patch.replace ?? new Map<number, SpotRow>();
     for (const r of replace.keys()) if (!(r >= 0 && r < this.size)) throw new Error(`cannot replace row ${r} of ${this.size}`);
-    const n = order.length;
-    const newRowOf = new Int32Array(this.size).fill(-1);
-    for (let i = 0; i < n; i++) if (order[i] >= 0) newRowOf[order[i]] = i;
+    // Rows kept in place (values replaced only, the usual refresh): columns copied whole.
+    const inPlace = (patch.remove?.length ?? 0) === 0 && inserted.length === 0;
+    const order = inPlace ? null : patchedOrder(this.size, patch);
+    const n = order ? order.length : this.size;
+    let newRowOf: Int32Array | null = null;
+    if (order) {
+      newRowOf = new Int32Array(this.size).fill(-1);
+      for (let i = 0; i < n; i++) if (order[i] >= 0) newRowOf[order[i]] = i;
+    }
+    const moved = (r: number) => (newRowOf ? newRowOf[r] : r);
+    /** a column of this population, in the rows of the patched one (inserted rows: 0) */
+    const carried = <A extends Int32Array | Uint8Array>(old: A, make: (n: number) => A): A => {
+      if (!order) return old.slice() as A;
+      const out = make(n);
+      for (let i = 0; i < n; i++) if (order[i] >= 0) out[i] = old[order[i]];
+      return out;
+    };
     // The rows given values by the patch, at their new index.
     const changed: Array<[number, SpotRow]> = [];
-    for (const [r, row] of replace) if (newRowOf[r] >= 0) changed.push([newRowOf[r], row]);
-    for (let i = 0; i < n; i++) if (order[i] < 0) changed.push([i, inserted[-1 - order[i]].row]);
+    for (const [r, row] of replace) if (moved(r) >= 0) changed.push([moved(r), row]);
+    if (order) for (let i = 0; i < n; i++) if (order[i] < 0) changed.push([i, inserted[-1 - order[i]].row]);
     const columns = {} as Record<DictField, { values: readonly unknown[]; codes: Int32Array }>;
     for (const f of DICT_FIELDS) {
       const dict = new Dictionary(f, [...this.columns[f].values]);
-      const old = this.columns[f].codes;
-      const codes = new Int32Array(n);
-      for (let i = 0; i < n; i++) if (order[i] >= 0) codes[i] = old[order[i]];
-      for (const [i, row] of changed) codes[i] = dict.code(row[f]);
-      columns[f] = { values: dict.values, codes };
+      const codes = changed.map(([, row]) => dict.code(row[f]));
+      // A column no changed row changes is shared, not copied (columns are never written after build).
+      if (!order && codes.every((c, j) => c === this.columns[f].codes[changed[j][0]])) columns[f] = this.columns[f];
+      else {
+        const out = carried(this.columns[f].codes, (k) => new Int32Array(k));
+        changed.forEach(([i], j) => (out[i] = codes[j]));
+        columns[f] = { values: dict.values, codes: out };
+      }
     }
-    const employment = new Map<number, readonly EmploymentPeriod[]>();
-    for (const [r, periods] of this.employment) if (newRowOf[r] >= 0 && !replace.has(r)) employment.set(newRowOf[r], periods);
-    const applied = new Uint8Array(n);
-    for (let i = 0; i < n; i++) if (order[i] >= 0) applied[i] = this.applied[order[i]];
-    for (const [i, row] of changed) {
-      if (row.employment && row.employment.length > 0) employment.set(i, row.employment);
-      applied[i] = row.applied ? 1 : 0;
+    let employment: ReadonlyMap<number, readonly EmploymentPeriod[]> = this.employment;
+    if (order || changed.some(([i, row]) => this.employment.has(i) || (row.employment?.length ?? 0) > 0)) {
+      const e = new Map<number, readonly EmploymentPeriod[]>();
+      for (const [r, periods] of this.employment) if (moved(r) >= 0 && !replace.has(r)) e.set(moved(r), periods);
+      for (const [i, row] of changed) if (row.employment && row.employment.length > 0) e.set(i, row.employment);
+      employment = e;
+    }
+    let applied = this.applied;
+    if (order || changed.some(([i, row]) => this.applied[i] !== (row.applied ? 1 : 0))) {
+      applied = carried(this.applied, (k) => new Uint8Array(k));
+      for (const [i, row] of changed) applied[i] = row.applied ? 1 : 0;
     }
     return new SpotPopulation(n, columns, employment, applied, this.withheld);
   }
