@@ -86,13 +86,15 @@ export interface MatchWorld {
   cleanup(): Promise<void>;
 }
 
-export async function createMatchWorld(opts: { partitions: number; subjects: number; purgeGraceSeconds?: number }): Promise<MatchWorld> {
+/** `auditor`: the registry also holds the operator ops.audit, who runs `passerelle audit verify`. */
+export async function createMatchWorld(opts: { partitions: number; subjects: number; purgeGraceSeconds?: number; auditor?: boolean }): Promise<MatchWorld> {
   const brokers = kafkaBrokers();
   const db = await createTestDatabase('jm');
   const registry = await createTestRegistry({
     agencies: [
       { id: PUBLISHER, roles: ['CONSUMER', 'PUBLISHER'], extraKeys: [{ status: 'revoked' }] },
       { id: 'qc.mifi', roles: ['PROVIDER', 'CONSUMER'], jurisdiction: 'QC' },
+      ...(opts.auditor ? [{ id: 'ops.audit', roles: ['OPERATOR' as const], jurisdiction: 'CA' }] : []),
     ],
     // What the publisher matches claimants under: the legal basis its stored matches name (§5.2).
     agreements: [MATCH_AGREEMENT],
