@@ -104,11 +104,10 @@ async function verifierRate(registryDocument, key) {
   return Math.round(n / ((performance.now() - t0) / 1000));
 }
 
-async function main() {
-  const started = [];
-  const db = await createTestDatabase('bench_trust');
+/** The bench's registry: provider ca.ircc, consumer ca.esdc, one JOB_MATCHING agreement over FIELDS, consent required. */
+function createTrustRegistry() {
   const agreement = { id: 'dsa-ircc-esdc-bench', provider: PROVIDER, consumer: CONSUMER, purposes: [PURPOSE], fields: FIELDS, validFrom: '2020-01-01', validTo: '2099-12-31', legalBasis: 'benchmark' };
-  const registry = await createTestRegistry({
+  return createTestRegistry({
     agencies: [
       { id: PROVIDER, roles: ['PROVIDER'] },
       { id: CONSUMER, roles: ['CONSUMER'] },
@@ -116,6 +115,44 @@ async function main() {
     agreements: [agreement],
     consentRequiredFor: [PURPOSE],
   });
+}
+
+/**
+ * Data: `claimants` claimants submitted by the provider through the gateway at `gatewayUrl`
+ * (signed, audited), consents straight in SQL. Returns the consumer's pseudonyms for them.
+ */
+async function loadClaimants({ db, registry, keyring, gatewayUrl, claimants = CLAIMANTS }) {
+  const tLoad = performance.now();
+  const provider = registry.client(PROVIDER, gatewayUrl);
+  for (let start = 0; start < claimants; start += 10_000) {
+    const records = [];
+    for (let i = start; i < Math.min(claimants, start + 10_000); i++) records.push(record(i));
+    const res = await provider.graphql(SUBMIT, { records }, 'PROVISION');
+    const out = res.json?.data?.submitClaimants;
+    if (!out || out.accepted.length !== records.length) throw new Error(`submitClaimants failed: HTTP ${res.status} ${res.body.slice(0, 300)}`);
+  }
+  const subjects = Array.from({ length: claimants }, (_, i) => toInternalId(keyring, `TRUST-BENCH-${i}`));
+  await queryAsOwner(
+    db.url,
+    `INSERT INTO consents (id, subject, purpose, recipient, collected_by, valid_from, expires_at, evidence_sha256, granted_at)
+     SELECT gen_random_uuid(), s, $2, $3, $4, now() - interval '1 hour', now() + interval '7 days', $5, now() FROM unnest($1::text[]) AS s`,
+    [subjects, PURPOSE, CONSUMER, PROVIDER, crypto.createHash('sha256').update('bench consent form').digest('base64url')],
+  );
+  await queryAsOwner(db.url, 'ANALYZE');
+  log(`${claimants} claimants and consents loaded in ${((performance.now() - tLoad) / 1000).toFixed(1)} s`);
+  return subjects.map((s) => toAgencyPseudonym(keyring, CONSUMER, s));
+}
+
+/** The load process (bench/trust-load.js) set up to read as the consumer: see startLoader. */
+function startTrustLoader(dir, registry, pseudonyms) {
+  const key = registry.activeKey(CONSUMER);
+  return startLoader(dir, { privateJwk: key.privateJwk, kid: key.kid, agency: CONSUMER, gatewayId: registry.document.gatewayId, purpose: PURPOSE, query: QUERY, pseudonyms }, log);
+}
+
+async function main() {
+  const started = [];
+  const db = await createTestDatabase('bench_trust');
+  const registry = await createTrustRegistry();
   const secretsDir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-trust-'));
   let loader;
   try {
@@ -154,25 +191,7 @@ async function main() {
     await waitFor(apollo, async () => apollo.output().includes('apollo listening'), 'listening line');
 
     // Data: N claimants submitted by the provider (signed, audited), consents straight in SQL.
-    const tLoad = performance.now();
-    const provider = registry.client(PROVIDER, `http://127.0.0.1:${ports.full}`);
-    for (let start = 0; start < CLAIMANTS; start += 10_000) {
-      const records = [];
-      for (let i = start; i < Math.min(CLAIMANTS, start + 10_000); i++) records.push(record(i));
-      const res = await provider.graphql(SUBMIT, { records }, 'PROVISION');
-      const out = res.json?.data?.submitClaimants;
-      if (!out || out.accepted.length !== records.length) throw new Error(`submitClaimants failed: HTTP ${res.status} ${res.body.slice(0, 300)}`);
-    }
-    const subjects = Array.from({ length: CLAIMANTS }, (_, i) => toInternalId(keyring, `TRUST-BENCH-${i}`));
-    await queryAsOwner(
-      db.url,
-      `INSERT INTO consents (id, subject, purpose, recipient, collected_by, valid_from, expires_at, evidence_sha256, granted_at)
-       SELECT gen_random_uuid(), s, $2, $3, $4, now() - interval '1 hour', now() + interval '7 days', $5, now() FROM unnest($1::text[]) AS s`,
-      [subjects, PURPOSE, CONSUMER, PROVIDER, crypto.createHash('sha256').update('bench consent form').digest('base64url')],
-    );
-    await queryAsOwner(db.url, 'ANALYZE');
-    const pseudonyms = subjects.map((s) => toAgencyPseudonym(keyring, CONSUMER, s));
-    log(`${CLAIMANTS} claimants and consents loaded in ${((performance.now() - tLoad) / 1000).toFixed(1)} s`);
+    const pseudonyms = await loadClaimants({ db, registry, keyring, gatewayUrl: `http://127.0.0.1:${ports.full}` });
 
     // The three servers answer the same thing (the full one signed, with an audit_seq).
     const consumer = registry.client(CONSUMER, `http://127.0.0.1:${ports.full}`);
@@ -188,7 +207,7 @@ async function main() {
 
     // Load from a separate process.
     const key = registry.activeKey(CONSUMER);
-    loader = await startLoader(secretsDir, { privateJwk: key.privateJwk, kid: key.kid, agency: CONSUMER, gatewayId: registry.document.gatewayId, purpose: PURPOSE, query: QUERY, pseudonyms }, log);
+    loader = await startTrustLoader(secretsDir, registry, pseudonyms);
     const measure = (name, port, unique) => loader.measure(name, `http://127.0.0.1:${port}`, { warmSeconds: WARM, seconds: SECONDS, concurrency: CONCURRENCY, unique });
     const loadAvg1mAtStart = os.loadavg()[0];
     const b = await measure('bare', ports.bare, false);
@@ -233,7 +252,11 @@ async function main() {
   }
 }
 
-main().catch((e) => {
-  process.stderr.write(`bench trust: ${e.stack || e}\n`);
-  process.exit(1);
-});
+module.exports = { createTrustRegistry, loadClaimants, startTrustLoader, QUERY, CONSUMER, PURPOSE };
+
+if (require.main === module) {
+  main().catch((e) => {
+    process.stderr.write(`bench trust: ${e.stack || e}\n`);
+    process.exit(1);
+  });
+}
