@@ -16,7 +16,8 @@
  *     of-trust read of bench/trust.js (its registry, claimants and consents, and its separate load
  *     process bench/trust-load.js: pre-signed requests, unique jti each, 64 in flight);
  *   - job-match ingest events/s (verify, consent, store, audit) with one consumer, then with two in
- *     one group, each on its own pre-filled topic of 4 partitions (bench/kafka-ingest.js's
+ *     one group, each on its own topic of 4 partitions, filled (`passerelle publish-matches`) once
+ *     the group holds every partition, so no start-up rebalance is timed (bench/kafka-ingest.js's
  *     pipelineSeconds: from the first stored event until every event is stored and audited);
  *   - resident memory of the whole fleet, read from /proc while the two consumers ingest and the
  *     rest of the fleet is up: VmRSS now and VmHWM (each process's peak) summed by role, against
@@ -54,7 +55,8 @@ const EVENTS = arg('events', SMOKE ? 1000 : 10_000);
 const PARTITIONS = 4;
 const MEMORY_TARGET_MIB = 6 * 1024;
 
-const log = (m) => process.stderr.write(`bench fleet: ${m}\n`);
+const T0 = Date.now();
+const log = (m) => process.stderr.write(`bench fleet: [${((Date.now() - T0) / 1000).toFixed(1)} s] ${m}\n`);
 const mib = (kb) => Math.round(kb / 1024);
 
 /** VmRSS and VmHWM (kB) of a process, or undefined once it is gone. */
@@ -92,9 +94,9 @@ function fleetProcesses(brokerPorts) {
     return false;
   };
   const roleOf = (pid, cmd) => {
+    if (cmd.includes('kafka.js __watchdog')) return mine(pid) ? 'kafka watchdog (node)' : undefined;
     if (/\bjava\b/.test(cmd) && cmd.includes('kafka.Kafka')) return mine(pid) || brokerPorts.some((p) => cmd.includes(`-${p}`)) ? 'kafka broker' : undefined;
     if (!mine(pid)) return undefined;
-    if (cmd.includes('kafka.js __watchdog')) return 'kafka watchdog (node)';
     if (/haproxy/.test(cmd)) return 'haproxy';
     for (const app of ['gateway', 'consent-audit', 'job-match-consumer']) if (cmd.includes(`apps/${app}/main.js`)) return app;
     return undefined;
@@ -206,6 +208,7 @@ async function main() {
     const viaOne = `http://127.0.0.1:${frontOne}`;
     await waitFor(gateways[1].p, () => httpUp(`${viaAll}/.well-known/jwks.json`), 'HTTP through the proxy');
 
+    log('fleet up: two consent-audit, two gateways, HAProxy');
     const pseudonyms = await loadClaimants({ db, registry, keyring, gatewayUrl: viaAll, claimants: CLAIMANTS });
     loader = await startTrustLoader(secretsDir, registry, pseudonyms);
     const measure = (name, url) => loader.measure(name, url, { warmSeconds: WARM, seconds: SECONDS, concurrency: CONCURRENCY, unique: true });
@@ -216,22 +219,29 @@ async function main() {
     await proxyOne.stop();
 
     // The ingest side: one consumer, then two in one group, each on a pre-filled topic of its own.
-    const world = await createMatchWorld({ partitions: PARTITIONS, subjects: Math.min(1000, EVENTS) });
+    log('reads measured; the ingest side next');
+    const world = await createMatchWorld({ partitions: PARTITIONS, subjects: SMOKE ? 50 : 1000 });
     stops.push(() => world.cleanup());
     const topicTwo = `${world.topic}.two`;
     stops.push(() => world.admin.deleteTopics({ topics: [topicTwo, `${topicTwo}.dlq`] }).catch(() => undefined));
     await world.admin.createTopics({ topics: [{ topic: topicTwo, numPartitions: PARTITIONS }, { topic: `${topicTwo}.dlq`, numPartitions: 1 }], waitForLeaders: true });
-    const published = await world.publishFile(validEvents(world, EVENTS, 'one'));
-    if (published.code !== 0) throw new Error(`publish-matches failed:\n${published.stderr}`);
-    const file = path.join(world.secretsDir, 'two.ndjson');
-    fs.writeFileSync(file, validEvents(world, EVENTS, 'two').map((e) => JSON.stringify(e)).join('\n') + '\n');
-    const publishedTwo = await runApp('cli', ['publish-matches', '--file', file, '--agency', 'ca.esdc', '--key', world.keyFile, '--brokers', world.brokers, '--topic', topicTwo], {}, 300_000);
-    if (publishedTwo.code !== 0) throw new Error(`publish-matches failed:\n${publishedTwo.stderr}`);
-    const oneConsumer = await pipelineSeconds(world, world.topic, world.group, { consumers: 1, events: EVENTS });
+    const file = (name) => {
+      const f = path.join(world.secretsDir, `${name}.ndjson`);
+      fs.writeFileSync(f, validEvents(world, EVENTS, name).map((e) => JSON.stringify(e)).join('\n') + '\n');
+      return f;
+    };
+    const publish = (f, topic) => async () => {
+      const r = await runApp('cli', ['publish-matches', '--file', f, '--agency', 'ca.esdc', '--key', world.keyFile, '--brokers', world.brokers, '--topic', topic], {}, 300_000);
+      if (r.code !== 0) throw new Error(`publish-matches failed:\n${r.stderr}`);
+    };
+    const [fileOne, fileTwo] = [file('one'), file('two')];
+    log('one consumer, then two; each topic filled once its group holds every partition');
+    const oneConsumer = await pipelineSeconds(world, world.topic, world.group, { consumers: 1, events: EVENTS, fill: publish(fileOne, world.topic) });
     let memory;
     const twoConsumers = await pipelineSeconds(world, topicTwo, `${world.group}-two`, {
       consumers: 2,
       events: EVENTS,
+      fill: publish(fileTwo, topicTwo),
       onWindow: async () => {
         memory = memoryFigures(brokerPorts, [new URL(db.url).pathname.slice(1), new URL(world.db.url).pathname.slice(1)]);
       },

@@ -116,9 +116,11 @@ async function bareConsumerSeconds(world) {
 /**
  * Runs `consumers` job-match-consumer processes in one group on `topic` (pre-filled with `events`
  * events) and times them from the first stored event until every event is stored and audited.
+ * With `fill`, the topic starts empty: `fill()` is called once every consumer holds partitions
+ * (the group stable with all its members), so the window holds no start-up rebalance.
  * `onWindow()` is called once, as soon as they have stored their first event (e.g. to sample memory).
  */
-async function pipelineSeconds(world, topic, group, { consumers = 1, events = EVENTS, onWindow } = {}) {
+async function pipelineSeconds(world, topic, group, { consumers = 1, events = EVENTS, onWindow, fill } = {}) {
   appMain('job-match-consumer'); // fails early with a clear message when the build is missing
   const procs = Array.from({ length: consumers }, () => spawnConsumer(world, topic, group));
   let output = '';
@@ -134,6 +136,16 @@ async function pipelineSeconds(world, topic, group, { consumers = 1, events = EV
     let started = 0;
     let before;
     let sampled = false;
+    if (fill) {
+      for (;;) {
+        if (procs.some((proc) => proc.exitCode !== null)) throw new Error(`job-match-consumer exited:\n${output.slice(-2000)}`);
+        if (Date.now() > deadline) throw new Error(`the group never had ${consumers} members:\n${output.slice(-2000)}`);
+        const [g] = (await world.admin.describeGroups([group])).groups;
+        if (g.state === 'Stable' && g.members.length === consumers && g.members.every((m) => m.memberAssignment.length > 0)) break;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      await fill();
+    }
     for (;;) {
       const gone = procs.find((proc) => proc.exitCode !== null);
       if (gone) throw new Error(`job-match-consumer exited:\n${output.slice(-2000)}`);
