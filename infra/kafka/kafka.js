@@ -564,10 +564,13 @@ function launch(dataDir, propsFile, { heap = true, lean = false } = {}) {
  * machine, from the same jars: node i listens on basePort + 2i (PLAINTEXT) and basePort + 2i + 1
  * (CONTROLLER); a static controller quorum of all nodes; replication factor 3 and
  * min.insync.replicas=2 as broker defaults, so topics created without settings get them too.
- * Resolves once every node answers and the group coordinator is loaded.
+ * Resolves once every node answers and the group coordinator is loaded. The nodes are formatted
+ * and launched at once and run lean (LEAN_JVM, a `heapMb` heap): three JVMs share a small machine.
  *
  * Each node has `kill9()` (SIGKILL java; its data stays) and `restart()` (launch it again on its
- * data and wait until it answers): what the broker-failure chaos test does.
+ * data and wait until it answers): what the broker-failure chaos test does. A restarted node
+ * answers only once its previous session expired (broker.session.timeout.ms, 15 s): until then
+ * the controller refuses its registration as a duplicate.
  * @param {{ nodes?: number, basePort?: number, dataDir?: string, heapMb?: number, quiet?: boolean }} [options]
  */
 async function startCluster({ nodes = 3, basePort = 9192, dataDir, heapMb = 256, quiet = false } = {}) {
