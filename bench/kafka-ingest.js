@@ -57,7 +57,7 @@ function cpuTicks() {
 }
 
 /** Cores held per process during a window (CPU-seconds ÷ wall seconds), by role. */
-function coresByRole(before, after, seconds, consumerPid) {
+function coresByRole(before, after, seconds, consumerPids) {
   const hz = 100; // USER_HZ on Linux
   const port = (process.env.KAFKA_BROKERS || '').split(',')[0].split(':')[1];
   const mine = (pid) => {
@@ -68,7 +68,7 @@ function coresByRole(before, after, seconds, consumerPid) {
     return false;
   };
   const role = (pid, cmd) => {
-    if (pid === consumerPid) return 'job-match-consumer';
+    if (consumerPids.includes(pid)) return 'job-match-consumer';
     if (pid === process.pid) return 'bench (publisher done; polls the database)';
     if (/postgres/.test(cmd)) return 'postgres (all sessions of the machine)';
     if (/kafka/i.test(cmd) && /java/.test(cmd) && (!port || cmd.includes(port))) return 'kafka broker';
@@ -113,9 +113,71 @@ async function bareConsumerSeconds(world) {
   return seconds;
 }
 
-async function pipelineSeconds(world, topic, group) {
+/**
+ * Runs `consumers` job-match-consumer processes in one group on `topic` (pre-filled with `events`
+ * events) and times them from the first stored event until every event is stored and audited.
+ * With `fill`, the topic starts empty: `fill()` is called once every consumer holds partitions
+ * (the group stable with all its members), so the window holds no start-up rebalance.
+ * `onWindow()` is called once, as soon as they have stored their first event (e.g. to sample memory).
+ */
+async function pipelineSeconds(world, topic, group, { consumers = 1, events = EVENTS, onWindow, fill } = {}) {
   appMain('job-match-consumer'); // fails early with a clear message when the build is missing
-  const proc = spawn(process.execPath, [...(process.env.BENCH_CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_CPU_PROF] : []), path.join(ROOT, 'dist/apps/job-match-consumer/main.js')], {
+  const procs = Array.from({ length: consumers }, () => spawnConsumer(world, topic, group));
+  let output = '';
+  for (const proc of procs) {
+    proc.stdout.on('data', (c) => (output = (output + c).slice(-20_000)));
+    proc.stderr.on('data', (c) => (output = (output + c).slice(-20_000)));
+  }
+  // LOG_LEVEL=warn hides the join line: time from the first stored event instead, plus one
+  // chunk's worth, by polling the database for the first and the last audited row.
+  try {
+    const deadline = Date.now() + 300_000;
+    const count = async (sql) => Number((await queryAsOwner(world.db.url, sql, [topic]).catch(() => [{ n: 0 }]))[0].n);
+    let started = 0;
+    let before;
+    let sampled = false;
+    if (fill) {
+      for (;;) {
+        if (procs.some((proc) => proc.exitCode !== null)) throw new Error(`job-match-consumer exited:\n${output.slice(-2000)}`);
+        if (Date.now() > deadline) throw new Error(`the group never had ${consumers} members:\n${output.slice(-2000)}`);
+        const [g] = (await world.admin.describeGroups([group])).groups;
+        if (g.state === 'Stable' && g.members.length === consumers && g.members.every((m) => m.memberAssignment.length > 0)) break;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      await fill();
+    }
+    for (;;) {
+      const gone = procs.find((proc) => proc.exitCode !== null);
+      if (gone) throw new Error(`job-match-consumer exited:\n${output.slice(-2000)}`);
+      if (Date.now() > deadline) throw new Error(`timed out:\n${output.slice(-2000)}`);
+      if (!started && (await count('SELECT count(*) AS n FROM processed_events WHERE topic = $1')) > 0) {
+        started = performance.now();
+        before = cpuTicks();
+      }
+      if (onWindow && started && !sampled) {
+        sampled = true;
+        await onWindow();
+      }
+      if ((await count('SELECT count(*) AS n FROM processed_events WHERE topic = $1 AND ledger_seq IS NOT NULL')) >= events) break;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    const wallSeconds = (performance.now() - started) / 1000;
+    const cores = coresByRole(before, cpuTicks(), wallSeconds, procs.map((p) => p.pid));
+    const [{ first, last }] = await queryAsOwner(
+      world.db.url,
+      'SELECT extract(epoch FROM min(processed_at)) AS first, extract(epoch FROM max(processed_at)) AS last FROM processed_events WHERE topic = $1',
+      [topic],
+    );
+    return { wallSeconds, storeSpanSeconds: Number(last) - Number(first), cores };
+  } finally {
+    for (const proc of procs) proc.kill('SIGTERM');
+    await Promise.all(procs.map((proc) => (proc.exitCode !== null || proc.signalCode !== null ? undefined : new Promise((r) => proc.once('exit', r)))));
+  }
+}
+
+/** One built job-match-consumer process on the world's database and consent-audit. */
+function spawnConsumer(world, topic, group) {
+  return spawn(process.execPath, [...(process.env.BENCH_CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_CPU_PROF] : []), path.join(ROOT, 'dist/apps/job-match-consumer/main.js')], {
     env: {
       PATH: process.env.PATH ?? '',
       NODE_ENV: 'production',
@@ -136,38 +198,6 @@ async function pipelineSeconds(world, topic, group) {
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  let output = '';
-  proc.stdout.on('data', (c) => (output += c));
-  proc.stderr.on('data', (c) => (output += c));
-  // LOG_LEVEL=warn hides the join line: time from the first stored event instead, plus one
-  // chunk's worth, by polling the database for the first and the last audited row.
-  try {
-    const deadline = Date.now() + 300_000;
-    const count = async (sql) => Number((await queryAsOwner(world.db.url, sql, [topic]).catch(() => [{ n: 0 }]))[0].n);
-    let started = 0;
-    let before;
-    for (;;) {
-      if (proc.exitCode !== null) throw new Error(`job-match-consumer exited:\n${output.slice(-2000)}`);
-      if (Date.now() > deadline) throw new Error(`timed out:\n${output.slice(-2000)}`);
-      if (!started && (await count('SELECT count(*) AS n FROM processed_events WHERE topic = $1')) > 0) {
-        started = performance.now();
-        before = cpuTicks();
-      }
-      if ((await count('SELECT count(*) AS n FROM processed_events WHERE topic = $1 AND ledger_seq IS NOT NULL')) >= EVENTS) break;
-      await new Promise((r) => setTimeout(r, 20));
-    }
-    const wallSeconds = (performance.now() - started) / 1000;
-    const cores = coresByRole(before, cpuTicks(), wallSeconds, proc.pid);
-    const [{ first, last }] = await queryAsOwner(
-      world.db.url,
-      'SELECT extract(epoch FROM min(processed_at)) AS first, extract(epoch FROM max(processed_at)) AS last FROM processed_events WHERE topic = $1',
-      [topic],
-    );
-    return { wallSeconds, storeSpanSeconds: Number(last) - Number(first), cores };
-  } finally {
-    proc.kill('SIGTERM');
-    await new Promise((r) => proc.once('exit', r));
-  }
 }
 
 async function main() {
@@ -219,7 +249,11 @@ async function main() {
   }
 }
 
-main().catch((e) => {
-  process.stderr.write(`kafka-ingest: ${e.stack ?? e}\n`);
-  process.exit(1);
-});
+module.exports = { pipelineSeconds, coresByRole, cpuTicks };
+
+if (require.main === module) {
+  main().catch((e) => {
+    process.stderr.write(`kafka-ingest: ${e.stack ?? e}\n`);
+    process.exit(1);
+  });
+}

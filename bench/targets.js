@@ -90,6 +90,19 @@ const BENCHES = [
     // the witness protocol must not lower the exchange throughput beyond its spread (issue 18)
     targets: { cosignP99Ms: lower(100), onOverOffRps: higher(0.9) },
   },
+  {
+    name: 'fleet',
+    title: 'Fleet',
+    description:
+      'The fleet of `npm run fleet` (issue 20): three KRaft brokers (replication factor 3, `min.insync.replicas=2`), consent-audit writer and standby (appends routed to the writer by HAProxy), two gateways behind HAProxy, two job-match consumers in one group. Signed reads/s and p99 through HAProxy with one gateway behind it, then two (the cost-of-trust read and load process of bench/trust.js, 64 in flight, unique jti each); ingest events/s with one consumer, then two in one group (each on its own pre-filled topic of 4 partitions; first stored event to last audited); resident memory of the whole fleet read from /proc while the two consumers ingest: the sum of each process\'s peak RSS (VmHWM) by role (the ingest\'s own consent-audit included, so three), and PostgreSQL\'s PSS (server processes and the backends of the bench\'s two databases). On two cores a second gateway or consumer shares the same cores: the figures show overhead and correctness, not speed-up. The smoke run uses the single shared broker.',
+    // issue 20: the whole fleet fits in 6 GiB on this machine
+    targets: { fleetPeakRssMiB: lower(6144), fleetPeakWithPostgresMiB: lower(6144) },
+    labels: {
+      twoOverOneGatewayRps: 'twoOverOneGatewayRps (two gateways ÷ one, same proxy path)',
+      twoOverOneConsumerEventsPerSec: 'twoOverOneConsumerEventsPerSec (two consumers ÷ one)',
+      fleetPeakRssMiB: 'fleetPeakRssMiB (sum of every fleet process\'s peak RSS)',
+    },
+  },
 ];
 
 module.exports = { BENCHES };

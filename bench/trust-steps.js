@@ -5,4 +5,4 @@
  */
 'use strict';
 process.argv.push('--steps');
-require('./trust');
+require('./trust').run();

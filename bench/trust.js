@@ -114,27 +114,49 @@ async function verifierRate(registryDocument, key) {
   return Math.round(n / ((performance.now() - t0) / 1000));
 }
 
-/** Data: N claimants submitted by the provider (signed, audited), consents straight in SQL; returns the consumer's pseudonyms. */
-async function loadClaimants(registry, fullUrl, keyring, dbUrl) {
+/** The bench's registry: provider ca.ircc, consumer ca.esdc, one JOB_MATCHING agreement over FIELDS, consent required. */
+function createTrustRegistry() {
+  const agreement = { id: 'dsa-ircc-esdc-bench', provider: PROVIDER, consumer: CONSUMER, purposes: [PURPOSE], fields: FIELDS, validFrom: '2020-01-01', validTo: '2099-12-31', legalBasis: 'benchmark' };
+  return createTestRegistry({
+    agencies: [
+      { id: PROVIDER, roles: ['PROVIDER'] },
+      { id: CONSUMER, roles: ['CONSUMER'] },
+    ],
+    agreements: [agreement],
+    consentRequiredFor: [PURPOSE],
+  });
+}
+
+/**
+ * Data: `claimants` claimants submitted by the provider through the gateway at `gatewayUrl`
+ * (signed, audited), consents straight in SQL. Returns the consumer's pseudonyms for them.
+ */
+async function loadClaimants({ db, registry, keyring, gatewayUrl, claimants = CLAIMANTS }) {
   const tLoad = performance.now();
-  const provider = registry.client(PROVIDER, fullUrl);
-  for (let start = 0; start < CLAIMANTS; start += 10_000) {
+  const provider = registry.client(PROVIDER, gatewayUrl);
+  for (let start = 0; start < claimants; start += 10_000) {
     const records = [];
-    for (let i = start; i < Math.min(CLAIMANTS, start + 10_000); i++) records.push(record(i));
+    for (let i = start; i < Math.min(claimants, start + 10_000); i++) records.push(record(i));
     const res = await provider.graphql(SUBMIT, { records }, 'PROVISION');
     const out = res.json?.data?.submitClaimants;
     if (!out || out.accepted.length !== records.length) throw new Error(`submitClaimants failed: HTTP ${res.status} ${res.body.slice(0, 300)}`);
   }
-  const subjects = Array.from({ length: CLAIMANTS }, (_, i) => toInternalId(keyring, `TRUST-BENCH-${i}`));
+  const subjects = Array.from({ length: claimants }, (_, i) => toInternalId(keyring, `TRUST-BENCH-${i}`));
   await queryAsOwner(
-    dbUrl,
+    db.url,
     `INSERT INTO consents (id, subject, purpose, recipient, collected_by, valid_from, expires_at, evidence_sha256, granted_at)
      SELECT gen_random_uuid(), s, $2, $3, $4, now() - interval '1 hour', now() + interval '7 days', $5, now() FROM unnest($1::text[]) AS s`,
     [subjects, PURPOSE, CONSUMER, PROVIDER, crypto.createHash('sha256').update('bench consent form').digest('base64url')],
   );
-  await queryAsOwner(dbUrl, 'ANALYZE');
-  log(`${CLAIMANTS} claimants and consents loaded in ${((performance.now() - tLoad) / 1000).toFixed(1)} s`);
+  await queryAsOwner(db.url, 'ANALYZE');
+  log(`${claimants} claimants and consents loaded in ${((performance.now() - tLoad) / 1000).toFixed(1)} s`);
   return subjects.map((s) => toAgencyPseudonym(keyring, CONSUMER, s));
+}
+
+/** The load process (bench/trust-load.js) set up to read as the consumer: see startLoader. */
+function startTrustLoader(dir, registry, pseudonyms) {
+  const key = registry.activeKey(CONSUMER);
+  return startLoader(dir, { privateJwk: key.privateJwk, kid: key.kid, agency: CONSUMER, gatewayId: registry.document.gatewayId, purpose: PURPOSE, query: QUERY, pseudonyms }, log);
 }
 
 /**
@@ -143,9 +165,8 @@ async function loadClaimants(registry, fullUrl, keyring, dbUrl) {
  * process's exit, need not be exact).
  */
 async function stepsRun({ db, registry, secretsDir, ports, full, profDir, keyring }) {
-  const pseudonyms = await loadClaimants(registry, `http://127.0.0.1:${ports.full}`, keyring, db.url);
-  const key = registry.activeKey(CONSUMER);
-  const loader = await startLoader(secretsDir, { privateJwk: key.privateJwk, kid: key.kid, agency: CONSUMER, gatewayId: registry.document.gatewayId, purpose: PURPOSE, query: QUERY, pseudonyms }, log);
+  const pseudonyms = await loadClaimants({ db, registry, keyring, gatewayUrl: `http://127.0.0.1:${ports.full}` });
+  const loader = await startTrustLoader(secretsDir, registry, pseudonyms);
   let f;
   let tStart;
   let tEnd;
@@ -176,15 +197,7 @@ async function stepsRun({ db, registry, secretsDir, ports, full, profDir, keyrin
 async function main() {
   const started = [];
   const db = await createTestDatabase('bench_trust');
-  const agreement = { id: 'dsa-ircc-esdc-bench', provider: PROVIDER, consumer: CONSUMER, purposes: [PURPOSE], fields: FIELDS, validFrom: '2020-01-01', validTo: '2099-12-31', legalBasis: 'benchmark' };
-  const registry = await createTestRegistry({
-    agencies: [
-      { id: PROVIDER, roles: ['PROVIDER'] },
-      { id: CONSUMER, roles: ['CONSUMER'] },
-    ],
-    agreements: [agreement],
-    consentRequiredFor: [PURPOSE],
-  });
+  const registry = await createTrustRegistry();
   const secretsDir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-trust-'));
   let loader;
   try {
@@ -225,7 +238,8 @@ async function main() {
     // Apollo's module graph is the largest of the peers: on a loaded box its start-up takes longest.
     await waitFor(apollo, async () => apollo.output().includes('apollo listening'), 'listening line', 180_000);
 
-    const pseudonyms = await loadClaimants(registry, `http://127.0.0.1:${ports.full}`, keyring, db.url);
+    // Data: N claimants submitted by the provider (signed, audited), consents straight in SQL.
+    const pseudonyms = await loadClaimants({ db, registry, keyring, gatewayUrl: `http://127.0.0.1:${ports.full}` });
 
     // The three servers answer the same thing (the full one signed, with an audit_seq).
     const consumer = registry.client(CONSUMER, `http://127.0.0.1:${ports.full}`);
@@ -241,7 +255,7 @@ async function main() {
 
     // Load from a separate process.
     const key = registry.activeKey(CONSUMER);
-    loader = await startLoader(secretsDir, { privateJwk: key.privateJwk, kid: key.kid, agency: CONSUMER, gatewayId: registry.document.gatewayId, purpose: PURPOSE, query: QUERY, pseudonyms }, log);
+    loader = await startTrustLoader(secretsDir, registry, pseudonyms);
     const measure = (name, port, unique) => loader.measure(name, `http://127.0.0.1:${port}`, { warmSeconds: WARM, seconds: SECONDS, concurrency: CONCURRENCY, unique });
     const loadAvg1mAtStart = os.loadavg()[0];
     const b = await measure('bare', ports.bare, false);
@@ -286,7 +300,13 @@ async function main() {
   }
 }
 
-main().catch((e) => {
-  process.stderr.write(`bench trust: ${e.stack || e}\n`);
-  process.exit(1);
-});
+function run() {
+  return main().catch((e) => {
+    process.stderr.write(`bench trust: ${e.stack || e}\n`);
+    process.exit(1);
+  });
+}
+
+module.exports = { createTrustRegistry, loadClaimants, startTrustLoader, run, QUERY, CONSUMER, PURPOSE };
+
+if (require.main === module) run();

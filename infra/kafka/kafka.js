@@ -373,13 +373,29 @@ function serverProperties({ port, controllerPort, dataDir, nodeId = 1, voters })
     'num.network.threads=2',
     'num.io.threads=4',
     'num.recovery.threads.per.data.dir=1',
+    '# The log cleaner (compacting __consumer_offsets) takes its dedupe buffer from the heap at',
+    '# start-up: 128 MB by default, a third of a cluster node\'s heap.',
+    'log.cleaner.dedupe.buffer.size=16777216',
+    'background.threads=4',
     '',
   ].join('\n');
 }
 
-function javaArgs(dataDir, heap = true) {
+/**
+ * JVM options for a cluster node (and its StorageTool format) sharing a small machine with two
+ * more nodes and the apps: start-up is mostly class loading and JIT compilation, and three JVMs
+ * with the defaults (G1 with a thread per core, C2 compiler threads, tiered compilation) fight for
+ * two cores for a minute or more (a quorum once did not form in 5 min under other load, issue 20).
+ * The client compiler alone, one compiler thread and the serial collector cut a node's start-up
+ * CPU from about 9 s to 5.5 s here and a three-node start from 53 s to 24 s on the same loaded
+ * box; at a test's or bench's load a small heap is plenty (16 MB segments, a 16 MB cleaner buffer).
+ */
+const LEAN_JVM = ['-XX:+UseSerialGC', '-XX:TieredStopAtLevel=1', '-XX:CICompilerCount=1', '-Xss512k', '-XX:-UsePerfData'];
+
+function javaArgs(dataDir, heap = true, { lean = false } = {}) {
   return [
-    ...(typeof heap === 'number' ? ['-Xms128m', `-Xmx${heap}m`] : heap ? ['-Xms256m', '-Xmx768m'] : ['-Xmx256m']),
+    ...(typeof heap === 'number' ? ['-Xms64m', `-Xmx${heap}m`] : heap ? ['-Xms256m', '-Xmx768m'] : ['-Xmx256m']),
+    ...(lean ? LEAN_JVM : []),
     '-XX:+ExitOnOutOfMemoryError',
     '-Djava.awt.headless=true',
     `-Dlog4j2.configurationFile=${LOG4J2_CONFIG}`,
@@ -467,12 +483,12 @@ async function start({ port = 9092, controllerPort, dataDir, quiet = false } = {
  * `stop()` stops it gracefully and removes its data dir unless `keepData`; `kill9()` SIGKILLs java
  * and keeps the data dir (the node can be launched again on it).
  */
-function launch(dataDir, propsFile, { heap = true } = {}) {
+function launch(dataDir, propsFile, { heap = true, lean = false } = {}) {
   const stdoutLog = path.join(dataDir, 'logs', 'stdout.log');
   const out = fs.openSync(stdoutLog, 'a');
   const watchdog = spawn(
     process.execPath,
-    [__filename, '__watchdog', dataDir, javaBin(), ...javaArgs(dataDir, heap), 'kafka.Kafka', propsFile],
+    [__filename, '__watchdog', dataDir, javaBin(), ...javaArgs(dataDir, heap, { lean }), 'kafka.Kafka', propsFile],
     { stdio: ['ignore', out, out, 'ipc'] },
   );
   fs.closeSync(out);
@@ -548,13 +564,16 @@ function launch(dataDir, propsFile, { heap = true } = {}) {
  * machine, from the same jars: node i listens on basePort + 2i (PLAINTEXT) and basePort + 2i + 1
  * (CONTROLLER); a static controller quorum of all nodes; replication factor 3 and
  * min.insync.replicas=2 as broker defaults, so topics created without settings get them too.
- * Resolves once every node answers and the group coordinator is loaded.
+ * Resolves once every node answers and the group coordinator is loaded. The nodes are formatted
+ * and launched at once and run lean (LEAN_JVM, a `heapMb` heap): three JVMs share a small machine.
  *
  * Each node has `kill9()` (SIGKILL java; its data stays) and `restart()` (launch it again on its
- * data and wait until it answers): what the broker-failure chaos test does.
+ * data and wait until it answers): what the broker-failure chaos test does. A restarted node
+ * answers only once its previous session expired (broker.session.timeout.ms, 15 s): until then
+ * the controller refuses its registration as a duplicate.
  * @param {{ nodes?: number, basePort?: number, dataDir?: string, heapMb?: number, quiet?: boolean }} [options]
  */
-async function startCluster({ nodes = 3, basePort = 9192, dataDir, heapMb = 384, quiet = false } = {}) {
+async function startCluster({ nodes = 3, basePort = 9192, dataDir, heapMb = 256, quiet = false } = {}) {
   basePort = Number(basePort);
   const specs = Array.from({ length: nodes }, (_, i) => ({ nodeId: i + 1, port: basePort + 2 * i, controllerPort: basePort + 2 * i + 1 }));
   for (const n of specs) {
@@ -573,7 +592,7 @@ async function startCluster({ nodes = 3, basePort = 9192, dataDir, heapMb = 384,
       fs.mkdirSync(path.join(n.dataDir, 'logs'), { recursive: true });
       n.propsFile = path.join(n.dataDir, 'server.properties');
       fs.writeFileSync(n.propsFile, serverProperties({ port: n.port, controllerPort: n.controllerPort, dataDir: n.dataDir, nodeId: n.nodeId, voters: specs }));
-      const fmt = await runJava([...javaArgs(n.dataDir, false), 'kafka.tools.StorageTool', 'format', '-t', clusterId, '-c', n.propsFile]);
+      const fmt = await runJava([...javaArgs(n.dataDir, false, { lean: true }), 'kafka.tools.StorageTool', 'format', '-t', clusterId, '-c', n.propsFile]);
       if (fmt.code !== 0) {
         rmrf(root);
         throw new Error(`kafka.js: StorageTool format of node ${n.nodeId} exited with ${fmt.code}:\n${tail(fmt.output, 30)}`);
@@ -581,7 +600,7 @@ async function startCluster({ nodes = 3, basePort = 9192, dataDir, heapMb = 384,
     }),
   );
   const running = new Map();
-  const launchNode = (n) => running.set(n.nodeId, launch(n.dataDir, n.propsFile, { heap: heapMb }));
+  const launchNode = (n) => running.set(n.nodeId, launch(n.dataDir, n.propsFile, { heap: heapMb, lean: true }));
   const waitAnswers = async (n) => {
     const watch = startupWatch(n.dataDir, () => running.get(n.nodeId).javaPid);
     for (;;) {

@@ -3,7 +3,6 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { eventually, queryAsOwner, runApp, type TestRegistry } from '@passerelle/testing';
 import type { GatewayClient, RequestPurpose } from '@passerelle/client';
-import type { Admin } from 'kafkajs';
 
 export const sha256b64u = (b: string | Buffer) => createHash('sha256').update(b).digest('base64url');
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -70,12 +69,7 @@ export function startLoad(opts: { workers: number; pick: (i: number) => { client
 export const until = eventually;
 
 /** The consumer group has committed the end of every partition of `topic`: nothing left to (re)deliver. */
-export async function groupCaughtUp(admin: Admin, groupId: string, topic: string): Promise<boolean> {
-  const ends = await admin.fetchTopicOffsets(topic);
-  const [committed] = await admin.fetchOffsets({ groupId, topics: [topic] });
-  const at = new Map(committed.partitions.map((p) => [p.partition, p.offset]));
-  return ends.every((e) => at.get(e.partition) === e.offset);
-}
+export { groupCaughtUp } from '../matches/harness';
 
 /**
  * The ledger after a failover under load, checked against what the agencies kept: every

@@ -40,13 +40,15 @@ const MIN_OUTAGE_MS = 3000;
 const WARM_ANSWERS = 20;
 const OUTAGE_ANSWERS = 30;
 const AFTER_ANSWERS = 30;
+const WORKERS = 6;
 /**
- * No hang: a request during the outage is answered within the apps' own bounds (3 s to connect
- * to PostgreSQL, then the refusal) plus generous room for a loaded machine. How fast they fail
- * and resume is measured and printed (docs/reliability.md), not asserted: a busy CI box makes
- * them slower, not wrong.
+ * No hang, shown by order rather than a clock: the database stays down until every load worker has
+ * had this many requests sent during the outage answered, so none of them hung; and every request
+ * sent during the outage was answered before the database came back, except the one per worker in
+ * flight at that moment. How fast they fail and resume is measured and printed
+ * (docs/reliability.md), not asserted: a busy CI box makes them slower, not wrong.
  */
-const HANG_MS = 20_000;
+const OUTAGE_ANSWERS_PER_WORKER = 2;
 
 /**
  * PostgreSQL restarted under load, on an embedded server of this test's own (never the shared
@@ -82,7 +84,7 @@ describe('PostgreSQL restart under load', () => {
 
   it('fails with 503, never hanging, while the database is down, and resumes by itself once it is back', async () => {
     const client = registry.client('qc.mifi', gw.url);
-    const log: Array<{ t: number; ms: number; status: number; code: string }> = [];
+    const log: Array<{ w: number; t: number; ms: number; status: number; code: string }> = [];
     let running = true;
     const queries = [
       { q: '{ gatewayInfo { contractVersion } }', p: 'STATISTICS' as const },
@@ -90,7 +92,7 @@ describe('PostgreSQL restart under load', () => {
       { q: 'mutation { submitClaimants(records: [{clientId: "PG-RESTART", province: "QC"}]) { accepted { index } } }', p: 'PROVISION' as const },
     ];
     const worker = async (w: number) => {
-      for (let i = w; running; i += 6) {
+      for (let i = w; running; i += WORKERS) {
         const { q, p } = queries[i % queries.length];
         const t0 = Date.now();
         let status = 0;
@@ -102,18 +104,21 @@ describe('PostgreSQL restart under load', () => {
         } catch (e) {
           code = `no_answer:${(e as Error).message}`;
         }
-        log.push({ t: t0, ms: Date.now() - t0, status, code });
+        log.push({ w, t: t0, ms: Date.now() - t0, status, code });
         await sleep(10);
       }
     };
-    const workers = Promise.all(Array.from({ length: 6 }, (_, w) => worker(w)));
+    const workers = Promise.all(Array.from({ length: WORKERS }, (_, w) => worker(w)));
     const answered = (from: number, to = Infinity) => log.filter((r) => r.t >= from && r.t < to).length;
     const describe = () => `${log.length} answers so far; last: ${JSON.stringify(log.slice(-3))}`;
     await until(() => answered(0) >= WARM_ANSWERS, 60_000, describe);
     const downAt = Date.now();
     await pg!.stop();
-    // down until the minimum has passed and enough requests sent during the outage were answered
-    await until(() => Date.now() - downAt >= MIN_OUTAGE_MS && answered(downAt) >= OUTAGE_ANSWERS, 120_000, describe);
+    // down until the minimum has passed and enough requests sent during the outage were answered,
+    // by every worker (one whose request hung would never get there)
+    const answeredBy = (w: number, from: number) => log.filter((r) => r.w === w && r.t >= from).length;
+    const everyWorkerAnswered = () => Array.from({ length: WORKERS }, (_, w) => answeredBy(w, downAt)).every((n) => n >= OUTAGE_ANSWERS_PER_WORKER);
+    await until(() => Date.now() - downAt >= MIN_OUTAGE_MS && answered(downAt) >= OUTAGE_ANSWERS && everyWorkerAnswered(), 120_000, () => `${describe()}; per worker during the outage ${JSON.stringify(Array.from({ length: WORKERS }, (_, w) => answeredBy(w, downAt)))}`);
     pg = await startPostgres(port);
     const backAt = Date.now();
     // resumed: a request sent after the restart was served; then enough answers to requests sent
@@ -140,7 +145,8 @@ describe('PostgreSQL restart under load', () => {
     expect(during.length).toBeGreaterThanOrEqual(OUTAGE_ANSWERS);
     // fail fast and clearly: only 503 with a contract code, never a 500, never a hang
     expect(failures.filter((r) => !(r.status === 503 && /^(unavailable|audit_unavailable)$/.test(r.code)) && !(r.status === 200 && r.code === 'UNAVAILABLE')).slice(0, 5)).toEqual([]);
-    expect(slowest).toBeLessThan(HANG_MS);
+    // never hanging: answered while the database was still down, but for one in flight per worker
+    expect(during.filter((r) => r.t + r.ms >= backAt).length).toBeLessThanOrEqual(WORKERS);
     // resumed by itself, and stayed resumed: every request sent once the first one was served
     expect(firstOkAfter).toBeDefined();
     expect(log.filter((r) => r.t >= resumedAt && !served(r)).slice(0, 5)).toEqual([]);

@@ -86,13 +86,15 @@ export interface MatchWorld {
   cleanup(): Promise<void>;
 }
 
-export async function createMatchWorld(opts: { partitions: number; subjects: number; purgeGraceSeconds?: number }): Promise<MatchWorld> {
+/** `auditor`: the registry also holds the operator ops.audit, who runs `passerelle audit verify`. */
+export async function createMatchWorld(opts: { partitions: number; subjects: number; purgeGraceSeconds?: number; auditor?: boolean }): Promise<MatchWorld> {
   const brokers = kafkaBrokers();
   const db = await createTestDatabase('jm');
   const registry = await createTestRegistry({
     agencies: [
       { id: PUBLISHER, roles: ['CONSUMER', 'PUBLISHER'], extraKeys: [{ status: 'revoked' }] },
       { id: 'qc.mifi', roles: ['PROVIDER', 'CONSUMER'], jurisdiction: 'QC' },
+      ...(opts.auditor ? [{ id: 'ops.audit', roles: ['OPERATOR' as const], jurisdiction: 'CA' }] : []),
     ],
     // What the publisher matches claimants under: the legal basis its stored matches name (§5.2).
     agreements: [MATCH_AGREEMENT],
@@ -196,6 +198,16 @@ export interface RawMessage {
 
 /** Polls until `check` returns true (or fails with the last observed state): the one helper of libs/testing. */
 export { eventually } from '@passerelle/testing';
+
+/** The consumer group has committed the end of every partition of `topic`: nothing left to (re)deliver.
+ * The job-match consumer commits a chunk's offsets only once it stored, dead-lettered and audited
+ * every event of it, so this is the observable "it has processed everything published so far". */
+export async function groupCaughtUp(admin: Admin, groupId: string, topic: string): Promise<boolean> {
+  const ends = await admin.fetchTopicOffsets(topic);
+  const [committed] = await admin.fetchOffsets({ groupId, topics: [topic] });
+  const at = new Map(committed.partitions.map((p) => [p.partition, p.offset]));
+  return ends.every((e) => at.get(e.partition) === e.offset);
+}
 
 /** Reads every message of a topic from the beginning, until `expected` are in (or timeout). */
 export async function readTopic(kafka: Kafka, topic: string, expected: number, timeoutMs = 20_000): Promise<RawMessage[]> {

@@ -3,7 +3,7 @@ import fs from 'node:fs/promises';
 import { toAgencyPseudonym, toInternalId } from '@passerelle/crypto';
 import { buildJobMatchMessage, createReliableProducer, encodeJobMatch, signerFromPrivateJwk, signJobMatch, type DeadLetterCode } from '@passerelle/messaging';
 import { generateAgencyKey, queryAsOwner } from '@passerelle/testing';
-import { createMatchWorld, eventually, MATCH_AGREEMENT, PUBLISHER, readTopic, validEvents, type MatchWorld, type RawMessage } from './harness';
+import { createMatchWorld, eventually, groupCaughtUp, MATCH_AGREEMENT, PUBLISHER, readTopic, validEvents, type MatchWorld, type RawMessage } from './harness';
 
 /**
  * The job-match pipeline end to end (docs/contract.md §6): `passerelle publish-matches` → the real
@@ -14,6 +14,19 @@ import { createMatchWorld, eventually, MATCH_AGREEMENT, PUBLISHER, readTopic, va
 const sha = (b: Buffer) => createHash('sha256').update(b).digest('base64url');
 
 const ledgerSize = (world: MatchWorld) => world.count('SELECT count(*) AS n FROM ledger_entries');
+
+/**
+ * Nothing more may arrive: the group has committed the end of every partition, and the consumer
+ * commits a chunk only once it stored, dead-lettered and audited all of it. Everything was published
+ * before this is called, so what is counted afterwards is final (no clock involved).
+ */
+async function consumedEverything(world: MatchWorld): Promise<void> {
+  await eventually(() => groupCaughtUp(world.admin, world.group, world.topic), 60_000, async () => {
+    const ends = await world.admin.fetchTopicOffsets(world.topic);
+    const [committed] = await world.admin.fetchOffsets({ groupId: world.group, topics: [world.topic] });
+    return `group ${world.group} behind the end of ${world.topic}: ends ${JSON.stringify(ends.map((e) => [e.partition, e.offset]))}, committed ${JSON.stringify(committed.partitions)}`;
+  });
+}
 
 async function dlqSize(world: MatchWorld): Promise<number> {
   const offsets = await world.admin.fetchTopicOffsets(world.dlq);
@@ -85,7 +98,7 @@ describe('job-match events over Kafka', () => {
       60_000,
       async () => `matches=${await w.count('SELECT count(*) AS n FROM job_matches')} dlq=${await dlqSize(w)} entries=${await ledgerSize(w)}`,
     );
-    await new Promise((r) => setTimeout(r, 1500)); // nothing more may arrive
+    await consumedEverything(world); // nothing more may arrive
     expect(await world.count('SELECT count(*) AS n FROM job_matches')).toBe(2000);
     expect(await world.count('SELECT count(DISTINCT event_id) AS n FROM job_matches')).toBe(2000);
     expect(await world.count('SELECT count(*) AS n FROM processed_events WHERE ledger_seq IS NULL')).toBe(0);
@@ -204,11 +217,16 @@ describe('job-match events over Kafka', () => {
       30_000,
       async () => `the consumer never held an event past its bound:\n${second.lines.slice(-5).join('\n')}`,
     );
-    // While it is down nothing is stored (consent cannot be checked) and nothing dead-lettered.
+    // While it is down nothing is stored (consent cannot be checked) and nothing dead-lettered:
+    // counted, then counted again after the consumer has been through two more failed attempts at
+    // its events (its retry log lines come after them), not after a pause.
     const during = await world.count('SELECT count(*) AS n FROM job_matches');
-    await new Promise((r) => setTimeout(r, 1500));
+    const retries = () => second.lines.filter((l) => l.includes('dependency unavailable: retrying')).length;
+    const retriesAtCount = retries();
+    await eventually(() => retries() >= retriesAtCount + 2, 60_000, () => `the consumer stopped retrying at ${retries()}:\n${second.lines.slice(-5).join('\n')}`);
     expect(await world.count('SELECT count(*) AS n FROM job_matches')).toBe(during);
-    expect(during).toBeLessThan(2000);
+    // The second half was published after consent-audit stopped: none of it can be stored yet.
+    expect(during).toBeLessThanOrEqual(1000);
     expect(await dlqSize(world)).toBe(0);
     await world.consentAudit.start();
 
@@ -217,7 +235,7 @@ describe('job-match events over Kafka', () => {
       60_000,
       async () => `matches=${await w.count('SELECT count(*) AS n FROM job_matches')} audited=${await w.count('SELECT count(*) AS n FROM processed_events WHERE ledger_seq IS NOT NULL')}`,
     );
-    await new Promise((r) => setTimeout(r, 1000));
+    await consumedEverything(world);
     expect(await world.count('SELECT count(*) AS n FROM job_matches')).toBe(2000);
     expect(await world.count('SELECT count(DISTINCT event_id) AS n FROM job_matches')).toBe(2000);
     expect(await dlqSize(world)).toBe(0);
@@ -239,7 +257,7 @@ describe('job-match events over Kafka', () => {
       60_000,
       async () => `audited=${await w.count('SELECT count(*) AS n FROM processed_events WHERE ledger_seq IS NOT NULL')}`,
     );
-    await new Promise((r) => setTimeout(r, 1000));
+    await consumedEverything(world);
     expect(await world.count('SELECT count(*) AS n FROM job_matches')).toBe(2000);
     expect(await world.count('SELECT count(DISTINCT event_id) AS n FROM job_matches')).toBe(2000);
     expect(await dlqSize(world)).toBe(0);
