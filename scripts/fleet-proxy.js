@@ -57,7 +57,12 @@ function haproxyConfig(spec) {
       '  balance roundrobin',
       '  retry-on conn-failure',
       '  option httpchk GET /health',
-      `  default-server inter ${CHECK_INTERVAL_MS} fall 1 rise 1`,
+      // A gateway under full load answers its health check late, not never: one slow check must
+      // not take the only gateway out (503 for every caller). A dead one refuses connections, so
+      // three failed checks still take it out within a second, and `retry-on conn-failure`
+      // already sends the requests it refuses elsewhere.
+      '  timeout check 3s',
+      `  default-server inter ${CHECK_INTERVAL_MS} fall 3 rise 1`,
       ...spec.gateways.servers.map((s) => `  server ${s.name} 127.0.0.1:${s.port} check`),
     );
   }
