@@ -42,11 +42,7 @@ const { createMatchWorld, validEvents } = require(path.join(ROOT, 'test/matches/
 const { startHaproxy } = require(path.join(ROOT, 'scripts/fleet-proxy.js'));
 const kafka = require(path.join(ROOT, 'infra/kafka/kafka.js'));
 
-const SMOKE = process.env.BENCH_SMOKE === '1';
-const arg = (name, dflt) => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i > 0 ? Number(process.argv[i + 1]) : dflt;
-};
+const { SMOKE, arg } = require('./lib/args');
 const CLAIMANTS = arg('claimants', SMOKE ? 2000 : 10_000);
 const SECONDS = arg('seconds', SMOKE ? 2 : 10);
 const WARM = arg('warm', SMOKE ? 1 : 2);

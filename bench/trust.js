@@ -49,12 +49,8 @@ const { startProcess, waitFor, tcpOpen, httpUp, startLoader } = require('./lib/s
 const { stepsOfProfile, newestProfile, LABELS } = require('./lib/profile-steps');
 const { loadPseudonymKeyring, toInternalId, toAgencyPseudonym } = require('@passerelle/crypto');
 
-const SMOKE = process.env.BENCH_SMOKE === '1';
+const { SMOKE, arg } = require('./lib/args');
 const STEPS_ONLY = process.argv.includes('--steps');
-const arg = (name, dflt) => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i > 0 ? Number(process.argv[i + 1]) : dflt;
-};
 const CLAIMANTS = arg('claimants', SMOKE ? 2000 : 10_000);
 const SECONDS = arg('seconds', SMOKE ? 2 : 10);
 const WARM = arg('warm', SMOKE ? 1 : 2);
