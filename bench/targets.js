@@ -59,10 +59,12 @@ const BENCHES = [
       'Eligibility evaluations per second, statistics queries over a large claimant table, and the empty-spots counts at 10^6 claimants as the gateway computes them (release lock, snapshot version check, history, audited release, record): `spotsSnapshotLoadMs` is the first read of the population into the gateway\'s snapshot (cold; paid again only when the change log was pruned past it, a table truncated or more than 10 % of the claimants changed); `eligibleNotAppliedMs` and `simulateRuleMs` are the next calls, each a question not asked before; `spotsIncrementalRefreshMs` brings the snapshot current after 1,000 claimants\' records were changed (only those read again and patched in).',
     // issue 15: statistics over two merged providers at 10^6 claimants (queries 3 and 4)
     // issue 17: eligibleNotApplied and simulateRule at 10^6 claimants, each within a second
-    targets: { statisticsQuery3Ms: lower(300), statisticsQuery4Ms: lower(300), eligibleNotAppliedMs: lower(1000), simulateRuleMs: lower(1000), spotsIncrementalRefreshMs: lower(1000) },
+    targets: { statisticsQuery3Ms: lower(300), statisticsQuery4Ms: lower(300), statisticsQuery3AfterWriteMs: lower(300), eligibleNotAppliedMs: lower(1000), simulateRuleMs: lower(1000), spotsIncrementalRefreshMs: lower(1000) },
     labels: {
       statisticsQuery3Ms: 'statisticsQuery3Ms (two providers, merged)',
       statisticsQuery4Ms: 'statisticsQuery4Ms (two providers, merged)',
+      statisticsSnapshotLoadMs: 'statisticsSnapshotLoadMs (cold: claimant_merged read into memory)',
+      statisticsQuery3AfterWriteMs: 'statisticsQuery3AfterWriteMs (after 1,000 claimants changed)',
       eligibleNotAppliedMs: 'eligibleNotAppliedMs (10^6 claimants, snapshot warm)',
       simulateRuleMs: 'simulateRuleMs (10^6 claimants, snapshot warm)',
       spotsIncrementalRefreshMs: 'spotsIncrementalRefreshMs (10^6 claimants, 1,000 changed)',

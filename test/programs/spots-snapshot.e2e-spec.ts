@@ -2,7 +2,7 @@ import { Client } from 'pg';
 import { DataSource, type EntityManager } from 'typeorm';
 import { releaseSpots, type EmptySpotDimension, type ProgramCondition, type ReleasedSpots, type SpotQuery } from '@passerelle/policy';
 import { createDataSource } from '@passerelle/persistence';
-import { createTestDatabase, queryAsOwner, type TestDatabase } from '@passerelle/testing';
+import { createTestDatabase, queryAsOwner, seededRandom, type SeededRandom, type TestDatabase } from '@passerelle/testing';
 import { EmptySpotsRepository, SPOT_FIELDS, type FieldProviders } from '../../apps/gateway/src/programs/empty-spots.repository';
 import { SpotsSnapshots } from '../../apps/gateway/src/programs/spots-snapshots';
 
@@ -20,20 +20,6 @@ const W = { from: '2020-03-13', to: '2020-08-14' };
 const PROVIDERS = ['ca.irb', 'ca.ircc', 'qc.msss'];
 const PROGRAM = 'snap-program';
 
-function prng(seed: number) {
-  let a = seed >>> 0;
-  const next = () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-  const int = (n: number) => Math.floor(next() * n);
-  const pick = <T>(xs: readonly T[]): T => xs[int(xs.length)];
-  const subset = <T>(xs: readonly T[]): T[] => xs.filter(() => next() < 0.5);
-  return { next, int, pick, subset };
-}
 const subjectOf = (set: number, i: number) => `i_${`${set}-${i}`.padStart(22, 'x')}`;
 
 const RULES: ProgramCondition[][] = [
@@ -77,7 +63,7 @@ describe('the cached columnar empty-spots population equals the list read on eve
   });
 
   async function fill(seed: number) {
-    const r = prng(seed);
+    const r = seededRandom(seed);
     await queryAsOwner(db.url, 'DELETE FROM program_stream_applications');
     await queryAsOwner(db.url, 'DELETE FROM employment_periods');
     await queryAsOwner(db.url, 'DELETE FROM claimant_records');
@@ -132,7 +118,7 @@ describe('the cached columnar empty-spots population equals the list read on eve
     );
   }
 
-  const randomProviders = (r: ReturnType<typeof prng>): FieldProviders => Object.fromEntries(SPOT_FIELDS.map((f) => [f, r.subset(PROVIDERS)]));
+  const randomProviders = (r: SeededRandom): FieldProviders => Object.fromEntries(SPOT_FIELDS.map((f) => [f, r.subset(PROVIDERS)]));
 
   /** One release both ways, in the same transaction; the history grows with what was released. */
   async function compare(snapshots: SpotsSnapshots, providers: FieldProviders, history: ReleasedSpots[], queries: SpotQuery[], program = PROGRAM) {
@@ -149,7 +135,7 @@ describe('the cached columnar empty-spots population equals the list read on eve
 
   it.each([1, 2, 3])('identical releases over random data, provider access and release sequences (data set %i)', async (seed) => {
     await fill(seed);
-    const r = prng(seed * 7919);
+    const r = seededRandom(seed * 7919);
     const snapshots = new SpotsSnapshots(repo);
     let undetermined = 0;
     let suppressed = 0;
@@ -231,10 +217,10 @@ describe('the cached columnar empty-spots population equals the list read on eve
   const WRITERS = ['ca.irb', 'qc.msss'];
   const B64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
   /** A new internal id anywhere in the order of the others (upper and lower case, '-' and '_'). */
-  const newSubject = (r: ReturnType<typeof prng>) => `i_${Array.from({ length: 22 }, () => B64[r.int(64)]).join('')}`;
+  const newSubject = (r: SeededRandom) => `i_${Array.from({ length: 22 }, () => B64[r.int(64)]).join('')}`;
 
   /** Random writes as the gateway's login makes them: new subjects, records replaced, a provider's record added, periods replaced; records removed (as the owner). */
-  async function randomWrites(r: ReturnType<typeof prng>, count: number): Promise<void> {
+  async function randomWrites(r: SeededRandom, count: number): Promise<void> {
     const known: Array<{ subject: string; provider: string }> = await ds.query(`SELECT subject, provider FROM claimant_records ORDER BY subject, provider`);
     const record = (subject: string, provider: string) => [
       subject,
@@ -288,7 +274,7 @@ describe('the cached columnar empty-spots population equals the list read on eve
 
   it.each([11, 12, 13])('after random writes, the incrementally refreshed snapshot releases exactly as a full read and as the list path (data set %i)', async (seed) => {
     await fill(seed);
-    const r = prng(seed * 104729);
+    const r = seededRandom(seed * 104729);
     const snapshots = new SpotsSnapshots(repo);
     const accesses = [ALL, randomProviders(r)];
     for (const providers of accesses) await ds.transaction((m) => snapshots.population(m, PROGRAM, providers));

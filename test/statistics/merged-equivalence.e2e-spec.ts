@@ -2,7 +2,7 @@ import { Client } from 'pg';
 import { DataSource } from 'typeorm';
 import { FILTER_DIMENSIONS, FILTER_VALUES, protectedOneWay, protectedSlice, STAT_DIMENSIONS, type GroupCount, type StatDimension } from '@passerelle/policy';
 import { createDataSource } from '@passerelle/persistence';
-import { createTestDatabase, eventually, queryAsOwner, type TestDatabase } from '@passerelle/testing';
+import { createTestDatabase, eventually, queryAsOwner, seededRandom, type SeededRandom, type TestDatabase } from '@passerelle/testing';
 import { ClaimantsRepository } from '../../apps/gateway/src/claimants/claimants.repository';
 import type { ClaimantValues } from '../../apps/gateway/src/claimants/claimant-fields';
 import { StatisticsRepository, type DimensionProviders } from '../../apps/gateway/src/statistics/statistics.repository';
@@ -51,30 +51,11 @@ async function referenceCounts(ds: DataSource, groupBy: StatDimension, by: StatD
 
 const sorted = (counts: GroupCount[]) => [...counts].sort((a, b) => `${a.g}|${a.f}`.localeCompare(`${b.g}|${b.f}`));
 
-/** Deterministic pseudo-random numbers (mulberry32), so a failure names a reproducible seed. */
-function prng(seed: number) {
-  let a = seed >>> 0;
-  const next = () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-  const int = (n: number) => Math.floor(next() * n);
-  const pick = <T>(xs: readonly T[]): T => xs[int(xs.length)];
-  const subset = <T>(xs: readonly T[]): T[] => {
-    const s = xs.filter(() => next() < 0.5);
-    return s.length ? s : [pick(xs)];
-  };
-  return { next, int, pick, subset };
-}
-
 const PROVIDERS = ['ca.ircc', 'on.mcys', 'qc.mifi', 'qc.msss'];
 // Each data set its own subjects: deleted records leave their (append-only) history behind.
 const subjectOf = (set: number, i: number) => `i_${`${set}-${i}`.padStart(22, 'x')}`;
 
-function randomValues(r: ReturnType<typeof prng>): ClaimantValues {
+function randomValues(r: SeededRandom): ClaimantValues {
   const maybe = <T>(v: T) => (r.next() < 0.3 ? undefined : v);
   return {
     // few values, so that cells of every size, small ones included, occur
@@ -119,7 +100,7 @@ describe('statistics from claimant_merged are those of the merge over claimant_r
   }
 
   async function fill(seed: number) {
-    const r = prng(seed);
+    const r = seededRandom(seed);
     await queryAsOwner(db.url, 'DELETE FROM claimant_records');
     expect((await queryAsOwner<{ n: number }>(db.url, 'SELECT count(*)::int AS n FROM claimant_merged'))[0].n).toBe(0);
     // Round 1: one submission per provider through the gateway's statement (each its own now()).
@@ -135,7 +116,7 @@ describe('statistics from claimant_merged are those of the merge over claimant_r
     // Ties of supplied_at across providers (provider id order decides), set as the owner.
     await queryAsOwner(db.url, `UPDATE claimant_records SET supplied_at = timestamptz '2026-01-01' + (hashtext(subject || $1) % 3) * interval '1 day'`, [String(seed)]);
     // Round 2: resubmissions (changed values move a provider first) and new records.
-    for (const provider of r.subset(PROVIDERS)) {
+    for (const provider of r.nonEmptySubset(PROVIDERS)) {
       const records = Array.from({ length: 60 }, () => ({ subject: subjectOf(seed, r.int(n + 40)), values: randomValues(r) }));
       const unique = [...new Map(records.map((x) => [x.subject, x])).values()];
       await claimants.store(provider, 'k1', `jti-${seed}-${provider}-2`, unique);
@@ -147,7 +128,7 @@ describe('statistics from claimant_merged are those of the merge over claimant_r
 
   it.each([1, 2, 3])('gives the same counts and protected answers for every query shape (data set %i)', async (seed) => {
     await fill(seed);
-    const r = prng(seed * 7919);
+    const r = seededRandom(seed * 7919);
     const [{ more }] = await queryAsOwner<{ more: number }>(db.url, 'SELECT count(*)::int AS more FROM claimant_merged WHERE more_providers');
     expect(more).toBeGreaterThan(0); // the path over claimant_records is exercised too
     let compared = 0;
@@ -157,7 +138,7 @@ describe('statistics from claimant_merged are those of the merge over claimant_r
         const choices: DimensionProviders[] = [
           { groupBy: PROVIDERS, by: filter ? PROVIDERS : undefined },
           { groupBy: ['qc.msss'], by: filter ? ['qc.msss'] : undefined },
-          ...Array.from({ length: 4 }, () => ({ groupBy: r.subset(PROVIDERS).sort(), by: filter ? r.subset(PROVIDERS).sort() : undefined })),
+          ...Array.from({ length: 4 }, () => ({ groupBy: r.nonEmptySubset(PROVIDERS).sort(), by: filter ? r.nonEmptySubset(PROVIDERS).sort() : undefined })),
         ];
         for (const providers of choices) {
           const by = filter ? filter.dimension : null;
@@ -209,5 +190,66 @@ describe('statistics from claimant_merged are those of the merge over claimant_r
     expect(row).toEqual({ provider1: 'qc.msss', provider2: 'qc.mifi', french_level1: 9, sector2: 'RETAIL' });
     const counts = await stats.counts('frenchBand', 'sector', { groupBy: ['qc.mifi', 'qc.msss'], by: ['qc.mifi', 'qc.msss'] });
     expect(counts).toEqual([{ g: 'ADVANCED', f: 'RETAIL', n: 1 }]);
+  });
+
+  describe('the in-memory copy of claimant_merged (MergedStatisticsSnapshot) stays current', () => {
+    const ALL: DimensionProviders = { groupBy: PROVIDERS, by: PROVIDERS };
+    const same = async (what: string) => {
+      const expected = await referenceCounts(ds, 'province', 'sector', ALL);
+      expect({ what, counts: sorted(await stats.counts('province', 'sector', ALL)) }).toEqual({ what, counts: sorted(expected) });
+    };
+
+    beforeAll(async () => {
+      await fill(4);
+      stats = new StatisticsRepository(ds);
+      await same('first count');
+      expect(stats.snapshot.lastRefresh).toBe('full');
+    });
+
+    it('re-reads only the subjects a submission changed, and sees the submission at the very next count', async () => {
+      await same('nothing written');
+      expect(stats.snapshot.lastRefresh).toBe('held');
+      await claimants.store('on.mcys', 'k1', 'jti-fresh-1', [{ subject: subjectOf(4, 1), values: { province: 'NB', sector: 'RETAIL' } }, { subject: subjectOf(4, 900), values: { province: 'PE' } }]);
+      await same('after a submission');
+      expect(stats.snapshot.lastRefresh).toBe('incremental');
+      await queryAsOwner(db.url, 'DELETE FROM claimant_records WHERE subject = $1', [subjectOf(4, 900)]);
+      await same('after a removal');
+      expect(stats.snapshot.lastRefresh).toBe('incremental');
+    });
+
+    it('catches a transaction that commits after a later one (out of order) at the count after its commit', async () => {
+      const slow = new Client({ connectionString: db.logins.gateway });
+      await slow.connect();
+      try {
+        await slow.query('BEGIN');
+        await slow.query(`INSERT INTO claimant_records (subject, provider, province, sector, version, supplied_at, supplied_by_kid) VALUES ($1, 'qc.mifi', 'QC', 'SECURITY', 1, now(), 'k1')`, [subjectOf(4, 901)]);
+        await claimants.store('ca.ircc', 'k1', 'jti-fresh-2', [{ subject: subjectOf(4, 902), values: { province: 'ON', sector: 'SECURITY' } }]);
+        await same('the later transaction committed, the earlier still running');
+        await slow.query('COMMIT');
+        await same('the earlier transaction committed too');
+        const counts = await stats.counts('province', 'sector', ALL);
+        expect(counts.filter((c) => c.f === 'SECURITY').reduce((n, c) => n + c.n, 0)).toBeGreaterThanOrEqual(2);
+      } finally {
+        await slow.end();
+      }
+    });
+
+    it('reads everything again when the change log was pruned past its mark or a table was truncated', async () => {
+      await same('before');
+      await queryAsOwner(db.url, `UPDATE spots_changes_pruned SET through = pg_current_xact_id()`);
+      await claimants.store('qc.msss', 'k1', 'jti-fresh-3', [{ subject: subjectOf(4, 903), values: { province: 'QC', sector: 'HEALTH_CARE' } }]);
+      await same('after pruning');
+      expect(stats.snapshot.lastRefresh).toBe('full');
+      await queryAsOwner(db.url, 'TRUNCATE claimant_records CASCADE');
+      await same('after a truncation');
+      expect(stats.snapshot.lastRefresh).toBe('full');
+      expect(await stats.counts('province', null, { groupBy: PROVIDERS })).toEqual([]);
+    });
+
+    it('answers concurrent counts alike, one refresh at a time', async () => {
+      await claimants.store('qc.mifi', 'k1', 'jti-fresh-4', [{ subject: subjectOf(4, 904), values: { province: 'NB', sector: 'OTHER' } }]);
+      const answers = await Promise.all(Array.from({ length: 5 }, () => stats.counts('province', 'sector', ALL)));
+      for (const a of answers) expect(sorted(a)).toEqual(sorted(await referenceCounts(ds, 'province', 'sector', ALL)));
+    });
   });
 });

@@ -12,3 +12,4 @@ export * from './trust-stack';
 export * from './app-database';
 export * from './eventually';
 export * from './database-dump';
+export * from './seeded-random';

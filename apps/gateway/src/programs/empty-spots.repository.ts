@@ -1,4 +1,5 @@
 import { DataSource, type EntityManager } from 'typeorm';
+import { ClaimantChanges, changesSinceColumns } from '../claimants/claimant-changes';
 import { SpotPopulationBuilder, type ClaimantView, type CountedClaimant, type EmploymentPeriod, type ReleasedSpots, type ReleasedUptake, type SpotPopulation, type SpotRow, type UptakeApplication } from '@passerelle/policy';
 
 /** The claimant fields a count may read, and the column(s) behind each. */
@@ -141,11 +142,8 @@ export class EmptySpotsRepository {
    */
   async changesSince(m: EntityManager, since: string, limit: number): Promise<{ mark: string; applications: string; subjects: string[]; everyone: boolean; pruned: boolean }> {
     const [row]: Array<{ mark: string; applications: string; subjects: string[]; everyone: boolean; pruned: boolean | null }> = await m.query(
-      `SELECT pg_snapshot_xmin(pg_current_snapshot())::text AS mark,
-              coalesce((SELECT sum(bumps) FROM spots_versions WHERE kind = 'applications'), 0)::text AS applications,
-              ARRAY(SELECT DISTINCT subject FROM spots_changes WHERE xid >= $1::xid8 AND subject IS NOT NULL LIMIT $2) AS subjects,
-              EXISTS (SELECT 1 FROM spots_changes WHERE xid >= $1::xid8 AND subject IS NULL) AS everyone,
-              (SELECT through >= $1::xid8 FROM spots_changes_pruned) AS pruned`,
+      `SELECT ${changesSinceColumns('$1', '$2')},
+              coalesce((SELECT sum(bumps) FROM spots_versions WHERE kind = 'applications'), 0)::text AS applications`,
       [since, limit + 1],
     );
     return { ...row, pruned: row.pruned === true };
@@ -157,15 +155,7 @@ export class EmptySpotsRepository {
    * snapshot marked at or below it reads everything again. Returns the rows removed.
    */
   async pruneChanges(m: EntityManager, retention: string, batch = 50_000): Promise<number> {
-    const [row]: Array<{ n: number }> = await m.query(
-      `WITH gone AS (
-         DELETE FROM spots_changes WHERE ctid = ANY(ARRAY(SELECT ctid FROM spots_changes WHERE at < now() - $1::interval LIMIT $2)) RETURNING xid),
-       raised AS (
-         UPDATE spots_changes_pruned SET through = greatest(through, (SELECT max(xid) FROM gone)) WHERE EXISTS (SELECT 1 FROM gone) RETURNING 1)
-       SELECT (SELECT count(*) FROM gone)::int AS n, (SELECT count(*) FROM raised)::int AS raised`,
-      [retention, batch],
-    );
-    return row.n;
+    return new ClaimantChanges().prune(m, retention, batch);
   }
 
   /** Employment periods from `providers`, per subject (of `subjects`, or of everyone when null). */

@@ -1,14 +1,6 @@
 import { DataSource } from 'typeorm';
 import type { GroupCount, StatDimension } from '@passerelle/policy';
-
-/** The column of each dimension in claimant_records (in claimant_merged: `<column>1`, `<column>2`). */
-const COLUMN: Record<StatDimension, string> = {
-  province: 'province',
-  claimStatus: 'claim_status',
-  nocCode: 'noc_code',
-  sector: 'sector',
-  frenchBand: 'french_level',
-};
+import { MERGED_COLUMN, MergedStatisticsSnapshot, type MergedSnapshotOptions } from './merged-snapshot';
 
 /** The category of a non-null value. */
 function known(dimension: StatDimension, value: string): string {
@@ -34,67 +26,73 @@ export interface DimensionProviders {
  * provider's records are never grouped by a field its agreement does not name. Column names come
  * from a fixed map, never from input.
  *
- * Over several providers the counts come from claimant_merged (one row per subject, kept current
- * by claimant_records' triggers: migration 1795563000000), grouped on its raw columns in one
- * pass; per group and dimension, the first of the subject's two providers of highest precedence
- * that is allowed and holds a value gives the value. The few subjects with a third provider are
- * merged from claimant_records as before. Equivalence with the plain merge over
- * claimant_records: test/statistics/merged-equivalence.e2e-spec.ts.
+ * The counts come from claimant_merged (one row per subject with its two providers of highest
+ * precedence, kept current by claimant_records' triggers: migration 1795563000000), held in
+ * memory and brought current on each count (MergedStatisticsSnapshot): per subject and
+ * dimension, the first of its two providers that is allowed and holds a value gives the value.
+ * The few subjects with a third provider are merged from claimant_records in SQL. Equivalence
+ * with the plain merge over claimant_records: test/statistics/merged-equivalence.e2e-spec.ts.
  *
  * Plain class (no Nest decorators, so end-to-end tests can drive it on a real database without
  * loading Nest): the module provides it with a factory over the app's DataSource.
  */
 export class StatisticsRepository {
-  constructor(private readonly dataSource: DataSource) {}
+  readonly snapshot: MergedStatisticsSnapshot;
+
+  constructor(
+    private readonly dataSource: DataSource,
+    options: MergedSnapshotOptions = {},
+  ) {
+    this.snapshot = new MergedStatisticsSnapshot(dataSource, options);
+  }
 
   async counts(groupBy: StatDimension, by: StatDimension | null, providers: DimensionProviders): Promise<GroupCount[]> {
     const dims: Array<[StatDimension, readonly string[]]> = [[groupBy, providers.groupBy]];
     if (by) dims.push([by, providers.by ?? []]);
+    for (const [d] of dims) if (!Object.hasOwn(MERGED_COLUMN, d)) throw new Error(`not a statistics dimension: ${String(d)}`);
     const population = [...new Set(dims.flatMap(([, p]) => p))].sort();
     if (population.length === 0) return [];
-    const groups = dims.map((_, i) => i + 1).join(', ');
-    const names = dims.map((_, i) => (i === 0 ? 'g' : 'f'));
-    let sql: string;
-    const params: unknown[] = [population];
-    if (population.length === 1 && dims.every(([, p]) => p.length === 1)) {
-      // One provider for everything: one row per claimant already.
-      const select = dims.map(([d], i) => `${category(d, COLUMN[d])} AS ${names[i]}`).join(', ');
-      sql = `SELECT ${select}, count(*)::int AS n FROM claimant_records WHERE provider = ANY($1::text[]) GROUP BY ${groups}`;
-    } else {
-      const allowed = dims.map(([, p]) => {
-        params.push(p);
-        return `$${params.length}::text[]`;
-      });
-      // Two providers at most: grouped on the raw columns first (a plain hash aggregate over
-      // the narrow rows, the one pass over every claimant), then, per group, the first allowed
-      // provider holding a value gives it.
-      const raw = ['provider1', 'provider2', ...dims.flatMap(([d]) => [`${COLUMN[d]}1`, `${COLUMN[d]}2`])];
-      const merged = dims
-        .map(([d], i) => {
-          const c = COLUMN[d];
-          return `CASE WHEN provider1 = ANY(${allowed[i]}) AND ${c}1 IS NOT NULL THEN ${known(d, `${c}1`)}
-                       WHEN provider2 = ANY(${allowed[i]}) AND ${c}2 IS NOT NULL THEN ${known(d, `${c}2`)}
-                       ELSE 'UNKNOWN' END AS ${names[i]}`;
-        })
-        .join(', ');
-      // More providers: the merge over their records.
-      const fromRecords = dims
-        .map(([d], i) => `(array_agg(${COLUMN[d]} ORDER BY supplied_at DESC, provider) FILTER (WHERE ${COLUMN[d]} IS NOT NULL AND provider = ANY(${allowed[i]})))[1] AS d${i}`)
-        .join(', ');
-      const categories = dims.map(([d], i) => `${category(d, `d${i}`)} AS ${names[i]}`).join(', ');
-      sql = `SELECT ${names.join(', ')}, sum(n)::int AS n FROM (
-               SELECT ${merged}, n FROM (
-                 SELECT ${raw.join(', ')}, count(*) AS n FROM claimant_merged WHERE NOT more_providers GROUP BY ${raw.map((_, i) => i + 1).join(', ')}) signatures
-                WHERE provider1 = ANY($1::text[]) OR provider2 = ANY($1::text[])
-               UNION ALL
-               SELECT ${categories}, count(*) AS n FROM (
-                 SELECT subject, ${fromRecords} FROM claimant_records
-                  WHERE provider = ANY($1::text[]) AND subject IN (SELECT subject FROM claimant_merged WHERE more_providers)
-                  GROUP BY subject) more
-                GROUP BY ${groups}) parts
-             GROUP BY ${groups}`;
-    }
-    const rows: Array<{ g: string; f?: string; n: number }> = await this.dataSource.query(sql, params);
-    return rows.map((r) => (by ? { g: r.g, f: r.f, n: r.n } : { g: r.g, n: r.n }));
+    const { population: merged, moreProviders } = await this.snapshot.current();
+    const counts = merged.count(
+      dims.map(([dimension, allowed]) => ({ dimension, allowed })),
+      population,
+    );
+    if (moreProviders.length === 0) return by ? counts : counts.map(({ g, n }) => ({ g, n }));
+    return add(counts, await this.moreProviders(dims, population, moreProviders), by !== null);
   }
+
+  /** The subjects with a third provider: merged from claimant_records (the merge before claimant_merged). */
+  private async moreProviders(dims: Array<[StatDimension, readonly string[]]>, population: readonly string[], subjects: readonly string[]): Promise<GroupCount[]> {
+    const params: unknown[] = [population, subjects];
+    const merged = dims
+      .map(([d, allowed], i) => {
+        params.push(allowed);
+        const c = MERGED_COLUMN[d];
+        return `(array_agg(${c} ORDER BY supplied_at DESC, provider) FILTER (WHERE ${c} IS NOT NULL AND provider = ANY($${params.length}::text[])))[1] AS d${i}`;
+      })
+      .join(', ');
+    const names = dims.map((_, i) => (i === 0 ? 'g' : 'f'));
+    const categories = dims.map(([d], i) => `${category(d, `d${i}`)} AS ${names[i]}`).join(', ');
+    const rows: Array<{ g: string; f?: string; n: number }> = await this.dataSource.query(
+      `SELECT ${categories}, count(*)::int AS n FROM (
+         SELECT subject, ${merged} FROM claimant_records
+          WHERE provider = ANY($1::text[]) AND subject = ANY($2::text[])
+          GROUP BY subject) more
+        GROUP BY ${dims.map((_, i) => i + 1).join(', ')}`,
+      params,
+    );
+    return rows;
+  }
+}
+
+/** Two sets of counts added cell by cell. */
+function add(a: readonly GroupCount[], b: readonly GroupCount[], filtered: boolean): GroupCount[] {
+  const cells = new Map<string, GroupCount>();
+  for (const c of [...a, ...b]) {
+    const key = `${c.g}\u0000${filtered ? c.f : ''}`;
+    const held = cells.get(key);
+    if (held) held.n += c.n;
+    else cells.set(key, filtered ? { g: c.g, f: c.f, n: c.n } : { g: c.g, n: c.n });
+  }
+  return [...cells.values()];
 }
