@@ -4,7 +4,21 @@ import { DataSource } from 'typeorm';
 import type { AccessMap, ClaimantFilter } from '../claimants/claimant-access';
 import type { ClaimantValues, ProviderRecord } from '../claimants/claimant-fields';
 import { windowConditions } from './claimant-window.sql';
-import { consentInForceSql, standingLateral, standingOf, type StandingColumns, type StandingQuestion } from './consent-standing.sql';
+import { Coalescer } from '../audit/coalescer';
+import { consentInForceSql, nextSecond, standingLateral, standingOf, type StandingColumns, type StandingQuestion } from './consent-standing.sql';
+
+/** One read of records (and consent standing) waiting for its turn's statement. */
+interface RecordsRead {
+  subjects: readonly string[];
+  providers: readonly string[];
+  consent: StandingQuestion | null;
+}
+
+/** Reads with the same key ask the same SQL question of different subjects. */
+export function sameQuestionKey({ providers, consent }: Pick<RecordsRead, 'providers' | 'consent'>): string {
+  const question = consent && [consent.purpose, consent.recipient, [...consent.collectors].sort(), nextSecond(consent.at).getTime()];
+  return JSON.stringify([[...new Set(providers)].sort(), question]);
+}
 
 interface RecordRow {
   subject: string;
@@ -43,6 +57,9 @@ const SUBJECTS_AFTER_SQL = `
 /** Reads of claimant records for disclosure; no rules here (DisclosureService holds them). */
 @Injectable()
 export class ClaimantRecordsRepository {
+  /** the reads of one event-loop turn, gathered (see recordsWithStanding) */
+  private readonly reads = new Coalescer<RecordsRead, { read: RecordsAndStandings } | { error: unknown }>((batch) => this.readTogether(batch), 256);
+
   constructor(@Inject(DataSource) private readonly dataSource: DataSource) {}
 
   async subjectsAfter(providers: readonly string[], after: string | null, limit: number): Promise<string[]> {
@@ -60,16 +77,56 @@ export class ClaimantRecordsRepository {
    * The current records of these subjects from these providers and, in the SAME statement (one
    * snapshot, no cache: a revocation committed before it binds it), each subject's consent
    * standing for the question (null: the purpose needs no consent, consents are not read).
+   *
+   * Reads asked in the same turn of the event loop with the same providers and the same consent
+   * question (purpose, recipient, collectors, second) go to PostgreSQL as ONE statement over the
+   * union of their subjects (issue 15: one statement per read was the largest cost left on the
+   * trust path); each read gets back the rows of its own subjects only. The statement still
+   * starts after every read in it was asked, so a revocation committed before a request arrived
+   * binds it as before.
    */
   async recordsWithStanding(subjects: readonly string[], providers: readonly string[], consent: StandingQuestion | null): Promise<RecordsAndStandings> {
     if (subjects.length === 0 || providers.length === 0) return { records: [], standings: new Map() };
+    const answer = await this.reads.submit({ subjects, providers, consent });
+    if ('error' in answer) throw answer.error;
+    return answer.read;
+  }
+
+  /** One statement per group of reads that ask the same question; a failing statement fails its own group only. */
+  private async readTogether(batch: RecordsRead[]): Promise<Array<{ read: RecordsAndStandings } | { error: unknown }>> {
+    const groups = new Map<string, number[]>();
+    batch.forEach((read, i) => {
+      const key = sameQuestionKey(read);
+      groups.set(key, [...(groups.get(key) ?? []), i]);
+    });
+    const answers: Array<{ read: RecordsAndStandings } | { error: unknown }> = new Array(batch.length);
+    await Promise.all(
+      [...groups.values()].map(async (members) => {
+        const { providers, consent } = batch[members[0]];
+        try {
+          const rows = await this.readRowsOf([...new Set(members.flatMap((i) => batch[i].subjects))], providers, consent);
+          const bySubject = new Map<string, typeof rows>();
+          for (const r of rows) bySubject.set(r.subject, [...(bySubject.get(r.subject) ?? []), r]);
+          for (const i of members) {
+            const own = [...new Set(batch[i].subjects)].flatMap((s) => bySubject.get(s) ?? []);
+            answers[i] = { read: readRows(own, consent !== null) };
+          }
+        } catch (error) {
+          for (const i of members) answers[i] = { error };
+        }
+      }),
+    );
+    return answers;
+  }
+
+  private async readRowsOf(subjects: readonly string[], providers: readonly string[], consent: StandingQuestion | null): Promise<Array<RecordRow & Partial<StandingColumns>>> {
     const params: unknown[] = [subjects, providers];
     const sql = consent
       ? `SELECT ${SELECT_RECORD_COLUMNS_OF('r')}, s.consent_ids, s.consent_revoked, s.consent_expired
            FROM claimant_records r CROSS JOIN ${standingLateral('r.subject', consent, params)} s
           WHERE r.subject = ANY($1::text[]) AND r.provider = ANY($2::text[])`
       : `SELECT ${SELECT_RECORD_COLUMNS} FROM claimant_records WHERE subject = ANY($1::text[]) AND provider = ANY($2::text[])`;
-    return readRows(await this.dataSource.query(sql, params), consent !== null);
+    return this.dataSource.query(sql, params);
   }
 
   /** Each subject's consent standing (for features whose rows are not claimant records: matches, referrals). */
