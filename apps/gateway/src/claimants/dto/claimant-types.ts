@@ -113,7 +113,10 @@ export class ClaimantPageInfo {
   hasNextPage: boolean;
 }
 
-@ObjectType({ description: 'A page of claimants. A page may hold fewer than `first` nodes: claimants with nothing disclosable are left out.' })
+@ObjectType({
+  description:
+    'A page of claimants. A page may hold fewer than `first` nodes, even none: claimants with nothing disclosable are left out, and one page looks at no more than 10,000 claimants, so a filter that matches few ends its page early with `hasNextPage` true. Follow `endCursor` until `hasNextPage` is false.',
+})
 export class ClaimantPage {
   @Field(() => [Claimant])
   nodes: Claimant[];
