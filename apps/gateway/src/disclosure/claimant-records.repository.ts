@@ -15,7 +15,7 @@ interface RecordsRead {
 }
 
 /** Reads with the same key ask the same SQL question of different subjects. */
-export function sameQuestionKey({ providers, consent }: Pick<RecordsRead, 'providers' | 'consent'>): string {
+function sameQuestionKey({ providers, consent }: Pick<RecordsRead, 'providers' | 'consent'>): string {
   const question = consent && [consent.purpose, consent.recipient, [...consent.collectors].sort(), nextSecond(consent.at).getTime()];
   return JSON.stringify([[...new Set(providers)].sort(), question]);
 }

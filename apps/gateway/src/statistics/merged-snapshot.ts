@@ -11,7 +11,6 @@ export const MERGED_COLUMN: Record<StatDimension, string> = {
   frenchBand: 'french_level',
 };
 
-
 /** The value columns in the order MergedPopulation.setFlat takes them. */
 const VALUE_COLUMNS = STAT_DIMENSIONS.flatMap((d) => [`${MERGED_COLUMN[d]}1`, `${MERGED_COLUMN[d]}2`]);
 
