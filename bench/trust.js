@@ -127,17 +127,21 @@ function createTrustRegistry() {
  * Data: `claimants` claimants submitted by the provider through the gateway at `gatewayUrl`
  * (signed, audited), consents straight in SQL. Returns the consumer's pseudonyms for them.
  */
-async function loadClaimants({ db, registry, keyring, gatewayUrl, claimants = CLAIMANTS }) {
+/**
+ * Loads the bench's claimants through signed submissions (`record(i)` for each, default this
+ * bench's) and their consents in SQL (a loading shortcut); returns the consumer's pseudonyms.
+ */
+async function loadClaimants({ db, registry, keyring, gatewayUrl, claimants = CLAIMANTS, record: recordOf = record }) {
   const tLoad = performance.now();
   const provider = registry.client(PROVIDER, gatewayUrl);
   for (let start = 0; start < claimants; start += 10_000) {
     const records = [];
-    for (let i = start; i < Math.min(claimants, start + 10_000); i++) records.push(record(i));
+    for (let i = start; i < Math.min(claimants, start + 10_000); i++) records.push(recordOf(i));
     const res = await provider.graphql(SUBMIT, { records }, 'PROVISION');
     const out = res.json?.data?.submitClaimants;
     if (!out || out.accepted.length !== records.length) throw new Error(`submitClaimants failed: HTTP ${res.status} ${res.body.slice(0, 300)}`);
   }
-  const subjects = Array.from({ length: claimants }, (_, i) => toInternalId(keyring, `TRUST-BENCH-${i}`));
+  const subjects = Array.from({ length: claimants }, (_, i) => toInternalId(keyring, recordOf(i).clientId));
   await queryAsOwner(
     db.url,
     `INSERT INTO consents (id, subject, purpose, recipient, collected_by, valid_from, expires_at, evidence_sha256, granted_at)

@@ -23,7 +23,6 @@
  */
 'use strict';
 const { fork, spawn, execFileSync } = require('node:child_process');
-const crypto = require('node:crypto');
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
@@ -32,7 +31,8 @@ const { installTs, ROOT } = require('./lib/ts');
 
 installTs();
 const { createTestDatabase, createTestRegistry, freePort, queryAsOwner, withTestTls } = require('@passerelle/testing');
-const { loadPseudonymKeyring, toInternalId, toAgencyPseudonym } = require('@passerelle/crypto');
+const { loadPseudonymKeyring } = require('@passerelle/crypto');
+const { loadClaimants } = require('./trust');
 const { ed25519Signer, formatVkey, generateKeyPair, SIG_ED25519, signCheckpoint } = require('@passerelle/checkpoint');
 const { formatAddCheckpointRequest } = require('@passerelle/witness');
 const { consistencyProof, leafHash, rootHash } = require('@passerelle/merkle');
@@ -55,7 +55,6 @@ const CONSUMER = 'ca.esdc';
 const PURPOSE = 'JOB_MATCHING';
 const FIELDS = ['claimStatus', 'province', 'nocCode', 'frenchLevel'];
 const QUERY = 'query C($p: String!) { claimant(pseudonym: $p) { pseudonym claimStatus province nocCode frenchLevel } }';
-const SUBMIT = 'mutation S($records: [ClaimantInput!]!) { submitClaimants(records: $records) { accepted { index } rejected { index reason } } }';
 const CLI = path.join(ROOT, 'dist/apps/cli/main.js');
 
 const log = (m) => process.stderr.write(`bench witness: ${m}\n`);
@@ -209,23 +208,9 @@ async function main() {
     const latency = await cosignLatency(witnesses, benchLog);
     log(`cosigning latency, two witnesses: ${JSON.stringify(latency)}`);
 
-    // Data for the load: N claimants (signed submissions), consents in SQL (loading shortcut, as bench/trust.js).
-    const provider = registry.client(PROVIDER, `http://127.0.0.1:${gwPort}`);
-    for (let start = 0; start < CLAIMANTS; start += 10_000) {
-      const records = [];
-      for (let i = start; i < Math.min(CLAIMANTS, start + 10_000); i++) records.push({ clientId: `WITNESS-BENCH-${i}`, claimStatus: 'PENDING', province: 'QC', nocCode: '33102', frenchLevel: 1 + (i % 12) });
-      const res = await provider.graphql(SUBMIT, { records }, 'PROVISION');
-      if (res.json?.data?.submitClaimants?.accepted.length !== records.length) throw new Error(`submitClaimants failed: HTTP ${res.status} ${res.body.slice(0, 300)}`);
-    }
-    const subjects = Array.from({ length: CLAIMANTS }, (_, i) => toInternalId(keyring, `WITNESS-BENCH-${i}`));
-    await queryAsOwner(
-      db.url,
-      `INSERT INTO consents (id, subject, purpose, recipient, collected_by, valid_from, expires_at, evidence_sha256, granted_at)
-       SELECT gen_random_uuid(), s, $2, $3, $4, now() - interval '1 hour', now() + interval '7 days', $5, now() FROM unnest($1::text[]) AS s`,
-      [subjects, PURPOSE, CONSUMER, PROVIDER, crypto.createHash('sha256').update('bench consent form').digest('base64url')],
-    );
-    await queryAsOwner(db.url, 'ANALYZE');
-    const pseudonyms = subjects.map((s) => toAgencyPseudonym(keyring, CONSUMER, s));
+    // Data for the load: N claimants (signed submissions), consents in SQL (bench/trust.js's loader).
+    const witnessRecord = (i) => ({ clientId: `WITNESS-BENCH-${i}`, claimStatus: 'PENDING', province: 'QC', nocCode: '33102', frenchLevel: 1 + (i % 12) });
+    const pseudonyms = await loadClaimants({ db, registry, keyring, gatewayUrl: `http://127.0.0.1:${gwPort}`, claimants: CLAIMANTS, record: witnessRecord });
 
     const key = registry.activeKey(CONSUMER);
     const loaderConfig = path.join(secretsDir, 'load-config.json');
