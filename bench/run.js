@@ -12,7 +12,7 @@ const { execFileSync, spawnSync } = require('node:child_process');
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
-const { ensureServices } = require('../scripts/services');
+const { ensureServices, databaseLoginsEnv } = require('../scripts/services');
 const { BENCHES } = require('./targets');
 
 const root = path.join(__dirname, '..');
@@ -68,6 +68,7 @@ async function main() {
   const results = [];
   try {
     execFileSync(process.execPath, [path.join(root, 'scripts/build.js')], { stdio: ['ignore', 'ignore', 'inherit'], cwd: root });
+    Object.assign(env, await databaseLoginsEnv(services));
     for (const bench of selected) {
       const script = path.join(__dirname, `${bench.name}.js`);
       if (!fs.existsSync(script)) {

@@ -4,7 +4,9 @@
  * unset, a local single-node Kafka when KAFKA_BROKERS is unset. Variables that are set are obeyed.
  */
 const path = require('node:path');
+const { execFileSync } = require('node:child_process');
 const { startEmbeddedPostgres } = require('../infra/postgres/embedded');
+const { ensureLoginPasswords } = require('../infra/postgres/logins');
 
 async function ensureServices({ pgPort, kafkaPort, log = (m) => console.log(m) } = {}) {
   const env = {};
@@ -39,4 +41,19 @@ async function ensureServices({ pgPort, kafkaPort, log = (m) => console.log(m) }
   };
 }
 
-module.exports = { ensureServices };
+/**
+ * On the embedded PostgreSQL (password auth) the apps' logins need passwords: the roles are made
+ * by migrating its own database as the owner, the passwords generated once into .secrets/database
+ * (0600) and named to test suites and benches in PASSERELLE_DB_PASSWORDS_DIR. A server named by
+ * DATABASE_URL is taken as it is (the machine's PostgreSQL trusts local logins).
+ */
+async function databaseLoginsEnv(services) {
+  const ownerUrl = services.env.DATABASE_URL;
+  if (!ownerUrl) return {};
+  const root = path.join(__dirname, '..');
+  execFileSync(process.execPath, [path.join(__dirname, 'migration-run.js')], { cwd: root, env: { ...process.env, MIGRATION_DATABASE_URL: ownerUrl }, stdio: ['ignore', 'ignore', 'inherit'] });
+  const { dir } = await ensureLoginPasswords(ownerUrl, path.join(root, '.secrets'));
+  return { PASSERELLE_DB_PASSWORDS_DIR: dir };
+}
+
+module.exports = { ensureServices, databaseLoginsEnv };

@@ -6,22 +6,7 @@
  */
 const { spawn, execFileSync } = require('node:child_process');
 const path = require('node:path');
-const { ensureServices } = require('./services');
-const { ensureLoginPasswords } = require('../infra/postgres/logins');
-
-/**
- * On the embedded PostgreSQL (password auth) the apps' logins need passwords: the roles are made
- * by migrating its own database as the owner, the passwords generated once into .secrets/database
- * (0600) and named to the suites in PASSERELLE_DB_PASSWORDS_DIR. A server named by DATABASE_URL
- * is taken as it is (the machine's PostgreSQL trusts local logins).
- */
-async function databaseLoginsEnv(root, services) {
-  const ownerUrl = services.env.DATABASE_URL;
-  if (!ownerUrl) return {};
-  execFileSync(process.execPath, [path.join(__dirname, 'migration-run.js')], { cwd: root, env: { ...process.env, MIGRATION_DATABASE_URL: ownerUrl }, stdio: ['ignore', 'ignore', 'inherit'] });
-  const { dir } = await ensureLoginPasswords(ownerUrl, path.join(root, '.secrets'));
-  return { PASSERELLE_DB_PASSWORDS_DIR: dir };
-}
+const { ensureServices, databaseLoginsEnv } = require('./services');
 
 async function main() {
   const root = path.join(__dirname, '..');
@@ -35,7 +20,7 @@ async function main() {
     const jest = path.join(root, 'node_modules', 'jest', 'bin', 'jest.js');
     const resultsFile = path.join(require('node:os').tmpdir(), `passerelle-jest-${process.pid}.json`);
     const args = [jest, '--ci', '--json', `--outputFile=${resultsFile}`, ...process.argv.slice(2)];
-    const logins = await databaseLoginsEnv(root, services);
+    const logins = await databaseLoginsEnv(services);
     const child = spawn(process.execPath, args, { stdio: 'inherit', cwd: root, env: { ...process.env, ...services.env, ...logins } });
     const stop = () => child.kill('SIGINT');
     process.once('SIGINT', stop);
