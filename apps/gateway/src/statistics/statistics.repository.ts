@@ -1,5 +1,5 @@
 import { DataSource } from 'typeorm';
-import type { GroupCount, StatDimension } from '@passerelle/policy';
+import { sumCounts, type GroupCount, type StatDimension } from '@passerelle/policy';
 import { MERGED_COLUMN, MergedStatisticsSnapshot, type MergedSnapshotOptions } from './merged-snapshot';
 
 /** The category of a non-null value. */
@@ -57,8 +57,8 @@ export class StatisticsRepository {
       dims.map(([dimension, allowed]) => ({ dimension, allowed })),
       population,
     );
-    if (moreProviders.length === 0) return by ? counts : counts.map(({ g, n }) => ({ g, n }));
-    return add(counts, await this.moreProviders(dims, population, moreProviders), by !== null);
+    if (moreProviders.length === 0) return counts;
+    return sumCounts([...counts, ...(await this.moreProviders(dims, population, moreProviders))]);
   }
 
   /** The subjects with a third provider: merged from claimant_records (the merge before claimant_merged). */
@@ -83,16 +83,4 @@ export class StatisticsRepository {
     );
     return rows;
   }
-}
-
-/** Two sets of counts added cell by cell. */
-function add(a: readonly GroupCount[], b: readonly GroupCount[], filtered: boolean): GroupCount[] {
-  const cells = new Map<string, GroupCount>();
-  for (const c of [...a, ...b]) {
-    const key = `${c.g}\u0000${filtered ? c.f : ''}`;
-    const held = cells.get(key);
-    if (held) held.n += c.n;
-    else cells.set(key, filtered ? { g: c.g, f: c.f, n: c.n } : { g: c.g, n: c.n });
-  }
-  return [...cells.values()];
 }

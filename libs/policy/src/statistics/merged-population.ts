@@ -153,7 +153,7 @@ export class MergedPopulation {
       const name = (names: string[], code: number) => (code === 0 ? UNKNOWN_CATEGORY : names[code]);
       out.push(f ? { g: name(g.names, gi), f: name(f.names, k % width), n: cells[k] } : { g: name(g.names, gi), n: cells[k] });
     }
-    return merge(out);
+    return sumCounts(out);
   }
 
   private grow(): number {
@@ -172,8 +172,8 @@ export class MergedPopulation {
   }
 }
 
-/** Cells that name the same groups (a stored category spelled UNKNOWN beside "no value") added together. */
-function merge(counts: GroupCount[]): GroupCount[] {
+/** Cells that name the same groups added together (e.g. counts from two sources, or a stored category spelled UNKNOWN beside "no value"). */
+export function sumCounts(counts: readonly GroupCount[]): GroupCount[] {
   const byKey = new Map<string, GroupCount>();
   for (const c of counts) {
     const key = `${c.g}\u0000${c.f ?? ''}`;
