@@ -2,11 +2,13 @@ import fc from 'fast-check';
 import { canonicalize } from 'json-canonicalize';
 import { CompactRange } from './compact-range';
 import { leafHash, type Hash } from './hash';
-import { defaultVerifyWorkers, PARALLEL_MIN_ENTRIES, ParallelLedgerVerifier } from './parallel';
+import { defaultVerifyWorkers, leafInputs, PARALLEL_MIN_ENTRIES, ParallelLedgerVerifier } from './parallel';
 import { consistencyProof, rootHash } from './reference';
 import { LedgerVerifier, type ConsistencyFetcher, type VerificationResult, type VerifierState } from './verifier';
 
-const entryText = (seq: number) => canonicalize({ seq, agency: 'qc.mifi', decision: seq % 3 ? 'PERMIT' : 'DENY', subjects: [], fields: ['province'] });
+// Some entries carry non-ASCII text: threads hash UTF-8 bytes, the pure verifier strings.
+const entryText = (seq: number) =>
+  canonicalize({ seq, agency: 'qc.mifi', decision: seq % 3 ? 'PERMIT' : 'DENY', subjects: [], fields: ['province'], note: seq % 4 ? 'ok' : 'Trois-Rivières — 🍁' });
 
 function serverLog(n: number) {
   const texts = Array.from({ length: n }, (_, i) => entryText(i));
@@ -69,6 +71,20 @@ describe('CompactRange.pushSubtree', () => {
 });
 
 describe('ParallelLedgerVerifier (worker threads)', () => {
+  it('lays texts out as leaf inputs: 0x00 then the UTF-8 of each, ending where `ends` says (property)', () => {
+    fc.assert(
+      fc.property(fc.array(fc.string({ unit: 'binary' }), { maxLength: 20 }), (texts) => {
+        const { bytes, ends } = leafInputs(texts);
+        expect(ends.length).toBe(texts.length);
+        texts.forEach((t, i) => {
+          const leaf = Buffer.from(bytes.subarray(i === 0 ? 0 : ends[i - 1], ends[i]));
+          expect(leaf.equals(Buffer.concat([Buffer.from([0]), Buffer.from(t, 'utf8')]))).toBe(true);
+        });
+        expect(bytes.byteLength).toBe(texts.length ? ends[ends.length - 1] : 0);
+      }),
+    );
+  });
+
   it('accepts a clean log with the same state as the pure verifier, fresh and resumed at unaligned sizes', async () => {
     const log = serverLog(3000);
     for (const mainThreadHashes of [true, false]) {
