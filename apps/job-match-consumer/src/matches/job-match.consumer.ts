@@ -9,8 +9,15 @@ import { processBounded } from './bounded-processing';
 import { JobMatchPipeline } from './job-match.pipeline';
 import { MatchesMetrics } from './matches.metrics';
 
-/** Messages handed to the pipeline at once (one consent round, one transaction, one DLQ send). */
-const CHUNK = 500;
+/**
+ * Messages handed to the pipeline at once (one consent round, one transaction, one DLQ send, two
+ * AppendBatch calls of 1,000). Each chunk costs a fixed number of round trips whatever its size,
+ * and the ingest waits on those more than on CPU (bench/notes.md, "## kafka-ingest"): 2,000 rather
+ * than 500 took end-to-end events/s from ≈ 2,100 to ≈ 2,600–3,000 on the 2-core bench machine.
+ */
+const CHUNK = 2000;
+/** Bytes fetched per partition per round: enough for a whole chunk of batch-signed events (≈ 1.1 kB each). */
+const FETCH_BYTES_PER_PARTITION = 4 * 1024 * 1024;
 /**
  * Partitions whose batches are processed at once: while one chunk waits on its round trips
  * (consent, transaction, ledger, commit), the others' signatures are checked.
@@ -34,7 +41,7 @@ export class JobMatchConsumer implements OnApplicationBootstrap, OnApplicationSh
     private readonly pipeline: JobMatchPipeline,
     private readonly metrics: MatchesMetrics,
   ) {
-    this.consumer = kafka.consumer({ groupId: config.JOB_MATCH_GROUP, sessionTimeout: config.JOB_MATCH_SESSION_TIMEOUT_MS, heartbeatInterval: Math.min(3_000, Math.floor(config.JOB_MATCH_SESSION_TIMEOUT_MS / 3)), allowAutoTopicCreation: false });
+    this.consumer = kafka.consumer({ groupId: config.JOB_MATCH_GROUP, sessionTimeout: config.JOB_MATCH_SESSION_TIMEOUT_MS, heartbeatInterval: Math.min(3_000, Math.floor(config.JOB_MATCH_SESSION_TIMEOUT_MS / 3)), allowAutoTopicCreation: false, maxBytesPerPartition: FETCH_BYTES_PER_PARTITION });
     this.consumer.on(this.consumer.events.GROUP_JOIN, (e) => {
       const assignment = e.payload.memberAssignment[config.JOB_MATCH_TOPIC] ?? [];
       this.logger.info({ group: config.JOB_MATCH_GROUP, topic: config.JOB_MATCH_TOPIC, partitions: assignment }, 'joined the job-match consumer group');
