@@ -8,7 +8,7 @@ import { ConsentAuditRefused, DependencyUnavailable, refusalCodeOf } from './dep
 export const CONSENT_AUDIT_CHANNEL = Symbol('JOB_MATCH_CONSENT_AUDIT_CHANNEL');
 const DEADLINE_MS = 10_000;
 /** Most entries in one Ledger.AppendBatch call (the proto's bound). */
-const APPEND_BATCH_MAX = 1000;
+export const APPEND_BATCH_MAX = 1000;
 /** Most subjects in one Consents.InForce call (the proto's bound). */
 const IN_FORCE_MAX = 10_000;
 

@@ -6,16 +6,19 @@ import { CONSUMER_CONFIG, type ConsumerConfig } from '../consumer.config';
 import { KAFKA } from '../kafka.token';
 import { ProcessingAborted } from './dependency';
 import { processBounded } from './bounded-processing';
+import { APPEND_BATCH_MAX } from './consent-audit.client';
 import { JobMatchPipeline } from './job-match.pipeline';
 import { MatchesMetrics } from './matches.metrics';
 
 /**
- * Messages handed to the pipeline at once (one consent round, one transaction, one DLQ send, two
- * AppendBatch calls of 1,000). Each chunk costs a fixed number of round trips whatever its size,
- * and the ingest waits on those more than on CPU (bench/notes.md, "## kafka-ingest"): 2,000 rather
- * than 500 took end-to-end events/s from ≈ 2,100 to ≈ 2,600–3,000 on the 2-core bench machine.
+ * Messages handed to the pipeline at once (one consent round, one transaction, one DLQ send, ONE
+ * Ledger.AppendBatch). Each chunk costs a fixed number of round trips whatever its size, and the
+ * ingest waits on those more than on CPU (bench/notes.md, "## kafka-ingest"), so chunks are as
+ * large as one AppendBatch call may be: a chunk's entries are then appended all or none, and a
+ * chunk that has to be processed again event by event (bounded-processing) never finds part of
+ * its entries already in the ledger.
  */
-const CHUNK = 2000;
+const CHUNK = APPEND_BATCH_MAX;
 /** Bytes fetched per partition per round: enough for a whole chunk of batch-signed events (≈ 1.1 kB each). */
 const FETCH_BYTES_PER_PARTITION = 4 * 1024 * 1024;
 /**
