@@ -8,11 +8,12 @@ import { LedgerVerifier, type ConsistencyFetcher, type TreeHead, type Verificati
  * The hashing of one chunk, as JavaScript source: evaluated once in each worker thread (`eval:
  * true`, no file to locate, so it runs the same from the TypeScript sources under jest and bench
  * and from the bundled CLI) and once in the main thread, which hashes chunks itself while every
- * thread is busy. For entries `seq .. seq + n - 1` (their canonical texts) it returns, in ONE
- * ArrayBuffer, the n leaf hashes SHA-256(0x00 ‖ text) followed by the hashes of the maximal
+ * thread is busy. For entries `seq .. seq + n - 1`, given as leaf inputs (`leafInputs`: each
+ * entry's 0x00 ‖ UTF-8 text in one buffer, and where each ends) it returns, in ONE ArrayBuffer,
+ * the n leaf hashes SHA-256(0x00 ‖ text) followed by the hashes of the maximal
  * complete subtrees covering the chunk (the decomposition of `rangeNodes`, left to right), and
  * the offset of the first entry whose seq field is wrong — the same test as `seqFieldIs` in
- * verifier.ts.
+ * verifier.ts, on the bytes (the needle is ASCII, and no byte of a multi-byte UTF-8 sequence is).
  */
 const HASH_CHUNK_SOURCE = String.raw`(function makeHashChunk(crypto) {
   const oneShot = typeof crypto.hash === 'function';
