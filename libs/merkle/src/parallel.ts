@@ -68,12 +68,17 @@ parentPort.on('message', ({ id, seq, bytes, ends }) => {
 });
 `;
 
+export interface LeafInputs {
+  bytes: Uint8Array;
+  ends: Uint32Array;
+}
+
 /**
  * A chunk's texts as leaf inputs in ONE buffer (each text's UTF-8 after its 0x00 leaf prefix)
  * and where each ends: transferred to a thread, not cloned text by text (posting 4,096 strings
  * cost the main thread more than hashing them).
  */
-export function leafInputs(texts: readonly string[]): { bytes: Uint8Array; ends: Uint32Array } {
+export function leafInputs(texts: readonly string[]): LeafInputs {
   const ends = new Uint32Array(texts.length);
   let total = 0;
   for (let i = 0; i < texts.length; i++) ends[i] = total += 1 + Buffer.byteLength(texts[i], 'utf8');
@@ -95,9 +100,8 @@ interface RawChunk {
 /** The same chunk hashing in this thread (see HASH_CHUNK_SOURCE), made on first use. */
 type HashChunk = (seq: number, bytes: Uint8Array, ends: Uint32Array) => RawChunk;
 let hashHere: HashChunk | undefined;
-function hashChunkHere(seq: number, texts: string[]): ChunkResult {
+function hashChunkHere(seq: number, { bytes, ends }: LeafInputs): ChunkResult {
   hashHere ??= (vm.runInThisContext(HASH_CHUNK_SOURCE) as (c: typeof crypto) => HashChunk)(crypto);
-  const { bytes, ends } = leafInputs(texts);
   return unpack(hashHere(seq, bytes, ends));
 }
 
@@ -163,7 +167,7 @@ class HashPool {
     return this.busy.some((b) => b < depth);
   }
 
-  run(seq: number, texts: string[]): Promise<ChunkResult> {
+  run(seq: number, { bytes, ends }: LeafInputs): Promise<ChunkResult> {
     if (this.failure) return Promise.reject(this.failure);
     let w = 0;
     for (let i = 1; i < this.busy.length; i++) if (this.busy[i] < this.busy[w]) w = i;
@@ -171,7 +175,6 @@ class HashPool {
     this.busy[w]++;
     return new Promise<ChunkResult>((resolve, reject) => {
       this.pending.set(id, { resolve, reject, worker: w });
-      const { bytes, ends } = leafInputs(texts);
       this.workers[w].postMessage({ id, seq, bytes, ends }, [bytes.buffer as ArrayBuffer, ends.buffer as ArrayBuffer]);
     });
   }
@@ -275,9 +278,10 @@ export class ParallelLedgerVerifier {
 
   private dispatch(): void {
     if (!this.texts.length) return;
-    const [seq, texts] = [this.textsSeq, this.texts];
+    const seq = this.textsSeq;
+    const inputs = leafInputs(this.texts);
     const result =
-      this.mainThreadHashes && !this.pool.hasRoom(2) ? new Promise<ChunkResult>((resolve) => resolve(hashChunkHere(seq, texts))) : this.pool.run(seq, texts);
+      this.mainThreadHashes && !this.pool.hasRoom(2) ? new Promise<ChunkResult>((resolve) => resolve(hashChunkHere(seq, inputs))) : this.pool.run(seq, inputs);
     result.catch(() => undefined); // rejections surface when the chunk is folded in
     this.inFlight.push({ seq: this.textsSeq, result });
     this.textsSeq = this.next;
