@@ -78,9 +78,9 @@ async function generate(url, from, to) {
      FROM generate_series($1::int + 1, $2::int) AS g`,
     [from, to],
   );
-  // What autovacuum does after a bulk load on any default PostgreSQL (this CI machine's runs with
-  // autovacuum = off): set the visibility map, without which the listing's walk on
-  // claimant_records_window_idx is no index-only scan but one heap page per subject.
+  // What autovacuum does shortly after a bulk load (the bench would query before it gets there, and
+  // this machine's system PostgreSQL has it off): set the visibility map, without which the
+  // listing's walk on claimant_records_window_idx is no index-only scan but one heap page per subject.
   await queryAsOwner(url, 'VACUUM ANALYZE claimant_records');
   log(`generated claimants ${from + 1}..${to} in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
 }

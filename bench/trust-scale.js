@@ -84,7 +84,7 @@ async function generate(url, from, to) {
        FROM generate_series($1::int + 1, $2::int) AS g`,
     [from, to, PURPOSE, CONSUMER, PROVIDER, crypto.createHash('sha256').update('bench consent form').digest('base64url')],
   );
-  // As autovacuum would after a bulk load (off on this CI machine's PostgreSQL): visibility map set.
+  // As autovacuum would shortly after a bulk load (see bench/scale.js): visibility map set.
   await queryAsOwner(url, 'VACUUM ANALYZE');
   log(`generated claimants ${from + 1}..${to} with consents in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
 }

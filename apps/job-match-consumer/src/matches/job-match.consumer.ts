@@ -19,7 +19,7 @@ import { MatchesMetrics } from './matches.metrics';
  * its entries already in the ledger.
  */
 const CHUNK = APPEND_BATCH_MAX;
-/** Bytes fetched per partition per round: enough for a whole chunk of batch-signed events (≈ 1.1 kB each). */
+/** Bytes fetched per partition per round: room for a few whole chunks of batch-signed events (≈ 1.1 kB each; kafkajs' 1 MiB default held less than one). */
 const FETCH_BYTES_PER_PARTITION = 4 * 1024 * 1024;
 /**
  * Partitions whose batches are processed at once: while one chunk waits on its round trips
