@@ -173,6 +173,11 @@ describe('kill -9 under load', () => {
       expect(await count()).toBe(EVENTS);
       expect(await world.count('SELECT count(DISTINCT event_id) AS n FROM job_matches')).toBe(EVENTS);
       expect(await world.count('SELECT count(*) AS n FROM processed_events WHERE ledger_seq IS NULL')).toBe(0);
+      // and audited exactly once: every kill landed inside a chunk's transaction (store and entries
+      // commit together), so redelivery found nothing half-done and appended no entry twice
+      const permits = (await world.consentAudit.entries()).filter((e) => e.decision === 'PERMIT');
+      expect(permits.length).toBe(EVENTS);
+      expect(new Set(permits.map((e) => e.jti)).size).toBe(EVENTS);
     });
   });
 });

@@ -71,7 +71,10 @@ describe('append-only holds against the apps’ own database logins', () => {
         WHERE routine_schema = 'public' AND privilege_type = 'EXECUTE' AND grantee = ANY($1) ORDER BY 1, 2`,
       [grantees],
     );
-    expect(functions).toEqual(LOGIN_ROLES.flatMap((role) => [...FUNCTION_EXECUTE[role]].map((f) => f.slice(0, f.indexOf('('))).sort().map((f) => ({ grantee: role, routine_name: f }))));
+    const byGrantee = (a: { grantee: string; routine_name: string }, b: { grantee: string; routine_name: string }) => a.grantee.localeCompare(b.grantee) || a.routine_name.localeCompare(b.routine_name);
+    expect(functions.sort(byGrantee)).toEqual(
+      LOGIN_ROLES.flatMap((role) => [...FUNCTION_EXECUTE[role]].map((f) => ({ grantee: role, routine_name: f.slice(0, f.indexOf('(')) }))).sort(byGrantee),
+    );
   });
 
   it('only consent-audit’s login may write the ledger tables; the other logins may not even read them', () => {

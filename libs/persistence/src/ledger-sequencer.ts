@@ -2,7 +2,8 @@
  * The SQL side of "sequence now, integrate soon" (migration 1795560000000-ledger-sequencing):
  * entries go into ledger_entries through `ledger_sequence_entries`, which takes their seqs from
  * the counter and builds each canonical text as `prefix || seq || suffix`. Shared by the gateway
- * (its exchanges' entries) and consent-audit (its own and its gRPC callers' entries).
+ * (its exchanges' entries), the job-match consumer (its events' entries, in the transaction that
+ * stores them) and consent-audit (its own and its gRPC callers' entries).
  */
 
 /** One entry to sequence: its canonical text around the seq, and the searchable copies. */
@@ -21,8 +22,11 @@ export interface EntryToSequence {
   fields: readonly string[];
 }
 
+/** The call that sequences the entries of $1..$9 (`sequenceParams`); its value is the first seq. */
+export const SEQUENCE_ENTRIES_CALL = `ledger_sequence_entries($1::timestamptz[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[])`;
+
 /** Sequences the entries of $1..$9 in one call; returns the first seq (`first`). */
-export const SEQUENCE_ENTRIES_SQL = `SELECT ledger_sequence_entries($1::timestamptz[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[]) AS first`;
+export const SEQUENCE_ENTRIES_SQL = `SELECT ${SEQUENCE_ENTRIES_CALL} AS first`;
 
 /** The parameters of the function, in its order ($1..$9). */
 export function sequenceParams(entries: readonly EntryToSequence[]): unknown[] {

@@ -119,7 +119,8 @@ export const LEDGER_SEQUENCE_FUNCTION = 'ledger_sequence_entries(timestamptz[], 
 export const FUNCTION_EXECUTE: Record<LoginRole, readonly string[]> = {
   passerelle_gateway: [LEDGER_SEQUENCE_FUNCTION],
   passerelle_ledger: [LEDGER_SEQUENCE_FUNCTION],
-  passerelle_consumer: [],
+  // its events' entries, sequenced in the transaction that stores the events (job-match.pipeline.ts)
+  passerelle_consumer: [LEDGER_SEQUENCE_FUNCTION],
 };
 
 /** The ledger's sequencing tables: no app login holds any verb on them (see FUNCTION_EXECUTE). */

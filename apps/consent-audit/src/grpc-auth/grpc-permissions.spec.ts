@@ -28,6 +28,8 @@ describe('consent-audit gRPC permissions', () => {
     ['job-match-consumer', 'Ledger/GetEntries'],
     ['job-match-consumer', 'Ledger/Disclosures'],
     ['job-match-consumer', 'Ledger/Aggregates'],
+    // its events' entries are sequenced in its own store transaction: no batch appends over gRPC
+    ['job-match-consumer', 'Ledger/AppendBatch'],
     ['gateway', 'Consents/InForce'],
     ['consent-audit', 'Ledger/Append'],
     ['stranger', 'Ledger/GetSignedTreeHead'],
@@ -42,7 +44,7 @@ describe('consent-audit gRPC permissions', () => {
     ['gateway', 'Ledger/AppendBatch'],
     ['gateway', 'Decisions/Decide'],
     ['gateway', 'Ledger/Aggregates'],
-    ['job-match-consumer', 'Ledger/AppendBatch'],
+    ['job-match-consumer', 'Ledger/Append'],
     ['job-match-consumer', 'Consents/InForce'],
   ])('lets %s call %s', (identity, rpc) => {
     expect(decideGrpcCall(identity, rpc)).toEqual({ ok: true });

@@ -42,7 +42,8 @@ export const GRPC_PERMISSIONS: Readonly<Record<string, readonly ConsentAuditRpc[
   ],
   // Audits each job-match event; checks the JOB_MATCHING consents in force; lists a claimant's
   // consents for the purge job. It never records or revokes a consent, nor reads the ledger.
-  'job-match-consumer': ['Ledger/Append', 'Ledger/AppendBatch', 'Consents/InForce', 'Consents/List'],
+  // Its events' entries are sequenced in its own store transaction (ledger_sequence_entries); Append is for its registry loads.
+  'job-match-consumer': ['Ledger/Append', 'Consents/InForce', 'Consents/List'],
 };
 
 const PACKAGE_PREFIX = '/passerelle.consentaudit.v1.';

@@ -1,7 +1,7 @@
 import type { Logger } from '@passerelle/logger';
 import type { KafkaMessage } from 'kafkajs';
 import { processBounded, type PartitionWork } from './bounded-processing';
-import { ConsentAuditRefused, DependencyUnavailable, HeldTooLong, ProcessingAborted, untilDone, type RetryContext } from './dependency';
+import { RefusedForGood, DependencyUnavailable, HeldTooLong, ProcessingAborted, untilDone, type RetryContext } from './dependency';
 import { operationFor, requestIdFor } from './ledger-labels';
 
 const message = (offset: number) => ({ offset: String(offset), key: null, value: Buffer.from(`e${offset}`), headers: {} }) as unknown as KafkaMessage;
@@ -23,7 +23,7 @@ function world(opts: { poison?: Map<number, 'refused' | 'stuck'>; down?: () => b
         await untilDone(async () => {
           if (opts.down?.()) throw new DependencyUnavailable('consent-audit', new Error('UNAVAILABLE'));
           const kind = opts.poison?.get(offset);
-          if (kind === 'refused') throw new ConsentAuditRefused(3, 'refused_invalid_argument', 'entry.jti must be …');
+          if (kind === 'refused') throw new RefusedForGood(3, 'refused_invalid_argument', 'entry.jti must be …');
           if (kind === 'stuck') throw new DependencyUnavailable('database', new Error('a trigger refuses this row'));
         }, c);
       }

@@ -1,7 +1,7 @@
 import type { Logger } from '@passerelle/logger';
 import type { DeadLetterCode } from '@passerelle/messaging';
 import type { KafkaMessage } from 'kafkajs';
-import { backoffMs, ConsentAuditRefused, DependencyUnavailable, grpcStatusName, HeldTooLong, pause, type RetryContext } from './dependency';
+import { backoffMs, RefusedForGood, DependencyUnavailable, grpcStatusName, HeldTooLong, pause, type RetryContext } from './dependency';
 
 /** What bounded processing needs of the pipeline. */
 export interface PartitionWork {
@@ -18,7 +18,7 @@ type AloneOutcome = 'passed' | 'passed_after_waiting' | 'dead_lettered';
  * longer than about `boundMs` (JOB_MATCH_MAX_HOLD_SECONDS) while its dependencies work.
  *
  * How a stuck event is told from an outage: the chunk gets half the bound. If it is refused
- * (ConsentAuditRefused) or still failing then, its events are processed one at a time, each with
+ * (RefusedForGood) or still failing then, its events are processed one at a time, each with
  * the other half. An event refused for good, or still failing at its deadline, is dead-lettered
  * only if consent-audit and the database answer a probe that involves no event, and the event
  * fails once more right after (and the ledger then takes its minimal DENY entry): the
@@ -34,7 +34,7 @@ export async function processBounded(work: PartitionWork, topic: string, partiti
       await work.process(topic, partition, rest, { ...ctx, deadline: Date.now() + boundMs / 2 });
       return;
     } catch (e) {
-      if (!(e instanceof HeldTooLong) && !(e instanceof ConsentAuditRefused)) throw e;
+      if (!(e instanceof HeldTooLong) && !(e instanceof RefusedForGood)) throw e;
       logger.warn({ topic, partition, events: rest.length, err: e.message }, 'job-match chunk cannot pass as a whole: processing its events one at a time');
     }
     for (;;) {
@@ -60,9 +60,9 @@ async function processAlone(work: PartitionWork, topic: string, partition: numbe
       await work.process(topic, partition, [message], { ...mine, deadline: Date.now() + boundMs / 2 });
       return waited ? 'passed_after_waiting' : 'passed';
     } catch (e) {
-      if (e instanceof ConsentAuditRefused) {
+      if (e instanceof RefusedForGood) {
         // consent-audit's messages name the problem, never a value
-        reason = { code: e.code, detail: `consent-audit refused this event for good (${grpcStatusName(e.status)}): ${e.details}`.slice(0, 500) };
+        reason = { code: e.code, detail: `${e.by} refused this event for good (${grpcStatusName(e.status)}): ${e.details}`.slice(0, 500) };
       } else if (e instanceof HeldTooLong) {
         reason = { code: 'held_too_long', detail: `this event kept failing (${e.last.dependency}) for longer than the consumer's bound of ${Math.round(boundMs / 1000)} s while its dependencies answered` };
       } else throw e;
@@ -74,7 +74,7 @@ async function processAlone(work: PartitionWork, topic: string, partition: numbe
         await work.process(topic, partition, [message], { ...mine, deadline: Date.now() });
         return 'passed_after_waiting';
       } catch (e) {
-        if (!(e instanceof HeldTooLong) && !(e instanceof ConsentAuditRefused)) throw e;
+        if (!(e instanceof HeldTooLong) && !(e instanceof RefusedForGood)) throw e;
       }
       await work.deadLetterOne(topic, partition, message, reason, mine);
       return 'dead_lettered';

@@ -3,12 +3,10 @@ import { ClientsModule, type ClientGrpc } from '@nestjs/microservices';
 import { consentAuditGrpcOptions, type consentAudit } from '@passerelle/contracts';
 import { firstValueFrom, timeout, type Observable } from 'rxjs';
 import { CONSUMER_CONFIG, type ConsumerConfig } from '../consumer.config';
-import { ConsentAuditRefused, DependencyUnavailable, refusalCodeOf } from './dependency';
+import { RefusedForGood, DependencyUnavailable, refusalCodeOf } from './dependency';
 
 export const CONSENT_AUDIT_CHANNEL = Symbol('JOB_MATCH_CONSENT_AUDIT_CHANNEL');
 const DEADLINE_MS = 10_000;
-/** Most entries in one Ledger.AppendBatch call (the proto's bound). */
-export const APPEND_BATCH_MAX = 1000;
 /** Most subjects in one Consents.InForce call (the proto's bound). */
 const IN_FORCE_MAX = 10_000;
 
@@ -24,9 +22,10 @@ export const consentAuditChannel = ClientsModule.registerAsync([
 const PROBE_SUBJECT = 'i_AAAAAAAAAAAAAAAAAAAAAA';
 
 /**
- * The consumer's calls to consent-audit: Ledger.AppendBatch (and Append), Consents.InForce
- * (and List, for the purge job). A refusal (INVALID_ARGUMENT, FAILED_PRECONDITION,
- * PERMISSION_DENIED…) is a ConsentAuditRefused, which the consumer may dead-letter the event for;
+ * The consumer's calls to consent-audit: Consents.InForce (and List, for the purge job) and
+ * Ledger.Append for its registry loads. Its events' entries are not sent here: they are sequenced
+ * in the transaction that stores the events (JobMatchPipeline). A refusal (INVALID_ARGUMENT, FAILED_PRECONDITION,
+ * PERMISSION_DENIED…) is a RefusedForGood, which the consumer may dead-letter the event for;
  * any other failure is a DependencyUnavailable: the consumer retries the event.
  */
 @Injectable()
@@ -45,22 +44,6 @@ export class ConsentAuditClient implements OnModuleInit {
   async append(entry: consentAudit.AuditEntryInput): Promise<number> {
     const res = await call(this.ledger.append({ entry }));
     return Number(res.seq);
-  }
-
-  /**
-   * Appends entries in ONE Ledger.AppendBatch call per 1000 (each its own seq, answered once
-   * durable); resolves with their seqs in order.
-   */
-  async appendBatch(entries: consentAudit.AuditEntryInput[]): Promise<number[]> {
-    const seqs: number[] = [];
-    for (let i = 0; i < entries.length; i += APPEND_BATCH_MAX) {
-      const part = entries.slice(i, i + APPEND_BATCH_MAX);
-      const res = await call(this.ledger.appendBatch({ entries: part }));
-      const results = res.results ?? [];
-      if (results.length !== part.length) throw new DependencyUnavailable('consent-audit', new Error(`AppendBatch answered ${results.length} results for ${part.length} entries`));
-      for (const r of results) seqs.push(Number(r.seq));
-    }
-    return seqs;
   }
 
   /**
@@ -107,7 +90,7 @@ async function call<T>(observable: Observable<T>): Promise<T> {
   } catch (e) {
     const grpc = e as { code?: unknown; details?: unknown };
     const refusal = refusalCodeOf(grpc?.code);
-    if (refusal) throw new ConsentAuditRefused(grpc.code as number, refusal, typeof grpc.details === 'string' ? grpc.details : String(e));
+    if (refusal) throw new RefusedForGood(grpc.code as number, refusal, typeof grpc.details === 'string' ? grpc.details : String(e));
     throw new DependencyUnavailable('consent-audit', e);
   }
 }

@@ -13,17 +13,20 @@ export class DependencyUnavailable extends Error {
 }
 
 /**
- * consent-audit answered, and refused for good (INVALID_ARGUMENT, FAILED_PRECONDITION,
- * PERMISSION_DENIED…): retrying the same call cannot help. `code` is the dead-letter code.
+ * The event was refused for good, by consent-audit (INVALID_ARGUMENT, FAILED_PRECONDITION,
+ * PERMISSION_DENIED…) or by the ledger's entry rules applied here before sequencing (an entry the
+ * ledger would refuse: INVALID_ARGUMENT): retrying the same call cannot help. `code` is the
+ * dead-letter code; `by` says who refused, for the dead letter's detail.
  */
-export class ConsentAuditRefused extends Error {
+export class RefusedForGood extends Error {
   constructor(
     readonly status: number,
     readonly code: RefusalCode,
     readonly details: string,
+    readonly by: 'consent-audit' | 'the ledger' = 'consent-audit',
   ) {
-    super(`consent-audit refused the call (${code}): ${details}`);
-    this.name = 'ConsentAuditRefused';
+    super(`${by} refused the call (${code}): ${details}`);
+    this.name = 'RefusedForGood';
   }
 }
 

@@ -6,19 +6,16 @@ import { CONSUMER_CONFIG, type ConsumerConfig } from '../consumer.config';
 import { KAFKA } from '../kafka.token';
 import { ProcessingAborted } from './dependency';
 import { processBounded } from './bounded-processing';
-import { APPEND_BATCH_MAX } from './consent-audit.client';
 import { JobMatchPipeline } from './job-match.pipeline';
 import { MatchesMetrics } from './matches.metrics';
 
 /**
- * Messages handed to the pipeline at once (one consent round, one transaction, one DLQ send, ONE
- * Ledger.AppendBatch). Each chunk costs a fixed number of round trips whatever its size, and the
- * ingest waits on those more than on CPU (bench/notes.md, "## kafka-ingest"), so chunks are as
- * large as one AppendBatch call may be: a chunk's entries are then appended all or none, and a
- * chunk that has to be processed again event by event (bounded-processing) never finds part of
- * its entries already in the ledger.
+ * Messages handed to the pipeline at once (one consent round, ONE transaction storing the events
+ * and sequencing their entries, one DLQ send). Each chunk costs a fixed number of round trips
+ * whatever its size, and the ingest waits on those more than on CPU (bench/notes.md,
+ * "## kafka-ingest"); 1,000 is also the most entries any sequencer puts in one statement.
  */
-const CHUNK = APPEND_BATCH_MAX;
+const CHUNK = 1000;
 /** Bytes fetched per partition per round: room for a few whole chunks of batch-signed events (≈ 1.1 kB each; kafkajs' 1 MiB default held less than one). */
 const FETCH_BYTES_PER_PARTITION = 4 * 1024 * 1024;
 /**

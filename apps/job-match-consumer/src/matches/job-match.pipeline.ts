@@ -3,18 +3,20 @@ import type { consentAudit } from '@passerelle/contracts';
 import type { PseudonymKeyring } from '@passerelle/crypto';
 import { LOGGER, type Logger } from '@passerelle/logger';
 import { deadLetterMessage, JobMatchVerifier, type DeadLetterCode } from '@passerelle/messaging';
+import type { EntryToSequence } from '@passerelle/persistence';
 import { RegistryHolder } from '@passerelle/registry';
 import type { KafkaMessage } from 'kafkajs';
 import { CONSUMER_CONFIG, deadLetterTopic, type ConsumerConfig } from '../consumer.config';
 import { ConsentAuditClient } from './consent-audit.client';
 import { DeadLetterWriter } from './dead-letter.writer';
-import { ConsentAuditRefused, DependencyUnavailable, untilDone, type RetryContext } from './dependency';
+import { RefusedForGood, DependencyUnavailable, untilDone, type RetryContext } from './dependency';
 import { EVENT_ID, operationFor, requestIdFor } from './ledger-labels';
 import { checkMessages, type CheckedEvent } from './event-check';
 import { ingestBasis, refusalBasis } from './ingest-basis';
 import { JOB_MATCHING, JobMatchingConsent } from './job-matching-consent';
 import { MatchesMetrics } from './matches.metrics';
-import { eventKey, MatchesRepository } from './matches.repository';
+import { entriesToSequence } from './match-entries';
+import { eventKey, MatchesRepository, type OwedEntry } from './matches.repository';
 import { publisherDirectory } from './publisher-directory';
 import { SignaturePool } from './signature-pool';
 
@@ -39,12 +41,12 @@ interface Item {
 /**
  * One chunk of one partition, in order, with a fixed number of round trips whatever its size:
  * check every event (signature, decoding, fields, pseudonym) in a tight loop, the signatures'
- * key operations on worker threads; ONE
- * Consents.InForce call for all its distinct subjects; ONE transaction storing its matches and
- * processed rows (and ONE dead-letter send, alongside); ONE Ledger.AppendBatch with every PERMIT
- * and DENY entry owed; ONE update recording the PERMIT seqs. A dependency that fails is retried
- * (with backoff) at the step that failed; the caller commits the offsets only after `process`
- * resolves.
+ * key operations on worker threads; ONE Consents.InForce call for all its distinct subjects; ONE
+ * transaction storing its matches and processed rows and sequencing every PERMIT and DENY entry
+ * owed (ledger_sequence_entries, as the gateway does: docs/ledger.md "Sequence now, integrate
+ * soon"), so a match is never stored without its entry nor audited twice; then ONE dead-letter
+ * send. A dependency that fails is retried (with backoff) at the step that failed; the caller
+ * commits the offsets only after `process` resolves.
  */
 @Injectable()
 export class JobMatchPipeline implements OnModuleDestroy {
@@ -103,38 +105,55 @@ export class JobMatchPipeline implements OnModuleDestroy {
       }
     }
 
-    // Store matches and processed rows together (one transaction; what was processed before is a
-    // duplicate).
+    let owedNow: Array<OwedEntry & { item: Item }> = [];
+    // The ledger entries of every event, built and checked against the ledger's rules before
+    // anything is written (an entry the ledger would refuse is a RefusedForGood: the caller isolates
+    // the event it concerns). One time and one registry version for the chunk.
+    const time = new Date().toISOString();
+    const entries = entriesToSequence(
+      items.map((i) => this.entryFor(i, topic, partition)),
+      time,
+      this.registry.current().version,
+    );
+
+    // ONE transaction: the matches and processed rows of events not processed before, and the
+    // ledger entries owed — a PERMIT for each event stored now (or stored earlier without one), a
+    // DENY for each bad event — sequenced in the same commit. What was processed before is a
+    // duplicate and owes nothing.
     const good = items.filter((i) => i.checked.ok);
     const bad = items.filter((i) => !i.checked.ok);
-    const outcome = await untilDone(
+    const { firstSeq } = await untilDone(
       () =>
-        this.repository.storeNew(
+        this.repository.storeAndAudit(
           good.map((i) => {
             const c = i.checked as Extract<CheckedEvent, { ok: true }>;
             return { publisher: c.agency, subject: c.subject, event: c.event, topic, partition, offset: i.message.offset };
           }),
+          (outcome) => {
+            const owed: Array<OwedEntry & { item: Item }> = [];
+            const seen = new Set<string>();
+            items.forEach((item, i) => {
+              if (item.checked.ok) {
+                const c = item.checked;
+                const key = eventKey(c.agency, c.event.eventId);
+                const first = !seen.has(key);
+                seen.add(key);
+                item.outcome = first && outcome.stored.has(key) ? 'stored' : 'duplicate';
+                item.auditOwed = first && (outcome.stored.has(key) || outcome.unaudited.has(key));
+                if (item.auditOwed) owed.push({ item, entry: entries[i], permit: { publisher: c.agency, eventId: c.event.eventId } });
+              } else {
+                item.outcome = 'dead_lettered';
+                item.auditOwed = true;
+                owed.push({ item, entry: entries[i] });
+              }
+            });
+            owedNow = owed;
+            return owed;
+          },
         ),
       ctx,
     );
-    const seen = new Set<string>();
-    for (const item of good) {
-      const c = item.checked as Extract<CheckedEvent, { ok: true }>;
-      const key = eventKey(c.agency, c.event.eventId);
-      const first = !seen.has(key);
-      seen.add(key);
-      item.outcome = first && outcome.stored.has(key) ? 'stored' : 'duplicate';
-      // a redelivered duplicate whose PERMIT was never appended (a crash in between) is audited now
-      item.auditOwed = first && (outcome.stored.has(key) || outcome.unaudited.has(key));
-    }
-    for (const item of bad) {
-      item.outcome = 'dead_lettered';
-      item.auditOwed = true;
-    }
-
-    // Ledger: PERMIT for what was stored, DENY for every dead letter, in ONE AppendBatch call. A
-    // refusal (ConsentAuditRefused) propagates: the caller isolates the event it concerns.
-    await untilDone(() => this.appendOwed(items, topic, partition), ctx);
+    if (firstSeq !== undefined) owedNow.forEach((o, i) => (o.item.seq = firstSeq + i));
     // Then, once their DENY entries are in, the dead letters (one send: the original key, value and
     // headers, plus the error code and detail). After the ledger, so that an event whose entry the
     // ledger refuses is dead-lettered once, by deadLetterOne, not twice.
@@ -145,17 +164,6 @@ export class JobMatchPipeline implements OnModuleDestroy {
           bad.map((i) => {
             const c = i.checked as Extract<CheckedEvent, { ok: false }>;
             return deadLetterMessage(i.message, c.code, c.detail);
-          }),
-        ),
-      ctx,
-    );
-    const permits = items.filter((i) => i.checked.ok && i.seq !== undefined);
-    await untilDone(
-      () =>
-        this.repository.markAudited(
-          permits.map((i) => {
-            const c = i.checked as Extract<CheckedEvent, { ok: true }>;
-            return { publisher: c.agency, eventId: c.event.eventId, seq: i.seq! };
           }),
         ),
       ctx,
@@ -208,14 +216,16 @@ export class JobMatchPipeline implements OnModuleDestroy {
       requestId: requestIdFor(topic, partition, message.offset),
       ...refusalBasis(this.registry.current()),
     };
-    await untilDone(async () => {
-      try {
-        return await this.consentAudit.appendBatch([entry]);
-      } catch (e) {
-        if (e instanceof ConsentAuditRefused) throw new DependencyUnavailable('consent-audit', e);
-        throw e;
-      }
-    }, ctx);
+    let deny: EntryToSequence[];
+    try {
+      deny = entriesToSequence([entry], new Date().toISOString(), this.registry.current().version);
+    } catch (e) {
+      // Nothing of the event is in this entry: the ledger's rules refuse every DENY, a fault of this
+      // build that no event can cure. Said loudly, and the partition waits (never dead-letters blind).
+      if (e instanceof RefusedForGood) throw new DependencyUnavailable('database', e);
+      throw e;
+    }
+    await untilDone(() => this.repository.appendEntries(deny), ctx);
     await untilDone(() => this.deadLetters.send(deadLetterTopic(topic), [deadLetterMessage(message, code, detail)]), ctx);
     this.metrics.deadLettered.inc({ code });
     this.logger.warn({ topic, partition, offset: message.offset, code }, 'job-match event dead-lettered so that its partition moves on');
@@ -225,13 +235,6 @@ export class JobMatchPipeline implements OnModuleDestroy {
   /** Whether the dependencies answer a question that involves no event (consent-audit, then the database). */
   async dependenciesAnswer(): Promise<boolean> {
     return (await this.consentAudit.answers()) && (await this.repository.answers());
-  }
-
-  private async appendOwed(items: Item[], topic: string, partition: number): Promise<void> {
-    const owed = items.filter((i) => i.auditOwed && i.seq === undefined);
-    if (owed.length === 0) return;
-    const seqs = await this.consentAudit.appendBatch(owed.map((i) => this.entryFor(i, topic, partition)));
-    for (let i = 0; i < owed.length; i++) owed[i].seq = seqs[i];
   }
 
   private entryFor(item: Item, topic: string, partition: number): consentAudit.AuditEntryInput {
