@@ -66,6 +66,8 @@ async function main() {
   const services = await ensureServices({ pgPort: 54349, kafkaPort: 19292, log: (m) => console.error(m) });
   const env = { ...process.env, ...services.env, NODE_ENV: 'production', LOG_LEVEL: 'warn', ...(smoke ? { BENCH_SMOKE: '1' } : {}) };
   const results = [];
+  // Read while the services run: the report is written after they stopped.
+  const versionsSeen = versions(env);
   try {
     execFileSync(process.execPath, [path.join(root, 'scripts/build.js')], { stdio: ['ignore', 'ignore', 'inherit'], cwd: root });
     Object.assign(env, await databaseLoginsEnv(services));
@@ -100,7 +102,7 @@ async function main() {
     for (const r of results) console.log(`bench ${r.bench.name}: ${r.error ? `FAILED: ${r.error}` : 'ok'}`);
     process.exit(ok ? 0 : 1);
   }
-  writeMarkdown(results, env, args, runs, (Date.now() - t0) / 1000);
+  writeMarkdown(results, versionsSeen, args, runs, (Date.now() - t0) / 1000);
   process.exit(ok ? 0 : 1);
 }
 
@@ -159,8 +161,7 @@ function previousSections() {
   return out;
 }
 
-function writeMarkdown(results, env, args, runs, seconds) {
-  const v = versions(env);
+function writeMarkdown(results, v, args, runs, seconds) {
   const lines = [
     '# Benchmarks',
     '',

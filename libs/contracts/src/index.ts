@@ -3,3 +3,4 @@ export * as consentAudit from './generated/passerelle/consentaudit/v1/consent_au
 export * as jobbank from './generated/passerelle/jobbank/v1/job_match';
 export * from './ledger-entry';
 export * as relocation from './generated/passerelle/relocation/v1/referral_event';
+export * from './canonical-text';

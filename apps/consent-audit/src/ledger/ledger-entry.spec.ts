@@ -82,6 +82,39 @@ describe('ledger entry input', () => {
     expect(canonical).toBe(canonicalize(entry));
     expect(JSON.parse(canonical)).toEqual(entry);
   });
+
+  it('its canonical text is the full JCS of the entry for any values and any optional members (the fast path changes no byte)', () => {
+    const text = fc.string({ unit: 'grapheme', maxLength: 12 });
+    const opt = <T>(a: fc.Arbitrary<T>) => fc.option(a, { nil: undefined });
+    const input = fc.record({
+      agency: text,
+      kid: text,
+      jti: text,
+      purpose: text,
+      operation: text,
+      decision: fc.constantFrom<'PERMIT' | 'DENY'>('PERMIT', 'DENY'),
+      reason: text,
+      subjects: fc.array(text, { maxLength: 3 }),
+      fields: fc.array(text, { maxLength: 3 }),
+      request_sha256: text,
+      response_sha256: text,
+      request_id: text,
+      agreements: opt(fc.array(text, { maxLength: 3 })),
+      legal_basis: opt(fc.array(fc.string({ unit: 'binary', maxLength: 8 }), { maxLength: 2 })),
+      consents: opt(fc.array(text, { maxLength: 2 })),
+      program_version: opt(text),
+      registry_version: opt(text),
+      rule: opt(text),
+    });
+    fc.assert(
+      fc.property(input, fc.nat(), (raw, seq) => {
+        const v = Object.fromEntries(Object.entries(raw).filter(([, x]) => x !== undefined)) as ValidEntryInput;
+        const { entry, canonical } = buildEntry(seq, '2026-01-02T03:04:05.678Z', v);
+        expect(canonical).toBe(canonicalize(entry));
+        expect(Object.keys(entry)).toEqual(Object.keys(entry).sort());
+      }),
+    );
+  });
 });
 
 describe('the legal basis of an entry (contract §5.1)', () => {

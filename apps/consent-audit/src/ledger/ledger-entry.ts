@@ -1,6 +1,5 @@
-import { canonicalize } from 'json-canonicalize';
 import { isInternalId } from '@passerelle/crypto';
-import type { consentAudit, LedgerEntryJson } from '@passerelle/contracts';
+import { canonicalText, type consentAudit, type LedgerEntryJson } from '@passerelle/contracts';
 import type { EntryToSequence } from '@passerelle/persistence';
 import { InvalidArgument } from './ledger-errors';
 
@@ -168,9 +167,37 @@ export function registryEntry(operation: 'registry:load' | 'registry:reload', re
   };
 }
 
-/** The entry object and its canonical (RFC 8785) text, the exact bytes of leaf `seq`. */
+/** The members an entry may have, in JCS order (UTF-16 code units; all ASCII): how buildEntry inserts them. */
+const ENTRY_KEYS_JCS_ORDER = [
+  'agency',
+  'agreements',
+  'consents',
+  'decision',
+  'fields',
+  'jti',
+  'kid',
+  'legal_basis',
+  'operation',
+  'program_version',
+  'purpose',
+  'reason',
+  'registry_version',
+  'request_id',
+  'request_sha256',
+  'response_sha256',
+  'rule',
+  'seq',
+  'subjects',
+  'time',
+] as const satisfies ReadonlyArray<keyof LedgerEntryJson>;
+
+/**
+ * The entry object and its canonical (RFC 8785) text, the exact bytes of leaf `seq`. Members are
+ * inserted in JCS order, so the text is JSON.stringify's (canonicalText checks the order and falls
+ * back to a full canonicalisation if it is ever not: the bytes never depend on this shortcut).
+ */
 export function buildEntry(seq: number, time: string, input: ValidEntryInput): { entry: LedgerEntryJson; canonical: string } {
-  const entry: LedgerEntryJson = {
+  const all: Record<string, unknown> = {
     seq,
     time,
     agency: input.agency,
@@ -185,12 +212,17 @@ export function buildEntry(seq: number, time: string, input: ValidEntryInput): {
     request_sha256: input.request_sha256,
     response_sha256: input.response_sha256,
     request_id: input.request_id,
+    // Optional members only when present: an entry without them is byte-for-byte the old shape.
+    agreements: input.agreements,
+    legal_basis: input.legal_basis,
+    consents: input.consents,
+    program_version: input.program_version,
+    registry_version: input.registry_version,
+    rule: input.rule,
   };
-  // Optional members only when present: an entry without them is byte-for-byte the old shape.
-  for (const k of ['agreements', 'legal_basis', 'consents', 'program_version', 'registry_version', 'rule'] as const) {
-    if (input[k] !== undefined) (entry as unknown as Record<string, unknown>)[k] = input[k];
-  }
-  return { entry, canonical: canonicalize(entry) };
+  const entry: Record<string, unknown> = {};
+  for (const k of ENTRY_KEYS_JCS_ORDER) if (all[k] !== undefined) entry[k] = all[k];
+  return { entry: entry as unknown as LedgerEntryJson, canonical: canonicalText(entry) };
 }
 
 /** The one place the seq sits in every canonical entry: JCS orders the keys, "rule" < "seq" < "subjects". */
