@@ -10,8 +10,8 @@
  *    and topic E with N other events signed one by one (`--per-event-signatures`);
  * 2. a bare kafkajs consumer reads the whole of topic B (the ceiling: fetch + no work);
  * 3. the built job-match-consumer takes topic B in, then (a new process, a new group) topic E:
- *    verify, decode, validate, translate, consent (one Consents.InForce per chunk), store (one
- *    transaction per chunk), dead-letter, audit (one Ledger.AppendBatch per chunk), commit. Each
+ *    verify, decode, validate, translate, consent (one Consents.InForce per chunk), store and audit
+ *    (one transaction per chunk: matches, processed rows, entries sequenced), dead-letter, commit. Each
  *    timed from its first stored event until every event is stored and audited.
  * consent-audit is the real built process (test/matches/harness.ts). During each pipeline window
  * the CPU time of every process on the machine is sampled from /proc, to say which process holds
@@ -239,7 +239,7 @@ async function main() {
       // cores held during the batch-signed window, by process (numbers, so `npm run bench` tabulates them)
       ...Object.fromEntries(Object.entries(batch.cores).map(([role, cores]) => [`cores ${role}`, cores])),
       coresPerEventSigned: perEvent.cores,
-      consentAudit: 'the built consent-audit process (Ledger.AppendBatch, Consents.InForce)',
+      consentAudit: 'the built consent-audit process (Consents.InForce; integrates the sequenced entries)',
       cpus: os.cpus().length,
     };
     process.stdout.write(`${JSON.stringify(result)}\n`);

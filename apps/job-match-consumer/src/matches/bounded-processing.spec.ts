@@ -48,6 +48,24 @@ describe('no single event holds its partition (bounded processing)', () => {
     expect(w.dead).toEqual([]);
   });
 
+  it('checks made ahead are used for the whole chunk only: once taken apart, each event is checked again on its own', async () => {
+    const w = world({ poison: new Map([[1, 'refused']]) });
+    const given: Array<[string[], unknown]> = [];
+    const process = w.work.process.bind(w.work);
+    const ahead = Promise.resolve('checked ahead');
+    const spy: PartitionWork<string> = {
+      ...w.work,
+      async process(t, p, messages, c, checked) {
+        given.push([messages.map((m) => m.offset), checked]);
+        return process(t, p, messages, c);
+      },
+    };
+    await processBounded(spy, 't', 0, [0, 1, 2].map(message), ctx(), 60_000, logger, ahead);
+    expect(given[0]).toEqual([['0', '1', '2'], ahead]);
+    expect(given.slice(1).every(([, checked]) => checked === undefined)).toBe(true);
+    expect(w.dead).toEqual([[1, 'refused_invalid_argument']]);
+  });
+
   it('an event consent-audit refuses for good is dead-lettered with the refusal as its code, and the partition moves on in order', async () => {
     const w = world({ poison: new Map([[2, 'refused']]) });
     await processBounded(w.work, 't', 0, [0, 1, 2, 3, 4].map(message), ctx(), 60_000, logger);

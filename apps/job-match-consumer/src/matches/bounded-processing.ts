@@ -4,8 +4,9 @@ import type { KafkaMessage } from 'kafkajs';
 import { backoffMs, RefusedForGood, DependencyUnavailable, grpcStatusName, HeldTooLong, pause, type RetryContext } from './dependency';
 
 /** What bounded processing needs of the pipeline. */
-export interface PartitionWork {
-  process(topic: string, partition: number, messages: KafkaMessage[], ctx: RetryContext): Promise<unknown>;
+export interface PartitionWork<Checked = unknown> {
+  /** `checked`: the messages' checks, started earlier (see processBounded); checked here when absent */
+  process(topic: string, partition: number, messages: KafkaMessage[], ctx: RetryContext, checked?: Promise<Checked>): Promise<unknown>;
   deadLetterOne(topic: string, partition: number, message: KafkaMessage, reason: { code: DeadLetterCode; detail: string }, ctx: RetryContext): Promise<unknown>;
   /** whether consent-audit and the database answer a question that involves no event */
   dependenciesAnswer(): Promise<boolean>;
@@ -27,11 +28,21 @@ type AloneOutcome = 'passed' | 'passed_after_waiting' | 'dead_lettered';
  * is dead-lettered. Once an event was dead-lettered, or passed after waiting out an outage, the
  * rest of the chunk goes back to being processed as a chunk.
  */
-export async function processBounded(work: PartitionWork, topic: string, partition: number, messages: KafkaMessage[], ctx: RetryContext, boundMs: number, logger: Logger): Promise<void> {
+export async function processBounded<Checked>(
+  work: PartitionWork<Checked>,
+  topic: string,
+  partition: number,
+  messages: KafkaMessage[],
+  ctx: RetryContext,
+  boundMs: number,
+  logger: Logger,
+  checked?: Promise<Checked>,
+): Promise<void> {
   let rest = messages;
   while (rest.length > 0) {
     try {
-      await work.process(topic, partition, rest, { ...ctx, deadline: Date.now() + boundMs / 2 });
+      // The checks made ahead are for the whole chunk: used for its first attempt only.
+      await work.process(topic, partition, rest, { ...ctx, deadline: Date.now() + boundMs / 2 }, rest === messages ? checked : undefined);
       return;
     } catch (e) {
       if (!(e instanceof HeldTooLong) && !(e instanceof RefusedForGood)) throw e;

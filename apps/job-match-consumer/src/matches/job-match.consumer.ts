@@ -1,6 +1,6 @@
 import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { LOGGER, type Logger } from '@passerelle/logger';
-import type { Consumer, EachBatchPayload, Kafka } from 'kafkajs';
+import type { Consumer, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
 import { ensureTopics } from '@passerelle/messaging';
 import { CONSUMER_CONFIG, type ConsumerConfig } from '../consumer.config';
 import { KAFKA } from '../kafka.token';
@@ -101,10 +101,24 @@ export class JobMatchConsumer implements OnApplicationBootstrap, OnApplicationSh
         this.logger.warn({ dependency: err.dependency, attempt, waitMs, topic, partition, err: err.message }, 'dependency unavailable: retrying the events, not dead-lettering them');
       },
     };
-    for (let i = 0; i < batch.messages.length; i += CHUNK) {
-      const chunk = batch.messages.slice(i, i + CHUNK);
+    const chunks: KafkaMessage[][] = [];
+    for (let i = 0; i < batch.messages.length; i += CHUNK) chunks.push(batch.messages.slice(i, i + CHUNK));
+    // The next chunk's checks (CPU only, no round trip) run while this chunk waits on its round
+    // trips — started on the next turn of the event loop, once this chunk's first request is
+    // sent. Chunks are still stored, audited and committed strictly in order.
+    const ahead = (k: number) => {
+      if (k >= chunks.length) return undefined;
+      const p = new Promise<void>((r) => setImmediate(r)).then(() => this.pipeline.check(chunks[k]));
+      p.catch(() => undefined); // a failure surfaces when the chunk is processed
+      return p;
+    };
+    let next = ahead(0);
+    for (let k = 0; k < chunks.length; k++) {
+      const chunk = chunks[k];
+      const checked = next;
+      next = ahead(k + 1);
       try {
-        await processBounded(this.pipeline, topic, partition, chunk, ctx, this.config.JOB_MATCH_MAX_HOLD_SECONDS * 1000, this.logger);
+        await processBounded(this.pipeline, topic, partition, chunk, ctx, this.config.JOB_MATCH_MAX_HOLD_SECONDS * 1000, this.logger, checked);
       } catch (e) {
         if (e instanceof ProcessingAborted) return; // not committed: the next owner takes over
         throw e;

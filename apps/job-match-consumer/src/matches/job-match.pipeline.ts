@@ -77,8 +77,17 @@ export class JobMatchPipeline implements OnModuleDestroy {
     await this.pool?.close();
   }
 
-  async process(topic: string, partition: number, messages: KafkaMessage[], ctx: RetryContext): Promise<Record<Outcome, number>> {
-    const checked = await checkMessages(messages, this.verifier, this.keyring, this.pool);
+  /**
+   * Checks messages (signature, decoding, fields, pseudonym) without any round trip: the consumer
+   * starts the next chunk's checks while this one waits on its database and consent round trips.
+   */
+  check(messages: readonly KafkaMessage[]): Promise<CheckedEvent[]> {
+    return checkMessages(messages, this.verifier, this.keyring, this.pool);
+  }
+
+  async process(topic: string, partition: number, messages: KafkaMessage[], ctx: RetryContext, prechecked?: Promise<CheckedEvent[]>): Promise<Record<Outcome, number>> {
+    const checked = await (prechecked ?? this.check(messages));
+    if (checked.length !== messages.length) throw new Error(`checked ${checked.length} messages of ${messages.length}`);
     const items: Item[] = messages.map((message, i) => ({ message, checked: checked[i], auditOwed: false }));
     this.metrics.consumed.inc(items.length);
 
