@@ -17,9 +17,12 @@ import { LedgerVerifier, type ConsistencyFetcher, type TreeHead, type Verificati
  */
 const HASH_CHUNK_SOURCE = String.raw`(function makeHashChunk(crypto) {
   const oneShot = typeof crypto.hash === 'function';
-  const sha = (data) => (oneShot ? crypto.hash('sha256', data, 'buffer') : crypto.createHash('sha256').update(data).digest());
+  // SHA-256 of data written at off in target (a Buffer): as a latin1 string, not a Buffer (see hash.ts).
+  const shaInto = oneShot
+    ? (data, target, off) => target.write(crypto.hash('sha256', data, 'latin1'), off, 32, 'latin1')
+    : (data, target, off) => target.set(crypto.createHash('sha256').update(data).digest(), off);
   const scratch = Buffer.alloc(65, 1);
-  let work = new Uint8Array(0);
+  let work = Buffer.alloc(0);
   return function hashChunk(seq, bytes, ends) {
     const n = ends.length;
     const end = seq + n;
@@ -31,21 +34,21 @@ const HASH_CHUNK_SOURCE = String.raw`(function makeHashChunk(crypto) {
       s += size;
     }
     const all = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-    const out = new Uint8Array((n + subtrees.length) * 32);
+    const out = Buffer.from(new ArrayBuffer((n + subtrees.length) * 32));
     let bad = -1;
     for (let i = 0, start = 0; i < n; start = ends[i++]) {
       const leaf = all.subarray(start, ends[i]);
-      out.set(sha(leaf), i * 32);
+      shaInto(leaf, out, i * 32);
       if (bad < 0 && !leaf.includes('"seq":' + (seq + i) + ',', 1, 'latin1') && !leaf.includes('"seq":' + (seq + i) + '}', 1, 'latin1')) bad = i;
     }
     for (let r = 0; r < subtrees.length; r++) {
       const [off, size] = subtrees[r];
-      if (work.length < size * 32) work = new Uint8Array(size * 32);
+      if (work.length < size * 32) work = Buffer.alloc(size * 32);
       work.set(out.subarray(off * 32, (off + size) * 32));
       for (let w = size; w > 1; w /= 2) {
         for (let j = 0; j < w / 2; j++) {
           scratch.set(work.subarray(j * 64, j * 64 + 64), 1);
-          work.set(sha(scratch), j * 32);
+          shaInto(scratch, work, j * 32);
         }
       }
       out.set(work.subarray(0, 32), (n + r) * 32);
