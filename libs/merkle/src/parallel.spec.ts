@@ -115,14 +115,14 @@ describe('ParallelLedgerVerifier (worker threads)', () => {
       fc.asyncProperty(
         fc.uniqueArray(fc.integer({ min: 0, max: n - 1 }), { minLength: 1, maxLength: 3 }),
         fc.integer({ min: 0, max: 1400 }),
-        fc.constantFrom('hash', 'seq'),
+        // the seq field forged as another number, a longer one, a shorter one (the threads test it on bytes)
+        fc.constantFrom('hash', 'seq', 'seq-longer', 'seq-shorter'),
         fc.constantFrom(16, 100, 512),
         async (bad, resumeAt, kind, chunk) => {
           const first = Math.min(...bad);
           const start = Math.min(resumeAt, first);
-          const texts = log.texts.map((t, i) =>
-            !bad.includes(i) ? t : kind === 'hash' ? t.replace('qc.mifi', 'ca.ircc') : t.replace(`"seq":${i}`, `"seq":${i + 1}`),
-          );
+          const forged = (i: number) => ({ seq: `"seq":${i + 1}`, 'seq-longer': `"seq":${i}7`, 'seq-shorter': `"seq":${String(i).slice(0, -1)}` })[kind as 'seq'];
+          const texts = log.texts.map((t, i) => (!bad.includes(i) ? t : kind === 'hash' ? t.replace('qc.mifi', 'ca.ircc') : t.replace(`"seq":${i}`, forged(i))));
           const { expected, actual } = await both(texts, start, stateOf(log.leaves.slice(0, start)), log.head(), log.prove, { workers: 2, chunk, page: 300 });
           expect(expected).toMatchObject({ ok: false, check: 'entry', seq: first });
           expect(actual).toEqual(expected);

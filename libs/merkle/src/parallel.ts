@@ -17,12 +17,30 @@ import { LedgerVerifier, type ConsistencyFetcher, type TreeHead, type Verificati
  */
 const HASH_CHUNK_SOURCE = String.raw`(function makeHashChunk(crypto) {
   const oneShot = typeof crypto.hash === 'function';
-  // SHA-256 of data written at off in target (a Buffer): as a latin1 string, not a Buffer (see hash.ts).
+  // SHA-256 of data written at off in target (a Buffer): as a latin1 string, not a Buffer (see
+  // hash.ts), copied by the latin1 writer itself where there is one (Buffer#write parses its
+  // arguments each call).
+  const latin1Into = typeof Buffer.prototype.latin1Write === 'function'
+    ? (target, text, off) => target.latin1Write(text, off, 32)
+    : (target, text, off) => target.write(text, off, 32, 'latin1');
   const shaInto = oneShot
-    ? (data, target, off) => target.write(crypto.hash('sha256', data, 'latin1'), off, 32, 'latin1')
+    ? (data, target, off) => latin1Into(target, crypto.hash('sha256', data, 'latin1'), off)
     : (data, target, off) => target.set(crypto.createHash('sha256').update(data).digest(), off);
   const scratch = Buffer.alloc(65, 1);
   let work = Buffer.alloc(0);
+  // seqFieldIs (verifier.ts) on the bytes: some "seq": followed by the digits of n and "," or "}".
+  const SEQ = Buffer.from('"seq":', 'latin1');
+  const seqFieldIs = (leaf, n) => {
+    const digits = String(n);
+    for (let at = leaf.indexOf(SEQ, 1); at >= 0; at = leaf.indexOf(SEQ, at + 1)) {
+      const from = at + SEQ.length;
+      let k = 0;
+      while (k < digits.length && leaf[from + k] === digits.charCodeAt(k)) k++;
+      const next = leaf[from + k];
+      if (k === digits.length && (next === 0x2c || next === 0x7d)) return true;
+    }
+    return false;
+  };
   return function hashChunk(seq, bytes, ends) {
     const n = ends.length;
     const end = seq + n;
@@ -39,7 +57,7 @@ const HASH_CHUNK_SOURCE = String.raw`(function makeHashChunk(crypto) {
     for (let i = 0, start = 0; i < n; start = ends[i++]) {
       const leaf = all.subarray(start, ends[i]);
       shaInto(leaf, out, i * 32);
-      if (bad < 0 && !leaf.includes('"seq":' + (seq + i) + ',', 1, 'latin1') && !leaf.includes('"seq":' + (seq + i) + '}', 1, 'latin1')) bad = i;
+      if (bad < 0 && !seqFieldIs(leaf, seq + i)) bad = i;
     }
     for (let r = 0; r < subtrees.length; r++) {
       const [off, size] = subtrees[r];
