@@ -16,7 +16,8 @@ const oneShot = typeof crypto.hash === 'function';
  * costs more than hashing 300 bytes (≈ 1.8 against ≈ 0.9 µs a hash here; bench/notes.md "## ledger").
  */
 function sha256(data: string | Uint8Array): Hash {
-  return Buffer.from(crypto.hash('sha256', data, 'latin1'), 'latin1');
+  // 'binary' is Node's other name for latin1 (the one the crypto typings accept)
+  return Buffer.from(crypto.hash('sha256', data, 'binary'), 'latin1');
 }
 
 /** RFC 9162 §2.1.1: the hash of a leaf, SHA-256(0x00 ‖ data); a string is hashed as UTF-8. */
