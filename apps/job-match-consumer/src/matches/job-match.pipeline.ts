@@ -31,9 +31,6 @@ interface Item {
   message: KafkaMessage;
   checked: CheckedEvent;
   outcome?: Outcome;
-  /** a PERMIT (stored or unaudited duplicate) or DENY (dead-lettered) entry is owed */
-  auditOwed: boolean;
-  seq?: number;
   /** the JOB_MATCHING consents to the publisher in force when the event was checked (its PERMIT names them) */
   consents?: string[];
 }
@@ -88,7 +85,7 @@ export class JobMatchPipeline implements OnModuleDestroy {
   async process(topic: string, partition: number, messages: KafkaMessage[], ctx: RetryContext, prechecked?: Promise<CheckedEvent[]>): Promise<Record<Outcome, number>> {
     const checked = await (prechecked ?? this.check(messages));
     if (checked.length !== messages.length) throw new Error(`checked ${checked.length} messages of ${messages.length}`);
-    const items: Item[] = messages.map((message, i) => ({ message, checked: checked[i], auditOwed: false }));
+    const items: Item[] = messages.map((message, i) => ({ message, checked: checked[i] }));
     this.metrics.consumed.inc(items.length);
 
     // Consent for JOB_MATCHING, as it is now, for every well-formed event.
@@ -114,7 +111,6 @@ export class JobMatchPipeline implements OnModuleDestroy {
       }
     }
 
-    let owedNow: Array<OwedEntry & { item: Item }> = [];
     // The ledger entries of every event, built and checked against the ledger's rules before
     // anything is written (an entry the ledger would refuse is a RefusedForGood: the caller isolates
     // the event it concerns). One time and one registry version for the chunk.
@@ -131,7 +127,7 @@ export class JobMatchPipeline implements OnModuleDestroy {
     // duplicate and owes nothing.
     const good = items.filter((i) => i.checked.ok);
     const bad = items.filter((i) => !i.checked.ok);
-    const { firstSeq } = await untilDone(
+    await untilDone(
       () =>
         this.repository.storeAndAudit(
           good.map((i) => {
@@ -139,7 +135,7 @@ export class JobMatchPipeline implements OnModuleDestroy {
             return { publisher: c.agency, subject: c.subject, event: c.event, topic, partition, offset: i.message.offset };
           }),
           (outcome) => {
-            const owed: Array<OwedEntry & { item: Item }> = [];
+            const owed: OwedEntry[] = [];
             const seen = new Set<string>();
             items.forEach((item, i) => {
               if (item.checked.ok) {
@@ -148,21 +144,18 @@ export class JobMatchPipeline implements OnModuleDestroy {
                 const first = !seen.has(key);
                 seen.add(key);
                 item.outcome = first && outcome.stored.has(key) ? 'stored' : 'duplicate';
-                item.auditOwed = first && (outcome.stored.has(key) || outcome.unaudited.has(key));
-                if (item.auditOwed) owed.push({ item, entry: entries[i], permit: { publisher: c.agency, eventId: c.event.eventId } });
+                // a PERMIT for an event stored now, or stored earlier without one (unaudited)
+                if (first && (outcome.stored.has(key) || outcome.unaudited.has(key))) owed.push({ entry: entries[i], permit: { publisher: c.agency, eventId: c.event.eventId } });
               } else {
                 item.outcome = 'dead_lettered';
-                item.auditOwed = true;
-                owed.push({ item, entry: entries[i] });
+                owed.push({ entry: entries[i] }); // its DENY
               }
             });
-            owedNow = owed;
             return owed;
           },
         ),
       ctx,
     );
-    if (firstSeq !== undefined) owedNow.forEach((o, i) => (o.item.seq = firstSeq + i));
     // Then, once their DENY entries are in, the dead letters (one send: the original key, value and
     // headers, plus the error code and detail). After the ledger, so that an event whose entry the
     // ledger refuses is dead-lettered once, by deadLetterOne, not twice.

@@ -26,12 +26,6 @@ export interface OwedEntry {
   permit?: { publisher: string; eventId: string };
 }
 
-export interface StoreAndAuditResult {
-  outcome: StoreOutcome;
-  /** the seq of the first owed entry (the others follow in order); undefined when none was owed */
-  firstSeq: number | undefined;
-}
-
 export const eventKey = (publisher: string, eventId: string) => `${publisher}/${eventId}`;
 
 /** SQL of the job-match consumer. Every failure is a DependencyUnavailable (retry, never dead-letter). */
@@ -52,7 +46,7 @@ export class MatchesRepository {
    * held to commit: the shorter, the less other sequencers wait), in the statement that records
    * each PERMIT's seq on its processed row. `owed` runs inside the transaction, once per attempt.
    */
-  async storeAndAudit(matches: MatchToStore[], owed: (outcome: StoreOutcome) => OwedEntry[]): Promise<StoreAndAuditResult> {
+  async storeAndAudit(matches: MatchToStore[], owed: (outcome: StoreOutcome) => OwedEntry[]): Promise<StoreOutcome> {
     const unique = new Map<string, MatchToStore>();
     for (const m of matches) if (!unique.has(eventKey(m.publisher, m.event.eventId))) unique.set(eventKey(m.publisher, m.event.eventId), m);
     const rows = [...unique.values()];
@@ -60,7 +54,7 @@ export class MatchesRepository {
       return await this.dataSource.transaction(async (tx) => {
         const outcome = rows.length > 0 ? await this.storeRows(tx, rows) : { stored: new Set<string>(), unaudited: new Set<string>() };
         const entries = owed(outcome);
-        if (entries.length === 0) return { outcome, firstSeq: undefined };
+        if (entries.length === 0) return outcome;
         const permits = entries.flatMap((e, i) => (e.permit ? [{ ...e.permit, i }] : []));
         const [row] = (await tx.query(
           `WITH s AS (SELECT ${SEQUENCE_ENTRIES_CALL} AS first),
@@ -75,7 +69,7 @@ export class MatchesRepository {
         if (!Number.isSafeInteger(firstSeq) || firstSeq < 0) throw new Error('ledger_sequence_entries returned no seq');
         // Every PERMIT names a row this transaction inserted or locked unaudited: anything else rolls back.
         if (row.marked !== permits.length) throw new Error(`recorded ${row.marked} PERMIT seqs on processed events, expected ${permits.length}`);
-        return { outcome, firstSeq };
+        return outcome;
       });
     } catch (e) {
       throw new DependencyUnavailable('database', e);
