@@ -49,7 +49,12 @@ export async function sequenceEntries(db: { query(sql: string, params?: unknown[
   // A TypeORM DataSource answers rows; a pg Client a result holding them.
   const res = (await db.query(SEQUENCE_ENTRIES_SQL, sequenceParams(entries))) as Array<{ first: string | number }> | { rows: Array<{ first: string | number }> };
   const rows = Array.isArray(res) ? res : res.rows;
-  const first = Number(rows[0]?.first);
+  return firstSeqOf(rows[0]?.first);
+}
+
+/** The first seq ledger_sequence_entries() answered (pg gives a bigint as text); throws if it gave none. */
+export function firstSeqOf(value: string | number | null | undefined): number {
+  const first = Number(value);
   if (!Number.isSafeInteger(first) || first < 0) throw new Error('ledger_sequence_entries returned no seq');
   return first;
 }

@@ -106,9 +106,6 @@ export async function checkTreeHead(sth: SthJson, jwks: JSONWebKeySet): Promise<
   return undefined;
 }
 
-// canonicalText lives in @passerelle/contracts (the ledger's entry builder uses it too); re-exported for this module's callers.
-export { canonicalText };
-
 /**
  * The whole check, streaming: tree head signature, consistency with the saved head, every
  * entry recomputed into leaves and root, the first bad seq named. Fetches only entries the

@@ -197,31 +197,12 @@ const ENTRY_KEYS_JCS_ORDER = [
  * back to a full canonicalisation if it is ever not: the bytes never depend on this shortcut).
  */
 export function buildEntry(seq: number, time: string, input: ValidEntryInput): { entry: LedgerEntryJson; canonical: string } {
-  const all: Record<string, unknown> = {
-    seq,
-    time,
-    agency: input.agency,
-    kid: input.kid,
-    jti: input.jti,
-    purpose: input.purpose,
-    operation: input.operation,
-    decision: input.decision,
-    reason: input.reason,
-    subjects: input.subjects,
-    fields: input.fields,
-    request_sha256: input.request_sha256,
-    response_sha256: input.response_sha256,
-    request_id: input.request_id,
-    // Optional members only when present: an entry without them is byte-for-byte the old shape.
-    agreements: input.agreements,
-    legal_basis: input.legal_basis,
-    consents: input.consents,
-    program_version: input.program_version,
-    registry_version: input.registry_version,
-    rule: input.rule,
-  };
   const entry: Record<string, unknown> = {};
-  for (const k of ENTRY_KEYS_JCS_ORDER) if (all[k] !== undefined) entry[k] = all[k];
+  for (const k of ENTRY_KEYS_JCS_ORDER) {
+    // Optional members only when present: an entry without them is byte-for-byte the old shape.
+    const value = k === 'seq' ? seq : k === 'time' ? time : input[k];
+    if (value !== undefined) entry[k] = value;
+  }
   return { entry: entry as unknown as LedgerEntryJson, canonical: canonicalText(entry) };
 }
 
@@ -255,4 +236,13 @@ export function entryToSequence(time: string, input: ValidEntryInput): EntryToSe
     subjects: input.subjects,
     fields: input.fields,
   };
+}
+
+/**
+ * A caller's entry as every sequencer takes it (consent-audit's Append, the gateway's exchanges,
+ * the job-match consumer's events): validated, stamped with the registry version in force, cut
+ * around its seq. Throws InvalidArgument for an entry the ledger refuses.
+ */
+export function entryToSequenceFor(time: string, input: consentAudit.AuditEntryInput | undefined, registryVersion: string | undefined): EntryToSequence {
+  return entryToSequence(time, stampEntry(validateEntryInput(input), registryVersion));
 }

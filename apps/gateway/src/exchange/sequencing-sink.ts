@@ -5,7 +5,7 @@ import { sequenceEntries, type EntryToSequence } from '@passerelle/persistence';
 import { RegistryHolder } from '@passerelle/registry';
 import { DataSource } from 'typeorm';
 // The ledger's own entry rules (validation, stamping, canonical text): one definition for both sequencers.
-import { entryToSequence, stampEntry, validateEntryInput } from '../../../consent-audit/src/ledger/ledger-entry';
+import { entryToSequenceFor } from '../../../consent-audit/src/ledger/ledger-entry';
 import type { AuditSink } from './audit-sink';
 
 /** most entries in one sequencing statement */
@@ -59,7 +59,7 @@ export class SequencingAuditSink implements AuditSink {
     const ready: Pending[] = [];
     for (const p of this.queue.splice(0)) {
       try {
-        p.entry = entryToSequence(time, stampEntry(validateEntryInput(p.input), version));
+        p.entry = entryToSequenceFor(time, p.input, version);
         ready.push(p);
       } catch (e) {
         p.reject(e);

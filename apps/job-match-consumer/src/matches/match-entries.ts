@@ -1,7 +1,7 @@
 import type { consentAudit } from '@passerelle/contracts';
 import type { EntryToSequence } from '@passerelle/persistence';
 // The ledger's own entry rules (validation, stamping, canonical text): one definition for every sequencer.
-import { entryToSequence, stampEntry, validateEntryInput } from '../../../consent-audit/src/ledger/ledger-entry';
+import { entryToSequenceFor } from '../../../consent-audit/src/ledger/ledger-entry';
 import { InvalidArgument } from '../../../consent-audit/src/ledger/ledger-errors';
 import { RefusedForGood } from './dependency';
 
@@ -18,7 +18,7 @@ const INVALID_ARGUMENT = 3;
 export function entriesToSequence(inputs: readonly consentAudit.AuditEntryInput[], time: string, registryVersion: string | undefined): EntryToSequence[] {
   return inputs.map((input, i) => {
     try {
-      return entryToSequence(time, stampEntry(validateEntryInput(input), registryVersion));
+      return entryToSequenceFor(time, input, registryVersion);
     } catch (e) {
       if (e instanceof InvalidArgument) throw new RefusedForGood(INVALID_ARGUMENT, 'refused_invalid_argument', `entries[${i}]: ${e.message}`, 'the ledger');
       throw e;

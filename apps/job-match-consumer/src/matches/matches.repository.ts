@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
 import type { JobMatchEvent } from '@passerelle/messaging';
-import { SEQUENCE_ENTRIES_CALL, sequenceEntries, sequenceParams, type EntryToSequence } from '@passerelle/persistence';
+import { firstSeqOf, SEQUENCE_ENTRIES_CALL, sequenceEntries, sequenceParams, type EntryToSequence } from '@passerelle/persistence';
 import { DependencyUnavailable } from './dependency';
 
 export interface MatchToStore {
@@ -65,8 +65,7 @@ export class MatchesRepository {
            SELECT s.first, (SELECT count(*) FROM m)::int AS marked FROM s`,
           [...sequenceParams(entries.map((e) => e.entry)), permits.map((p) => p.publisher), permits.map((p) => p.eventId), permits.map((p) => p.i)],
         )) as Array<{ first: string; marked: number }>;
-        const firstSeq = Number(row?.first);
-        if (!Number.isSafeInteger(firstSeq) || firstSeq < 0) throw new Error('ledger_sequence_entries returned no seq');
+        firstSeqOf(row?.first);
         // Every PERMIT names a row this transaction inserted or locked unaudited: anything else rolls back.
         if (row.marked !== permits.length) throw new Error(`recorded ${row.marked} PERMIT seqs on processed events, expected ${permits.length}`);
         return outcome;
