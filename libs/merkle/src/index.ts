@@ -3,4 +3,4 @@ export * from './reference';
 export * from './stored-nodes';
 export * from './compact-range';
 export * from './verifier';
-export * from './parallel';
+export * from './chunked';

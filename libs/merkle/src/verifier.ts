@@ -81,7 +81,7 @@ export class LedgerVerifier {
 
   /**
    * The next `leaves.length / 32` entries from `seq`, already hashed elsewhere (a worker
-   * thread: see ParallelLedgerVerifier): their leaf hashes, concatenated; the hashes of the
+   * thread: see ChunkedLedgerVerifier): their leaf hashes, concatenated; the hashes of the
    * complete subtrees that cover them, left to right (`rangeNodes(seq, seq + count)`), which
    * are folded into the compact range without rehashing their interior; and the offset of the
    * first entry whose seq field is wrong (-1 if none). Same result as pushing them one by one.
@@ -217,7 +217,7 @@ class LeafStore {
  * Whether an entry's text may be entry `seq`: only a cheap textual check of the seq field (in
  * RFC 8785 text `"seq":N` is followed by "," or "}" and cannot occur inside a string, where
  * quotes are escaped); everything else is settled by the hashes. The worker threads of
- * ParallelLedgerVerifier run the same test (parallel.ts).
+ * ChunkedLedgerVerifier run the same test (chunked.ts).
  */
 export function seqFieldIs(seq: number, canonical: string): boolean {
   return canonical.includes(`"seq":${seq},`) || canonical.includes(`"seq":${seq}}`);

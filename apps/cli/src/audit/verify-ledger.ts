@@ -2,7 +2,7 @@ import fs from 'node:fs/promises';
 import { compactVerify, createLocalJWKSet, type JSONWebKeySet } from 'jose';
 import { canonicalText } from '@passerelle/contracts';
 import { TREE_HEAD_TYP, treeHeadKeys } from '@passerelle/crypto';
-import { LedgerVerifier, defaultVerifyWorkers, ParallelLedgerVerifier, verifyConsistency, type VerificationResult, type VerifierState } from '@passerelle/merkle';
+import { ChunkedLedgerVerifier, defaultVerifyWorkers, verifyConsistency, type VerificationResult, type VerifierState } from '@passerelle/merkle';
 import { NoteFormatError } from '@passerelle/checkpoint';
 import { acceptCosignedCheckpoint, PolicyError, type AcceptedCheckpoint, type CosignedCheckpointCheck } from '@passerelle/witness';
 
@@ -116,7 +116,7 @@ export async function verifyLedger(
   opts: {
     gateway: string;
     state?: SavedState;
-    /** Hashing threads: 0 = single-threaded; default `defaultVerifyWorkers` (one per core but one, beside the main thread, from 2 cores and PARALLEL_MIN_ENTRIES new entries). */
+    /** Hashing threads beside the main thread: 0 = the main thread alone; default `defaultVerifyWorkers` (one per core but one from 3 cores and THREADS_MIN_ENTRIES new entries). */
     workers?: number;
     onStart?: (total: number) => void;
     onProgress?: (done: number) => void;
@@ -141,11 +141,9 @@ export async function verifyLedger(
   const bad = await checkTreeHead(sth, jwks);
   if (bad) return { ok: false, check: 'signature', message: bad };
 
-  const pure = new LedgerVerifier(opts.state); // checks the saved state
-  const from = pure.startSize;
+  const from = opts.state?.treeSize ?? 0;
   const total = Math.max(0, sth.tree_size - from);
-  const workers = opts.workers ?? defaultVerifyWorkers(total);
-  const verifier = workers > 0 ? new ParallelLedgerVerifier(opts.state, { workers }) : pure;
+  const verifier = new ChunkedLedgerVerifier(opts.state, { workers: opts.workers ?? defaultVerifyWorkers(total) }); // checks the saved state
   try {
     opts.onStart?.(total);
     for (let start = from; start < sth.tree_size; start += PAGE) {
@@ -155,7 +153,7 @@ export async function verifyLedger(
         return { ok: false, check: 'count', message: `the gateway returned ${page.length} entries for seq ${start} to ${end}` };
       }
       page.forEach((entry, i) => verifier.push(start + i, canonicalText(entry)));
-      if (verifier instanceof ParallelLedgerVerifier) await verifier.drain();
+      await verifier.drain();
       opts.onProgress?.(end + 1 - from);
     }
     const result = await verifier.finish({ treeSize: sth.tree_size, rootHash: Buffer.from(sth.root_hash, 'base64url') }, async (first, second) =>
@@ -171,7 +169,7 @@ export async function verifyLedger(
     const done = outcome(result, sth, opts.gateway);
     return done.ok && accepted ? { ...done, witnessed: { size: accepted.checkpoint.size, by: accepted.cosigned } } : done;
   } finally {
-    if (verifier instanceof ParallelLedgerVerifier) await verifier.close();
+    await verifier.close();
   }
 }
 

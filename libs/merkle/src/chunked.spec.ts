@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { canonicalize } from 'json-canonicalize';
 import { CompactRange } from './compact-range';
 import { leafHash, type Hash } from './hash';
-import { defaultVerifyWorkers, leafInputs, PARALLEL_MIN_ENTRIES, ParallelLedgerVerifier } from './parallel';
+import { ChunkedLedgerVerifier, defaultVerifyWorkers, leafInputs, SpareBuffers, THREADS_MIN_ENTRIES } from './chunked';
 import { consistencyProof, rootHash } from './reference';
 import { LedgerVerifier, type ConsistencyFetcher, type VerificationResult, type VerifierState } from './verifier';
 
@@ -25,12 +25,12 @@ function stateOf(leaves: Hash[]): VerifierState | undefined {
   return { treeSize: r.size, rootHash: r.root().toString('base64url'), peaks: r.getPeaks().map((p) => p.toString('base64url')) };
 }
 
-/** The same entries through the pure verifier and through worker threads (small chunks, pages of `page`). */
+/** The same entries through the pure verifier and in chunks, by `workers` threads and this one (small chunks, pages of `page`). */
 async function both(texts: string[], from: number, state: VerifierState | undefined, head: { treeSize: number; rootHash: Hash }, prove: ConsistencyFetcher, opts: { workers: number; chunk: number; page: number; mainThreadHashes?: boolean }) {
   const pure = new LedgerVerifier(state);
   for (let i = from; i < texts.length; i++) pure.push(i, texts[i]);
   const expected = await pure.finish(head, prove);
-  const par = new ParallelLedgerVerifier(state, { workers: opts.workers, chunk: opts.chunk, mainThreadHashes: opts.mainThreadHashes });
+  const par = new ChunkedLedgerVerifier(state, { workers: opts.workers, chunk: opts.chunk, mainThreadHashes: opts.mainThreadHashes });
   let actual: VerificationResult;
   try {
     for (let i = from; i < texts.length; i++) {
@@ -70,7 +70,7 @@ describe('CompactRange.pushSubtree', () => {
   });
 });
 
-describe('ParallelLedgerVerifier (worker threads)', () => {
+describe('ChunkedLedgerVerifier', () => {
   it('lays texts out as leaf inputs: 0x00 then the UTF-8 of each, ending where `ends` says (property)', () => {
     fc.assert(
       fc.property(fc.array(fc.string({ unit: 'binary' }), { maxLength: 20 }), (texts) => {
@@ -85,10 +85,30 @@ describe('ParallelLedgerVerifier (worker threads)', () => {
     );
   });
 
+  it('fills a spare buffer again when it is large enough, and never hands out one too small', () => {
+    const spare = new SpareBuffers(2);
+    const first = spare.take(1000);
+    expect(first.byteLength).toBeGreaterThanOrEqual(1000);
+    spare.give(first);
+    expect(spare.take(1100)).toBe(first); // made 1/8 larger than first asked
+    spare.give(first);
+    const bigger = spare.take(5000);
+    expect(bigger).not.toBe(first);
+    expect(bigger.byteLength).toBeGreaterThanOrEqual(5000);
+    const { bytes } = leafInputs(['x'.repeat(900)], spare);
+    expect(bytes.buffer).toBe(first);
+    expect(bytes.byteLength).toBe(901);
+    spare.give(new ArrayBuffer(10));
+    spare.give(new ArrayBuffer(10));
+    spare.give(new ArrayBuffer(10)); // beyond what it keeps
+    expect([spare.take(10), spare.take(10), spare.take(10)].filter((b) => b.byteLength === 10)).toHaveLength(2);
+  });
+
   it('accepts a clean log with the same state as the pure verifier, fresh and resumed at unaligned sizes', async () => {
     const log = serverLog(3000);
     for (const mainThreadHashes of [true, false]) {
-      for (const [from, chunk, workers] of [[0, 256, 2], [777, 100, 2], [1025, 4096, 1], [2999, 64, 2], [0, 32, 1]]) {
+      for (const [from, chunk, workers] of [[0, 256, 2], [777, 100, 2], [1025, 4096, 1], [2999, 64, 2], [0, 32, 1], [0, 256, 0], [777, 100, 0], [2999, 64, 0]]) {
+        if (workers === 0 && !mainThreadHashes) continue;
         const { expected, actual } = await both(log.texts, from, stateOf(log.leaves.slice(0, from)), log.head(), log.prove, { workers, chunk, page: 1000, mainThreadHashes });
         expect(expected).toMatchObject({ ok: true, verifiedEntries: 3000 - from });
         expect(actual).toEqual(expected);
@@ -97,8 +117,8 @@ describe('ParallelLedgerVerifier (worker threads)', () => {
   });
 
   it('hashes chunks in the main thread while the threads are busy, with the threads’ results', async () => {
-    // One thread, pages of 3,000 entries and chunks of 100: 30 chunks dispatched before any
-    // message can come back, so all but the first two are hashed here.
+    // One thread, pages of 3,000 entries and chunks of 100: 30 chunks queued before the thread
+    // is even up, so the main thread takes most of them.
     const log = serverLog(3000);
     const { expected, actual } = await both(log.texts, 0, undefined, log.head(), log.prove, { workers: 1, chunk: 100, page: 3000 });
     expect(actual).toEqual(expected);
@@ -123,9 +143,11 @@ describe('ParallelLedgerVerifier (worker threads)', () => {
           const start = Math.min(resumeAt, first);
           const forged = (i: number) => ({ seq: `"seq":${i + 1}`, 'seq-longer': `"seq":${i}7`, 'seq-shorter': `"seq":${String(i).slice(0, -1)}` })[kind as 'seq'];
           const texts = log.texts.map((t, i) => (!bad.includes(i) ? t : kind === 'hash' ? t.replace('qc.mifi', 'ca.ircc') : t.replace(`"seq":${i}`, forged(i))));
-          const { expected, actual } = await both(texts, start, stateOf(log.leaves.slice(0, start)), log.head(), log.prove, { workers: 2, chunk, page: 300 });
-          expect(expected).toMatchObject({ ok: false, check: 'entry', seq: first });
-          expect(actual).toEqual(expected);
+          for (const workers of [0, 2]) {
+            const { expected, actual } = await both(texts, start, stateOf(log.leaves.slice(0, start)), log.head(), log.prove, { workers, chunk, page: 300 });
+            expect(expected).toMatchObject({ ok: false, check: 'entry', seq: first });
+            expect(actual).toEqual(expected);
+          }
         },
       ),
       { numRuns: 25 },
@@ -137,20 +159,26 @@ describe('ParallelLedgerVerifier (worker threads)', () => {
     const { expected, actual } = await both(log.texts.slice(0, 450), 0, undefined, log.head(), log.prove, { workers: 2, chunk: 128, page: 100 });
     expect(actual).toEqual(expected);
     expect(actual).toMatchObject({ ok: false, check: 'count', message: 'the signed tree head has 600 entries but 450 were received' });
-    const par = new ParallelLedgerVerifier(undefined, { workers: 1 });
-    try {
-      expect(() => par.push(1, log.texts[1])).toThrow('entries out of order: expected seq 0, got 1');
-    } finally {
-      await par.close();
+    for (const workers of [0, 1]) {
+      const par = new ChunkedLedgerVerifier(undefined, { workers });
+      try {
+        expect(() => par.push(1, log.texts[1])).toThrow('entries out of order: expected seq 0, got 1');
+      } finally {
+        await par.close();
+      }
     }
+    expect(() => new ChunkedLedgerVerifier(undefined, { workers: 0, mainThreadHashes: false })).toThrow('without hashing threads the main thread must hash');
+    expect(() => new ChunkedLedgerVerifier(undefined, { workers: -1 })).toThrow('workers must be a whole number ≥ 0, got -1');
   });
 });
 
 describe('defaultVerifyWorkers', () => {
-  it('uses threads (one per core but one: the main thread hashes too) only for large runs on machines of 2 cores or more', () => {
+  it('uses threads (one per core but one: the main thread hashes too) only for large runs on machines of 3 cores or more', () => {
     expect(defaultVerifyWorkers(1_000_000, 1)).toBe(0);
-    expect(defaultVerifyWorkers(1_000_000, 2)).toBe(1);
+    expect(defaultVerifyWorkers(1_000_000, 2)).toBe(0); // threads of one process contend in OpenSSL: the main thread alone is faster
+    expect(defaultVerifyWorkers(1_000_000, 3)).toBe(2);
     expect(defaultVerifyWorkers(1_000_000, 4)).toBe(3);
-    expect(defaultVerifyWorkers(PARALLEL_MIN_ENTRIES - 1, 8)).toBe(0);
+    expect(defaultVerifyWorkers(THREADS_MIN_ENTRIES - 1, 8)).toBe(0);
+    expect(defaultVerifyWorkers(THREADS_MIN_ENTRIES, 8)).toBe(7);
   });
 });
