@@ -88,7 +88,8 @@ function coresByRole(before, after, seconds, consumerPids) {
 }
 
 async function bareConsumerSeconds(world) {
-  const consumer = world.kafka.consumer({ groupId: `${world.group}-bare` });
+  // The consumer under test fetches up to 4 MiB per partition (job-match.consumer.ts): the peer too.
+  const consumer = world.kafka.consumer({ groupId: `${world.group}-bare`, maxBytesPerPartition: 4 * 1024 * 1024 });
   let seen = 0;
   let joinedAt = 0;
   consumer.on(consumer.events.GROUP_JOIN, () => (joinedAt = performance.now()));

@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { canonicalize } from 'json-canonicalize';
 import { CompactRange } from './compact-range';
 import { leafHash, type Hash } from './hash';
-import { ChunkedLedgerVerifier, defaultVerifyWorkers, leafInputs, SpareBuffers, THREADS_MIN_ENTRIES } from './chunked';
+import { ChunkedLedgerVerifier, defaultVerifyWorkers, leafInputs, SpareBuffers, THREADS_MIN_ENTRIES, TWO_CORES_THREAD_MIN_ENTRIES } from './chunked';
 import { consistencyProof, rootHash } from './reference';
 import { LedgerVerifier, type ConsistencyFetcher, type VerificationResult, type VerifierState } from './verifier';
 
@@ -173,12 +173,15 @@ describe('ChunkedLedgerVerifier', () => {
 });
 
 describe('defaultVerifyWorkers', () => {
-  it('uses threads (one per core but one: the main thread hashes too) only for large runs on machines of 3 cores or more', () => {
+  it('uses threads (one per core but one: the main thread hashes too) only for runs large enough to pay for them', () => {
     expect(defaultVerifyWorkers(1_000_000, 1)).toBe(0);
-    expect(defaultVerifyWorkers(1_000_000, 2)).toBe(0); // threads of one process contend in OpenSSL: the main thread alone is faster
     expect(defaultVerifyWorkers(1_000_000, 3)).toBe(2);
     expect(defaultVerifyWorkers(1_000_000, 4)).toBe(3);
     expect(defaultVerifyWorkers(THREADS_MIN_ENTRIES - 1, 8)).toBe(0);
     expect(defaultVerifyWorkers(THREADS_MIN_ENTRIES, 8)).toBe(7);
+    // two cores: threads of one process contend in OpenSSL, so only a long run pays for one
+    expect(defaultVerifyWorkers(100_000, 2)).toBe(0);
+    expect(defaultVerifyWorkers(TWO_CORES_THREAD_MIN_ENTRIES - 1, 2)).toBe(0);
+    expect(defaultVerifyWorkers(TWO_CORES_THREAD_MIN_ENTRIES, 2)).toBe(1);
   });
 });

@@ -7,8 +7,8 @@ import { LedgerVerifier, type ConsistencyFetcher, type TreeHead, type Verificati
 /**
  * The hashing of one chunk, as JavaScript source: evaluated once in each worker thread (`eval:
  * true`, no file to locate, so it runs the same from the TypeScript sources under jest and bench
- * and from the bundled CLI) and once in the main thread, which hashes chunks itself while every
- * thread is busy. For entries `seq .. seq + n - 1`, given as leaf inputs (`leafInputs`: each
+ * and from the bundled CLI) and once in the main thread, which hashes the chunks no thread has
+ * taken (all of them when there are no threads). For entries `seq .. seq + n - 1`, given as leaf inputs (`leafInputs`: each
  * entry's 0x00 ‖ UTF-8 text in one buffer, and where each ends) it returns, in ONE ArrayBuffer,
  * the n leaf hashes SHA-256(0x00 ‖ text) followed by the hashes of the maximal
  * complete subtrees covering the chunk (the decomposition of `rangeNodes`, left to right), and
@@ -235,11 +235,6 @@ class HashPool {
     return this.workers.length;
   }
 
-  /** Chunks queued that no thread has taken yet. */
-  get queued(): number {
-    return this.queue.length;
-  }
-
   run(seq: number, inputs: LeafInputs): Promise<ChunkResult> {
     if (this.failure) return Promise.reject(this.failure);
     return new Promise<ChunkResult>((resolve, reject) => {
@@ -285,16 +280,22 @@ export interface ChunkedVerifierOptions {
 /** Below this many entries to verify, hashing threads cannot pay for their start-up (≈ 60 ms each here). */
 export const THREADS_MIN_ENTRIES = 20_000;
 
+/** On 2 cores, below this many entries the main thread alone is as fast as with one thread beside it. */
+export const TWO_CORES_THREAD_MIN_ENTRIES = 500_000;
+
 /**
  * Hashing threads to use by default for `entries` new entries: one per core but one from 3 cores
- * and THREADS_MIN_ENTRIES entries, else none (this thread hashes every chunk). Not on 2 cores:
- * OpenSSL's shared state makes two threads of one process that hash at once each ≈ 30 % slower
- * (2.1M one-shot SHA-256/s alone; 1.45M + 1.5M side by side, against 2.1M + 2.1M for two
- * processes), and a fresh thread starts and warms up slowly, so one thread beside the main one
- * verified 10^5 entries more slowly than the main thread alone (bench/notes.md, "## ledger").
+ * and THREADS_MIN_ENTRIES entries; on 2 cores one, from TWO_CORES_THREAD_MIN_ENTRIES; else none
+ * (the main thread hashes every chunk). Two cores need the larger run: OpenSSL's shared state
+ * makes two threads of one process that hash at once each ≈ 30 % slower (2.1M one-shot SHA-256/s
+ * alone; 1.45M + 1.5M side by side, against 2.1M + 2.1M for two processes), and a thread starts
+ * (≈ 60 ms) and warms up slowly. Measured here on a synthetic ledger: 10^5 entries, the main
+ * thread alone ahead; 2–3 × 10^5, even; 10^6, one thread beside it 1.25× faster (bench/notes.md,
+ * "## ledger").
  */
 export function defaultVerifyWorkers(entries: number, cores = os.availableParallelism()): number {
-  return entries >= THREADS_MIN_ENTRIES && cores >= 3 ? cores - 1 : 0;
+  if (cores >= 3) return entries >= THREADS_MIN_ENTRIES ? cores - 1 : 0;
+  return cores === 2 && entries >= TWO_CORES_THREAD_MIN_ENTRIES ? 1 : 0;
 }
 
 /**

@@ -116,7 +116,7 @@ export async function verifyLedger(
   opts: {
     gateway: string;
     state?: SavedState;
-    /** Hashing threads beside the main thread: 0 = the main thread alone; default `defaultVerifyWorkers` (one per core but one from 3 cores and THREADS_MIN_ENTRIES new entries). */
+    /** Hashing threads beside the main thread: 0 = the main thread alone; default `defaultVerifyWorkers` for the entries to verify. */
     workers?: number;
     onStart?: (total: number) => void;
     onProgress?: (done: number) => void;

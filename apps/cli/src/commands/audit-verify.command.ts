@@ -1,5 +1,5 @@
 import { InvalidArgumentError, type Command } from 'commander';
-import { THREADS_MIN_ENTRIES } from '@passerelle/merkle';
+import { THREADS_MIN_ENTRIES, TWO_CORES_THREAD_MIN_ENTRIES } from '@passerelle/merkle';
 import { SingleBar } from 'cli-progress';
 import { GatewayClient, readAgencyKeyFile } from '@passerelle/client';
 import fs from 'node:fs/promises';
@@ -74,7 +74,7 @@ export function registerAuditVerify(program: Command) {
     .option('--state <file>', 'resumable state: the verified head is read from and saved to this file, so the next run fetches only new entries')
     .option('--gateway-id <id>', "the registry's gatewayId (the aud of your signatures)", 'passerelle')
     .option('--no-progress', 'no progress bar')
-    .option('--workers <n>', `threads hashing the leaves beside the main thread (default: one per core but one on machines of 3+ cores when ${THREADS_MIN_ENTRIES}+ entries are new, else 0: the main thread alone)`, (v) => {
+    .option('--workers <n>', `threads hashing the leaves beside the main thread (default: one per core but one on machines of 3+ cores when ${THREADS_MIN_ENTRIES}+ entries are new, one on 2 cores when ${TWO_CORES_THREAD_MIN_ENTRIES}+ are, else 0: the main thread alone)`, (v) => {
       const n = Number(v);
       if (!Number.isInteger(n) || n < 0 || n > 256) throw new InvalidArgumentError('a whole number from 0 to 256');
       return n;
