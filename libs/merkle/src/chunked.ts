@@ -365,7 +365,7 @@ export class ChunkedLedgerVerifier {
         this.hashedHere = false;
         await new Promise<void>((resolve) => setImmediate(resolve));
       }
-      while (this.inFlight.length && this.inFlight[0].done) this.foldReady();
+      while (this.inFlight[0]?.settled) this.foldReady();
       if (this.inFlight.length <= max) return;
       const task = this.mainThreadHashes ? this.pool.takeQueued() : undefined;
       if (task) {
@@ -397,10 +397,10 @@ export class ChunkedLedgerVerifier {
 
   private dispatch(): void {
     if (!this.texts.length) return;
-    const chunk: InFlightChunk = { seq: this.textsSeq, result: this.pool.run(this.textsSeq, leafInputs(this.texts, this.spare)), done: false };
+    const chunk: InFlightChunk = { seq: this.textsSeq, result: this.pool.run(this.textsSeq, leafInputs(this.texts, this.spare)) };
     chunk.result.then(
-      (value) => Object.assign(chunk, { value, done: true }),
-      (error: Error) => Object.assign(chunk, { error, done: true }), // surfaces when the chunk is folded in
+      (value) => (chunk.settled = { value }),
+      (error: Error) => (chunk.settled = { error }), // surfaces when the chunk is folded in
     );
     this.inFlight.push(chunk);
     this.textsSeq = this.next;
@@ -410,15 +410,16 @@ export class ChunkedLedgerVerifier {
   /** Folds in the oldest chunk, which has settled; a failed chunk throws its error. */
   private foldReady(): void {
     const c = this.inFlight.shift()!;
-    if (!c.value) throw c.error;
-    this.inner.pushHashed(c.seq, c.value.leaves, c.value.subtrees, c.value.bad);
+    const settled = c.settled!;
+    if ('error' in settled) throw settled.error;
+    const { leaves, subtrees, bad } = settled.value;
+    this.inner.pushHashed(c.seq, leaves, subtrees, bad);
   }
 }
 
 interface InFlightChunk {
   seq: number;
   result: Promise<ChunkResult>;
-  done: boolean;
-  value?: ChunkResult;
-  error?: Error;
+  /** set once `result` has settled (its callbacks ran) */
+  settled?: { value: ChunkResult } | { error: Error };
 }

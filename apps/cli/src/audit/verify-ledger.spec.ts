@@ -1,7 +1,6 @@
 import { exportJWK, generateKeyPair, SignJWT, type JSONWebKeySet, type KeyLike } from 'jose';
 import { canonicalize } from 'json-canonicalize';
 import { consistencyProof, leafHash, rootHash } from '@passerelle/merkle';
-import fc from 'fast-check';
 import * as cp from '@passerelle/checkpoint';
 import { parsePolicy } from '@passerelle/witness';
 import { checkTreeHead, verifyLedger, type LedgerSource, type SthJson, brokenPromise } from './verify-ledger';
