@@ -2,7 +2,7 @@ import { Client } from 'pg';
 import { DataSource, type EntityManager } from 'typeorm';
 import { releaseSpots, type EmptySpotDimension, type ProgramCondition, type ReleasedSpots, type SpotQuery } from '@passerelle/policy';
 import { createDataSource } from '@passerelle/persistence';
-import { createTestDatabase, queryAsOwner, seededRandom, type SeededRandom, type TestDatabase } from '@passerelle/testing';
+import { createTestDatabase, olderTransactionsEnded, queryAsOwner, seededRandom, type SeededRandom, type TestDatabase } from '@passerelle/testing';
 import { EmptySpotsRepository, SPOT_FIELDS, type FieldProviders } from '../../apps/gateway/src/programs/empty-spots.repository';
 import { SpotsSnapshots } from '../../apps/gateway/src/programs/spots-snapshots';
 
@@ -162,6 +162,11 @@ describe('the cached columnar empty-spots population equals the list read on eve
     const snapshots = new SpotsSnapshots(repo);
     const query: SpotQuery = { conditions: RULES[0], groupBy: ['province'], tables: ['notApplied', 'eligible'] };
     const held = async () => ds.transaction((m) => snapshots.population(m, PROGRAM, all));
+    // Once the transactions older than the fill ended anywhere in the cluster, one refresh marks
+    // past the fill (olderTransactionsEnded): from then on only the writes below are new.
+    await held();
+    await olderTransactionsEnded(db.url);
+    await held();
     const first = await held();
     expect(await held()).toBe(first);
     // Nothing written to the tables read: still the same object (a write elsewhere does not count).
@@ -278,6 +283,9 @@ describe('the cached columnar empty-spots population equals the list read on eve
     const snapshots = new SpotsSnapshots(repo);
     const accesses = [ALL, randomProviders(r)];
     for (const providers of accesses) await ds.transaction((m) => snapshots.population(m, PROGRAM, providers));
+    // Marked past the fill (see olderTransactionsEnded): the rounds below patch only what they write.
+    await olderTransactionsEnded(db.url);
+    for (const providers of accesses) await ds.transaction((m) => snapshots.population(m, PROGRAM, providers));
     const histories = accesses.map((): ReleasedSpots[] => []);
     // Claimants were added and removed, not only changed.
     const sizes = new Set<number>();
@@ -345,6 +353,9 @@ describe('the cached columnar empty-spots population equals the list read on eve
     const query: SpotQuery = { conditions: RULES[0], groupBy: ['province'], tables: ['notApplied'] };
     await compare(snapshots, ALL, [], [query]);
     expect(nunavut(await compare(snapshots, ALL, [], [query]))).toBe(0);
+    // Marked past the fill (see olderTransactionsEnded), before this test holds transactions of its own.
+    await olderTransactionsEnded(db.url);
+    await compare(snapshots, ALL, [], [query]);
 
     // 1. T1 writes first (the older transaction id) and stays open; T2 writes later and commits first.
     const t1 = await openWriter();
@@ -401,6 +412,14 @@ describe('the cached columnar empty-spots population equals the list read on eve
     const query: SpotQuery = { conditions: RULES[1], groupBy: ['claimStatus'], tables: ['notApplied', 'eligible'] };
     await compare(snapshots, ALL, [], [query]);
     const some = async (n: number) => (await ds.query(`SELECT DISTINCT subject FROM claimant_records ORDER BY subject DESC LIMIT $1`, [n])).map((x: { subject: string }) => x.subject);
+    // A transaction open anywhere in the cluster keeps a mark below the writes before it, and this
+    // snapshot reads whole past 10 subjects (or a pruning or TRUNCATE above its mark): before each
+    // step that asserts a patch, the older transactions end and one refresh moves the mark past them.
+    const settle = async () => {
+      await olderTransactionsEnded(db.url);
+      await compare(snapshots, ALL, [], [query]);
+    };
+    await settle();
     // A few subjects: patched.
     await toNunavut(ds, await some(5));
     await compare(snapshots, ALL, [], [query]);
@@ -412,6 +431,7 @@ describe('the cached columnar empty-spots population equals the list read on eve
     await compare(snapshots, ALL, [], [query]);
     expect(snapshots.lastRefresh).toBe('full');
     // A snapshot read after the pruning is patched again.
+    await settle();
     await toNunavut(ds, await some(4));
     await compare(snapshots, ALL, [], [query]);
     expect(snapshots.lastRefresh).toBe('incremental');
@@ -424,6 +444,7 @@ describe('the cached columnar empty-spots population equals the list read on eve
     await compare(snapshots, ALL, [], [query]);
     expect(snapshots.lastRefresh).toBe('full');
     // Nothing written: the same population, not read whole.
+    await settle();
     const held = await ds.transaction((m) => snapshots.population(m, PROGRAM, ALL));
     expect(await ds.transaction((m) => snapshots.population(m, PROGRAM, ALL))).toBe(held);
     expect(snapshots.lastRefresh).not.toBe('full');

@@ -2,7 +2,7 @@ import { Client } from 'pg';
 import { DataSource } from 'typeorm';
 import { FILTER_DIMENSIONS, FILTER_VALUES, protectedOneWay, protectedSlice, STAT_DIMENSIONS, type GroupCount, type StatDimension } from '@passerelle/policy';
 import { createDataSource } from '@passerelle/persistence';
-import { createTestDatabase, eventually, queryAsOwner, seededRandom, type SeededRandom, type TestDatabase } from '@passerelle/testing';
+import { createTestDatabase, eventually, olderTransactionsEnded, queryAsOwner, seededRandom, type SeededRandom, type TestDatabase } from '@passerelle/testing';
 import { ClaimantsRepository } from '../../apps/gateway/src/claimants/claimants.repository';
 import type { ClaimantValues } from '../../apps/gateway/src/claimants/claimant-fields';
 import { StatisticsRepository, type DimensionProviders } from '../../apps/gateway/src/statistics/statistics.repository';
@@ -207,6 +207,10 @@ describe('statistics from claimant_merged are those of the merge over claimant_r
     });
 
     it('re-reads only the subjects a submission changed, and sees the submission at the very next count', async () => {
+      // A transaction open anywhere in the cluster keeps the copy's mark below the fill's writes
+      // (olderTransactionsEnded): once they ended, one count moves the mark past them all.
+      await olderTransactionsEnded(db.url);
+      await same('the older transactions ended');
       await same('nothing written');
       expect(stats.snapshot.lastRefresh).toBe('held');
       await claimants.store('on.mcys', 'k1', 'jti-fresh-1', [{ subject: subjectOf(4, 1), values: { province: 'NB', sector: 'RETAIL' } }, { subject: subjectOf(4, 900), values: { province: 'PE' } }]);

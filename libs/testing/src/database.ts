@@ -1,4 +1,5 @@
 import { Client } from 'pg';
+import { eventually } from './eventually';
 import { runMigrations } from '../../persistence/src/migrate';
 import { appLogins, type AppLogins } from './app-database';
 import { uniqueName } from './names';
@@ -56,4 +57,28 @@ export async function queryAsOwner<T = Record<string, unknown>>(url: string, sql
   } finally {
     await client.end();
   }
+}
+
+/**
+ * Resolves once every transaction of the PostgreSQL CLUSTER that began before this call has ended.
+ * Transaction ids are cluster-wide, so a copy kept current by the claimant change log
+ * (ClaimantChanges: the empty-spots populations, the merged statistics) holds a mark no higher
+ * than the oldest transaction still open in ANY database, another suite's or another engineer's
+ * run included, and then re-reads writes it already has. A copy refreshed after this resolves
+ * holds a mark above every write made before it: what a test asserting "nothing changed since"
+ * needs. Driven by what PostgreSQL reports, with a bound only for a transaction left open for good.
+ */
+export async function olderTransactionsEnded(url: string, timeoutMs = 60_000): Promise<void> {
+  const [{ xid }] = await queryAsOwner<{ xid: string }>(url, 'SELECT pg_current_xact_id()::text AS xid');
+  await eventually(
+    async () => (await queryAsOwner<{ past: boolean }>(url, 'SELECT pg_snapshot_xmin(pg_current_snapshot()) > $1::xid8 AS past', [xid]))[0].past,
+    timeoutMs,
+    async () => {
+      const open = await queryAsOwner<{ datname: string; application_name: string; age: string }>(
+        url,
+        `SELECT datname, application_name, (now() - xact_start)::text AS age FROM pg_stat_activity WHERE backend_xid IS NOT NULL ORDER BY xact_start LIMIT 3`,
+      ).catch(() => []);
+      return `a transaction older than xid ${xid} is still open in the cluster; the oldest open now: ${JSON.stringify(open)}`;
+    },
+  );
 }
