@@ -1,10 +1,10 @@
 import { Client } from 'pg';
-import { adminDatabaseUrl, createTestDatabase, olderTransactionsEnded, type TestDatabase } from '@passerelle/testing';
+import { adminDatabaseUrl, createTestDatabase, olderTransactionsEnded, transactionsEndedUpTo, type TestDatabase } from '@passerelle/testing';
 
 /**
  * The test helper that copies kept current by the claimant change log rely on: it waits for a
  * transaction open in ANOTHER database of the cluster (transaction ids are cluster-wide), and only
- * for the transactions that began before it was called.
+ * for the transactions that took their id before the one it waits up to.
  */
 describe('olderTransactionsEnded', () => {
   let db: TestDatabase;
@@ -45,15 +45,15 @@ describe('olderTransactionsEnded', () => {
     expect(resolved).toBe(true);
   });
 
-  it('does not wait for a transaction that began after it was called', async () => {
+  it('does not wait for a transaction that began after the id it waits up to', async () => {
     await other.query('COMMIT');
-    const waiting = olderTransactionsEnded(db.url);
+    const [{ xid }] = (await other.query('SELECT pg_current_xact_id()::text AS xid')).rows as Array<{ xid: string }>;
     const later = new Client({ connectionString: adminDatabaseUrl() });
     await later.connect();
     try {
       await later.query('BEGIN');
-      await later.query('SELECT pg_current_xact_id()');
-      await waiting; // the later transaction is still open
+      await later.query('SELECT pg_current_xact_id()'); // a later id, held open while waiting
+      await transactionsEndedUpTo(db.url, xid);
     } finally {
       await later.query('ROLLBACK');
       await later.end();

@@ -70,6 +70,11 @@ export async function queryAsOwner<T = Record<string, unknown>>(url: string, sql
  */
 export async function olderTransactionsEnded(url: string, timeoutMs = 60_000): Promise<void> {
   const [{ xid }] = await queryAsOwner<{ xid: string }>(url, 'SELECT pg_current_xact_id()::text AS xid');
+  await transactionsEndedUpTo(url, xid, timeoutMs);
+}
+
+/** Resolves once no transaction with an id at or below `xid` (xid8, as text) is open anywhere in the cluster. */
+export async function transactionsEndedUpTo(url: string, xid: string, timeoutMs = 60_000): Promise<void> {
   await eventually(
     async () => (await queryAsOwner<{ past: boolean }>(url, 'SELECT pg_snapshot_xmin(pg_current_snapshot()) > $1::xid8 AS past', [xid]))[0].past,
     timeoutMs,
