@@ -1,5 +1,5 @@
 import { Client } from 'pg';
-import { adminDatabaseUrl, createTestDatabase, olderTransactionsEnded, transactionsEndedUpTo, type TestDatabase } from '@passerelle/testing';
+import { adminDatabaseUrl, createTestDatabase, eventually, olderTransactionsEnded, queryAsOwner, transactionsEndedUpTo, WAITING_APPLICATION, type TestDatabase } from '@passerelle/testing';
 
 /**
  * The test helper that copies kept current by the claimant change log rely on: it waits for a
@@ -33,12 +33,20 @@ describe('olderTransactionsEnded', () => {
   it('waits while a transaction that began earlier is open in another database, and resolves once it ends', async () => {
     let resolved = false;
     const waiting = olderTransactionsEnded(db.url).then(() => (resolved = true));
-    // Observed, not timed: the helper has polled PostgreSQL several times and is still waiting.
-    for (let polls = 0; polls < 5; polls++) {
-      const [{ held }] = (await other.query(`SELECT pg_snapshot_xmin(pg_current_snapshot()) <= pg_current_xact_id() AS held`)).rows as Array<{ held: boolean }>;
-      expect(held).toBe(true);
-      await new Promise((r) => setTimeout(r, 60));
-    }
+    // Observed, not timed: the helper's connection (in this test's database) has run its check
+    // while the earlier transaction is open, and the helper is still waiting.
+    // (Read on a connection of its own: inside `other`'s transaction pg_stat_activity stays as first read.)
+    await eventually(
+      async () =>
+        (
+          await queryAsOwner<{ n: number }>(db.url, `SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = $1 AND application_name = $2 AND query LIKE '%pg_snapshot_xmin%'`, [
+            db.name,
+            WAITING_APPLICATION,
+          ])
+        )[0].n > 0,
+      30_000,
+      () => 'the helper never checked the cluster',
+    );
     expect(resolved).toBe(false);
     await other.query('COMMIT');
     await waiting;

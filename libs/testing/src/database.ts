@@ -69,21 +69,42 @@ export async function queryAsOwner<T = Record<string, unknown>>(url: string, sql
  * needs. Driven by what PostgreSQL reports, with a bound only for a transaction left open for good.
  */
 export async function olderTransactionsEnded(url: string, timeoutMs = 60_000): Promise<void> {
-  const [{ xid }] = await queryAsOwner<{ xid: string }>(url, 'SELECT pg_current_xact_id()::text AS xid');
-  await transactionsEndedUpTo(url, xid, timeoutMs);
+  await withClient(url, async (client) => {
+    const { rows } = await client.query<{ xid: string }>('SELECT pg_current_xact_id()::text AS xid');
+    await waitPast(client, rows[0].xid, timeoutMs);
+  });
 }
 
 /** Resolves once no transaction with an id at or below `xid` (xid8, as text) is open anywhere in the cluster. */
 export async function transactionsEndedUpTo(url: string, xid: string, timeoutMs = 60_000): Promise<void> {
+  await withClient(url, (client) => waitPast(client, xid, timeoutMs));
+}
+
+/** Polls the cluster's oldest open transaction id on one connection. */
+async function waitPast(client: Client, xid: string, timeoutMs: number): Promise<void> {
   await eventually(
-    async () => (await queryAsOwner<{ past: boolean }>(url, 'SELECT pg_snapshot_xmin(pg_current_snapshot()) > $1::xid8 AS past', [xid]))[0].past,
+    async () => (await client.query<{ past: boolean }>('SELECT pg_snapshot_xmin(pg_current_snapshot()) > $1::xid8 AS past', [xid])).rows[0].past,
     timeoutMs,
     async () => {
-      const open = await queryAsOwner<{ datname: string; application_name: string; age: string }>(
-        url,
-        `SELECT datname, application_name, (now() - xact_start)::text AS age FROM pg_stat_activity WHERE backend_xid IS NOT NULL ORDER BY xact_start LIMIT 3`,
-      ).catch(() => []);
+      const open = await client
+        .query<{ datname: string; application_name: string; age: string }>(
+          `SELECT datname, application_name, (now() - xact_start)::text AS age FROM pg_stat_activity WHERE backend_xid IS NOT NULL ORDER BY xact_start LIMIT 3`,
+        )
+        .then((r) => r.rows, () => []);
       return `a transaction older than xid ${xid} is still open in the cluster; the oldest open now: ${JSON.stringify(open)}`;
     },
   );
+}
+
+/** application_name of the connection that waits (what a test of the helper observes). */
+export const WAITING_APPLICATION = 'passerelle-test-waits-for-older-transactions';
+
+async function withClient<T>(url: string, use: (client: Client) => Promise<T>): Promise<T> {
+  const client = new Client({ connectionString: url, application_name: WAITING_APPLICATION });
+  await client.connect();
+  try {
+    return await use(client);
+  } finally {
+    await client.end();
+  }
 }
