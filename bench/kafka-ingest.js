@@ -24,6 +24,7 @@ const { spawn } = require('node:child_process');
 const { performance } = require('node:perf_hooks');
 
 const { installTs, ROOT } = require('./lib/ts');
+const { cpuTicks, coresByRole: coresOf, descendsFrom } = require('./lib/cores');
 installTs();
 
 const { createMatchWorld, validEvents } = require(path.join(ROOT, 'test/matches/harness.ts'));
@@ -40,51 +41,17 @@ const arg = (name, dflt) => {
 const EVENTS = arg('events', process.env.BENCH_SMOKE === '1' ? 2000 : 30_000);
 const PARTITIONS = arg('partitions', 3);
 
-/** CPU ticks (user + system, all threads) of every live process, by pid, with its command line. */
-function cpuTicks() {
-  const out = new Map();
-  for (const pid of fs.readdirSync('/proc')) {
-    if (!/^[0-9]+$/.test(pid)) continue;
-    try {
-      const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      const cmd = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ');
-      out.set(Number(pid), { ticks: Number(f[11]) + Number(f[12]), ppid: Number(f[1]), cmd });
-    } catch {
-      // gone meanwhile
-    }
-  }
-  return out;
-}
-
 /** Cores held per process during a window (CPU-seconds ÷ wall seconds), by role. */
 function coresByRole(before, after, seconds, consumerPids) {
-  const hz = 100; // USER_HZ on Linux
   const port = (process.env.KAFKA_BROKERS || '').split(',')[0].split(':')[1];
-  const mine = (pid) => {
-    for (let p = pid, hops = 0; p > 1 && hops < 20; hops++) {
-      if (p === process.pid) return true;
-      p = after.get(p)?.ppid ?? before.get(p)?.ppid ?? 0;
-    }
-    return false;
-  };
-  const role = (pid, cmd) => {
+  return coresOf(before, after, seconds, (pid, cmd) => {
     if (consumerPids.includes(pid)) return 'job-match-consumer';
     if (pid === process.pid) return 'bench (publisher done; polls the database)';
     if (/postgres/.test(cmd)) return 'postgres (all sessions of the machine)';
     if (/kafka/i.test(cmd) && /java/.test(cmd) && (!port || cmd.includes(port))) return 'kafka broker';
-    if (mine(pid) && /consent-audit/.test(cmd)) return 'consent-audit';
+    if (descendsFrom(pid, process.pid, before, after) && /consent-audit/.test(cmd)) return 'consent-audit';
     return 'other processes (other sessions on the machine)';
-  };
-  const out = {};
-  for (const [pid, a] of after) {
-    const used = a.ticks - (before.get(pid)?.ticks ?? 0);
-    if (used <= 0) continue;
-    const r = role(pid, a.cmd);
-    out[r] = (out[r] ?? 0) + used / hz / seconds;
-  }
-  for (const k of Object.keys(out)) out[k] = Number(out[k].toFixed(2));
-  return out;
+  });
 }
 
 async function bareConsumerSeconds(world) {

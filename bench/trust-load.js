@@ -5,6 +5,7 @@
  * and then keeps `concurrency` requests in flight over keep-alive HTTP/1.1 connections for a
  * warm-up and a fixed measuring time. Talks to its parent over IPC:
  *   ← {cmd:'run', url, warmSeconds, seconds, concurrency, unique, expectRps}
+ *   → {measuring: true} when the measuring time starts, then
  *   → {rps, p50Ms, p99Ms, p999Ms, completed, errors, firstError, inlineSigned, presigned}
  * With `unique` every request carries a jti never sent before (the full gateway refuses a
  * replay); the pre-signed stock is sized from `expectRps` and topped up inline (counted) if a
@@ -13,7 +14,7 @@
  */
 'use strict';
 const crypto = require('node:crypto');
-const http = require('node:http');
+const { Pool } = require('undici');
 const { performance } = require('node:perf_hooks');
 
 const cfg = JSON.parse(require('node:fs').readFileSync(process.argv[2], 'utf8')); // a temp file: too big for argv
@@ -65,22 +66,19 @@ async function run({ url, warmSeconds, seconds, concurrency, unique, expectRps }
     inlineSigned++;
     return signOne();
   };
-  const target = new URL('/graphql', url);
-  const agent = new http.Agent({ keepAlive: true, maxSockets: concurrency });
-  const send = (r) =>
-    new Promise((resolve) => {
-      const req = http.request({ host: target.hostname, port: target.port, path: '/graphql', method: 'POST', agent, headers: r.headers }, (res) => {
-        const chunks = [];
-        res.on('data', (c) => chunks.push(c));
-        res.on('end', () => {
-          const text = Buffer.concat(chunks).toString('utf8');
-          resolve(res.statusCode === 200 && text.startsWith('{"data":{"claimant":{') && !text.includes('"errors"') ? null : `HTTP ${res.statusCode} ${text.slice(0, 200)}`);
-        });
-        res.on('error', (e) => resolve(e.message));
-      });
-      req.on('error', (e) => resolve(e.message));
-      req.end(r.body);
-    });
+  // undici, not node:http: the client shares the 2 cores with the servers it measures, and
+  // node:http's client cost ≈ 300 µs of this process's CPU per request (a third of a core at
+  // 1,100 reads/s), undici's a fraction of that (bench/notes.md, trust).
+  const pool = new Pool(new URL(url).origin, { connections: concurrency, pipelining: 1 });
+  const send = async (r) => {
+    try {
+      const res = await pool.request({ path: '/graphql', method: 'POST', headers: r.headers, body: r.body });
+      const text = await res.body.text();
+      return res.statusCode === 200 && text.startsWith('{"data":{"claimant":{') && !text.includes('"errors"') ? null : `HTTP ${res.statusCode} ${text.slice(0, 200)}`;
+    } catch (e) {
+      return e.message;
+    }
+  };
 
   let measuring = false;
   let stop = false;
@@ -106,13 +104,14 @@ async function run({ url, warmSeconds, seconds, concurrency, unique, expectRps }
   const loops = Array.from({ length: concurrency }, loop);
   await new Promise((r) => setTimeout(r, warmSeconds * 1000));
   measuring = true;
+  process.send({ measuring: true }); // the parent samples every process's CPU time now and at the end
   const t0 = performance.now();
   await new Promise((r) => setTimeout(r, seconds * 1000));
   measuring = false;
   const elapsed = (performance.now() - t0) / 1000;
   stop = true;
   await Promise.all(loops);
-  agent.destroy();
+  await pool.close();
   lat.sort((a, b) => a - b);
   return {
     rps: Math.round(completed / elapsed),

@@ -53,7 +53,9 @@ const { SMOKE, arg } = require('./lib/args');
 const STEPS_ONLY = process.argv.includes('--steps');
 const CLAIMANTS = arg('claimants', SMOKE ? 2000 : 10_000);
 const SECONDS = arg('seconds', SMOKE ? 2 : 10);
-const WARM = arg('warm', SMOKE ? 1 : 2);
+// 10 s: with 2, the full gateway's read path was still being compiled by V8 through the whole
+// measuring time (its compiler threads held ≈ 0.2 cores; ≈ 0.06 once warm: bench/notes.md, trust).
+const WARM = arg('warm', SMOKE ? 1 : 10);
 const CONCURRENCY = arg('concurrency', 64);
 const PROVIDER = 'ca.ircc';
 const CONSUMER = 'ca.esdc';
@@ -256,12 +258,22 @@ async function main() {
     // Load from a separate process.
     const key = registry.activeKey(CONSUMER);
     loader = await startTrustLoader(secretsDir, registry, pseudonyms);
-    const measure = (name, port, unique) => loader.measure(name, `http://127.0.0.1:${port}`, { warmSeconds: WARM, seconds: SECONDS, concurrency: CONCURRENCY, unique });
+    // Which process holds which core while each server is measured (the server's own threads split
+    // into its event loop and the rest: libuv's pool, where the gateway verifies signatures).
+    const roleOf = (server) => (pid, cmd) => {
+      if (pid === server.proc.pid) return 'server';
+      if (pid === loader.pid) return 'load process';
+      if (pid === ca.proc.pid) return 'consent-audit';
+      if (/postgres/.test(cmd)) return 'postgres (all sessions of the machine)';
+      return 'other processes';
+    };
+    const measure = (name, server, port, unique) =>
+      loader.measure(name, `http://127.0.0.1:${port}`, { warmSeconds: WARM, seconds: SECONDS, concurrency: CONCURRENCY, unique }, { cores: { roleOf: roleOf(server), splitPids: [server.proc.pid] } });
     const loadAvg1mAtStart = os.loadavg()[0];
-    const b = await measure('bare', ports.bare, false);
-    const a = await measure('apollo', ports.apollo, false);
-    const o = await measure('trustOff', ports.trustOff, false);
-    const f = await measure('full', ports.full, true);
+    const b = await measure('bare', bare, ports.bare, false);
+    const a = await measure('apollo', apollo, ports.apollo, false);
+    const o = await measure('trustOff', off, ports.trustOff, false);
+    const f = await measure('full', full, ports.full, true);
     loader.close();
     const gatewaySignatureVerifiesPerSec = await verifierRate(registry.document, key);
 
@@ -287,6 +299,8 @@ async function main() {
       seconds: SECONDS,
       claimants: CLAIMANTS,
       inlineSignedFull: f.inlineSigned,
+      // cores held while the full gateway was measured, by process (numbers, so `npm run bench` tabulates them)
+      ...Object.fromEntries(Object.entries(f.cores).map(([role, cores]) => [`coresFull ${role}`, cores])),
       loadAvg1mAtStart: +loadAvg1mAtStart.toFixed(2),
       loadAvg1mAtEnd: +os.loadavg()[0].toFixed(2),
     };

@@ -10,7 +10,9 @@ const fs = require('node:fs');
 const net = require('node:net');
 const os = require('node:os');
 const path = require('node:path');
+const { performance } = require('node:perf_hooks');
 const { withTestTls } = require('@passerelle/testing');
+const { cpuTicks, coresByRole } = require('./cores');
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
@@ -74,9 +76,24 @@ async function startLoader(dir, config, log) {
     loader.once('message', resolve);
     loader.once('exit', (c) => reject(new Error(`load process exited ${c}`)));
   });
-  const measure = (name, url, opts) =>
+  /**
+   * One measured run; with `cores: { roleOf, splitPids }` the result also holds the cores each
+   * role held during the measuring time (bench/lib/cores.js), `splitPids` split by thread.
+   */
+  const measure = (name, url, opts, { cores } = {}) =>
     new Promise((resolve, reject) => {
-      loader.once('message', (m) => (m.error ? reject(new Error(m.error)) : resolve(m)));
+      let before;
+      const onMessage = (m) => {
+        if (m.measuring) {
+          if (cores) before = { ticks: cpuTicks(cores.splitPids), at: performance.now() };
+          return;
+        }
+        loader.off('message', onMessage);
+        if (m.error) return reject(new Error(m.error));
+        if (before) m.cores = coresByRole(before.ticks, cpuTicks(cores.splitPids), (performance.now() - before.at) / 1000, cores.roleOf);
+        resolve(m);
+      };
+      loader.on('message', onMessage);
       log(`${name}: ${opts.warmSeconds} s warm-up + ${opts.seconds} s at concurrency ${opts.concurrency} (load average ${os.loadavg()[0].toFixed(2)})`);
       loader.send({ cmd: 'run', url, expectRps: 4000, ...opts });
     }).then((r) => {
@@ -90,7 +107,7 @@ async function startLoader(dir, config, log) {
   const kill = () => {
     if (loader.exitCode === null) loader.kill();
   };
-  return { measure, close, kill };
+  return { measure, close, kill, pid: loader.pid };
 }
 
 module.exports = { startProcess, waitFor, tcpOpen, httpUp, startLoader, sleep };
