@@ -50,6 +50,9 @@ const states = new WeakMap<FastifyRequest, ExchangeState>();
  */
 @Injectable()
 export class ExchangeHooks implements OnModuleInit {
+  /** The digest of an empty body under the key: what a request answered before its body is read records (one HMAC per process, not per request). */
+  private emptyBodyDigest: string | undefined;
+
   constructor(
     private readonly adapterHost: HttpAdapterHost,
     @Inject(RegistryHolder) private readonly registry: RegistryHolder,
@@ -79,7 +82,7 @@ export class ExchangeHooks implements OnModuleInit {
     if (!isSignedRoute(request)) return;
     request.exchange = {
       requestId,
-      requestSha256: requestDigest(this.digestKey, ''),
+      requestSha256: (this.emptyBodyDigest ??= requestDigest(this.digestKey, '')), // until describe() digests the body
       record: { operation: restOperation(request), decision: 'DENY', reason: 'unverified', subjects: new Set(), fields: new Set() },
       outcomes: [],
     };
