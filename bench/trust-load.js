@@ -4,9 +4,10 @@
  * server) that signs every request ahead of time (Ed25519, one unique jti each, docs/contract.md §3)
  * and then keeps `concurrency` requests in flight over keep-alive HTTP/1.1 connections for a
  * warm-up and a fixed measuring time. Talks to its parent over IPC:
- *   ← {cmd:'run', url, warmSeconds, seconds, concurrency, unique, expectRps}
+ *   ← {cmd:'run', url, warmSeconds, seconds, concurrency, unique, expectRps, latencies}
  *   → {measuring: true} when the measuring time starts, then
- *   → {rps, p50Ms, p99Ms, p999Ms, completed, errors, firstError, inlineSigned, presigned}
+ *   → {rps, p50Ms, p99Ms, p999Ms, completed, errors, firstError, inlineSigned, presigned, elapsed}
+ *     (+ `latencies`, every completed request's in ms, when asked)
  * With `unique` every request carries a jti never sent before (the full gateway refuses a
  * replay); the pre-signed stock is sized from `expectRps` and topped up inline (counted) if a
  * server outruns it. Without `unique` a stock of 20,000 is cycled (trust-off and bare servers
@@ -49,7 +50,7 @@ function percentile(sorted, p) {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
 }
 
-async function run({ url, warmSeconds, seconds, concurrency, unique, expectRps }) {
+async function run({ url, warmSeconds, seconds, concurrency, unique, expectRps, latencies = false }) {
   const stock = [];
   const want = unique ? Math.ceil(expectRps * (warmSeconds + seconds) * 1.2) : 20_000;
   for (let i = 0; i < want; i++) stock.push(signOne());
@@ -123,6 +124,9 @@ async function run({ url, warmSeconds, seconds, concurrency, unique, expectRps }
     firstError,
     inlineSigned,
     presigned: want,
+    elapsed,
+    // for a parent that pools several windows of one server (bench/trust.js, interleaved rounds)
+    ...(latencies ? { latencies: lat.map((x) => Math.round(x * 100) / 100) } : {}),
   };
 }
 

@@ -24,9 +24,10 @@
  * Loads N claimants through signed submitClaimants calls (10,000 per call), then grants every
  * one a JOB_MATCHING consent to ca.esdc straight in SQL (the consents table; loading shortcut).
  * Then a separate load process (bench/trust-load.js; requests pre-signed, unique jti each)
- * keeps 64 `claimant(pseudonym)` reads in flight against each server in turn (bare, apollo,
- * trust-off, full): warm-up, then a
- * fixed measuring time. Last, the gateway's own verifier function (verifyAgencySignature, the
+ * keeps 64 `claimant(pseudonym)` reads in flight against each server: each one warms up (10 s),
+ * then `--rounds` rounds (4) measure every server for `--seconds` ÷ rounds (10 s in all each), in
+ * an order rotated each round, and a server's windows are pooled (bench/lib/windows.js: so that a
+ * drift of the shared box lands on every server alike, not on whichever was measured then). Last, the gateway's own verifier function (verifyAgencySignature, the
  * code the preHandler runs) is timed in this process: signature verifications per second.
  *
  * --steps (bench/trust-steps.js): only consent-audit and the full gateway, the gateway under
@@ -47,6 +48,7 @@ installTs();
 const { createTestDatabase, createTestRegistry, freePort, queryAsOwner } = require('@passerelle/testing');
 const { startProcess, waitFor, tcpOpen, httpUp, startLoader } = require('./lib/stack');
 const { stepsOfProfile, newestProfile, LABELS } = require('./lib/profile-steps');
+const { roundOrder, poolWindows } = require('./lib/windows');
 const { loadPseudonymKeyring, toInternalId, toAgencyPseudonym } = require('@passerelle/crypto');
 
 const { SMOKE, arg } = require('./lib/args');
@@ -57,6 +59,8 @@ const SECONDS = arg('seconds', SMOKE ? 2 : 10);
 // measuring time (its compiler threads held ≈ 0.2 cores; ≈ 0.06 once warm: bench/notes.md, trust).
 const WARM = arg('warm', SMOKE ? 1 : 10);
 const CONCURRENCY = arg('concurrency', 64);
+// Rounds of interleaved windows (bench/lib/windows.js); SECONDS is each server's measured time in all.
+const ROUNDS = arg('rounds', SMOKE ? 1 : 4);
 const PROVIDER = 'ca.ircc';
 const CONSUMER = 'ca.esdc';
 const PURPOSE = 'JOB_MATCHING';
@@ -267,13 +271,29 @@ async function main() {
       if (/postgres/.test(cmd)) return 'postgres (all sessions of the machine)';
       return 'other processes';
     };
-    const measure = (name, server, port, unique) =>
-      loader.measure(name, `http://127.0.0.1:${port}`, { warmSeconds: WARM, seconds: SECONDS, concurrency: CONCURRENCY, unique }, { cores: { roleOf: roleOf(server), splitPids: [server.proc.pid] } });
+    const servers = {
+      bare: { server: bare, port: ports.bare, unique: false },
+      apollo: { server: apollo, port: ports.apollo, unique: false },
+      trustOff: { server: off, port: ports.trustOff, unique: false },
+      full: { server: full, port: ports.full, unique: true },
+    };
+    const window = (name, warmSeconds, seconds, label = name) => {
+      const { server, port, unique } = servers[name];
+      return loader.measure(label, `http://127.0.0.1:${port}`, { warmSeconds, seconds, concurrency: CONCURRENCY, unique, latencies: true }, { cores: { roleOf: roleOf(server), splitPids: [server.proc.pid] } });
+    };
     const loadAvg1mAtStart = os.loadavg()[0];
-    const b = await measure('bare', bare, ports.bare, false);
-    const a = await measure('apollo', apollo, ports.apollo, false);
-    const o = await measure('trustOff', off, ports.trustOff, false);
-    const f = await measure('full', full, ports.full, true);
+    // Taking turns (bench/lib/windows.js): each server warms up once, then ROUNDS rounds measure
+    // every server for SECONDS ÷ ROUNDS, in an order rotated each round; a server's windows are
+    // pooled. With one round, one window each after its warm-up (the smoke run).
+    const names = Object.keys(servers);
+    const windows = Object.fromEntries(names.map((n) => [n, []]));
+    if (ROUNDS === 1) for (const n of names) windows[n].push(await window(n, WARM, SECONDS));
+    else {
+      for (const n of names) await window(n, WARM, 1, `${n} (warm-up, not counted)`);
+      for (let r = 0; r < ROUNDS; r++) for (const n of roundOrder(names, r)) windows[n].push(await window(n, 1, SECONDS / ROUNDS));
+    }
+    const [b, a, o, f] = ['bare', 'apollo', 'trustOff', 'full'].map((n) => poolWindows(windows[n]));
+    log(`pooled: ${JSON.stringify({ bare: b.windowRps, apollo: a.windowRps, trustOff: o.windowRps, full: f.windowRps })} reads/s by window`);
     loader.close();
     const gatewaySignatureVerifiesPerSec = await verifierRate(registry.document, key);
 
@@ -297,6 +317,7 @@ async function main() {
       gatewaySignatureVerifiesPerSec,
       concurrency: CONCURRENCY,
       seconds: SECONDS,
+      rounds: ROUNDS,
       claimants: CLAIMANTS,
       inlineSignedFull: f.inlineSigned,
       // cores held while the full gateway was measured, by process (numbers, so `npm run bench` tabulates them)

@@ -97,7 +97,8 @@ async function startLoader(dir, config, log) {
       log(`${name}: ${opts.warmSeconds} s warm-up + ${opts.seconds} s at concurrency ${opts.concurrency} (load average ${os.loadavg()[0].toFixed(2)})`);
       loader.send({ cmd: 'run', url, expectRps: 4000, ...opts });
     }).then((r) => {
-      log(`${name}: ${JSON.stringify(r)}`);
+      const { latencies, ...shown } = r;
+      log(`${name}: ${JSON.stringify(shown)}`);
       if (r.errors > 0) throw new Error(`${name}: ${r.errors} failed requests, first: ${r.firstError}`);
       return r;
     });
