@@ -17,6 +17,7 @@
 const crypto = require('node:crypto');
 const { Pool } = require('undici');
 const { performance } = require('node:perf_hooks');
+const { latencyFigures } = require('./lib/windows');
 
 const cfg = JSON.parse(require('node:fs').readFileSync(process.argv[2], 'utf8')); // a temp file: too big for argv
 const key = crypto.createPrivateKey({ key: cfg.privateJwk, format: 'jwk' });
@@ -43,11 +44,6 @@ function signOne() {
   const input = `${header}.${Buffer.from(JSON.stringify(claims)).toString('base64url')}`;
   const jws = `${input}.${crypto.sign(null, Buffer.from(input), key).toString('base64url')}`;
   return { body, headers: { 'content-type': 'application/json', 'content-length': String(body.length), 'x-agency-signature': jws } };
-}
-
-function percentile(sorted, p) {
-  if (sorted.length === 0) return NaN;
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
 }
 
 async function run({ url, warmSeconds, seconds, concurrency, unique, expectRps, latencies = false }) {
@@ -116,9 +112,7 @@ async function run({ url, warmSeconds, seconds, concurrency, unique, expectRps, 
   lat.sort((a, b) => a - b);
   return {
     rps: Math.round(completed / elapsed),
-    p50Ms: +percentile(lat, 50).toFixed(2),
-    p99Ms: +percentile(lat, 99).toFixed(2),
-    p999Ms: +percentile(lat, 99.9).toFixed(2),
+    ...latencyFigures(lat),
     completed,
     errors,
     firstError,

@@ -24,10 +24,11 @@
  * Loads N claimants through signed submitClaimants calls (10,000 per call), then grants every
  * one a JOB_MATCHING consent to ca.esdc straight in SQL (the consents table; loading shortcut).
  * Then a separate load process (bench/trust-load.js; requests pre-signed, unique jti each)
- * keeps 64 `claimant(pseudonym)` reads in flight against each server: each one warms up (10 s),
- * then `--rounds` rounds (4) measure every server for `--seconds` ÷ rounds (10 s in all each), in
- * an order rotated each round, and a server's windows are pooled (bench/lib/windows.js: so that a
- * drift of the shared box lands on every server alike, not on whichever was measured then). Last, the gateway's own verifier function (verifyAgencySignature, the
+ * keeps 64 `claimant(pseudonym)` reads in flight against each server: `--rounds` rounds (4)
+ * measure every server for `--seconds` ÷ rounds (10 s in all each), in an order rotated each
+ * round, each server's first window after a 10 s warm-up, and a server's windows are pooled
+ * (bench/lib/windows.js: a drift of the shared box lands on every server alike, not on whichever
+ * was measured then). Last, the gateway's own verifier function (verifyAgencySignature, the
  * code the preHandler runs) is timed in this process: signature verifications per second.
  *
  * --steps (bench/trust-steps.js): only consent-audit and the full gateway, the gateway under
@@ -277,23 +278,20 @@ async function main() {
       trustOff: { server: off, port: ports.trustOff, unique: false },
       full: { server: full, port: ports.full, unique: true },
     };
-    const window = (name, warmSeconds, seconds, label = name) => {
+    const window = (name, warmSeconds, seconds) => {
       const { server, port, unique } = servers[name];
-      return loader.measure(label, `http://127.0.0.1:${port}`, { warmSeconds, seconds, concurrency: CONCURRENCY, unique, latencies: true }, { cores: { roleOf: roleOf(server), splitPids: [server.proc.pid] } });
+      return loader.measure(name, `http://127.0.0.1:${port}`, { warmSeconds, seconds, concurrency: CONCURRENCY, unique, latencies: true }, { cores: { roleOf: roleOf(server), splitPids: [server.proc.pid] } });
     };
     const loadAvg1mAtStart = os.loadavg()[0];
-    // Taking turns (bench/lib/windows.js): each server warms up once, then ROUNDS rounds measure
-    // every server for SECONDS ÷ ROUNDS, in an order rotated each round; a server's windows are
-    // pooled. With one round, one window each after its warm-up (the smoke run).
+    // Taking turns (bench/lib/windows.js): ROUNDS rounds measure every server for SECONDS ÷ ROUNDS,
+    // in an order rotated each round; a server's first window warms it up WARM seconds, the later
+    // ones 1 s (the load process opens new connections each window); its windows are pooled.
     const names = Object.keys(servers);
     const windows = Object.fromEntries(names.map((n) => [n, []]));
-    if (ROUNDS === 1) for (const n of names) windows[n].push(await window(n, WARM, SECONDS));
-    else {
-      for (const n of names) await window(n, WARM, 1, `${n} (warm-up, not counted)`);
-      for (let r = 0; r < ROUNDS; r++) for (const n of roundOrder(names, r)) windows[n].push(await window(n, 1, SECONDS / ROUNDS));
-    }
-    const [b, a, o, f] = ['bare', 'apollo', 'trustOff', 'full'].map((n) => poolWindows(windows[n]));
-    log(`pooled: ${JSON.stringify({ bare: b.windowRps, apollo: a.windowRps, trustOff: o.windowRps, full: f.windowRps })} reads/s by window`);
+    for (let r = 0; r < ROUNDS; r++) for (const n of roundOrder(names, r)) windows[n].push(await window(n, r === 0 ? WARM : 1, SECONDS / ROUNDS));
+    const pooled = Object.fromEntries(names.map((n) => [n, poolWindows(windows[n])]));
+    log(`pooled: ${JSON.stringify(Object.fromEntries(names.map((n) => [n, pooled[n].windowRps])))} reads/s by window`);
+    const { bare: b, apollo: a, trustOff: o, full: f } = pooled;
     loader.close();
     const gatewaySignatureVerifiesPerSec = await verifierRate(registry.document, key);
 

@@ -19,6 +19,15 @@ function percentile(sorted, p) {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
 }
 
+/** p50, p99 and p99.9 in ms of ascending latencies: the figures of one window or of pooled ones. */
+function latencyFigures(sorted) {
+  return {
+    p50Ms: +percentile(sorted, 50).toFixed(2),
+    p99Ms: +percentile(sorted, 99).toFixed(2),
+    p999Ms: +percentile(sorted, 99.9).toFixed(2),
+  };
+}
+
 /**
  * One figure from a server's windows (the load process's answers, with `latencies` and
  * `elapsed`): requests per second over the windows' summed measuring time, percentiles of every
@@ -39,9 +48,7 @@ function poolWindows(windows) {
   }
   return {
     rps: Math.round(completed / elapsed),
-    p50Ms: +percentile(lat, 50).toFixed(2),
-    p99Ms: +percentile(lat, 99).toFixed(2),
-    p999Ms: +percentile(lat, 99.9).toFixed(2),
+    ...latencyFigures(lat),
     completed,
     errors: windows.reduce((s, w) => s + w.errors, 0),
     firstError: windows.find((w) => w.firstError)?.firstError ?? null,
@@ -53,4 +60,4 @@ function poolWindows(windows) {
   };
 }
 
-module.exports = { roundOrder, poolWindows, percentile };
+module.exports = { roundOrder, poolWindows, latencyFigures };
