@@ -264,7 +264,8 @@ async function main() {
     const key = registry.activeKey(CONSUMER);
     loader = await startTrustLoader(secretsDir, registry, pseudonyms);
     // Which process holds which core while each server is measured (the server's own threads split
-    // into its event loop and the rest: libuv's pool, where the gateway verifies signatures).
+    // into its event loop and the rest: the key-operation worker, where the gateway verifies and
+    // signs, libuv's pool and V8's threads).
     const roleOf = (server) => (pid, cmd) => {
       if (pid === server.proc.pid) return 'server';
       if (pid === loader.pid) return 'load process';

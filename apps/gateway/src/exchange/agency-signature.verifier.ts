@@ -1,8 +1,8 @@
-import { createPublicKey, verify as cryptoVerify, type KeyObject } from 'node:crypto';
-import { promisify } from 'node:util';
+import { createPublicKey, type KeyObject } from 'node:crypto';
 import { sha256b64u } from '@passerelle/crypto';
 import type { Registry, RegistryKey } from '@passerelle/registry';
 import type { VerifiedCaller } from './exchange-context';
+import { keyOperations } from './key-operations';
 import { checkAgencyClaims, decodeAgencySignature, fail, quote, type SignatureFailure } from './signature-claims';
 
 export interface SignedRequestInput {
@@ -39,9 +39,6 @@ export function publicKeyObject(registry: Registry, agency: string, key: Registr
   return imported;
 }
 
-/** The one-shot verify on libuv's thread pool (as jose does), so the event loop is not held by the curve math. */
-const verifyOffLoop = promisify(cryptoVerify) as unknown as (algorithm: string | null, data: Buffer, key: KeyObject | { key: KeyObject; dsaEncoding: 'ieee-p1363' }, signature: Buffer) => Promise<boolean>;
-
 /** Signature bytes of each allowed alg (Ed25519: 64; ES256: r ‖ s, 32 bytes each, as JWS writes them). */
 const SIGNATURE_BYTES: Record<string, number> = { EdDSA: 64, ES256: 64 };
 
@@ -57,8 +54,9 @@ export async function jwsSignatureVerifies(jws: string, alg: string, key: KeyObj
   if (signature.length !== SIGNATURE_BYTES[alg] || signature.toString('base64url') !== sigPart) return false;
   const input = Buffer.from(jws.slice(0, dot), 'ascii');
   try {
-    if (alg === 'EdDSA') return key.asymmetricKeyType === 'ed25519' && (await verifyOffLoop(null, input, key, signature));
-    if (alg === 'ES256') return key.asymmetricKeyType === 'ec' && key.asymmetricKeyDetails?.namedCurve === 'prime256v1' && (await verifyOffLoop('sha256', input, { key, dsaEncoding: 'ieee-p1363' }, signature));
+    // Off the event loop, batched per turn with the other exchanges' key operations (key-operations.ts).
+    if (alg === 'EdDSA') return key.asymmetricKeyType === 'ed25519' && (await keyOperations.run({ kind: 'verify', alg, key, data: input, signature }));
+    if (alg === 'ES256') return key.asymmetricKeyType === 'ec' && key.asymmetricKeyDetails?.namedCurve === 'prime256v1' && (await keyOperations.run({ kind: 'verify', alg, key, data: input, signature }));
   } catch {
     return false;
   }

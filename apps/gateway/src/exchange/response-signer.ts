@@ -1,9 +1,9 @@
-import { createPrivateKey, sign as cryptoSign, KeyObject } from 'node:crypto';
-import { promisify } from 'node:util';
+import { createPrivateKey, KeyObject } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { sha256b64u, type GatewayKeys } from '@passerelle/crypto';
 import type { Registry } from '@passerelle/registry';
 import type { VerifiedCaller } from './exchange-context';
+import { keyOperations } from './key-operations';
 import { GATEWAY_KEYS } from './tokens';
 
 export const GATEWAY_SIGNATURE_HEADER = 'x-gateway-signature';
@@ -24,9 +24,6 @@ function keyObjectOf(active: ActiveKey): KeyObject {
   return key;
 }
 
-/** The one-shot sign on libuv's thread pool (as jose does), so the event loop is not held by the curve math. */
-const signOffLoop = promisify(cryptoSign) as unknown as (algorithm: null, data: Buffer, key: KeyObject) => Promise<Buffer>;
-
 /**
  * A compact JWS signed with the gateway's active Ed25519 key: the same bytes as libs/crypto's
  * signAsGateway (jose SignJWT: header {alg, kid, typ}, then the claims as JSON; Ed25519 is
@@ -36,7 +33,9 @@ export async function signWithGatewayKey(keys: GatewayKeys, typ: string, claims:
   const header = Buffer.from(JSON.stringify({ alg: 'EdDSA', kid: keys.active.kid, typ })).toString('base64url');
   const payload = Buffer.from(JSON.stringify(claims)).toString('base64url');
   const input = `${header}.${payload}`;
-  return `${input}.${(await signOffLoop(null, Buffer.from(input, 'ascii'), keyObjectOf(keys.active))).toString('base64url')}`;
+  // Off the event loop, batched per turn with the other exchanges' key operations (key-operations.ts).
+  const signature = await keyOperations.run({ kind: 'sign', key: keyObjectOf(keys.active), data: Buffer.from(input, 'ascii') });
+  return `${input}.${signature.toString('base64url')}`;
 }
 
 /** X-Gateway-Signature (docs/contract.md §3): the answer's bytes and the ledger entry that records the exchange. */
