@@ -2,7 +2,7 @@ import { createHmac, generateKeyPairSync, sign, verify, type KeyObject } from 'n
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
-import { KeyOperationBatcher, type KeyOperation } from './key-operations';
+import { defaultKeyWorkers, KeyOperationBatcher, type KeyOperation } from './key-operations';
 
 /** Deterministic pseudo-random bytes (property runs that replay the same way). */
 const bytes = (seed: string, n: number) => {
@@ -16,12 +16,14 @@ describe('KeyOperationBatcher (the gateway key operations of one turn, one messa
   const ec = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
   let batcher: KeyOperationBatcher;
 
-  beforeEach(() => (batcher = new KeyOperationBatcher()));
+  beforeEach(() => (batcher = new KeyOperationBatcher(1)));
   afterEach(() => batcher.close());
 
   const ecSign = (data: Buffer, key: KeyObject = ec.privateKey) => sign('sha256', data, { key, dsaEncoding: 'ieee-p1363' });
 
-  it('answers as node:crypto does, each operation with its own key, many keys and kinds in one batch', async () => {
+  it.each([1, 3])('answers as node:crypto does, each operation with its own key, many keys and kinds in one batch (%i workers)', async (workers) => {
+    await batcher.close();
+    batcher = new KeyOperationBatcher(workers);
     const cases: Array<{ op: KeyOperation; expected: boolean | Buffer }> = [];
     for (let i = 0; i < 120; i++) {
       const data = bytes(`d${i}`, 20 + (i % 300));
@@ -78,6 +80,28 @@ describe('KeyOperationBatcher (the gateway key operations of one turn, one messa
     }
   });
 
+  it('splits a turn over its workers: one message each, none for a worker the turn does not need', async () => {
+    await batcher.close();
+    batcher = new KeyOperationBatcher(3);
+    const posted = jest.spyOn(Worker.prototype, 'postMessage');
+    try {
+      const data = Buffer.from('split');
+      const signature = sign(null, data, ed[1].privateKey);
+      const ops = (n: number) => Array.from({ length: n }, () => batcher.run({ kind: 'verify', alg: 'EdDSA', key: ed[1].publicKey, data, signature }));
+      expect(await Promise.all(ops(30))).toEqual(Array(30).fill(true));
+      expect(posted).toHaveBeenCalledTimes(3);
+      expect(await Promise.all(ops(2))).toEqual([true, true]);
+      expect(posted).toHaveBeenCalledTimes(5);
+    } finally {
+      posted.mockRestore();
+    }
+  });
+
+  it('has one worker per core but one, at least one and at most four; refuses a count that is not one', () => {
+    expect([1, 2, 3, 4, 8, 64].map((cores) => defaultKeyWorkers(cores))).toEqual([1, 1, 2, 3, 4, 4]);
+    for (const bad of [0, -1, 1.5, Number.NaN]) expect(() => new KeyOperationBatcher(bad)).toThrow(/positive integer/);
+  });
+
   it('refuses, never throws, a signature of the wrong length, a key of another type, or garbage', async () => {
     const data = Buffer.from('hostile');
     const good = sign(null, data, ed[0].privateKey);
@@ -99,7 +123,9 @@ describe('KeyOperationBatcher (the gateway key operations of one turn, one messa
     expect(await batcher.run({ kind: 'sign', key: ed[1].privateKey, data: Buffer.from('y') })).toEqual(sign(null, Buffer.from('y'), ed[1].privateKey));
   });
 
-  it('a worker that stops with operations in flight loses none: they are done on the pool, and a new worker takes the next', async () => {
+  it.each([1, 2])('a worker that stops with operations in flight loses none: they are done on the pool, and a new worker takes the next (%i workers)', async (workers) => {
+    await batcher.close();
+    batcher = new KeyOperationBatcher(workers);
     const data = Buffer.from('in flight');
     const signature = sign(null, data, ed[2].privateKey);
     const held = Array.from({ length: 30 }, (_, i) => batcher.run(i % 2 ? { kind: 'sign', key: ed[2].privateKey, data } : { kind: 'verify', alg: 'EdDSA', key: ed[2].publicKey, data, signature }));

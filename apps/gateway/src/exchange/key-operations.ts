@@ -1,4 +1,5 @@
 import { sign as cryptoSign, verify as cryptoVerify, type KeyObject } from 'node:crypto';
+import { availableParallelism } from 'node:os';
 import { promisify } from 'node:util';
 import { Worker } from 'node:worker_threads';
 
@@ -51,19 +52,35 @@ interface Waiting {
   reject: (e: Error) => void;
 }
 
+/** One worker per core but one (the event loop's), at least one, at most libuv's default pool of 4. */
+export function defaultKeyWorkers(cores = availableParallelism()): number {
+  return Math.min(4, Math.max(1, cores - 1));
+}
+
+interface Slot {
+  worker: Worker;
+  inFlight: Map<number, Waiting[]>;
+}
+
 /**
- * Runs the key operations of every exchange of one event-loop turn as ONE message to one worker
+ * Runs the key operations of every exchange of one event-loop turn as ONE message per worker
  * thread, instead of one libuv job each. Each job on the pool costs the event loop ≈ 16 µs of its
  * own (the job, its completion callback, the promise); a batch costs it ≈ 3 µs an operation, and
- * the event loop is what limits the gateway (BENCHMARKS.md, "Cost of trust"). Answers are the
- * same as node:crypto's. If the worker fails, every operation it held is done again on the pool,
- * and the next batch starts a new worker.
+ * the event loop is what limits the gateway (BENCHMARKS.md, "Cost of trust"). A turn's batch is
+ * split evenly over the workers (one per core but one: a two-core machine has one, a bigger one
+ * keeps the pool's parallelism). Answers are the same as node:crypto's. If a worker fails, every
+ * operation it held is done again on the pool, and its next slice starts a new worker.
  */
 export class KeyOperationBatcher {
   private waiting: Waiting[] = [];
   private scheduled = false;
-  private current: { worker: Worker; inFlight: Map<number, Waiting[]> } | undefined;
+  private readonly slots: Array<Slot | undefined>;
   private nextId = 0;
+
+  constructor(readonly workers = defaultKeyWorkers()) {
+    if (!Number.isInteger(workers) || workers < 1) throw new Error(`key operation workers must be a positive integer, not ${workers}`);
+    this.slots = Array.from({ length: workers }, () => undefined);
+  }
 
   run<K extends KeyOperation>(op: K): Promise<Result<K>> {
     return new Promise<Result<K>>((resolve, reject) => {
@@ -75,27 +92,30 @@ export class KeyOperationBatcher {
     }).catch(() => onPool(op));
   }
 
-  /** Operations sent to the worker and not yet answered (tests). */
+  /** Operations sent to the workers and not yet answered (tests). */
   get inFlight(): number {
     let n = 0;
-    for (const batch of this.current?.inFlight.values() ?? []) n += batch.length;
+    for (const slot of this.slots) for (const batch of slot?.inFlight.values() ?? []) n += batch.length;
     return n;
   }
 
-  /** Stops the worker; what it held is done on the pool. The next operation starts a new one. */
+  /** Stops the workers; what they held is done on the pool. The next operations start new ones. */
   async close(): Promise<void> {
-    const worker = this.current?.worker;
-    if (worker) await worker.terminate();
+    await Promise.all(this.slots.map((slot) => slot?.worker.terminate()));
   }
 
   private flush(): void {
     this.scheduled = false;
     const batch = this.waiting;
     this.waiting = [];
-    if (batch.length === 0) return;
+    const per = Math.ceil(batch.length / this.slots.length);
+    for (let w = 0; w * per < batch.length; w++) this.send(w, batch.slice(w * per, (w + 1) * per));
+  }
+
+  private send(w: number, slice: Waiting[]): void {
     const keyIndex = new Map<KeyObject, number>();
     const keys: KeyObject[] = [];
-    const ops = batch.map(({ op }) => {
+    const ops = slice.map(({ op }) => {
       let k = keyIndex.get(op.key);
       if (k === undefined) {
         keyIndex.set(op.key, (k = keys.length));
@@ -105,43 +125,44 @@ export class KeyOperationBatcher {
     });
     const id = this.nextId++;
     try {
-      const current = this.ensureWorker();
-      current.worker.postMessage({ id, keys, ops });
-      current.inFlight.set(id, batch);
-      current.worker.ref(); // while it holds operations, the worker keeps the process alive; idle, it does not
+      const slot = this.slot(w);
+      slot.worker.postMessage({ id, keys, ops });
+      slot.inFlight.set(id, slice);
+      slot.worker.ref(); // while it holds operations, a worker keeps the process alive; idle, it does not
     } catch (e) {
-      for (const w of batch) w.reject(e as Error);
+      for (const waiting of slice) waiting.reject(e as Error);
     }
   }
 
-  private ensureWorker(): { worker: Worker; inFlight: Map<number, Waiting[]> } {
-    if (this.current) return this.current;
+  private slot(w: number): Slot {
+    const existing = this.slots[w];
+    if (existing) return existing;
     const worker = new Worker(WORKER_SOURCE, { eval: true });
-    const current = { worker, inFlight: new Map<number, Waiting[]>() };
+    const slot: Slot = { worker, inFlight: new Map() };
     worker.on('message', ({ id, results }: { id: number; results: Array<boolean | Uint8Array | null> }) => {
-      const batch = current.inFlight.get(id);
-      current.inFlight.delete(id);
-      if (current.inFlight.size === 0) worker.unref();
-      batch?.forEach((w, i) => {
+      const slice = slot.inFlight.get(id);
+      slot.inFlight.delete(id);
+      if (slot.inFlight.size === 0) worker.unref();
+      slice?.forEach((waiting, i) => {
         const r = results[i];
-        if (typeof r === 'boolean') w.resolve(r);
-        else if (r instanceof Uint8Array) w.resolve(Buffer.from(r.buffer, r.byteOffset, r.byteLength));
-        else w.reject(new Error('the key operation failed in the worker'));
+        if (typeof r === 'boolean') waiting.resolve(r);
+        else if (r instanceof Uint8Array) waiting.resolve(Buffer.from(r.buffer, r.byteOffset, r.byteLength));
+        else waiting.reject(new Error('the key operation failed in the worker'));
       });
     });
-    // This worker's batches only: a new worker may already hold the next ones.
+    // This worker's slices only: a new worker may already hold the next ones.
     const failed = (err: Error) => {
-      if (this.current === current) this.current = undefined;
-      for (const batch of current.inFlight.values()) for (const w of batch) w.reject(err);
-      current.inFlight.clear();
+      if (this.slots[w] === slot) this.slots[w] = undefined;
+      for (const slice of slot.inFlight.values()) for (const waiting of slice) waiting.reject(err);
+      slot.inFlight.clear();
     };
     worker.on('error', failed);
     worker.on('exit', (code) => failed(new Error(`key operation worker exited (${code})`)));
     worker.unref(); // after the listeners: adding a 'message' listener refs it again
-    this.current = current;
-    return current;
+    this.slots[w] = slot;
+    return slot;
   }
 }
 
-/** The gateway's one batcher (one worker thread per process). */
+/** The gateway's batcher: its worker threads, one per core but one. */
 export const keyOperations = new KeyOperationBatcher();
