@@ -135,14 +135,24 @@ function stepsOfProfile(profile, { fromUs = -Infinity, toUs = Infinity } = {}) {
 }
 
 /** Reads the newest profile in `dir` whose name starts with `prefix`. */
+/**
+ * The main thread's profile of the newest process named `prefix` profiled into `dir` by
+ * bench/lib/stack.js (DIR/<name>-<time>/CPU.<date>.<time>.<pid>.0.<n>.cpuprofile; its worker
+ * threads' profiles beside it are not this one).
+ */
 function newestProfile(dir, prefix) {
-  const files = fs
-    .readdirSync(dir)
-    .filter((f) => f.startsWith(prefix) && f.endsWith('.cpuprofile'))
-    .map((f) => path.join(dir, f))
+  const runs = fs
+    .readdirSync(dir, { withFileTypes: true })
+    .filter((e) => e.isDirectory() && e.name.startsWith(`${prefix}-`))
+    .map((e) => path.join(dir, e.name))
     .sort((a, b) => fs.statSync(b).mtimeMs - fs.statSync(a).mtimeMs);
-  if (!files.length) throw new Error(`no ${prefix}*.cpuprofile in ${dir}`);
-  return JSON.parse(fs.readFileSync(files[0], 'utf8'));
+  if (!runs.length) throw new Error(`no ${prefix}-* profile directory in ${dir}`);
+  const main = fs.readdirSync(runs[0]).filter((f) => MAIN_THREAD_PROFILE.test(f));
+  if (main.length !== 1) throw new Error(`expected one main-thread profile in ${runs[0]}, found ${main.length}`);
+  return JSON.parse(fs.readFileSync(path.join(runs[0], main[0]), 'utf8'));
 }
+
+/** V8's default profile name: CPU.<date>.<time>.<pid>.<thread id>.<sequence>.cpuprofile; thread 0 is the main thread. */
+const MAIN_THREAD_PROFILE = /^CPU\.\d+\.\d+\.\d+\.0\.\d+\.cpuprofile$/;
 
 module.exports = { stepsOfProfile, newestProfile, STEPS, LABELS, componentOf };

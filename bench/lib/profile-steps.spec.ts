@@ -1,5 +1,8 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 // eslint-disable-next-line @typescript-eslint/no-require-imports
-const { stepsOfProfile } = require('./profile-steps');
+const { stepsOfProfile, newestProfile } = require('./profile-steps');
 
 /**
  * A synthetic .cpuprofile over source files (no bundle, so no source map): nodes are
@@ -64,5 +67,27 @@ describe('bench CPU profile by step of the exchange', () => {
       expect(before + after).toBe(all);
     }
     expect(stepsOfProfile(p, { fromUs: p.endTime + 1 }).busyUs).toBe(0);
+  });
+
+  it("reads the newest run's MAIN-thread profile, not a worker thread's beside it nor an older run's", () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'profile-steps-'));
+    try {
+      const write = (run: string, file: string, mark: string, mtime: number) => {
+        fs.mkdirSync(path.join(dir, run), { recursive: true });
+        fs.writeFileSync(path.join(dir, run, file), JSON.stringify({ mark }));
+        fs.utimesSync(path.join(dir, run), mtime, mtime);
+      };
+      write('gateway-full-1', 'CPU.20261203.080000.100.0.001.cpuprofile', 'old main', 1_000);
+      write('gateway-full-2', 'CPU.20261203.090000.200.1.002.cpuprofile', 'worker', 2_000);
+      write('gateway-full-2', 'CPU.20261203.090000.200.0.001.cpuprofile', 'new main', 2_000);
+      write('gateway-full-2', 'CPU.20261203.090000.200.2.003.cpuprofile', 'another worker', 2_000);
+      write('consent-audit-3', 'CPU.20261203.100000.300.0.001.cpuprofile', 'another process', 3_000);
+      expect(newestProfile(dir, 'gateway-full')).toEqual({ mark: 'new main' });
+      fs.rmSync(path.join(dir, 'gateway-full-2', 'CPU.20261203.090000.200.0.001.cpuprofile'));
+      expect(() => newestProfile(dir, 'gateway-full')).toThrow(/one main-thread profile/);
+      expect(() => newestProfile(dir, 'job-match-consumer')).toThrow(/no job-match-consumer-\* profile directory/);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

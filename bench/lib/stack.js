@@ -16,9 +16,20 @@ const { cpuTicks, coresByRole } = require('./cores');
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
-/** Spawns a node script (profiled when `cpuProfDir` or BENCH_CPU_PROF=DIR names a directory) and keeps its output for error messages. */
+/**
+ * Spawns a node script and keeps its output for error messages. Profiled when `cpuProfDir` or
+ * BENCH_CPU_PROF=DIR names a directory: into DIR/<name>-<time>/, one file per thread under V8's
+ * own names (CPU.<date>.<time>.<pid>.<thread>.<n>.cpuprofile, the main thread 0). A fixed
+ * --cpu-prof-name would be shared by the process's worker threads, and the last one to exit
+ * would overwrite the main thread's profile.
+ */
 function startProcess(name, script, env, { cpuProfDir = process.env.BENCH_CPU_PROF } = {}) {
-  const prof = cpuProfDir ? ['--cpu-prof', '--cpu-prof-dir', path.resolve(cpuProfDir), '--cpu-prof-name', `${name}-${Date.now()}.cpuprofile`] : [];
+  let prof = [];
+  if (cpuProfDir) {
+    const dir = path.join(path.resolve(cpuProfDir), `${name}-${Date.now()}`);
+    fs.mkdirSync(dir, { recursive: true });
+    prof = ['--cpu-prof', '--cpu-prof-dir', dir];
+  }
   // The trust-off peer (bench/trust-off/) is a gateway too: it presents the gateway's certificate.
   const identity = path.basename(path.dirname(script)) === 'trust-off' ? 'gateway' : path.basename(path.dirname(script));
   const proc = spawn(process.execPath, [...prof, script], {
