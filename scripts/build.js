@@ -14,10 +14,14 @@ const root = path.join(__dirname, '..');
 const bin = (name) => path.join(root, 'node_modules', '.bin', name);
 const only = process.argv.slice(2);
 
-if (only.length) {
+function buildApps(list) {
   removeStamp(root);
-  for (const app of only) execFileSync(bin('nest'), ['build', app], { stdio: ['ignore', 'ignore', 'inherit'], cwd: root });
-  console.log(`built ${only.join(', ')} into dist/apps/`);
+  for (const app of list) execFileSync(bin('nest'), ['build', app], { stdio: ['ignore', 'ignore', 'inherit'], cwd: root });
+  console.log(`built ${list.join(', ')} into dist/apps/`);
+}
+
+if (only.length) {
+  buildApps(only);
   process.exit(0);
 }
 
@@ -26,9 +30,7 @@ if (process.env.PASSERELLE_REBUILD !== '1' && buildIsCurrent(root, apps, digest)
   console.log(`dist/ is already the build of these sources (stamp ${digest.slice(0, 12)}; PASSERELLE_REBUILD=1 builds anyway)`);
   process.exit(0);
 }
-removeStamp(root);
-for (const app of apps) execFileSync(bin('nest'), ['build', app], { stdio: ['ignore', 'ignore', 'inherit'], cwd: root });
-console.log(`built ${apps.join(', ')} into dist/apps/`);
+buildApps(apps);
 // The operator console (a Vite bundle served by the gateway at /console): same as `npm run console:build`.
 execFileSync(bin('tsc'), ['-p', 'apps/console/tsconfig.json', '--noEmit'], { stdio: ['ignore', 'inherit', 'inherit'], cwd: root });
 execFileSync(bin('vite'), ['build', '--config', 'apps/console/vite.config.mts'], { stdio: ['ignore', 'ignore', 'inherit'], cwd: root });

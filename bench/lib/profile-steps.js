@@ -134,7 +134,6 @@ function stepsOfProfile(profile, { fromUs = -Infinity, toUs = Infinity } = {}) {
   return { byStep, busyUs, idleUs };
 }
 
-/** Reads the newest profile in `dir` whose name starts with `prefix`. */
 /**
  * The main thread's profile of the newest process named `prefix` profiled into `dir` by
  * bench/lib/stack.js (DIR/<name>-<time>/CPU.<date>.<time>.<pid>.0.<n>.cpuprofile; its worker

@@ -53,14 +53,15 @@ export async function jwsSignatureVerifies(jws: string, alg: string, key: KeyObj
   const signature = Buffer.from(sigPart, 'base64url');
   if (signature.length !== SIGNATURE_BYTES[alg] || signature.toString('base64url') !== sigPart) return false;
   const input = Buffer.from(jws.slice(0, dot), 'ascii');
+  const keyFits =
+    alg === 'EdDSA' ? key.asymmetricKeyType === 'ed25519' : alg === 'ES256' && key.asymmetricKeyType === 'ec' && key.asymmetricKeyDetails?.namedCurve === 'prime256v1';
+  if (!keyFits) return false;
   try {
     // Off the event loop, batched per turn with the other exchanges' key operations (key-operations.ts).
-    if (alg === 'EdDSA') return key.asymmetricKeyType === 'ed25519' && (await keyOperations.run({ kind: 'verify', alg, key, data: input, signature }));
-    if (alg === 'ES256') return key.asymmetricKeyType === 'ec' && key.asymmetricKeyDetails?.namedCurve === 'prime256v1' && (await keyOperations.run({ kind: 'verify', alg, key, data: input, signature }));
+    return await keyOperations.run({ kind: 'verify', alg: alg as 'EdDSA' | 'ES256', key, data: input, signature });
   } catch {
     return false;
   }
-  return false;
 }
 
 /**

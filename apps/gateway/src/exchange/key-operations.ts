@@ -40,7 +40,7 @@ const verifyOnPool = promisify(cryptoVerify) as unknown as (algorithm: string | 
 const signOnPool = promisify(cryptoSign) as unknown as (algorithm: null, data: Buffer, key: KeyObject) => Promise<Buffer>;
 
 /** The same operation on libuv's thread pool, one job each: the fallback when the worker fails. */
-export function onPool<K extends KeyOperation>(op: K): Promise<Result<K>> {
+function onPool<K extends KeyOperation>(op: K): Promise<Result<K>> {
   if (op.kind === 'sign') return signOnPool(null, op.data, op.key) as Promise<Result<K>>;
   const p = op.alg === 'EdDSA' ? verifyOnPool(null, op.data, op.key, op.signature) : verifyOnPool('sha256', op.data, { key: op.key, dsaEncoding: 'ieee-p1363' }, op.signature);
   return p.catch(() => false) as Promise<Result<K>>;
