@@ -93,11 +93,19 @@ describe('witnessed checkpoints', () => {
   });
 
   it('a forked log (a second root for a size the witness cosigned) is refused by the witness, which keeps the proof', async () => {
-    const latest = (await cai.state.store.get(`${registry.document.gatewayId}/ledger`))!.latest!;
     // Only the log's note key can sign a fork: the attacker here is the log itself.
     const logPair = parsePrivateKey(fs.readFileSync(path.join(stack.secretsDir, 'log-signing', 'log-note.key'), 'utf8'));
-    const fork = signCheckpoint({ origin: logPair.name, size: latest.size, rootHash: Buffer.alloc(32, 7), extensions: [] }, [ed25519Signer(logPair)]);
-    const res = await fetch(`${cai.url}/add-checkpoint`, { method: 'POST', body: formatAddCheckpointRequest({ oldSize: latest.size, proof: [], checkpoint: fork }) });
+    // consent-audit keeps sending the witness new checkpoints: when one lands between reading the
+    // witness's latest size and presenting the fork, the witness answers 409 (its size moved on,
+    // C2SP tlog-witness), and the fork is presented again at the size it holds now.
+    let latest: { size: number };
+    let res: Response;
+    let attempts = 0;
+    do {
+      latest = (await cai.state.store.get(`${registry.document.gatewayId}/ledger`))!.latest!;
+      const fork = signCheckpoint({ origin: logPair.name, size: latest.size, rootHash: Buffer.alloc(32, 7), extensions: [] }, [ed25519Signer(logPair)]);
+      res = await fetch(`${cai.url}/add-checkpoint`, { method: 'POST', body: formatAddCheckpointRequest({ oldSize: latest.size, proof: [], checkpoint: fork }) });
+    } while (res.status === 409 && ++attempts < 50);
     expect(res.status).toBe(422);
     const [evidence] = await listEvidence(cai.state.store);
     expect(evidence.kind).toBe('same-size-different-root');
