@@ -4,7 +4,7 @@ import { LOGGER, type Logger } from '@passerelle/logger';
 import { PersistenceModule } from '@passerelle/persistence';
 import { loadGatewayKeys } from '@passerelle/crypto';
 import { GATEWAY_KEYS } from './gateway-keys.token';
-import { RegistryModule } from '@passerelle/registry';
+import { RegistryModule } from '@passerelle/registry/registry.module';
 import { createKafka } from '@passerelle/messaging';
 import { Registry } from 'prom-client';
 import { createMetricsRegistry, DependencyHealthService } from '@passerelle/observability';

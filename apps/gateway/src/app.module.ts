@@ -4,7 +4,7 @@ import { GraphQLModule } from '@nestjs/graphql';
 import { MercuriusDriver, type MercuriusDriverConfig } from '@nestjs/mercurius';
 import { LOGGER, type Logger } from '@passerelle/logger';
 import { PersistenceModule } from '@passerelle/persistence';
-import { RegistryModule } from '@passerelle/registry';
+import { RegistryModule } from '@passerelle/registry/registry.module';
 import { createKafka } from '@passerelle/messaging';
 import { GATEWAY_CONFIG, type GatewayConfig } from './gateway.config';
 import { HealthModule } from './health/health.module';

@@ -2,7 +2,7 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { Registry } from 'prom-client';
 import { LOGGER, type Logger } from '@passerelle/logger';
 import { PersistenceModule } from '@passerelle/persistence';
-import { RegistryModule } from '@passerelle/registry';
+import { RegistryModule } from '@passerelle/registry/registry.module';
 import { createKafka } from '@passerelle/messaging';
 import { createMetricsRegistry, DependencyHealthService } from '@passerelle/observability';
 import { CONSUMER_CONFIG, type ConsumerConfig } from './consumer.config';

@@ -3,6 +3,6 @@ export * from './check';
 export * from './registry';
 export * from './load';
 export * from './holder';
-export * from './registry.module';
+// RegistryModule (NestJS) is imported as '@passerelle/registry/registry.module': the CLI uses this index without NestJS.
 export * from './edit';
 export * from './ledger-record';

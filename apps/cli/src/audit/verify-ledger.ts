@@ -1,6 +1,6 @@
 import fs from 'node:fs/promises';
 import { compactVerify, createLocalJWKSet, type JSONWebKeySet } from 'jose';
-import { canonicalText } from '@passerelle/contracts';
+import { canonicalText } from '@passerelle/contracts/canonical-text';
 import { TREE_HEAD_TYP, treeHeadKeys } from '@passerelle/crypto';
 import { ChunkedLedgerVerifier, defaultVerifyWorkers, verifyConsistency, type VerificationResult, type VerifierState } from '@passerelle/merkle';
 import { NoteFormatError } from '@passerelle/checkpoint';
