@@ -78,6 +78,7 @@ async function main() {
         continue;
       }
       const samples = [];
+      const started = Date.now();
       let error;
       for (let i = 0; i < runs; i++) {
         console.error(`bench ${bench.name}: run ${i + 1}/${runs}`);
@@ -91,7 +92,7 @@ async function main() {
           break;
         }
       }
-      results.push({ bench, samples, error });
+      results.push({ bench, samples, error, seconds: (Date.now() - started) / 1000 });
     }
   } finally {
     await dropCaches(env).catch((e) => console.error(`bench: could not drop the cache databases: ${e.message}`));
@@ -99,7 +100,7 @@ async function main() {
   }
   const ok = results.every((r) => !r.error || r.error === 'not written yet');
   if (smoke) {
-    for (const r of results) console.log(`bench ${r.bench.name}: ${r.error ? `FAILED: ${r.error}` : 'ok'}`);
+    for (const r of results) console.log(`bench ${r.bench.name}: ${r.error ? `FAILED: ${r.error}` : 'ok'}${r.seconds === undefined ? '' : ` (${r.seconds.toFixed(1)} s)`}`);
     process.exit(ok ? 0 : 1);
   }
   writeMarkdown(results, versionsSeen, args, runs, (Date.now() - t0) / 1000);
