@@ -51,12 +51,12 @@ export const commandGroups: CommandGroup[] = [
 ];
 
 /**
- * The groups a command line needs: the one its first word names, or all of them when it names
- * none (`passerelle`, `passerelle --help`, `passerelle help audit`, a misspelt command), so the
- * full help and commander's "did you mean" suggestions still see every command.
+ * The groups a command line needs: the one its first argument names, or all of them otherwise
+ * (`passerelle`, `passerelle --help audit`, `passerelle help audit`, a misspelt command), so the
+ * full help and commander's "did you mean" suggestions still see every command. The program has
+ * no options of its own, so a command is always the first argument.
  */
 export function groupsFor(args: readonly string[], groups: readonly CommandGroup[] = commandGroups): readonly CommandGroup[] {
-  const first = args.find((a) => !a.startsWith('-'));
-  const named = groups.filter((g) => g.name === first);
+  const named = groups.filter((g) => g.name === args[0]);
   return named.length ? named : groups;
 }
