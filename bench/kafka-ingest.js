@@ -32,6 +32,8 @@ const { appMain, freePort, runApp } = require(path.join(ROOT, 'libs/testing/src/
 const { queryAsOwner } = require(path.join(ROOT, 'libs/testing/src/database.ts'));
 const fs = require('node:fs');
 const { testTlsEnv } = require(path.join(ROOT, 'libs/testing/src/test-pki.ts'));
+const { JobMatchEvent } = require(path.join(ROOT, 'libs/messaging/src/job-match/job-match.proto.ts'));
+const { Pool } = require('pg');
 
 const arg = (name, dflt) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -42,10 +44,10 @@ const EVENTS = arg('events', process.env.BENCH_SMOKE === '1' ? 2000 : 30_000);
 const PARTITIONS = arg('partitions', 3);
 
 /** Cores held per process during a window (CPU-seconds ÷ wall seconds), by role. */
-function coresByRole(before, after, seconds, consumerPids) {
+function coresByRole(before, after, seconds, consumerPids, consumerRole = 'job-match-consumer') {
   const port = (process.env.KAFKA_BROKERS || '').split(',')[0].split(':')[1];
   return coresOf(before, after, seconds, (pid, cmd) => {
-    if (consumerPids.includes(pid)) return 'job-match-consumer';
+    if (consumerPids.includes(pid)) return consumerRole;
     if (pid === process.pid) return 'bench (publisher done; polls the database)';
     if (/postgres/.test(cmd)) return 'postgres (all sessions of the machine)';
     if (/kafka/i.test(cmd) && /java/.test(cmd) && (!port || cmd.includes(port))) return 'kafka broker';
@@ -80,6 +82,104 @@ async function bareConsumerSeconds(world) {
   const seconds = (performance.now() - joinedAt) / 1000;
   await consumer.disconnect();
   return seconds;
+}
+
+/**
+ * The store-only peer: a kafkajs consumer that decodes each event and stores it as the pipeline
+ * does (the same two `INSERT … SELECT unnest` statements, into copies of processed_events and
+ * job_matches with the same indexes; one transaction and one offset commit per fetched batch;
+ * the partitions taken as the consumer takes them) and does nothing else: no signature, no
+ * pseudonym translation, no schema check, no consent, no audit. What ingest costs on this box
+ * before any trust: the ceiling of any trust design that stores each event once.
+ */
+async function storeOnlySeconds(world) {
+  await queryAsOwner(world.db.url, 'CREATE TABLE bench_store_processed (LIKE processed_events INCLUDING ALL); CREATE TABLE bench_store_matches (LIKE job_matches INCLUDING ALL)');
+  const pool = new Pool({ connectionString: world.db.url, max: PARTITIONS });
+  const consumer = world.kafka.consumer({ groupId: `${world.group}-store-only`, maxBytesPerPartition: 4 * 1024 * 1024 });
+  let stored = 0;
+  let joinedAt = 0;
+  let failure;
+  let before;
+  consumer.on(consumer.events.GROUP_JOIN, () => {
+    joinedAt = performance.now();
+    before = cpuTicks();
+  });
+  try {
+    await consumer.connect();
+    await consumer.subscribe({ topic: world.topic, fromBeginning: true });
+    await consumer.run({
+      autoCommit: false,
+      eachBatchAutoResolve: false,
+      partitionsConsumedConcurrently: PARTITIONS,
+      eachBatch: async ({ batch, resolveOffset, heartbeat }) => {
+        try {
+          const rows = batch.messages.map((m) => ({ event: JobMatchEvent.decode(m.value), offset: m.offset }));
+          const client = await pool.connect();
+          try {
+            await client.query('BEGIN');
+            const inserted = await client.query(
+              `INSERT INTO bench_store_processed (publisher, event_id, topic, kafka_partition, kafka_offset)
+               SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::int[], $5::bigint[])
+               ON CONFLICT (publisher, event_id) DO NOTHING RETURNING event_id`,
+              [rows.map(() => 'ca.esdc'), rows.map((r) => r.event.eventId), rows.map(() => batch.topic), rows.map(() => batch.partition), rows.map((r) => r.offset)],
+            );
+            const fresh = new Set(inserted.rows.map((r) => r.event_id));
+            const p = (f) => rows.filter((r) => fresh.has(r.event.eventId)).map((r) => f(r.event));
+            await client.query(
+              `INSERT INTO bench_store_matches (publisher, event_id, batch_id, subject, posting_id, title, noc_code, province, city,
+                                                hourly_wage_cents, language_requirement, posted_at, score, matched_at, min_english_clb, min_french_nclc)
+               SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[],
+                                    $10::bigint[], $11::text[], $12::timestamptz[], $13::float8[], $14::timestamptz[], $15::smallint[], $16::smallint[])`,
+              [
+                p(() => 'ca.esdc'),
+                p((e) => e.eventId),
+                p((e) => e.batchId),
+                p((e) => e.pseudonym),
+                p((e) => e.posting.id),
+                p((e) => e.posting.title),
+                p((e) => e.posting.nocCode),
+                p((e) => e.posting.province),
+                p((e) => e.posting.city),
+                p((e) => String(e.posting.hourlyWageCents)),
+                p((e) => e.posting.languageRequirement),
+                p((e) => e.posting.postedAt || null),
+                p((e) => e.score),
+                p((e) => e.matchedAt),
+                p((e) => e.posting.minEnglishClb ?? null),
+                p((e) => e.posting.minFrenchNclc ?? null),
+              ],
+            );
+            await client.query('COMMIT');
+          } catch (e) {
+            await client.query('ROLLBACK').catch(() => undefined);
+            throw e;
+          } finally {
+            client.release();
+          }
+          resolveOffset(batch.lastOffset());
+          await consumer.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: (BigInt(batch.lastOffset()) + 1n).toString() }]);
+          stored += rows.length;
+          await heartbeat();
+        } catch (e) {
+          failure ??= e;
+        }
+      },
+    });
+    const deadline = Date.now() + 300_000;
+    while (stored < EVENTS) {
+      if (failure) throw new Error(`the store-only consumer failed: ${failure.message}`);
+      if (Date.now() > deadline) throw new Error(`the store-only consumer stored ${stored} of ${EVENTS} events in 300 s`);
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    const seconds = (performance.now() - joinedAt) / 1000;
+    const cores = coresByRole(before, cpuTicks(), seconds, [process.pid], 'store-only consumer (this bench process)');
+    const [{ n }] = await queryAsOwner(world.db.url, 'SELECT count(*)::int AS n FROM bench_store_matches');
+    if (n !== EVENTS) throw new Error(`the store-only consumer stored ${n} matches, expected ${EVENTS}`);
+    return { seconds, cores };
+  } finally {
+    await consumer.disconnect();
+    await pool.end();
+  }
 }
 
 /**
@@ -201,6 +301,7 @@ async function main() {
     if (perEventPublished.code !== 0) throw new Error(`publish-matches --per-event-signatures failed:\n${perEventPublished.stderr}`);
     const perEventPublishSeconds = (performance.now() - t1) / 1000;
     const bare = await bareConsumerSeconds(world);
+    const storeOnly = await storeOnlySeconds(world);
     const batch = await pipelineSeconds(world, world.topic, world.group);
     const perEvent = await pipelineSeconds(world, perEventTopic, `${world.group}-per-event`);
     const endToEnd = batch.windowEvents / batch.wallSeconds;
@@ -213,6 +314,8 @@ async function main() {
       bareEventsPerSec: Math.round(EVENTS / bare),
       endToEndEventsPerSec: Math.round(endToEnd),
       ratio: Number((endToEnd / (EVENTS / bare)).toFixed(3)),
+      storeOnlyEventsPerSec: Math.round(EVENTS / storeOnly.seconds),
+      ratioToStoreOnly: Number((endToEnd / (EVENTS / storeOnly.seconds)).toFixed(3)),
       windowEvents: batch.windowEvents,
       perEventSignedEventsPerSec: Math.round(perEventRate),
       perEventSignedRatio: Number((perEventRate / (EVENTS / bare)).toFixed(3)),
@@ -220,6 +323,7 @@ async function main() {
       // cores held during the batch-signed window, by process (numbers, so `npm run bench` tabulates them)
       ...Object.fromEntries(Object.entries(batch.cores).map(([role, cores]) => [`cores ${role}`, cores])),
       coresPerEventSigned: perEvent.cores,
+      coresStoreOnly: storeOnly.cores,
       consentAudit: 'the built consent-audit process (Consents.InForce; integrates the sequenced entries)',
       cpus: os.cpus().length,
     };
