@@ -295,6 +295,10 @@ async function main() {
     const { bare: b, apollo: a, trustOff: o, full: f } = pooled;
     loader.close();
     const gatewaySignatureVerifiesPerSec = await verifierRate(registry.document, key);
+    // CPU per read over the bench's own processes (server, its PostgreSQL sessions with the
+    // machine's, consent-audit, the load process; not 'other processes'): the cost of trust in µs
+    // is full − trustOff, the same gateway with the trust layer off, measured in the same run.
+    const cpuUsPerRead = (p) => Math.round((Object.entries(p.cores ?? {}).reduce((sum, [role, c]) => (role === 'other processes' ? sum : sum + c), 0) / p.rps) * 1e6);
 
     const figures = {
       fullRps: f.rps,
@@ -314,6 +318,17 @@ async function main() {
       fullOverTrustOffRps: +(f.rps / o.rps).toFixed(3),
       trustOffOverBareRps: +(o.rps / b.rps).toFixed(3),
       gatewaySignatureVerifiesPerSec,
+      fullCpuUsPerRead: cpuUsPerRead(f),
+      trustOffCpuUsPerRead: cpuUsPerRead(o),
+      bareCpuUsPerRead: cpuUsPerRead(b),
+      apolloCpuUsPerRead: cpuUsPerRead(a),
+      trustCpuUsPerRead: cpuUsPerRead(f) - cpuUsPerRead(o),
+      // …and by process: what the trust layer adds to each
+      ...Object.fromEntries(
+        Object.keys(f.cores ?? {})
+          .filter((role) => role !== 'other processes')
+          .map((role) => [`trustCpuUs ${role}`, Math.round((f.cores[role] / f.rps - (o.cores?.[role] ?? 0) / o.rps) * 1e6)]),
+      ),
       concurrency: CONCURRENCY,
       seconds: SECONDS,
       rounds: ROUNDS,
