@@ -123,8 +123,9 @@ async function storeOnlySeconds(world) {
                ON CONFLICT (publisher, event_id) DO NOTHING RETURNING event_id`,
               [rows.map(() => 'ca.esdc'), rows.map((r) => r.event.eventId), rows.map(() => batch.topic), rows.map(() => batch.partition), rows.map((r) => r.offset)],
             );
-            const fresh = new Set(inserted.rows.map((r) => r.event_id));
-            const p = (f) => rows.filter((r) => fresh.has(r.event.eventId)).map((r) => f(r.event));
+            const insertedIds = new Set(inserted.rows.map((r) => r.event_id));
+            const fresh = rows.filter((r) => insertedIds.has(r.event.eventId)).map((r) => r.event);
+            const p = (f) => fresh.map(f);
             await client.query(
               `INSERT INTO bench_store_matches (publisher, event_id, batch_id, subject, posting_id, title, noc_code, province, city,
                                                 hourly_wage_cents, language_requirement, posted_at, score, matched_at, min_english_clb, min_french_nclc)

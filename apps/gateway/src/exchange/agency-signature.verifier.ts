@@ -56,12 +56,9 @@ export async function jwsSignatureVerifies(jws: string, alg: string, key: KeyObj
   const keyFits =
     alg === 'EdDSA' ? key.asymmetricKeyType === 'ed25519' : alg === 'ES256' && key.asymmetricKeyType === 'ec' && key.asymmetricKeyDetails?.namedCurve === 'prime256v1';
   if (!keyFits) return false;
-  try {
-    // Off the event loop, batched per turn with the other exchanges' key operations (key-operations.ts).
-    return await keyOperations.run({ kind: 'verify', alg: alg as 'EdDSA' | 'ES256', key, data: input, signature });
-  } catch {
-    return false;
-  }
+  // Off the event loop, batched per turn with the other exchanges' key operations (key-operations.ts),
+  // which answers false, never throws, for a verification that fails anywhere.
+  return keyOperations.run({ kind: 'verify', alg: alg as 'EdDSA' | 'ES256', key, data: input, signature });
 }
 
 /**
