@@ -86,7 +86,7 @@ async function bareConsumerSeconds(world) {
 
 /**
  * The store-only peer: a kafkajs consumer that decodes each event and stores it as the pipeline
- * does (the same two `INSERT … SELECT unnest` statements, into copies of processed_events and
+ * does (the same two `INSERT … SELECT unnest` statements as MatchesRepository.storeRows, kept in step by hand, into copies of processed_events and
  * job_matches with the same indexes; one transaction and one offset commit per fetched batch;
  * the partitions taken as the consumer takes them) and does nothing else: no signature, no
  * pseudonym translation, no schema check, no consent, no audit. What ingest costs on this box
